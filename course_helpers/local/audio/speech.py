@@ -1,0 +1,181 @@
+"""Text to speech with Piper: text in, blocks of 24 kHz 16-bit samples out.
+
+Piper (piper-tts) is a small neural voice (VITS) exported to ONNX. It turns
+text into phonemes with espeak-ng, then each sentence's phonemes into a
+waveform at 22,050 Hz. This module adds what ``/v1/audio/speech`` needs:
+
+1. the OpenAI voice name picks a :class:`~.voices.VoiceStyle` (pitch, tempo,
+   brightness), see ``voices.py``;
+2. ``speed`` (0.25 to 4.0) time-stretches the audio without changing its
+   pitch (WSOLA, see ``timestretch.py``), so it lasts ``1 / speed`` times as long;
+3. the waveform is resampled to 24 kHz, the rate OpenAI sends; resampling
+   from a pretended rate of ``22,050 * pitch_factor`` Hz is what shifts the
+   pitch (see ``voices.py``);
+4. sentences come out one at a time, so the server can send the first one
+   while the rest are still being synthesized. A long first sentence is cut
+   after its first comma for the same reason.
+
+Piper normally adds random noise to the phoneme lengths and the waveform for
+a livelier voice. We set both noise scales to 0 so that a request always
+gives the same audio (onnxruntime offers no per-request seed for that noise).
+
+>>> import numpy as np
+>>> audio = np.concatenate(list(synthesize("Hello.", voice="alloy")))  # doctest: +SKIP
+>>> audio.dtype, len(audio) / SAMPLE_RATE > 0.3  # doctest: +SKIP
+(dtype('int16'), True)
+
+Used in: notebooks/05_audio.ipynb (via the local server)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from functools import lru_cache
+
+import av
+import numpy as np
+
+from course_helpers.local import store
+from course_helpers.local.audio.encoding import SAMPLE_RATE
+from course_helpers.local.audio.timestretch import time_stretch
+from course_helpers.local.audio.voices import VOICES, VoiceStyle
+
+__all__ = [
+    "MAX_INPUT_CHARS",
+    "SAMPLE_RATE",
+    "SPEED_RANGE",
+    "load_voice",
+    "synthesize",
+    "synthesize_all",
+]
+
+MAX_INPUT_CHARS = 4096  # OpenAI's limit for `input`
+SPEED_RANGE = (0.25, 4.0)  # OpenAI's range for `speed`
+_MODEL = "piper-joe-medium"
+_PEAK = 0.89  # each sentence is scaled to peak at -1 dBFS
+_FIRST_PIECE_MIN_PHONEMES = 30  # cut a first sentence this long at a comma
+_CLAUSE_MARKS = {",", ";", ":"}
+_load_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _cached_voice():
+    from piper import PiperVoice  # imported late: loading onnxruntime takes a moment
+
+    folder = store.model_path(_MODEL)
+    return PiperVoice.load(folder / store.MODELS[_MODEL].main_file)
+
+
+def load_voice():
+    """The Piper voice, loaded once per process (about 0.5 s) and shared.
+
+    >>> load_voice().config.sample_rate  # doctest: +SKIP
+    22050
+    """
+    with _load_lock:
+        return _cached_voice()
+
+
+def _pieces(phonemes_per_sentence: list[list[str]]) -> list[list[str]]:
+    """Sentences' phonemes, with a long first sentence cut after its first comma.
+
+    >>> _pieces([list("abc,def"), list("gh")])
+    [['a', 'b', 'c', ',', 'd', 'e', 'f'], ['g', 'h']]
+    """
+    pieces = [p for p in phonemes_per_sentence if p]
+    if not pieces:
+        return []
+    first = pieces[0]
+    for i, phoneme in enumerate(first):
+        if phoneme in _CLAUSE_MARKS and i + 1 >= _FIRST_PIECE_MIN_PHONEMES:
+            rest = first[i + 1 :]
+            while rest and rest[0] == " ":
+                rest = rest[1:]
+            if rest:
+                return [first[: i + 1], rest] + pieces[1:]
+            break
+    return pieces
+
+
+def _brighten(audio: np.ndarray, brightness: float) -> np.ndarray:
+    """Tilt the treble with a 3-tap filter: > 0 brighter, < 0 darker, DC unchanged.
+
+    The kernel ``[-b/2, 1 + b, -b/2]`` has gain 1 at 0 Hz and ``1 + 2b`` at
+    the Nyquist frequency.
+
+    >>> [round(float(x), 3) for x in _brighten(np.ones(5, dtype=np.float32), 0.3)]
+    [1.15, 1.0, 1.0, 1.0, 1.15]
+    """
+    if brightness == 0:
+        return audio
+    kernel = np.array([-brightness / 2, 1 + brightness, -brightness / 2], dtype=np.float32)
+    return np.convolve(audio, kernel, mode="same").astype(np.float32)
+
+
+def _to_frame(audio: np.ndarray, sample_rate: int) -> av.AudioFrame:
+    frame = av.AudioFrame.from_ndarray(audio[np.newaxis, :], format="flt", layout="mono")
+    frame.sample_rate = sample_rate
+    return frame
+
+
+def _frames_to_samples(frames) -> np.ndarray:
+    blocks = [frame.to_ndarray().reshape(-1) for frame in frames]
+    return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
+
+
+def _to_int16(audio: np.ndarray) -> np.ndarray:
+    """Float samples in [-1, 1] to 16-bit integers.
+
+    >>> _to_int16(np.array([0.0, 0.5, -2.0])).tolist()
+    [0, 16384, -32767]
+    """
+    return np.round(np.clip(audio, -1.0, 1.0) * 32767.0).astype(np.int16)
+
+
+def synthesize(text: str, voice: str = "alloy", speed: float = 1.0) -> Iterator[np.ndarray]:
+    """Speak ``text``; yields int16 blocks at 24 kHz mono, about one per sentence.
+
+    ``voice`` is an OpenAI voice name (see ``voices.VOICES``), ``speed`` a
+    rate multiplier in 0.25-4.0. Validation of the request belongs to the
+    server; here a bad value raises ``ValueError``.
+    """
+    if voice not in VOICES:
+        raise ValueError(f"unknown voice {voice!r}")
+    if not SPEED_RANGE[0] <= speed <= SPEED_RANGE[1]:
+        raise ValueError(f"speed {speed} is outside {SPEED_RANGE}")
+    from piper import SynthesisConfig
+
+    piper_voice = load_voice()
+    style: VoiceStyle = VOICES[voice]
+    config = SynthesisConfig(
+        # the tape-speed pitch shift shortens audio by pitch_factor: ask for that much longer
+        length_scale=piper_voice.config.length_scale * style.pitch_factor / style.tempo,
+        noise_scale=0.0,  # no random noise: the same request gives the same audio
+        noise_w_scale=0.0,
+    )
+    pretended_rate = round(piper_voice.config.sample_rate * style.pitch_factor)
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+    for phonemes in _pieces(piper_voice.phonemize(text)):
+        phoneme_ids = piper_voice.phonemes_to_ids(phonemes)
+        audio = np.asarray(piper_voice.phoneme_ids_to_audio(phoneme_ids, config), dtype=np.float32)
+        audio = _brighten(audio.reshape(-1), style.brightness)
+        peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+        if peak > 1e-6:
+            audio = audio * (_PEAK / peak)
+        block = _frames_to_samples(resampler.resample(_to_frame(audio, pretended_rate)))
+        if block.size:
+            yield _to_int16(time_stretch(block, speed, SAMPLE_RATE))
+    tail = _frames_to_samples(resampler.resample(None))
+    if tail.size:
+        yield _to_int16(time_stretch(tail, speed, SAMPLE_RATE))
+
+
+def synthesize_all(text: str, voice: str = "alloy", speed: float = 1.0) -> np.ndarray:
+    """Speak ``text`` and return all int16 samples (24 kHz mono) at once.
+
+    >>> len(synthesize_all("Hi.")) > 0  # doctest: +SKIP
+    True
+    """
+    blocks = list(synthesize(text, voice=voice, speed=speed))
+    return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int16)
