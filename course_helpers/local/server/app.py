@@ -1,0 +1,143 @@
+"""The local OpenAI-compatible server as a Starlette app: routes, API key, errors.
+
+``create_app()`` gathers the routes of every endpoint module listed in
+:data:`ENDPOINT_MODULES`, checks the bearer key on every ``/v1`` request, and
+makes sure every error leaves in the OpenAI shape (an unknown URL is a 404,
+a wrong method a 405, a bug a 500 ``server_error``, never an HTML page or a
+dropped connection).
+
+>>> app = create_app(api_key="sk-local-test")
+>>> sorted({route.path for route in app.routes})[:2]
+['/v1/chat/completions', '/v1/models']
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import secrets
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .chat import DEFAULT_MAX_ACTIVE
+from .errors import APIError, error_response
+
+__all__ = [
+    "ENDPOINT_MODULES",
+    "create_app",
+]
+
+# Each module here has a ``routes`` list. A new endpoint adds one line.
+ENDPOINT_MODULES = [
+    "course_helpers.local.server.models",
+    "course_helpers.local.server.chat",
+]
+
+_log = logging.getLogger(__name__)
+
+_NO_KEY = (
+    "You didn't provide an API key. You need to provide your API key in an Authorization "
+    "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY). For this local server, "
+    "use the key it was started with (`course_helpers.setup()` puts it in OPENAI_API_KEY)."
+)
+
+
+def _masked(key: str) -> str:
+    return key[:3] + "*" * 4 + key[-4:] if len(key) > 8 else "*" * len(key)
+
+
+class _BearerAuth:
+    """ASGI middleware: ``/v1`` requests need ``Authorization: Bearer <api_key>``.
+
+    Plain ASGI (not BaseHTTPMiddleware) so streamed responses pass through untouched.
+    """
+
+    def __init__(self, app: ASGIApp, api_key: str | None) -> None:
+        self.app = app
+        self.api_key = api_key
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.api_key is None or not scope["path"].startswith("/v1"):
+            await self.app(scope, receive, send)
+            return
+        header = Request(scope).headers.get("authorization", "")
+        scheme, _, given = header.partition(" ")
+        given = given.strip()
+        if scheme.lower() != "bearer" or not given:
+            await error_response(401, _NO_KEY)(scope, receive, send)
+            return
+        if not secrets.compare_digest(given.encode(), self.api_key.encode()):
+            message = (
+                f"Incorrect API key provided: {_masked(given)}. This local server accepts only the key "
+                "it was started with (`course_helpers.setup()` puts it in OPENAI_API_KEY)."
+            )
+            await error_response(401, message, code="invalid_api_key")(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class _RequestId:
+    """ASGI middleware: an ``x-request-id`` header on every response (the SDK exposes it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = ("req_" + secrets.token_hex(16)).encode()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", request_id)]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+async def _api_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, APIError)
+    return error.response()
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    where = f"({request.method} {request.url.path})"
+    if error.status_code == 404:
+        return error_response(404, f"Invalid URL {where}")
+    if error.status_code == 405:
+        return error_response(405, f"Invalid method for URL {where}")
+    return error_response(error.status_code, str(error.detail))
+
+
+async def _server_error(request: Request, error: Exception) -> Response:
+    _log.exception("local server error on %s %s", request.method, request.url.path)
+    return error_response(
+        500,
+        f"The local server failed while handling the request: {type(error).__name__}: {error}",
+        type="server_error",
+    )
+
+
+def create_app(api_key: str | None = None, *, max_active: int = DEFAULT_MAX_ACTIVE) -> Starlette:
+    """The server as an ASGI app; ``api_key=None`` accepts any key (for loopback only).
+
+    ``max_active`` bounds concurrent chat generations; requests past it get a
+    429 that the openai SDK retries by itself.
+    """
+    routes = []
+    for module_name in ENDPOINT_MODULES:
+        routes.extend(importlib.import_module(module_name).routes)
+    app = Starlette(
+        routes=routes,
+        exception_handlers={APIError: _api_error, HTTPException: _http_error, Exception: _server_error},
+    )
+    app.state.max_active = max_active
+    app.add_middleware(_BearerAuth, api_key=api_key)
+    app.add_middleware(_RequestId)
+    return app

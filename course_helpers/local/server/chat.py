@@ -1,0 +1,238 @@
+"""``POST /v1/chat/completions`` on the local model, JSON or streamed.
+
+One request, start to finish:
+
+1. read and check the body (:mod:`.chat_request`): any mistake is a 400
+   before the model runs;
+2. render the messages with the model's chat template, tokenize, and start
+   the engine's generation (a blocking iterator, run in its own thread);
+3. either collect every token and answer one ``ChatCompletion``, or send each
+   token as a ``ChatCompletionChunk`` the moment it exists (``stream=True``).
+
+Generations of concurrent requests are batched by the engine, so the handler
+only waits for its own tokens. A client that disconnects cancels its
+generation. Past ``max_active`` concurrent generations the server answers
+429 with ``x-should-retry: true`` and the SDK retries after a pause.
+
+Used in: notebooks/00_setup.ipynb (every lesson's ``client.chat.completions.create``)
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .chat_request import ChatRequest, parse_chat_request
+from .chat_response import (
+    ChoiceState,
+    chunk,
+    completion,
+    delta_choice,
+    logprob_entry_json,
+    new_completion_id,
+    usage,
+)
+from .errors import APIError, invalid_request
+from .streaming import DONE_EVENT, EventStreamResponse, ThreadedIterator, sse_event
+from .validation import read_json_object
+
+__all__ = [
+    "DEFAULT_MAX_ACTIVE",
+    "chat_completions",
+    "get_engine",
+    "routes",
+]
+
+# Generations running at once before new requests get a 429 (a class of 30
+# learners, each with a couple of cells running, stays well under this).
+DEFAULT_MAX_ACTIVE = 64
+
+
+def get_engine() -> Any:
+    """The local chat engine (loaded on first use). Tests may replace this function."""
+    from course_helpers.local.engine import get_engine as engine_singleton
+
+    return engine_singleton()
+
+
+class _Admission:
+    """Counts running generations; refuses past the limit with a 429 the SDK retries."""
+
+    def __init__(self) -> None:
+        self.active = 0
+
+    def enter(self, limit: int) -> None:
+        if self.active >= limit:
+            raise APIError(
+                429,
+                f"The local server is busy ({self.active} generations running). Retry shortly.",
+                type="requests",
+                code="rate_limit_exceeded",
+                headers={"x-should-retry": "true", "retry-after": "1"},
+            )
+        self.active += 1
+
+    def leave(self) -> None:
+        self.active -= 1
+
+
+def _admission(request: Request) -> _Admission:
+    state = request.app.state
+    if not hasattr(state, "chat_admission"):
+        state.chat_admission = _Admission()
+    return state.chat_admission
+
+
+def _context_error(error: Exception) -> APIError:
+    prompt_tokens = getattr(error, "prompt_tokens", None)
+    context_length = getattr(error, "context_length", None)
+    return invalid_request(
+        f"This model's maximum context length is {context_length} tokens. However, your messages "
+        f"resulted in {prompt_tokens} tokens. Please reduce the length of the messages.",
+        param="messages",
+        code="context_length_exceeded",
+    )
+
+
+def _start_generation(engine: Any, chat: ChatRequest) -> Any:
+    """Render, tokenize and start generating (blocking: runs in a worker thread)."""
+    from course_helpers.local.engine import SamplingParams
+
+    prompt = engine.render_chat(chat.messages)
+    prompt_ids = engine.encode(prompt)
+    return engine.generate(prompt_ids, SamplingParams(**chat.sampling), n=chat.n)
+
+
+async def _open(request: Request, chat: ChatRequest) -> tuple[Any, Any, ThreadedIterator, Any]:
+    """Start the generation and wait for its first event; context errors become 400s."""
+    from course_helpers.local.engine import ContextLengthExceeded
+
+    engine = await anyio.to_thread.run_sync(get_engine)
+    try:
+        generation = await anyio.to_thread.run_sync(_start_generation, engine, chat)
+    except ContextLengthExceeded as error:
+        raise _context_error(error) from None
+    events = ThreadedIterator(generation, on_close=generation.cancel)
+    try:
+        first = await events.__anext__()
+    except ContextLengthExceeded as error:
+        raise _context_error(error) from None
+    except StopAsyncIteration:
+        first = None
+    return engine, generation, events, first
+
+
+def _apply(event: Any, states: list[ChoiceState]) -> None:
+    state = states[event.index]
+    state.text_parts.append(event.text or "")
+    if event.logprob is not None and state.logprobs:
+        state.logprob_entries.append(logprob_entry_json(event.logprob))
+    if event.finish_reason is not None:
+        state.finish_reason = event.finish_reason
+
+
+async def _collect(request: Request, chat: ChatRequest, engine: Any, generation: Any,
+                   events: ThreadedIterator, first: Any) -> Response:
+    """Gather the whole reply; stop early (and cancel) if the client disconnects."""
+    states = [ChoiceState(i, chat.sampling["logprobs"]) for i in range(chat.n)]
+
+    async def gather() -> None:
+        if first is not None:
+            _apply(first, states)
+        async for event in events:
+            _apply(event, states)
+
+    client_gone = False
+
+    async def watch_disconnect(scope: anyio.CancelScope) -> None:
+        nonlocal client_gone
+        while (await request.receive())["type"] != "http.disconnect":
+            continue
+        client_gone = True
+        events.close()
+        scope.cancel()
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(watch_disconnect, tasks.cancel_scope)
+        await gather()
+        tasks.cancel_scope.cancel()
+    if client_gone:  # nobody is listening; the generation is already cancelled
+        return Response(status_code=204)
+    body = completion(new_completion_id(), engine.model_name, engine.fingerprint, states,
+                      generation.prompt_tokens, generation.completion_tokens)
+    return JSONResponse(body)
+
+
+def _event_deltas(event: Any, chat: ChatRequest) -> list[dict[str, Any]]:
+    """The chunk choices one engine event turns into (content, then finish)."""
+    out = []
+    wants_logprobs = chat.sampling["logprobs"]
+    if event.text or event.logprob is not None:
+        entries = None
+        if wants_logprobs:
+            entries = [logprob_entry_json(event.logprob)] if event.logprob is not None else []
+        out.append(delta_choice(event.index, {"content": event.text or ""}, entries))
+    if event.finish_reason is not None:
+        out.append(delta_choice(event.index, {}, None, event.finish_reason))
+    return out
+
+
+async def _sse(chat: ChatRequest, engine: Any, generation: Any, events: ThreadedIterator,
+               first: Any) -> Any:
+    """The streamed reply: role chunks, one chunk per token, finish chunks, usage, [DONE]."""
+    completion_id, created = new_completion_id(), int(time.time())
+    model, fingerprint = engine.model_name, engine.fingerprint
+
+    def frame(choices: list[dict[str, Any]], usage_object: dict[str, Any] | None = None) -> bytes:
+        body = chunk(completion_id, model, fingerprint, created, choices, chat.include_usage, usage_object)
+        return sse_event(body)
+
+    for index in range(chat.n):
+        role_delta = {"role": "assistant", "content": "", "refusal": None}
+        yield frame([delta_choice(index, role_delta, [] if chat.sampling["logprobs"] else None)])
+    try:
+        pending = [] if first is None else [first]
+        for event in pending:
+            for choice in _event_deltas(event, chat):
+                yield frame([choice])
+        async for event in events:
+            for choice in _event_deltas(event, chat):
+                yield frame([choice])
+    except Exception as error:  # the headers are sent: report the failure in-stream, as OpenAI does
+        yield sse_event(APIError(500, f"The local model failed: {error}", type="server_error").body())
+        return
+    if chat.include_usage:
+        yield frame([], usage(generation.prompt_tokens, generation.completion_tokens))
+    yield DONE_EVENT
+
+
+async def chat_completions(request: Request) -> Response:
+    """``POST /v1/chat/completions``: check, generate, answer (JSON or server-sent events)."""
+    body = await read_json_object(request)
+    chat = parse_chat_request(body)
+    admission = _admission(request)
+    admission.enter(getattr(request.app.state, "max_active", DEFAULT_MAX_ACTIVE))
+    try:
+        engine, generation, events, first = await _open(request, chat)
+    except BaseException:
+        admission.leave()
+        raise
+    if chat.stream:
+        def close() -> None:
+            events.close()
+            admission.leave()
+
+        return EventStreamResponse(_sse(chat, engine, generation, events, first), on_close=close)
+    try:
+        return await _collect(request, chat, engine, generation, events, first)
+    finally:
+        events.close()
+        admission.leave()
+
+
+routes = [Route("/v1/chat/completions", chat_completions, methods=["POST"])]

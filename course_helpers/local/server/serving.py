@@ -1,0 +1,157 @@
+"""Running the local server: in a notebook's background thread, or for a whole class.
+
+- :func:`start_in_thread` is what ``course_helpers.setup()`` uses: a real
+  uvicorn server on a free loopback port, in a daemon thread of the kernel,
+  with the model loaded before it returns so the first request is quick.
+- :func:`serve` is ``python -m course_helpers serve``: the same server in the
+  foreground, shared by many learners' kernels through ``OPENAI_BASE_URL``.
+
+Safety rule for both: without an API key the server listens on loopback
+only. Any other address needs a key, or :class:`KeylessPublicServerError`.
+
+>>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("0.0.0.0")
+(True, True, False)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+import uvicorn
+
+from .app import create_app
+
+__all__ = [
+    "KeylessPublicServerError",
+    "ServerHandle",
+    "is_loopback",
+    "serve",
+    "start_in_thread",
+]
+
+# Any non-empty string works as the key of a keyless loopback server; the SDK insists on one.
+ANY_KEY = "sk-local-any-key-works"
+
+
+class KeylessPublicServerError(ValueError):
+    """Refusing to listen beyond this machine without an API key."""
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` is only reachable from this machine (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it could resolve to anything
+        return False
+
+
+def _check_exposure(host: str, api_key: str | None) -> None:
+    if api_key is None and not is_loopback(host):
+        raise KeylessPublicServerError(
+            f"Refusing to serve on {host!r} without an API key: anyone who can reach this machine "
+            "could use it. Pass --api-key KEY (learners put it in OPENAI_API_KEY), "
+            "or serve on 127.0.0.1."
+        )
+
+
+def _warm_engine() -> str:
+    """Load the chat model now (memory-maps the weights) and return its name."""
+    from . import chat
+
+    return chat.get_engine().model_name
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host.strip("[]"), port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def _url_host(host: str) -> str:
+    return f"[{host.strip('[]')}]" if ":" in host else host
+
+
+@dataclass
+class ServerHandle:
+    """A running background server: where it is, its key, and how to stop it."""
+
+    host: str
+    port: int
+    api_key: str
+    _server: uvicorn.Server = field(repr=False)
+    _thread: threading.Thread = field(repr=False)
+
+    @property
+    def base_url(self) -> str:
+        """The ``OPENAI_BASE_URL`` for this server, ending in ``/v1``."""
+        return f"http://{_url_host(self.host)}:{self.port}/v1"
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Shut the server down and wait for its thread to end."""
+        self._server.should_exit = True
+        self._thread.join(timeout)
+
+
+def start_in_thread(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    api_key: str | None = None,
+    *,
+    warm: bool = True,
+    timeout: float = 60.0,
+) -> ServerHandle:
+    """Start the server in a daemon thread; return once it accepts connections.
+
+    ``port=0`` picks a free port. ``warm=True`` loads the model first, so the
+    first request does not pay for it. With ``api_key=None`` any key is
+    accepted and ``handle.api_key`` is a placeholder a client can send.
+    """
+    _check_exposure(host, api_key)
+    if warm:
+        _warm_engine()
+    sock = _bind(host, port)
+    config = uvicorn.Config(
+        create_app(api_key=api_key), log_level="warning", lifespan="off", timeout_graceful_shutdown=2
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="course-helpers-server"
+    )
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("The local server thread stopped while starting; see the log above.")
+        if time.monotonic() > deadline:
+            server.should_exit = True
+            raise TimeoutError(f"The local server did not start within {timeout:.0f} s.")
+        time.sleep(0.01)
+    port = sock.getsockname()[1]
+    return ServerHandle(host=host, port=port, api_key=api_key or ANY_KEY, _server=server, _thread=thread)
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, api_key: str | None = None) -> None:
+    """Serve in the foreground until Ctrl+C (``python -m course_helpers serve``).
+
+    Raises KeylessPublicServerError for a non-loopback host without ``api_key``.
+    """
+    _check_exposure(host, api_key)
+    name = _warm_engine()
+    key_note = "any API key accepted" if api_key is None else "API key required"
+    print(
+        f"Serving {name} at http://{_url_host(host)}:{port}/v1 ({key_note}). "
+        f"Learners set OPENAI_BASE_URL to that address. Ctrl+C stops.",
+        flush=True,
+    )
+    uvicorn.run(create_app(api_key=api_key), host=host.strip("[]"), port=port, log_level="info",
+                timeout_graceful_shutdown=5)

@@ -1,0 +1,262 @@
+"""Reading and checking request bodies, with the OpenAI API's own error messages.
+
+The OpenAI API checks every request before it runs a model, and says exactly
+which parameter is wrong (``param``) and how (``code``), for example
+
+    400 {"message": "Invalid 'temperature': decimal above maximum value.
+         Expected a value <= 2, but got 5 instead.",
+         "type": "invalid_request_error", "param": "temperature",
+         "code": "decimal_above_max_value"}
+
+These helpers give every endpoint of the local server the same checks and
+the same wording. ``null`` counts as "not given", as it does for OpenAI.
+
+>>> body = {"temperature": 0.5, "n": 2}
+>>> decimal(body, "temperature", default=1.0, minimum=0, maximum=2)
+0.5
+>>> integer(body, "n", default=1, minimum=1, maximum=128)
+2
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from starlette.requests import Request
+
+from .errors import APIError, invalid_request
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "boolean",
+    "decimal",
+    "integer",
+    "json_type_name",
+    "read_json_object",
+    "reject_unknown",
+    "string",
+    "type_error",
+]
+
+# A chat request that fills the model's whole context window is well under
+# 1 MB of JSON; 8 MB leaves room for long conversations and still stops a
+# runaway client before it costs memory. Uploads (audio) use their own limit.
+MAX_BODY_BYTES = 8 * 1024 * 1024
+
+_MALFORMED_JSON = (
+    "We could not parse the JSON body of your request. (HINT: This likely means you "
+    "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, "
+    "but what was sent was not valid JSON.)"
+)
+
+
+def _reject_constant(name: str) -> float:
+    # Python's json accepts NaN and Infinity; JSON (and OpenAI) do not.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+async def read_json_object(request: Request, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """The request's JSON body as a dict: 413 if too large, 400 if not a JSON object.
+
+    The body is read in pieces and abandoned as soon as it passes
+    ``max_bytes``, so a huge upload never sits whole in memory.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(max_bytes)
+    pieces: list[bytes] = []
+    size = 0
+    async for piece in request.stream():
+        size += len(piece)
+        if size > max_bytes:
+            raise _too_large(max_bytes)
+        pieces.append(piece)
+    try:
+        body = json.loads(b"".join(pieces), parse_constant=_reject_constant)
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise invalid_request(_MALFORMED_JSON) from None
+    if not isinstance(body, dict):
+        raise invalid_request(
+            f"Invalid type for body: expected an object, but got {json_type_name(body)} instead.",
+            code="invalid_type",
+        )
+    return body
+
+
+def _too_large(max_bytes: int) -> APIError:
+    return APIError(
+        413,
+        f"The request body is larger than this server accepts ({max_bytes // (1024 * 1024)} MB).",
+        code="request_too_large",
+    )
+
+
+def json_type_name(value: Any) -> str:
+    """How the OpenAI API names a JSON value's type in its error messages.
+
+    >>> json_type_name("hi"), json_type_name(3), json_type_name(True), json_type_name([])
+    ('a string', 'an integer', 'a boolean', 'an array')
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a decimal"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def type_error(param: str, expected: str, value: Any) -> APIError:
+    """The 400 for a value of the wrong JSON type (``code="invalid_type"``).
+
+    >>> type_error("n", "an integer", "2").message
+    "Invalid type for 'n': expected an integer, but got a string instead."
+    """
+    return invalid_request(
+        f"Invalid type for '{param}': expected {expected}, but got {json_type_name(value)} instead.",
+        param=param,
+        code="invalid_type",
+    )
+
+
+def reject_unknown(body: dict[str, Any], known: frozenset[str] | set[str]) -> None:
+    """A 400 for the first parameter the endpoint does not know, as OpenAI words it.
+
+    >>> reject_unknown({"model": "x", "temprature": 1}, {"model", "temperature"})
+    Traceback (most recent call last):
+    ...
+    course_helpers.local.server.errors.APIError: Unrecognized request argument supplied: temprature
+    """
+    for name in body:
+        if name not in known:
+            raise invalid_request(f"Unrecognized request argument supplied: {name}")
+
+
+def _range_check(param: str, value: float, kind: str, minimum: float | None, maximum: float | None) -> None:
+    if minimum is not None and value < minimum:
+        raise invalid_request(
+            f"Invalid '{param}': {kind} below minimum value. "
+            f"Expected a value >= {minimum:g}, but got {value:g} instead.",
+            param=param,
+            code=f"{kind}_below_min_value",
+        )
+    if maximum is not None and value > maximum:
+        raise invalid_request(
+            f"Invalid '{param}': {kind} above maximum value. "
+            f"Expected a value <= {maximum:g}, but got {value:g} instead.",
+            param=param,
+            code=f"{kind}_above_max_value",
+        )
+
+
+def decimal(
+    body: dict[str, Any],
+    name: str,
+    *,
+    default: float | None,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    param: str | None = None,
+) -> float | None:
+    """A number parameter (integers allowed), range-checked; ``default`` if absent or null.
+
+    >>> decimal({"top_p": 2}, "top_p", default=1.0, maximum=1)
+    Traceback (most recent call last):
+    ...
+    course_helpers.local.server.errors.APIError: Invalid 'top_p': decimal above maximum value. Expected a value <= 1, but got 2 instead.
+    """
+    param = param or name
+    value = body.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise type_error(param, "a decimal", value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer literal with hundreds of digits
+        value = math.copysign(math.inf, value)
+    if not math.isfinite(value):  # 1e999 parses as infinity
+        raise invalid_request(f"Invalid '{param}': expected a finite number.", param=param, code="invalid_value")
+    _range_check(param, value, "decimal", minimum, maximum)
+    return value
+
+
+def integer(
+    body: dict[str, Any],
+    name: str,
+    *,
+    default: int | None,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    param: str | None = None,
+) -> int | None:
+    """An integer parameter, range-checked; ``default`` if absent or null.
+
+    A float with no fractional part (``2.0``) is accepted as the API does.
+
+    >>> integer({"n": 0}, "n", default=1, minimum=1)
+    Traceback (most recent call last):
+    ...
+    course_helpers.local.server.errors.APIError: Invalid 'n': integer below minimum value. Expected a value >= 1, but got 0 instead.
+    """
+    param = param or name
+    value = body.get(name)
+    if value is None:
+        return default
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise type_error(param, "an integer", value)
+    _range_check(param, value, "integer", minimum, maximum)
+    return value
+
+
+def boolean(body: dict[str, Any], name: str, *, default: bool | None, param: str | None = None) -> bool | None:
+    """A true/false parameter; ``default`` if absent or null.
+
+    >>> boolean({"stream": True}, "stream", default=False)
+    True
+    """
+    value = body.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise type_error(param or name, "a boolean", value)
+    return value
+
+
+def string(
+    body: dict[str, Any],
+    name: str,
+    *,
+    default: str | None,
+    choices: tuple[str, ...] | None = None,
+    param: str | None = None,
+) -> str | None:
+    """A string parameter, optionally one of ``choices``; ``default`` if absent or null.
+
+    >>> string({"voice": "alloy"}, "voice", default=None, choices=("alloy", "echo"))
+    'alloy'
+    """
+    param = param or name
+    value = body.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise type_error(param, "a string", value)
+    if choices is not None and value not in choices:
+        supported = ", ".join(f"'{choice}'" for choice in choices)
+        raise invalid_request(
+            f"Invalid value: '{value}'. Supported values are: {supported}.",
+            param=param,
+            code="invalid_value",
+        )
+    return value

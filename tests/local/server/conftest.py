@@ -1,0 +1,52 @@
+"""Servers for the server tests: a real uvicorn server on a free loopback port.
+
+``fake_server`` answers with the stand-in engine of ``fake_engine.py`` (fast,
+predictable text); ``real_server`` with the real SmolLM2 model.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from openai import AsyncOpenAI, OpenAI
+
+from course_helpers.local.server import start_in_thread
+
+from . import fake_engine
+
+API_KEY = "sk-test-local-key"
+
+
+@pytest.fixture(scope="module")
+def fake_server():
+    """A running server whose engine is the echoing stand-in; yields (handle, engine)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(sys.modules, "course_helpers.local.engine", fake_engine)
+        fake_engine.ENGINE = fake_engine.FakeEngine()
+        handle = start_in_thread(api_key=API_KEY)
+        try:
+            yield handle
+        finally:
+            handle.stop()
+
+
+@pytest.fixture
+def engine(fake_server):
+    """The stand-in engine behind ``fake_server``, fresh for each test."""
+    fake_engine.ENGINE = fake_engine.FakeEngine()
+    return fake_engine.ENGINE
+
+
+@pytest.fixture
+def client(fake_server) -> OpenAI:
+    """The real openai SDK, strict about every response field, no retries."""
+    with OpenAI(base_url=fake_server.base_url, api_key=API_KEY, max_retries=0,
+                _strict_response_validation=True) as sdk:
+        yield sdk
+
+
+@pytest.fixture
+def async_client(fake_server) -> AsyncOpenAI:
+    return AsyncOpenAI(base_url=fake_server.base_url, api_key=API_KEY, max_retries=0,
+                       _strict_response_validation=True)

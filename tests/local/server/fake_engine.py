@@ -1,0 +1,140 @@
+"""A stand-in for the numpy engine with the same Python API, for protocol tests.
+
+The server's own job (checking requests, shaping JSON and SSE, cancelling on
+disconnect, admission) does not depend on what the model says, and the real
+model makes every test slow on two cores. This engine answers by echoing the
+last message word by word, so tests can predict the exact text, token count,
+logprobs and finish reason. Tests of the real model live in test_chat_real.py.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+
+class ContextLengthExceeded(Exception):
+    def __init__(self, prompt_tokens: int, context_length: int) -> None:
+        super().__init__(f"{prompt_tokens} > {context_length}")
+        self.prompt_tokens = prompt_tokens
+        self.context_length = context_length
+
+
+@dataclass
+class SamplingParams:
+    temperature: float = 1.0
+    top_p: float = 1.0
+    max_tokens: int | None = None
+    stop: list[str] = field(default_factory=list)
+    seed: int | None = None
+    logprobs: bool = False
+    top_logprobs: int = 0
+    presence_penalty: float = 0.0
+    frequency_penalty: float = 0.0
+
+
+@dataclass
+class TopLogprob:
+    token: str
+    bytes: bytes | None
+    logprob: float
+
+
+@dataclass
+class LogprobEntry:
+    token: str
+    bytes: bytes | None
+    logprob: float
+    top_logprobs: list[TopLogprob]
+
+
+@dataclass
+class Event:
+    index: int
+    text: str
+    logprob: LogprobEntry | None
+    finish_reason: str | None
+
+
+class FakeGeneration:
+    """Echoes the prompt's words; n choices interleaved; cancellable."""
+
+    def __init__(self, engine: "FakeEngine", prompt_ids: list[int], params: SamplingParams, n: int) -> None:
+        self.engine = engine
+        self.words = engine.reply_words(prompt_ids)
+        self.params = params
+        self.n = n
+        self.prompt_tokens = len(prompt_ids)
+        self.completion_tokens = 0
+        self.cancelled = threading.Event()
+        self.finished = threading.Event()
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    def _entry(self, word: str) -> LogprobEntry:
+        tops = [TopLogprob(word, word.encode(), -0.25), TopLogprob("bytes:\\xe2\\x80", b"\xe2\x80", float("-inf"))]
+        return LogprobEntry(word, word.encode(), -0.25, tops[: self.params.top_logprobs])
+
+    def __iter__(self):
+        limit = self.params.max_tokens or len(self.words)
+        steps = min(limit, len(self.words))
+        finish = "length" if limit < len(self.words) else "stop"
+        try:
+            for step in range(steps):
+                if self.cancelled.is_set():
+                    return
+                time.sleep(self.engine.delay)
+                for index in range(self.n):
+                    word = self.words[step]
+                    entry = self._entry(word) if self.params.logprobs else None
+                    last = step == steps - 1
+                    yield Event(index, word, entry, finish if last else None)
+                self.completion_tokens += 1
+            if steps == 0:
+                for index in range(self.n):
+                    yield Event(index, "", None, finish)
+        finally:
+            self.finished.set()
+
+
+class FakeEngine:
+    model_name = "SmolLM2-135M-Instruct"
+    fingerprint = "fp_fake0001"
+    context_length = 64
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.generations: list[FakeGeneration] = []
+        self.vocabulary: list[str] = ["<role>"]
+
+    def render_chat(self, messages: list[dict[str, str]]) -> str:
+        return " ".join(f"<role> {m['content']}" for m in messages)
+
+    def encode(self, text: str) -> list[int]:
+        ids = []
+        for word in text.split():
+            if word not in self.vocabulary:
+                self.vocabulary.append(word)
+            ids.append(self.vocabulary.index(word))
+        return ids
+
+    def reply_words(self, prompt_ids: list[int]) -> list[str]:
+        """The words of the last message: what follows the last role marker (id 0)."""
+        last_marker = len(prompt_ids) - 1 - prompt_ids[::-1].index(0)
+        return [self.vocabulary[i] + " " for i in prompt_ids[last_marker + 1:]]
+
+    def generate(self, prompt_ids: list[int], params: SamplingParams, n: int = 1) -> FakeGeneration:
+        if len(prompt_ids) > self.context_length:
+            raise ContextLengthExceeded(len(prompt_ids), self.context_length)
+        generation = FakeGeneration(self, prompt_ids, params, n)
+        self.generations.append(generation)
+        return generation
+
+
+ENGINE = FakeEngine()
+
+
+def get_engine() -> FakeEngine:
+    return ENGINE

@@ -1,0 +1,235 @@
+"""POST /v1/chat/completions through the real openai SDK, with the echoing stand-in engine.
+
+The stand-in replies with the words of the last message, one token each, so
+every field of the response can be predicted exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import httpx
+import openai
+import pytest
+
+from . import fake_engine
+from .conftest import API_KEY
+
+HELLO = [{"role": "user", "content": "one two three"}]
+
+
+def test_completion_has_every_field(client):
+    reply = client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+    assert reply.choices[0].message.content == "one two three "
+    assert reply.choices[0].message.role == "assistant"
+    assert reply.choices[0].finish_reason == "stop"
+    assert reply.model == "SmolLM2-135M-Instruct"
+    assert reply.id.startswith("chatcmpl-")
+    assert reply.object == "chat.completion"
+    assert reply.system_fingerprint == "fp_fake0001"
+    assert abs(reply.created - time.time()) < 60
+    assert reply.usage.completion_tokens == 3
+    assert reply.usage.total_tokens == reply.usage.prompt_tokens + 3
+    assert reply.usage.prompt_tokens_details.cached_tokens == 0
+
+
+def test_max_tokens_cuts_with_finish_reason_length(client):
+    reply = client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, max_tokens=2)
+    assert reply.choices[0].message.content == "one two "
+    assert reply.choices[0].finish_reason == "length"
+    assert reply.usage.completion_tokens == 2
+
+
+def test_max_completion_tokens_wins_over_max_tokens(client, engine):
+    client.chat.completions.create(model="gpt-4o", messages=HELLO, max_tokens=5, max_completion_tokens=1)
+    assert engine.generations[-1].params.max_tokens == 1
+
+
+def test_parameters_reach_the_engine(client, engine):
+    client.chat.completions.create(
+        model="gpt-4o", messages=HELLO, temperature=0.3, top_p=0.9, seed=7, stop=["x", "y"],
+        presence_penalty=0.5, frequency_penalty=-0.5, logprobs=True, top_logprobs=2,
+    )
+    params = engine.generations[-1].params
+    assert (params.temperature, params.top_p, params.seed) == (0.3, 0.9, 7)
+    assert params.stop == ["x", "y"]
+    assert (params.presence_penalty, params.frequency_penalty) == (0.5, -0.5)
+    assert (params.logprobs, params.top_logprobs) == (True, 2)
+
+
+def test_n_choices_each_complete(client, engine):
+    reply = client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, n=3)
+    assert [c.index for c in reply.choices] == [0, 1, 2]
+    assert all(c.message.content == "one two three " for c in reply.choices)
+    assert engine.generations[-1].n == 3  # one batched generation, not three requests
+
+
+def test_logprobs_shape(client):
+    reply = client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, logprobs=True, top_logprobs=2)
+    content = reply.choices[0].logprobs.content
+    assert [entry.token for entry in content] == ["one ", "two ", "three "]
+    assert content[0].bytes == list(b"one ")
+    assert content[0].top_logprobs[0].token == "one "
+    assert content[0].top_logprobs[1].logprob == -9999.0  # -inf written as OpenAI does
+    assert content[0].top_logprobs[1].bytes == [0xE2, 0x80]
+    assert len(content) == reply.usage.completion_tokens
+
+
+def test_no_logprobs_unless_asked(client):
+    reply = client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+    assert reply.choices[0].logprobs is None
+
+
+def test_text_parts_and_names_are_read(client, engine):
+    messages = [
+        {"role": "developer", "content": "Be brief."},
+        {"role": "system", "content": "Really brief.", "name": "boss"},
+        {"role": "assistant", "content": "Sure."},
+        {"role": "user", "content": [{"type": "text", "text": "alpha "}, {"type": "text", "text": "beta"}]},
+    ]
+    reply = client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+    assert reply.choices[0].message.content == "alpha beta "
+
+
+def test_stream_chunks(client):
+    chunks = list(client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=True))
+    assert chunks[0].choices[0].delta.role == "assistant"
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == "one two three "
+    assert chunks[-1].choices[0].finish_reason == "stop"
+    assert len({c.id for c in chunks}) == 1 and chunks[0].id.startswith("chatcmpl-")
+    assert all(c.object == "chat.completion.chunk" and c.system_fingerprint for c in chunks)
+    assert all(c.usage is None for c in chunks)
+
+
+def test_stream_include_usage_ends_with_usage_chunk(client):
+    chunks = list(client.chat.completions.create(
+        model="gpt-4o-mini", messages=HELLO, stream=True, stream_options={"include_usage": True}))
+    assert chunks[-1].choices == []
+    assert chunks[-1].usage.completion_tokens == 3
+    assert all(c.usage is None for c in chunks[:-1])
+
+
+def test_stream_n_interleaved(client):
+    chunks = list(client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=True, n=2))
+    texts = {0: "", 1: ""}
+    finishes = {}
+    for c in chunks:
+        for choice in c.choices:
+            texts[choice.index] += choice.delta.content or ""
+            if choice.finish_reason:
+                finishes[choice.index] = choice.finish_reason
+    assert texts == {0: "one two three ", 1: "one two three "}
+    assert finishes == {0: "stop", 1: "stop"}
+
+
+def test_stream_logprobs_join_to_the_text(client):
+    chunks = list(client.chat.completions.create(
+        model="gpt-4o-mini", messages=HELLO, stream=True, logprobs=True, top_logprobs=1))
+    tokens = [e.token for c in chunks for ch in c.choices if ch.logprobs for e in ch.logprobs.content]
+    assert "".join(tokens) == "one two three "
+
+
+def test_sse_wire_format(fake_server):
+    response = httpx.post(
+        fake_server.base_url + "/chat/completions",
+        headers={"Authorization": f"Bearer {API_KEY}"},
+        json={"model": "gpt-4o", "messages": HELLO, "stream": True},
+    )
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = response.text.split("\n\n")
+    assert all(event.startswith("data: ") for event in events if event)
+    assert events[-2] == "data: [DONE]" and events[-1] == ""
+
+
+def test_async_client(async_client):
+    async def ask():
+        async with async_client:
+            replies = await asyncio.gather(*[
+                async_client.chat.completions.create(model="gpt-4o-mini", messages=HELLO) for _ in range(4)])
+            stream = await async_client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=True)
+            streamed = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+            return replies, streamed
+
+    replies, streamed = asyncio.run(ask())
+    assert [r.choices[0].message.content for r in replies] == ["one two three "] * 4
+    assert streamed == "one two three "
+
+
+def test_context_length_exceeded(client):
+    long = [{"role": "user", "content": "word " * 100}]  # the stand-in's window is 64 tokens
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model="gpt-4o-mini", messages=long)
+    assert caught.value.code == "context_length_exceeded"
+    assert caught.value.param == "messages"
+    assert "64" in caught.value.message
+
+
+def test_context_length_exceeded_when_streaming_is_a_400_too(client):
+    long = [{"role": "user", "content": "word " * 100}]
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model="gpt-4o-mini", messages=long, stream=True)
+    assert caught.value.code == "context_length_exceeded"
+
+
+def _wait_for(condition, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_disconnect_mid_stream_cancels_generation(client, engine):
+    engine.delay = 0.05
+    words = " ".join(f"w{i}" for i in range(40))
+    stream = client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": words}], stream=True)
+    next(iter(stream))
+    stream.close()
+    generation = engine.generations[-1]
+    assert _wait_for(generation.cancelled.is_set)
+    assert _wait_for(generation.finished.is_set)
+    assert generation.completion_tokens < 40
+
+
+def test_disconnect_while_waiting_for_json_cancels_generation(fake_server, engine):
+    engine.delay = 0.05
+    words = " ".join(f"w{i}" for i in range(40))
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": words}]}
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(fake_server.base_url + "/chat/completions", json=body, timeout=0.4,
+                   headers={"Authorization": f"Bearer {API_KEY}"})
+    generation = engine.generations[-1]
+    assert _wait_for(generation.cancelled.is_set)
+    assert generation.completion_tokens < 40
+
+
+def test_busy_server_answers_429_that_the_sdk_retries(fake_server, engine):
+    engine.delay = 0.02
+    app_state = fake_server._server.config.app.state
+    app_state.max_active = 1
+    try:
+        words = " ".join(f"w{i}" for i in range(10))
+        results = []
+
+        def long_request():
+            with openai.OpenAI(base_url=fake_server.base_url, api_key=API_KEY, max_retries=0) as sdk:
+                results.append(sdk.chat.completions.create(
+                    model="gpt-4o", messages=[{"role": "user", "content": words}]))
+
+        worker = threading.Thread(target=long_request)
+        worker.start()
+        assert _wait_for(lambda: engine.generations)
+        with openai.OpenAI(base_url=fake_server.base_url, api_key=API_KEY, max_retries=0) as sdk:
+            with pytest.raises(openai.RateLimitError) as caught:
+                sdk.chat.completions.create(model="gpt-4o", messages=HELLO)
+        assert caught.value.response.headers["x-should-retry"] == "true"
+        worker.join()
+        with openai.OpenAI(base_url=fake_server.base_url, api_key=API_KEY, max_retries=2) as sdk:
+            assert sdk.chat.completions.create(model="gpt-4o", messages=HELLO).choices
+        assert len(results) == 1
+    finally:
+        app_state.max_active = 64
