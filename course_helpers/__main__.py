@@ -1,0 +1,146 @@
+"""The course's command line: ``python -m course_helpers COMMAND``.
+
+Commands: ``doctor`` (check the set-up), ``start`` (copy the exercise sheets
+into ``my_work/``), ``exercises build`` / ``exercises check`` (generate the
+sheets from the solutions / fail when they drift), ``clean`` (strip editor
+metadata and embedded audio from notebooks), ``serve`` (a shared local
+OpenAI-compatible server) and ``pull`` (download the local models).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _doctor(args) -> int:
+    from .doctor import doctor
+
+    return doctor(request=not args.no_request)
+
+
+def _start(args) -> int:
+    from .start import start
+
+    print(start(args.dest))
+    return 0
+
+
+def _pairs(root: Path, names: list[str]):
+    solutions = sorted((root / "solutions").glob("*.ipynb"))
+    if names:
+        solutions = [path for path in solutions if path.stem in names or path.name in names]
+    return [(path, root / "exercises" / path.name) for path in solutions]
+
+
+def _exercises(args) -> int:
+    from .exercises import ExerciseError, build, differences
+    from .paths import course_root
+
+    root = course_root()
+    pairs = _pairs(root, args.names)
+    try:
+        if args.action == "build":
+            for solution, sheet in pairs:
+                build(solution, sheet)
+                print(f"built {sheet.relative_to(root)} from {solution.relative_to(root)}")
+            return 0
+        drifted = 0
+        for solution, sheet in pairs:
+            diff = differences(solution, sheet, run=not args.quick)
+            if diff:
+                drifted += 1
+                print(diff)
+            else:
+                print(f"up to date: {sheet.relative_to(root)}")
+        orphans = sorted({p.name for p in (root / "exercises").glob("*.ipynb")}
+                         - {p.name for p in (root / "solutions").glob("*.ipynb")})
+        for name in orphans if not args.names else []:
+            drifted += 1
+            print(f"exercises/{name} has no solutions/{name}: delete it or add its solution")
+    except ExerciseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if drifted:
+        print(f"{drifted} exercise sheet(s) out of date: run `python -m course_helpers exercises build`.")
+    return 1 if drifted else 0
+
+
+def _clean(args) -> int:
+    from .notebooks import clean, read, write
+
+    for path in args.notebooks:
+        write(clean(read(path)), path)
+        print(f"cleaned {path}")
+    return 0
+
+
+def _serve(args) -> int:
+    from .local import server
+
+    try:
+        server.serve(args.host, args.port, args.api_key)
+    except ValueError as error:  # e.g. a non-loopback host without --api-key
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _pull(args) -> int:
+    from .local.store import ModelNotAvailable, cache_dir, pull_all
+
+    try:
+        folders = pull_all()
+    except ModelNotAvailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"The local models are in {cache_dir()}:")
+    for folder in folders:
+        print(f"  {folder}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m course_helpers", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    doctor = commands.add_parser("doctor", help="check Python, packages, .env, key, backend and models")
+    doctor.add_argument("--no-request", action="store_true", help="do not send a test request to the backend")
+    doctor.set_defaults(run=_doctor)
+
+    start = commands.add_parser("start", help="copy the exercise sheets into my_work/ (never overwrites)")
+    start.add_argument("--dest", type=Path, default=None, help="another folder than my_work/")
+    start.set_defaults(run=_start)
+
+    exercises = commands.add_parser("exercises", help="build or check the exercise sheets")
+    exercises.add_argument("action", choices=["build", "check"])
+    exercises.add_argument("names", nargs="*", help="only these notebooks (e.g. 01_messages)")
+    exercises.add_argument("--quick", action="store_true", help="check: compare sources only, run nothing")
+    exercises.set_defaults(run=_exercises)
+
+    clean = commands.add_parser("clean", help="strip timing, editor metadata and embedded audio")
+    clean.add_argument("notebooks", nargs="+", type=Path)
+    clean.set_defaults(run=_clean)
+
+    serve = commands.add_parser("serve", help="run the local OpenAI-compatible server (e.g. for a class)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--api-key", default=None, help="required when --host is not a loopback address")
+    serve.set_defaults(run=_serve)
+
+    pull = commands.add_parser("pull", help="download every local model ahead of time")
+    pull.set_defaults(run=_pull)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    args = _parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
