@@ -1,0 +1,156 @@
+"""The local chat engine: the model, its tokenizer and chat template, and batched generation.
+
+This is the Python API the local HTTP server uses::
+
+    engine = get_engine()                       # loads once per process
+    prompt = engine.render_chat([{"role": "user", "content": "Hi!"}])
+    generation = engine.generate(engine.encode(prompt), SamplingParams(temperature=0), n=1)
+    for event in generation:                    # text deltas as they are decoded
+        print(event.text, end="")
+
+Where to look for what a lesson explains: the forward pass (attention,
+feed-forward) is in ``transformer.py``, temperature, top_p, seed and logprobs
+in ``sampler.py``, stop strings in ``text_stream.py``, and how many requests
+share one pass over the weights in ``scheduler.py``.
+
+Used in: course_helpers/local/server (chat completions and moderation)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from . import store
+from .chat_template import ChatTemplate
+from .gguf_weights import load_weights
+from .sampler import LogprobEntry, SamplingParams, TopLogprob
+from .scheduler import PREFILL_CHUNK, BatchScheduler, Event, Generation
+from .tokenizer import Tokenizer
+from .transformer import Transformer
+
+__all__ = [
+    "Engine",
+    "get_engine",
+    "SamplingParams",
+    "LogprobEntry",
+    "TopLogprob",
+    "Event",
+    "Generation",
+    "ContextLengthExceeded",
+    "ENGINE_VERSION",
+]
+
+ENGINE_VERSION = "1"  # part of the system fingerprint: bump when outputs may change
+MODEL_ID = "smollm2-135m-instruct"
+_END_OF_TURN_NAMES = ("<|im_end|>", "<|endoftext|>", "<|im_start|>")
+BLAS_THREADS_ENV = "COURSE_ENGINE_THREADS"
+
+
+class ContextLengthExceeded(ValueError):
+    """The prompt (plus at least one generated token) does not fit in the model's context."""
+
+    def __init__(self, prompt_tokens: int, context_length: int):
+        self.prompt_tokens = prompt_tokens
+        self.context_length = context_length
+        super().__init__(
+            f"This model's maximum context length is {context_length} tokens. However, your messages "
+            f"resulted in {prompt_tokens} tokens. Please reduce the length of the messages."
+        )
+
+
+def _blas_limit(threads: int):
+    """A factory of context managers that limit BLAS to ``threads`` threads while decoding."""
+    from threadpoolctl import threadpool_limits
+
+    return lambda: threadpool_limits(limits=threads, user_api="blas")
+
+
+class Engine:
+    """A loaded chat model with its tokenizer, chat template and decoding thread."""
+
+    def __init__(self, model_folder: str | os.PathLike | None = None, *, blas_threads: int | None = None):
+        folder = Path(model_folder) if model_folder is not None else store.model_path(MODEL_ID)
+        gguf_file = folder / store.MODELS[MODEL_ID].main_file if folder.is_dir() else folder
+        self.weights = load_weights(gguf_file)
+        self.model = Transformer(self.weights)
+        self.tokenizer = Tokenizer.from_metadata(self.weights.metadata)
+        self.template = ChatTemplate(self.weights.metadata["chat_template"])
+        self.model_name = "SmolLM2-135M-Instruct"
+        self.context_length = self.weights.config.context_length
+        digest = hashlib.sha256(f"{store.MODELS[MODEL_ID].wheel_sha256}:{ENGINE_VERSION}".encode())
+        self.fingerprint = "fp_" + digest.hexdigest()[:10]
+        tokens = self.weights.metadata["tokens"]
+        self.end_tokens = {tokens.index(name) for name in _END_OF_TURN_NAMES if name in tokens}
+        self.end_tokens.add(self.weights.metadata["eos_token_id"])
+        if blas_threads is None:
+            blas_threads = int(os.environ.get(BLAS_THREADS_ENV, "1"))
+        limit = _blas_limit(blas_threads) if blas_threads > 0 else None
+        self._scheduler = BatchScheduler(self.model, self.token_bytes, self.end_tokens, blas_limit=limit)
+
+    # ---- text <-> tokens -------------------------------------------------------------
+
+    def render_chat(self, messages: list[dict]) -> str:
+        """The prompt text for a list of chat messages, ending where the assistant's reply begins."""
+        return self.template.render(messages, add_generation_prompt=True)
+
+    def encode(self, text: str) -> list[int]:
+        """Token ids of ``text`` (special tokens such as ``<|im_start|>`` recognised)."""
+        return self.tokenizer.encode(text)
+
+    def decode(self, ids) -> str:
+        """Text of a list of token ids."""
+        return self.tokenizer.decode(ids)
+
+    def token_bytes(self, token_id: int) -> bytes:
+        """The raw bytes of one token (may be an incomplete UTF-8 sequence)."""
+        return self.tokenizer.token_bytes(int(token_id))
+
+    # ---- generation ------------------------------------------------------------------
+
+    def generate(self, prompt_ids: list[int], params: SamplingParams, n: int = 1) -> Generation:
+        """Start decoding ``n`` choices for a prompt; returns at once with an iterator of events.
+
+        Raises ContextLengthExceeded when the prompt leaves no room for a reply.
+        """
+        if len(prompt_ids) + 1 > self.context_length:
+            raise ContextLengthExceeded(len(prompt_ids), self.context_length)
+        if not prompt_ids:
+            raise ValueError("the prompt is empty")
+        generation = Generation(prompt_ids, params, n)
+        self._scheduler.submit(generation)
+        return generation
+
+    def hidden_states(self, token_ids: list[int]) -> np.ndarray:
+        """Every layer's view of each token: (n_layers + 1, T, d_model) float32.
+
+        Entry 0 is the token embeddings, entry i the input of block i, the last
+        the normalized output of the final block (the moderation probe reads these).
+        """
+        if not 0 < len(token_ids) <= self.context_length:
+            raise ContextLengthExceeded(len(token_ids), self.context_length)
+        cache = self.model.new_cache(capacity=len(token_ids))
+        chunks = []
+        for start in range(0, len(token_ids), PREFILL_CHUNK):
+            states: list[np.ndarray] = []
+            self.model.forward([token_ids[start:start + PREFILL_CHUNK]], [cache], hidden_states=states)
+            chunks.append(np.stack(states))  # (n_layers + 1, chunk, d_model)
+        return np.concatenate(chunks, axis=1)
+
+
+_engine: Engine | None = None
+_engine_lock = threading.Lock()
+
+
+def get_engine() -> Engine:
+    """The process-wide engine, loaded on first use (fetching the model if it is missing)."""
+    global _engine
+    if _engine is None:
+        with _engine_lock:
+            if _engine is None:
+                _engine = Engine()
+    return _engine

@@ -1,0 +1,202 @@
+"""Model weights: read a GGUF file once, keep float32 copies memory-mapped afterwards.
+
+The GGUF file stores most matrices quantized (Q4_1: 4 bits a weight plus a
+scale and minimum per block of 32; Q8_0 for the embeddings). Dequantizing them
+takes a few seconds, so the first start writes every tensor as float32 into one
+cache file next to the model (``<model>.f32`` plus a small JSON index). Later
+starts memory-map that file: they start in a fraction of a second, and several
+kernels using the model share the same pages of memory.
+
+Matrices keep GGUF's layout ``(out_features, in_features)``, so a layer computes
+``x @ weight.T``. The output layer reuses the token embeddings (tied weights).
+
+>>> config = ModelConfig(n_layers=2, d_model=8, n_heads=2, n_kv_heads=1, d_ff=16,
+...                      vocab_size=10, context_length=32, rope_base=10000.0, rms_eps=1e-5)
+>>> config.head_dim
+4
+
+Used in: course_helpers/local/engine.py
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from filelock import FileLock
+
+__all__ = ["ModelConfig", "ModelWeights", "LayerWeights", "load_weights", "read_gguf_metadata"]
+
+_CACHE_FORMAT = 1  # bump when the cache layout changes, so old caches are rebuilt
+_ALIGN = 64  # bytes; each tensor starts on a cache-line boundary
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The shape of a Llama-style model, read from the GGUF metadata."""
+
+    n_layers: int
+    d_model: int
+    n_heads: int
+    n_kv_heads: int
+    d_ff: int
+    vocab_size: int
+    context_length: int
+    rope_base: float
+    rms_eps: float
+
+    @property
+    def head_dim(self) -> int:
+        """Size of one attention head (d_model split across the heads)."""
+        return self.d_model // self.n_heads
+
+
+@dataclass(frozen=True)
+class LayerWeights:
+    """The weights of one transformer block (all float32, ``(out, in)`` matrices)."""
+
+    attn_norm: np.ndarray  # (d_model,)
+    attn_q: np.ndarray  # (n_heads * head_dim, d_model)
+    attn_k: np.ndarray  # (n_kv_heads * head_dim, d_model)
+    attn_v: np.ndarray  # (n_kv_heads * head_dim, d_model)
+    attn_output: np.ndarray  # (d_model, n_heads * head_dim)
+    ffn_norm: np.ndarray  # (d_model,)
+    ffn_gate: np.ndarray  # (d_ff, d_model)
+    ffn_up: np.ndarray  # (d_ff, d_model)
+    ffn_down: np.ndarray  # (d_model, d_ff)
+
+
+@dataclass(frozen=True)
+class ModelWeights:
+    """Every weight of the model plus its config and the metadata the tokenizer needs."""
+
+    config: ModelConfig
+    token_embeddings: np.ndarray  # (vocab_size, d_model), also the output layer
+    output_norm: np.ndarray  # (d_model,)
+    layers: tuple[LayerWeights, ...]
+    metadata: dict  # tokenizer vocabulary, merges, token types, chat template, special ids
+
+    def matrices(self) -> list[np.ndarray]:
+        """Every weight matrix a decoding step multiplies by, in order (for the roofline)."""
+        out = []
+        for layer in self.layers:
+            out += [layer.attn_q, layer.attn_k, layer.attn_v, layer.attn_output,
+                    layer.ffn_gate, layer.ffn_up, layer.ffn_down]
+        return out + [self.token_embeddings]
+
+
+def read_gguf_metadata(reader) -> tuple[ModelConfig, dict]:
+    """The model config and the tokenizer/chat metadata from an open ``gguf.GGUFReader``."""
+    fields = reader.fields
+
+    def value(key, default=None):
+        return fields[key].contents() if key in fields else default
+
+    arch = value("general.architecture")
+    if arch != "llama":
+        raise ValueError(f"only the llama architecture is supported, not {arch!r}")
+    config = ModelConfig(
+        n_layers=int(value("llama.block_count")),
+        d_model=int(value("llama.embedding_length")),
+        n_heads=int(value("llama.attention.head_count")),
+        n_kv_heads=int(value("llama.attention.head_count_kv")),
+        d_ff=int(value("llama.feed_forward_length")),
+        vocab_size=len(fields["tokenizer.ggml.tokens"].data),
+        context_length=int(value("llama.context_length")),
+        rope_base=float(value("llama.rope.freq_base", 10000.0)),
+        rms_eps=float(value("llama.attention.layer_norm_rms_epsilon")),
+    )
+    metadata = {
+        "name": value("general.basename", "model"),
+        "tokens": list(value("tokenizer.ggml.tokens")),
+        "token_types": [int(t) for t in value("tokenizer.ggml.token_type")],
+        "merges": list(value("tokenizer.ggml.merges")),
+        "pre_tokenizer": value("tokenizer.ggml.pre", "default"),
+        "chat_template": value("tokenizer.chat_template"),
+        "bos_token_id": int(value("tokenizer.ggml.bos_token_id", 0)),
+        "eos_token_id": int(value("tokenizer.ggml.eos_token_id", 0)),
+    }
+    return config, metadata
+
+
+def _build_cache(gguf_path: Path, data_path: Path, index_path: Path) -> None:
+    """Dequantize every tensor of ``gguf_path`` into one float32 file plus a JSON index."""
+    from gguf import GGUFReader
+    from gguf.quants import dequantize
+
+    reader = GGUFReader(str(gguf_path))
+    config, metadata = read_gguf_metadata(reader)
+    offsets = {}
+    tmp_data = data_path.with_suffix(".tmp")
+    with open(tmp_data, "wb") as out:
+        for tensor in reader.tensors:
+            array = np.ascontiguousarray(dequantize(tensor.data, tensor.tensor_type), dtype=np.float32)
+            pad = (-out.tell()) % _ALIGN
+            out.write(b"\0" * pad)
+            offsets[tensor.name] = {"offset": out.tell(), "shape": list(array.shape)}
+            out.write(array.tobytes())
+    index = {
+        "format": _CACHE_FORMAT,
+        "source_size": gguf_path.stat().st_size,
+        "config": asdict(config),
+        "metadata": metadata,
+        "tensors": offsets,
+    }
+    tmp_index = index_path.with_suffix(".tmp")
+    tmp_index.write_text(json.dumps(index))
+    os.replace(tmp_data, data_path)  # data first: an index always points at complete data
+    os.replace(tmp_index, index_path)
+
+
+def _cache_is_valid(gguf_path: Path, data_path: Path, index_path: Path) -> bool:
+    if not (data_path.is_file() and index_path.is_file()):
+        return False
+    try:
+        index = json.loads(index_path.read_text())
+    except (OSError, ValueError):
+        return False
+    return index.get("format") == _CACHE_FORMAT and index.get("source_size") == gguf_path.stat().st_size
+
+
+def load_weights(gguf_path: str | os.PathLike) -> ModelWeights:
+    """Load a GGUF model as float32 arrays, memory-mapped from a cache built on first use.
+
+    The cache is written under a file lock, to temporary names renamed at the
+    end, so two kernels starting together or a start cut half-way never leave
+    a broken cache behind.
+    """
+    gguf_path = Path(gguf_path)
+    data_path = gguf_path.with_suffix(".f32")
+    index_path = gguf_path.with_suffix(".f32.json")
+    if not _cache_is_valid(gguf_path, data_path, index_path):
+        with FileLock(str(gguf_path.with_suffix(".f32.lock"))):
+            if not _cache_is_valid(gguf_path, data_path, index_path):
+                _build_cache(gguf_path, data_path, index_path)
+    index = json.loads(index_path.read_text())
+    with open(data_path, "rb") as handle:
+        # a read-only shared mapping: pages are loaded on demand and shared between processes
+        flat = np.frombuffer(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ), dtype=np.float32)
+
+    def tensor(name: str) -> np.ndarray:
+        entry = index["tensors"][name]
+        start = entry["offset"] // 4
+        size = int(np.prod(entry["shape"]))
+        return flat[start:start + size].reshape(entry["shape"])
+
+    config = ModelConfig(**index["config"])
+    layers = []
+    for i in range(config.n_layers):
+        layers.append(LayerWeights(**{
+            part: tensor(f"blk.{i}.{part}.weight") for part in LayerWeights.__dataclass_fields__
+        }))
+    return ModelWeights(
+        config=config,
+        token_embeddings=tensor("token_embd.weight"),
+        output_norm=tensor("output_norm.weight"),
+        layers=tuple(layers),
+        metadata=index["metadata"],
+    )

@@ -1,0 +1,218 @@
+"""The sampler: from the model's logits to the next token, exactly as the lessons explain.
+
+For each new token the model gives one score (logit) per vocabulary token.
+The request's parameters then act in this order:
+
+1. **penalties**: ``presence_penalty`` is subtracted from every token already
+   in the reply, ``frequency_penalty`` times the number of times it appeared;
+2. **logprobs**: log-softmax of those logits, the model's own probabilities,
+   reported when ``logprobs`` is on (temperature does not change them);
+3. **temperature**: logits divided by it; below 1 sharpens, above 1 flattens;
+   0 means greedy: always the most likely token;
+4. **top_p**: keep the most likely tokens until their probability adds up to
+   ``top_p`` (the nucleus), renormalize, drop the rest;
+5. draw one token at random with those probabilities, from a random generator
+   seeded per choice: the same seed gives the same reply.
+
+>>> sampler = ChoiceSampler(SamplingParams(temperature=0), seed_entropy=None)
+>>> sampler.choose(np.array([1.0, 3.0, 2.0], np.float32))
+1
+
+Used in: course_helpers/local/engine.py, notebooks/02_parameters.ipynb, notebooks/03_logprobs.ipynb
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = [
+    "SamplingParams",
+    "TopLogprob",
+    "LogprobEntry",
+    "ChoiceSampler",
+    "apply_penalties",
+    "log_softmax",
+    "temperature_probabilities",
+    "nucleus",
+    "top_k_indices",
+    "logprob_entry",
+]
+
+f32 = np.float32
+
+
+@dataclass
+class SamplingParams:
+    """The request parameters that shape sampling (the server has validated their ranges)."""
+
+    temperature: float = 1.0  # 0 = greedy
+    top_p: float = 1.0
+    max_tokens: int | None = None  # None: until the context is full
+    stop: list[str] = field(default_factory=list)  # up to 4 strings, never returned
+    seed: int | None = None
+    logprobs: bool = False
+    top_logprobs: int = 0  # 0-20
+    presence_penalty: float = 0.0
+    frequency_penalty: float = 0.0
+
+
+@dataclass(frozen=True)
+class TopLogprob:
+    """One of the most likely tokens at a position."""
+
+    token: str
+    bytes: list[int]
+    logprob: float
+
+
+@dataclass(frozen=True)
+class LogprobEntry:
+    """The chosen token at one position, its log probability and the top alternatives."""
+
+    token: str
+    bytes: list[int]
+    logprob: float
+    top_logprobs: list[TopLogprob]
+
+
+def apply_penalties(logits: np.ndarray, counts: dict[int, int], presence: float, frequency: float) -> np.ndarray:
+    """Lower the logits of tokens already generated (in place; returns ``logits``).
+
+    >>> apply_penalties(np.zeros(3, np.float32), {1: 2}, presence=0.5, frequency=1.0)
+    array([ 0. , -2.5,  0. ], dtype=float32)
+    """
+    if counts and (presence or frequency):
+        ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        times = np.fromiter(counts.values(), dtype=f32, count=len(counts))
+        logits[ids] -= f32(presence) + f32(frequency) * times
+    return logits
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """log(softmax(logits)): the log probability of every token.
+
+    >>> np.exp(log_softmax(np.array([0.0, 0.0], np.float32)))
+    array([0.5, 0.5], dtype=float32)
+    """
+    shifted = logits - logits.max()
+    return shifted - np.log(np.sum(np.exp(shifted)))
+
+
+def temperature_probabilities(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """softmax(logits / temperature): the probabilities sampling draws from.
+
+    >>> temperature_probabilities(np.array([0.0, 1.0], np.float32), 0.5).round(3)
+    array([0.119, 0.881], dtype=float32)
+    """
+    scaled = (logits - logits.max()) * f32(1.0 / temperature)
+    exps = np.exp(scaled)
+    return exps / exps.sum()
+
+
+def top_k_indices(values: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest values, largest first (ties: lower index first), without a full sort.
+
+    >>> top_k_indices(np.array([0.1, 0.5, 0.2, 0.5]), 2)
+    array([1, 3])
+    """
+    k = min(k, values.size)
+    if k < values.size:
+        kth_largest = np.partition(values, values.size - k)[values.size - k]
+        candidates = np.flatnonzero(values >= kth_largest)  # ties at the cut are all kept, then ordered
+    else:
+        candidates = np.arange(values.size)
+    order = np.lexsort((candidates, -values[candidates]))
+    return candidates[order][:k]
+
+
+def nucleus(probabilities: np.ndarray, top_p: float) -> tuple[np.ndarray, np.ndarray]:
+    """The smallest set of most likely tokens whose probabilities add up to ``top_p``.
+
+    Returns their ids (most likely first) and their renormalized probabilities.
+    Only the head of the distribution is sorted: 64 tokens, more if needed.
+
+    >>> ids, p = nucleus(np.array([0.1, 0.6, 0.3], np.float32), 0.8)
+    >>> ids.tolist(), [round(float(q), 2) for q in p]
+    ([1, 2], [0.67, 0.33])
+    """
+    k = 64
+    while True:
+        ids = top_k_indices(probabilities, k)
+        cumulative = np.cumsum(probabilities[ids])
+        if cumulative[-1] >= top_p or k >= probabilities.size:
+            break
+        k *= 4
+    keep = min(int(np.searchsorted(cumulative, f32(top_p))) + 1, ids.size)  # include the token crossing top_p
+    kept = probabilities[ids[:keep]]
+    return ids[:keep], kept / kept.sum()
+
+
+class ChoiceSampler:
+    """Picks the tokens of one choice: holds its random generator and its token counts.
+
+    ``seed_entropy``: None for a fresh random generator, or a tuple such as
+    (seed, choice_index), so that one seed gives reproducible choices that
+    still differ from each other.
+    """
+
+    def __init__(self, params: SamplingParams, seed_entropy):
+        self.params = params
+        entropy = None if seed_entropy is None else [int(v) & 0xFFFFFFFFFFFFFFFF for v in seed_entropy]
+        self.rng = np.random.default_rng(entropy)
+        self.counts: dict[int, int] = {}
+
+    def adjusted_logits(self, logits: np.ndarray) -> np.ndarray:
+        """The logits after the presence and frequency penalties (a copy)."""
+        p = self.params
+        return apply_penalties(np.array(logits, dtype=f32), self.counts, p.presence_penalty, p.frequency_penalty)
+
+    def choose(self, logits: np.ndarray) -> int:
+        """The next token id: greedy at temperature 0, else drawn from the nucleus."""
+        return self.choose_from_adjusted(self.adjusted_logits(logits))
+
+    def choose_from_adjusted(self, logits: np.ndarray) -> int:
+        """Like ``choose`` for logits already penalized; records the token for later penalties."""
+        p = self.params
+        if p.temperature == 0:
+            token = int(np.argmax(logits))
+        else:
+            probabilities = temperature_probabilities(logits, p.temperature)
+            if p.top_p < 1.0:
+                ids, probs = nucleus(probabilities, p.top_p)
+            else:
+                ids, probs = None, probabilities / probabilities.sum()
+            cumulative = np.cumsum(probs)
+            u = self.rng.random() * float(cumulative[-1])
+            pick = min(int(np.searchsorted(cumulative, u, side="right")), cumulative.size - 1)
+            token = int(pick if ids is None else ids[pick])
+        self.counts[token] = self.counts.get(token, 0) + 1
+        return token
+
+
+def logprob_entry(logprobs: np.ndarray, token: int, top_logprobs: int, token_bytes) -> LogprobEntry:
+    """The logprobs record of one position: the chosen token and the ``top_logprobs`` most likely.
+
+    ``token_bytes(id)`` gives a token's raw bytes. Tokens are shown as their
+    text, or as ``bytes:\\x..`` when they are not valid UTF-8 on their own;
+    two tokens showing the same string are listed once (the likelier).
+    """
+    from .tokenizer import display_token
+
+    def describe(token_id):
+        raw = token_bytes(int(token_id))
+        return display_token(raw), list(raw)
+
+    text, raw = describe(token)
+    alternatives, seen = [], set()
+    if top_logprobs:
+        for candidate in top_k_indices(logprobs, top_logprobs + 8):
+            shown, candidate_bytes = describe(candidate)
+            if shown in seen:
+                continue
+            seen.add(shown)
+            alternatives.append(TopLogprob(shown, candidate_bytes, float(logprobs[candidate])))
+            if len(alternatives) == top_logprobs:
+                break
+    return LogprobEntry(text, raw, float(logprobs[token]), alternatives)

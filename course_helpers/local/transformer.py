@@ -1,0 +1,250 @@
+"""The transformer forward pass (Llama architecture) in plain numpy, float32 throughout.
+
+One token's journey through the model:
+
+1. look up its embedding vector (``d_model`` numbers);
+2. in each of the ``n_layers`` blocks, add the output of **attention** (the
+   token looks back at earlier tokens) and then of the **feed-forward**
+   network (it "thinks" about what it gathered), each after an RMSNorm;
+3. normalize once more and multiply by the embedding matrix: one score
+   (logit) per vocabulary token. The sampler turns logits into a choice.
+
+Everything is float32. Beware: in numpy 2, ``float32_array * np.float64(x)``
+is float64, and from there every matrix product would convert the weights and
+run several times slower; scalars are therefore made ``np.float32`` first.
+
+Several sequences can be processed in one call (a batch): their tokens are
+stacked as rows, so each weight matrix is read from memory once for all of
+them; only attention, which needs each sequence's own past, is done per
+sequence.
+
+>>> rms_norm(np.array([[3.0, 4.0]], np.float32), np.ones(2, np.float32), 0.0).round(3)
+array([[0.849, 1.131]], dtype=float32)
+
+Used in: course_helpers/local/engine.py
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .gguf_weights import LayerWeights, ModelConfig, ModelWeights
+
+__all__ = [
+    "KVCache",
+    "Transformer",
+    "rms_norm",
+    "rope_tables",
+    "apply_rope",
+    "softmax",
+    "grouped_query_attention",
+    "attention_block",
+    "feed_forward_block",
+]
+
+f32 = np.float32
+
+
+def rms_norm(x: np.ndarray, weight: np.ndarray, eps: float) -> np.ndarray:
+    """Scale each row to root-mean-square 1, then by a learned weight per feature.
+
+    x: (rows, d_model) -> (rows, d_model)
+    """
+    mean_square = np.mean(x * x, axis=-1, keepdims=True)  # (rows, 1)
+    return x * (1.0 / np.sqrt(mean_square + f32(eps))) * weight
+
+
+def softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
+    """exp(s) / sum(exp(s)) along ``axis``, shifted by the maximum so exp never overflows.
+
+    >>> softmax(np.array([0.0, 0.0], np.float32))
+    array([0.5, 0.5], dtype=float32)
+    """
+    shifted = scores - np.max(scores, axis=axis, keepdims=True)
+    exps = np.exp(shifted)
+    return exps / np.sum(exps, axis=axis, keepdims=True)
+
+
+def rope_tables(head_dim: int, max_positions: int, base: float) -> tuple[np.ndarray, np.ndarray]:
+    """Cosines and sines of the rotary position embedding: (max_positions, head_dim // 2) each.
+
+    Pair i of a head is rotated by the angle position * base^(-2i / head_dim):
+    fast-turning pairs see nearby positions, slow ones see far.
+    """
+    frequencies = base ** (-np.arange(0, head_dim, 2, dtype=np.float64) / head_dim)  # (head_dim/2,)
+    angles = np.arange(max_positions, dtype=np.float64)[:, None] * frequencies[None, :]
+    return np.cos(angles).astype(f32), np.sin(angles).astype(f32)
+
+
+def apply_rope(x: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
+    """Rotate each adjacent pair (x[2i], x[2i+1]) of every head by its position's angle.
+
+    GGUF stores the query and key weights so that the pairs are adjacent
+    (Hugging Face's files pair feature i with i + head_dim/2 instead).
+    x: (rows, heads, head_dim); cos, sin: (rows, head_dim/2) -> (rows, heads, head_dim)
+    """
+    even, odd = x[..., 0::2], x[..., 1::2]  # (rows, heads, head_dim/2) each
+    cos, sin = cos[:, None, :], sin[:, None, :]
+    rotated = np.empty_like(x)
+    rotated[..., 0::2] = even * cos - odd * sin
+    rotated[..., 1::2] = even * sin + odd * cos
+    return rotated
+
+
+class KVCache:
+    """The keys and values one sequence has computed so far, for every layer.
+
+    Attention at a new position needs the keys and values of all earlier
+    positions; keeping them means each new token costs one pass, not a pass
+    over the whole text again. Storage grows by doubling as the text grows.
+    """
+
+    def __init__(self, config: ModelConfig, capacity: int = 256):
+        shape = (config.n_layers, config.n_kv_heads, capacity, config.head_dim)
+        self.keys = np.zeros(shape, f32)  # (layers, kv_heads, capacity, head_dim)
+        self.values = np.zeros(shape, f32)
+        self.length = 0  # positions filled
+        self.max_length = config.context_length
+
+    def reserve(self, total: int) -> None:
+        """Make room for ``total`` positions (doubling, up to the context length)."""
+        capacity = self.keys.shape[2]
+        if total <= capacity:
+            return
+        new_capacity = min(max(total, 2 * capacity), max(total, self.max_length))
+        for name in ("keys", "values"):
+            old = getattr(self, name)
+            new = np.zeros(old.shape[:2] + (new_capacity, old.shape[3]), f32)
+            new[:, :, : self.length] = old[:, :, : self.length]
+            setattr(self, name, new)
+
+    def copy(self) -> "KVCache":
+        """An independent copy (for the n choices of one prompt)."""
+        clone = object.__new__(KVCache)
+        clone.keys, clone.values = self.keys.copy(), self.values.copy()
+        clone.length, clone.max_length = self.length, self.max_length
+        return clone
+
+
+def grouped_query_attention(queries: np.ndarray, keys: np.ndarray, values: np.ndarray,
+                            first_position: int) -> np.ndarray:
+    """Causal attention where each key/value head is shared by a group of query heads.
+
+    queries: (T, n_heads, head_dim), the T new positions starting at ``first_position``
+    keys, values: (n_kv_heads, first_position + T, head_dim), every position so far
+    returns: (T, n_heads, head_dim)
+    """
+    T, n_heads, head_dim = queries.shape
+    n_kv_heads, n_keys, _ = keys.shape
+    group = n_heads // n_kv_heads
+    scale = f32(1.0 / np.sqrt(head_dim))  # a float32 scalar: a float64 one would promote everything
+    grouped = (queries * scale).reshape(T, n_kv_heads, group, head_dim).transpose(1, 2, 0, 3)
+    # grouped: (n_kv_heads, group, T, head_dim)
+    scores = grouped @ keys[:, None].swapaxes(-1, -2)  # (n_kv_heads, group, T, n_keys)
+    if T > 1:  # a position may not look at later positions
+        query_positions = first_position + np.arange(T)
+        future = np.arange(n_keys)[None, :] > query_positions[:, None]  # (T, n_keys)
+        scores[..., future] = -np.inf
+    weights = softmax(scores)  # each query's attention over the keys sums to 1
+    mixed = weights @ values[:, None]  # (n_kv_heads, group, T, head_dim)
+    return mixed.transpose(2, 0, 1, 3).reshape(T, n_heads, head_dim)
+
+
+def attention_block(x: np.ndarray, layer: LayerWeights, layer_index: int, config: ModelConfig,
+                    cos: np.ndarray, sin: np.ndarray, segments: list[tuple[int, int]],
+                    caches: list[KVCache]) -> np.ndarray:
+    """The attention half of a block: what each new token gathers from the tokens before it.
+
+    x: (rows, d_model), the new tokens of every sequence stacked; rows
+    ``segments[s][0]:segments[s][1]`` belong to sequence s, whose past is ``caches[s]``.
+    Returns (rows, d_model), to be added to x.
+    """
+    rows = x.shape[0]
+    hd = config.head_dim
+    h = rms_norm(x, layer.attn_norm, config.rms_eps)
+    queries = (h @ layer.attn_q.T).reshape(rows, config.n_heads, hd)
+    keys = (h @ layer.attn_k.T).reshape(rows, config.n_kv_heads, hd)
+    values = (h @ layer.attn_v.T).reshape(rows, config.n_kv_heads, hd)
+    queries = apply_rope(queries, cos, sin)
+    keys = apply_rope(keys, cos, sin)
+    mixed = np.empty_like(queries)  # (rows, n_heads, head_dim)
+    for (start, stop), cache in zip(segments, caches):
+        past = cache.length
+        end = past + (stop - start)
+        cache.keys[layer_index, :, past:end] = keys[start:stop].transpose(1, 0, 2)
+        cache.values[layer_index, :, past:end] = values[start:stop].transpose(1, 0, 2)
+        mixed[start:stop] = grouped_query_attention(
+            queries[start:stop], cache.keys[layer_index, :, :end], cache.values[layer_index, :, :end], past
+        )
+    return mixed.reshape(rows, -1) @ layer.attn_output.T
+
+
+def silu(x: np.ndarray) -> np.ndarray:
+    """x * sigmoid(x), the smooth gate of SwiGLU."""
+    return x / (f32(1.0) + np.exp(-x))
+
+
+def feed_forward_block(x: np.ndarray, layer: LayerWeights, config: ModelConfig) -> np.ndarray:
+    """The feed-forward half of a block (SwiGLU): widen, gate, narrow again.
+
+    x: (rows, d_model) -> (rows, d_model), to be added to x
+    """
+    h = rms_norm(x, layer.ffn_norm, config.rms_eps)
+    gate = h @ layer.ffn_gate.T  # (rows, d_ff)
+    up = h @ layer.ffn_up.T  # (rows, d_ff)
+    return (silu(gate) * up) @ layer.ffn_down.T  # (rows, d_model)
+
+
+class Transformer:
+    """The model: weights plus the forward pass over a batch of sequences."""
+
+    def __init__(self, weights: ModelWeights):
+        self.weights = weights
+        self.config = weights.config
+        self.rope_cos, self.rope_sin = rope_tables(
+            self.config.head_dim, self.config.context_length, self.config.rope_base
+        )
+
+    def new_cache(self, capacity: int = 256) -> KVCache:
+        """An empty KV cache for one sequence."""
+        return KVCache(self.config, capacity)
+
+    def forward(self, tokens: list, caches: list[KVCache], *, all_logits: bool = False,
+                hidden_states: list | None = None) -> list[np.ndarray]:
+        """Feed new tokens of several sequences; return their logits and extend their caches.
+
+        tokens[s]: the new token ids of sequence s (a prompt, or the one last token)
+        returns: per sequence, the logits of its last token (vocab_size,), or of
+        all its new tokens (T, vocab_size) when ``all_logits``. If a list is given
+        as ``hidden_states``, the input of every block and the final normalized
+        output are appended to it (rows of all sequences stacked).
+        """
+        config, weights = self.config, self.weights
+        lengths = [len(t) for t in tokens]
+        bounds = np.cumsum([0] + lengths)
+        segments = [(int(bounds[i]), int(bounds[i + 1])) for i in range(len(tokens))]
+        for cache, n in zip(caches, lengths):
+            if cache.length + n > config.context_length:
+                raise ValueError("sequence longer than the model's context")
+            cache.reserve(cache.length + n)
+        token_ids = np.concatenate([np.asarray(t, dtype=np.int64) for t in tokens])
+        positions = np.concatenate([np.arange(c.length, c.length + n) for c, n in zip(caches, lengths)])
+        cos, sin = self.rope_cos[positions], self.rope_sin[positions]  # (rows, head_dim/2)
+
+        x = weights.token_embeddings[token_ids]  # (rows, d_model)
+        for index, layer in enumerate(weights.layers):
+            if hidden_states is not None:
+                hidden_states.append(x)
+            x = x + attention_block(x, layer, index, config, cos, sin, segments, caches)
+            x = x + feed_forward_block(x, layer, config)
+        for cache, n in zip(caches, lengths):
+            cache.length += n
+        x = rms_norm(x, weights.output_norm, config.rms_eps)
+        if hidden_states is not None:
+            hidden_states.append(x)
+        if all_logits:
+            logits = x @ weights.token_embeddings.T  # (rows, vocab): tied output layer
+            return [logits[a:b] for a, b in segments]
+        last_rows = x[[b - 1 for _, b in segments]]  # (sequences, d_model)
+        logits = last_rows @ weights.token_embeddings.T  # (sequences, vocab_size)
+        return list(logits)
