@@ -35,6 +35,7 @@ __all__ = [
 ENDPOINT_MODULES = [
     "course_helpers.local.server.models",
     "course_helpers.local.server.chat",
+    "course_helpers.local.server.audio",
 ]
 
 _log = logging.getLogger(__name__)
