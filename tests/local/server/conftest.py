@@ -50,3 +50,20 @@ def client(fake_server) -> OpenAI:
 def async_client(fake_server) -> AsyncOpenAI:
     return AsyncOpenAI(base_url=fake_server.base_url, api_key=API_KEY, max_retries=0,
                        _strict_response_validation=True)
+
+
+@pytest.fixture(scope="module")
+def real_server():
+    """A running server on the real SmolLM2 engine (loaded once per process)."""
+    handle = start_in_thread(api_key=API_KEY)
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture
+def real_client(real_server) -> OpenAI:
+    with OpenAI(base_url=real_server.base_url, api_key=API_KEY, max_retries=0,
+                _strict_response_validation=True) as sdk:
+        yield sdk
