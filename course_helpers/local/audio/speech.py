@@ -6,11 +6,15 @@ waveform at 22,050 Hz. This module adds what ``/v1/audio/speech`` needs:
 
 1. the OpenAI voice name picks a :class:`~.voices.VoiceStyle` (pitch, tempo,
    brightness), see ``voices.py``;
-2. ``speed`` (0.25 to 4.0) time-stretches the audio without changing its
-   pitch (WSOLA, see ``timestretch.py``), so it lasts ``1 / speed`` times as long;
-3. the waveform is resampled to 24 kHz, the rate OpenAI sends; resampling
+2. the waveform is resampled to 24 kHz, the rate OpenAI sends; resampling
    from a pretended rate of ``22,050 * pitch_factor`` Hz is what shifts the
-   pitch (see ``voices.py``);
+   pitch (see ``voices.py``), and makes the audio ``pitch_factor`` times shorter;
+3. a time-stretch that keeps the pitch (WSOLA, see ``timestretch.py``) sets
+   the length: undoing the resampling's change, then applying the voice's
+   tempo and the request's ``speed`` (0.25 to 4.0), so the audio lasts
+   ``1 / speed`` times as long as the voice's normal pace. Piper itself
+   always speaks at its own pace, so all 13 voices share the same intonation
+   and differ only by these documented transformations;
 4. sentences come out one at a time, so the server can send the first one
    while the rest are still being synthesized. A long first sentence is cut
    after its first comma for the same reason.
@@ -149,12 +153,12 @@ def synthesize(text: str, voice: str = "alloy", speed: float = 1.0) -> Iterator[
     piper_voice = load_voice()
     style: VoiceStyle = VOICES[voice]
     config = SynthesisConfig(
-        # the tape-speed pitch shift shortens audio by pitch_factor: ask for that much longer
-        length_scale=piper_voice.config.length_scale * style.pitch_factor / style.tempo,
         noise_scale=0.0,  # no random noise: the same request gives the same audio
         noise_w_scale=0.0,
     )
     pretended_rate = round(piper_voice.config.sample_rate * style.pitch_factor)
+    # resampling shortened the audio by pitch_factor; stretch to the voice's tempo and `speed`
+    stretch = speed * style.tempo / style.pitch_factor
     resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
     for phonemes in _pieces(piper_voice.phonemize(text)):
         phoneme_ids = piper_voice.phonemes_to_ids(phonemes)
@@ -165,10 +169,10 @@ def synthesize(text: str, voice: str = "alloy", speed: float = 1.0) -> Iterator[
             audio = audio * (_PEAK / peak)
         block = _frames_to_samples(resampler.resample(_to_frame(audio, pretended_rate)))
         if block.size:
-            yield _to_int16(time_stretch(block, speed, SAMPLE_RATE))
+            yield _to_int16(time_stretch(block, stretch, SAMPLE_RATE))
     tail = _frames_to_samples(resampler.resample(None))
     if tail.size:
-        yield _to_int16(time_stretch(tail, speed, SAMPLE_RATE))
+        yield _to_int16(time_stretch(tail, stretch, SAMPLE_RATE))
 
 
 def synthesize_all(text: str, voice: str = "alloy", speed: float = 1.0) -> np.ndarray:

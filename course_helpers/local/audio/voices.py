@@ -7,9 +7,9 @@ each name gets three fixed, documented settings applied to that voice:
 - ``semitones``: a pitch shift. The audio is resampled as a tape machine
   would play it faster or slower, which moves the pitch *and* the formants
   (the resonances that make a voice sound large or small), so a shift up
-  sounds like a smaller, higher voice, not just a higher note. The model is
-  asked to speak slower (or faster) by the same factor beforehand, so the
-  shift does not change the speaking rate.
+  sounds like a smaller, higher voice, not just a higher note. A
+  time-stretch that keeps the pitch (``timestretch.py``) then restores the
+  speaking rate.
 - ``tempo``: the voice's natural speaking rate (1.0 = Piper's own).
 - ``brightness``: a gentle treble boost (> 0) or cut (< 0).
 

@@ -1,0 +1,298 @@
+"""``/v1/audio/speech``, ``/v1/audio/transcriptions`` and ``/v1/audio/translations``.
+
+The HTTP side of the local audio models (the models themselves live in
+``course_helpers/local/audio/``):
+
+- **speech**: a JSON body (``model``, ``input``, ``voice``, ``response_format``,
+  ``speed``, ``instructions``, ``stream_format``) answered with the audio file,
+  sent sentence by sentence as it is synthesized (chunked transfer), so
+  ``with_streaming_response.create(...).stream_to_file(path)`` starts writing
+  at once. ``stream_format="sse"`` sends ``speech.audio.delta`` events instead.
+- **transcriptions**: a multipart upload (``file`` plus form fields) answered
+  in ``json``, ``text``, ``srt``, ``vtt`` or ``verbose_json``.
+- **translations**: the local Whisper model is English-only, so it "translates"
+  English audio into English text (a transcription). Audio in another language
+  cannot be translated locally; use the OpenAI backend for that.
+
+What the local models cannot do is said, not faked: ``instructions`` (tone of
+voice) is accepted and ignored, because the Piper voice has no way to act it
+out; a non-English ``language`` is a 400.
+
+>>> sorted(route.path for route in routes)
+['/v1/audio/speech', '/v1/audio/transcriptions', '/v1/audio/translations']
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from course_helpers.local.audio import encoding, speech, transcript_formats, transcription
+from course_helpers.local.audio.voices import VOICES
+
+from .errors import APIError, invalid_request, not_found
+from .models import register_model
+from .validation import decimal, read_json_object, reject_unknown, string
+
+__all__ = [
+    "SPEECH_MODELS",
+    "TRANSCRIPTION_MODELS",
+    "routes",
+]
+
+SPEECH_MODELS = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15")
+TRANSCRIPTION_MODELS = ("whisper-1", "gpt-4o-transcribe", "gpt-4o-mini-transcribe")
+# the real local models, listed by GET /v1/models and accepted as `model` too
+LOCAL_SPEECH_MODEL = "piper-en_US-joe-medium"
+LOCAL_TRANSCRIPTION_MODEL = "whisper-tiny.en"
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # OpenAI's limit for audio uploads
+
+_SPEECH_FIELDS = frozenset({"model", "input", "voice", "response_format", "speed", "instructions", "stream_format"})
+_TRANSCRIPTION_FIELDS = frozenset({
+    "file", "model", "language", "prompt", "response_format", "temperature",
+    "timestamp_granularities[]", "timestamp_granularities", "include[]", "include",
+    "stream", "chunking_strategy",
+})  # fmt: skip
+_TRANSLATION_FIELDS = frozenset({"file", "model", "prompt", "response_format", "temperature"})
+
+register_model(LOCAL_SPEECH_MODEL)
+register_model(LOCAL_TRANSCRIPTION_MODEL)
+
+
+def _check_model(name: str | None, known: tuple[str, ...], local: str, hint: tuple[str, ...]) -> str:
+    """The requested model name if this endpoint serves it, else the API's 400/404."""
+    if name is None or name == "":
+        raise invalid_request("you must provide a model parameter", param="model", code="missing_required_parameter")
+    if name in known or name == local or any(part in name for part in hint):
+        return name
+    raise not_found(
+        f"The model '{name}' does not exist or cannot be used here. This endpoint accepts "
+        + ", ".join(f"'{m}'" for m in known)
+        + f" (all answered by the local model {local}).",
+        param="model",
+        code="model_not_found",
+    )
+
+
+# ---------------------------------------------------------------- speech
+
+
+def _speech_request(body: dict[str, Any]) -> dict[str, Any]:
+    """Check a speech request body; returns the values to synthesize with."""
+    reject_unknown(body, _SPEECH_FIELDS)
+    model = _check_model(string(body, "model", default=None), SPEECH_MODELS, LOCAL_SPEECH_MODEL, ("tts",))
+    text = string(body, "input", default=None)
+    if text is None:
+        raise invalid_request("Missing required parameter: 'input'.", param="input", code="missing_required_parameter")
+    if not text.strip():
+        raise invalid_request(
+            "Invalid 'input': empty string. Expected a string with at least 1 character that is not a space.",
+            param="input",
+            code="empty_string",
+        )
+    if len(text) > speech.MAX_INPUT_CHARS:
+        raise invalid_request(
+            f"Invalid 'input': string too long. Expected a string with maximum length "
+            f"{speech.MAX_INPUT_CHARS}, but got a string with length {len(text)} instead.",
+            param="input",
+            code="string_above_max_length",
+        )
+    voice = body.get("voice")
+    if isinstance(voice, dict):
+        raise invalid_request(
+            "Custom voices (a voice object with an 'id') are not available on the local server; "
+            "use one of the built-in voice names.",
+            param="voice",
+            code="invalid_value",
+        )
+    if voice is None:
+        raise invalid_request("Missing required parameter: 'voice'.", param="voice", code="missing_required_parameter")
+    voice = string(body, "voice", default=None, choices=tuple(sorted(VOICES)))
+    response_format = string(body, "response_format", default="mp3", choices=encoding.FORMATS)
+    speed = decimal(body, "speed", default=1.0, minimum=speech.SPEED_RANGE[0], maximum=speech.SPEED_RANGE[1])
+    string(body, "instructions", default=None)  # accepted, checked, and not acted on (see the module doc)
+    stream_format = string(body, "stream_format", default="audio", choices=("sse", "audio"))
+    if stream_format == "sse" and model in ("tts-1", "tts-1-hd"):
+        raise invalid_request(
+            f"stream_format 'sse' is not supported for {model}; use gpt-4o-mini-tts.",
+            param="stream_format",
+            code="unsupported_value",
+        )
+    return {"text": text, "voice": voice, "speed": speed, "format": response_format, "stream_format": stream_format}
+
+
+def _speech_bytes(text: str, voice: str, speed: float, response_format: str) -> Iterator[bytes]:
+    """The audio file, piece by piece, as it is synthesized.
+
+    If the client goes away, Starlette closes this generator and synthesis stops.
+    """
+    yield from encoding.encode_stream(speech.synthesize(text, voice=voice, speed=speed), response_format)
+
+
+def _speech_events(text: str, voice: str, speed: float, response_format: str) -> Iterator[bytes]:
+    """The same audio as server-sent events: ``speech.audio.delta`` then ``speech.audio.done``."""
+    for piece in _speech_bytes(text, voice, speed, response_format):
+        event = {"type": "speech.audio.delta", "audio": base64.b64encode(piece).decode("ascii")}
+        yield f"data: {json.dumps(event)}\n\n".encode()
+    # the local model has no tokens to bill; count characters in, nothing out
+    usage = {"input_tokens": len(text), "output_tokens": 0, "total_tokens": len(text)}
+    yield f"data: {json.dumps({'type': 'speech.audio.done', 'usage': usage})}\n\n".encode()
+
+
+async def create_speech(request: Request) -> Response:
+    """``POST /v1/audio/speech``: text in, an audio file out (streamed)."""
+    values = _speech_request(await read_json_object(request))
+    # load the voice before answering, so a missing model is an error response, not a cut stream
+    await run_in_threadpool(speech.load_voice)
+    args = (values["text"], values["voice"], values["speed"], values["format"])
+    if values["stream_format"] == "sse":
+        return StreamingResponse(_speech_events(*args), media_type="text/event-stream")
+    return StreamingResponse(_speech_bytes(*args), media_type=encoding.MEDIA_TYPES[values["format"]])
+
+
+# ---------------------------------------------------------- transcription
+
+
+def _form_value(form, name: str) -> str | None:
+    """A text field of the upload form (None if absent); a file where text belongs is a 400."""
+    value = form.get(name)
+    if isinstance(value, UploadFile):
+        raise invalid_request(f"Invalid '{name}': expected a text field, not a file.", param=name)
+    return value
+
+
+def _temperature(form) -> float:
+    raw = _form_value(form, "temperature")
+    if raw is None or raw == "":
+        return 0.0
+    try:
+        value = float(raw)
+    except ValueError:
+        raise invalid_request(
+            f"Invalid 'temperature': expected a number, but got '{raw}'.", param="temperature", code="invalid_type"
+        ) from None
+    return decimal({"temperature": value}, "temperature", default=0.0, minimum=0, maximum=1)
+
+
+async def _read_upload(form) -> bytes:
+    upload = form.get("file")
+    if upload is None:
+        raise invalid_request(
+            "Missing required parameter: 'file'. Send the audio as a multipart/form-data upload "
+            "(the SDK does this for `file=open(path, 'rb')`).",
+            param="file",
+            code="missing_required_parameter",
+        )
+    if not isinstance(upload, UploadFile):
+        raise invalid_request("Invalid 'file': expected an uploaded file, not a text field.", param="file")
+    data = await upload.read()
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise APIError(
+            413,
+            f"Maximum content size limit ({MAX_UPLOAD_BYTES}) exceeded ({len(data)} bytes read)",
+            param="file",
+            code="request_too_large",
+        )
+    return data
+
+
+def _open_form(request: Request):
+    """The multipart form, to use as ``async with _open_form(request) as form`` (closes the upload)."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raise invalid_request(
+            "This endpoint expects a multipart/form-data upload with the audio in 'file' "
+            f"(got content type '{content_type or 'none'}').",
+            param="file",
+        )
+    return request.form(max_files=1, max_fields=50)
+
+
+async def _transcribe(data: bytes, *, word_timestamps: bool, prompt: str | None, temperature: float):
+    try:
+        return await run_in_threadpool(
+            transcription.transcribe, data, prompt=prompt, temperature=temperature, word_timestamps=word_timestamps
+        )
+    except transcription.AudioError as error:
+        raise invalid_request(str(error), param="file", code="invalid_value") from None
+
+
+def _answer(transcript, response_format: str, *, words: bool, segments: bool, task: str) -> Response:
+    body, media_type = transcript_formats.render(transcript, response_format, words=words, segments=segments)
+    if isinstance(body, dict):
+        if "task" in body:
+            body["task"] = task
+        return JSONResponse(body)
+    return Response(body, media_type=media_type)
+
+
+async def create_transcription(request: Request) -> Response:
+    """``POST /v1/audio/transcriptions``: an audio file in, its English text out."""
+    async with _open_form(request) as form:
+        reject_unknown(dict(form), _TRANSCRIPTION_FIELDS)
+        _check_model(_form_value(form, "model"), TRANSCRIPTION_MODELS, LOCAL_TRANSCRIPTION_MODEL,
+                     ("whisper", "transcribe"))  # fmt: skip
+        response_format = string(
+            {"response_format": _form_value(form, "response_format")}, "response_format", default="json",
+            choices=transcript_formats.RESPONSE_FORMATS,
+        )  # fmt: skip
+        language = (_form_value(form, "language") or transcription.LANGUAGE).strip().lower()
+        if language != transcription.LANGUAGE:
+            raise invalid_request(
+                f"Language '{language}' is not available locally: the local model (Whisper tiny.en) "
+                "understands English only. Leave 'language' out or use 'en'.",
+                param="language",
+                code="unsupported_language",
+            )
+        granularities = set(form.getlist("timestamp_granularities[]") + form.getlist("timestamp_granularities"))
+        unknown = granularities - {"word", "segment"}
+        if unknown:
+            raise invalid_request(
+                f"Invalid value: '{sorted(unknown)[0]}'. Supported values are: 'word' and 'segment'.",
+                param="timestamp_granularities", code="invalid_value",
+            )  # fmt: skip
+        if granularities and response_format != "verbose_json":
+            raise invalid_request(
+                "timestamp_granularities requires response_format 'verbose_json'.",
+                param="timestamp_granularities", code="invalid_value",
+            )  # fmt: skip
+        words = "word" in granularities
+        segments = not granularities or "segment" in granularities
+        temperature = _temperature(form)
+        prompt = _form_value(form, "prompt")
+        data = await _read_upload(form)
+    transcript = await _transcribe(data, word_timestamps=words, prompt=prompt, temperature=temperature)
+    return _answer(transcript, response_format, words=words, segments=segments, task="transcribe")
+
+
+async def create_translation(request: Request) -> Response:
+    """``POST /v1/audio/translations``: English audio in, English text out (see the module doc)."""
+    async with _open_form(request) as form:
+        reject_unknown(dict(form), _TRANSLATION_FIELDS)
+        _check_model(_form_value(form, "model"), ("whisper-1",), LOCAL_TRANSCRIPTION_MODEL, ("whisper",))
+        response_format = string(
+            {"response_format": _form_value(form, "response_format")}, "response_format", default="json",
+            choices=transcript_formats.RESPONSE_FORMATS,
+        )  # fmt: skip
+        temperature = _temperature(form)
+        prompt = _form_value(form, "prompt")
+        data = await _read_upload(form)
+    transcript = await _transcribe(data, word_timestamps=False, prompt=prompt, temperature=temperature)
+    if response_format == "json":
+        return JSONResponse({"text": transcript.text})  # a Translation has no usage
+    return _answer(transcript, response_format, words=False, segments=True, task="translate")
+
+
+routes = [
+    Route("/v1/audio/speech", create_speech, methods=["POST"]),
+    Route("/v1/audio/transcriptions", create_transcription, methods=["POST"]),
+    Route("/v1/audio/translations", create_translation, methods=["POST"]),
+]
