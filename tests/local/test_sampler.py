@@ -1,0 +1,97 @@
+"""The sampler's math: greedy, temperature, top_p, seeds, penalties, logprobs records."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_helpers.local.sampler import (
+    ChoiceSampler,
+    SamplingParams,
+    apply_penalties,
+    log_softmax,
+    logprob_entry,
+    nucleus,
+    temperature_probabilities,
+    top_k_indices,
+)
+
+LOGITS = np.log(np.array([0.5, 0.3, 0.15, 0.05], np.float32))
+
+
+def draw(params, seed, count=4000, logits=LOGITS):
+    sampler = ChoiceSampler(params, (seed, 0))
+    return np.array([sampler.choose(logits) for _ in range(count)])
+
+
+def test_greedy_picks_the_largest_logit():
+    assert ChoiceSampler(SamplingParams(temperature=0), None).choose(LOGITS) == 0
+
+
+def test_sampling_follows_the_probabilities():
+    counts = np.bincount(draw(SamplingParams(temperature=1.0), seed=1), minlength=4) / 4000
+    assert np.allclose(counts, [0.5, 0.3, 0.15, 0.05], atol=0.03)
+
+
+def test_low_temperature_sharpens_high_flattens():
+    cold = temperature_probabilities(LOGITS, 0.5)
+    hot = temperature_probabilities(LOGITS, 2.0)
+    assert cold[0] > 0.5 > hot[0]
+    assert np.isclose(cold.sum(), 1.0) and np.isclose(hot.sum(), 1.0)
+
+
+def test_top_p_keeps_the_nucleus_only():
+    probabilities = np.array([0.5, 0.3, 0.15, 0.05], np.float32)
+    ids, probs = nucleus(probabilities, 0.7)
+    assert ids.tolist() == [0, 1]
+    assert np.allclose(probs, [0.625, 0.375])
+    assert set(draw(SamplingParams(top_p=0.7), seed=2, count=500).tolist()) == {0, 1}
+
+
+def test_nucleus_grows_past_its_first_guess():
+    probabilities = np.full(1000, 1 / 1000, np.float32)
+    ids, _ = nucleus(probabilities, 0.5)
+    assert 490 <= ids.size <= 510
+
+
+def test_same_seed_same_draws_different_choice_different_draws():
+    params = SamplingParams(temperature=1.0)
+    first = [ChoiceSampler(params, (7, 0)).choose(LOGITS) for _ in range(1)]
+    again = draw(params, seed=7, count=50)
+    assert (again == draw(params, seed=7, count=50)).all()
+    assert again[0] == first[0]
+    other_choice = ChoiceSampler(params, (7, 1))
+    assert (np.array([other_choice.choose(LOGITS) for _ in range(50)]) != again).any()
+
+
+def test_penalties_lower_repeated_tokens():
+    logits = apply_penalties(np.zeros(3, np.float32), {0: 3, 2: 1}, presence=1.0, frequency=0.5)
+    assert logits.tolist() == [-2.5, 0.0, -1.5]
+
+
+def test_frequency_penalty_discourages_repeats_when_sampling():
+    logits = np.array([5.0, 4.0], np.float32)
+    plain = draw(SamplingParams(temperature=0), seed=0, count=5, logits=logits)
+    penalized = draw(SamplingParams(temperature=0, frequency_penalty=2.0), seed=0, count=5, logits=logits)
+    assert plain.tolist() == [0] * 5
+    assert 1 in penalized.tolist()
+
+
+def test_log_softmax_is_normalized_float32():
+    lp = log_softmax(np.array([1.0, 2.0, 3.0], np.float32))
+    assert lp.dtype == np.float32 and np.isclose(np.exp(lp).sum(), 1.0)
+
+
+def test_top_k_orders_ties_by_index_without_full_sort():
+    values = np.array([0.0, 2.0, 1.0, 2.0, 2.0])
+    assert top_k_indices(values, 2).tolist() == [1, 3]
+    assert top_k_indices(values, 4).tolist() == [1, 3, 4, 2]
+
+
+def test_logprob_entry_shows_incomplete_utf8_and_keeps_strings_distinct():
+    vocab = [b"\xe2\x80", b"A", b"A", b"B"]  # two ids with the same text
+    logprobs = log_softmax(np.log(np.array([0.4, 0.3, 0.2, 0.1], np.float32)))
+    entry = logprob_entry(logprobs, 0, 3, lambda i: vocab[i])
+    assert entry.token == "bytes:\\xe2\\x80" and entry.bytes == [0xE2, 0x80]
+    assert [t.token for t in entry.top_logprobs] == ["bytes:\\xe2\\x80", "A", "B"]
+    assert entry.top_logprobs[0].logprob == pytest.approx(np.log(0.4), abs=1e-5)

@@ -1,0 +1,97 @@
+"""The forward pass: float32 throughout, KV cache consistent, batches, and a real language model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_helpers.local.engine import get_engine
+from course_helpers.local.sampler import log_softmax
+from course_helpers.local.transformer import apply_rope, grouped_query_attention, rms_norm, rope_tables, softmax
+
+ENGLISH = (
+    "The quick brown fox jumps over the lazy dog. It was a sunny day in the park, and children were "
+    "playing on the grass while their parents watched from the benches. Later that afternoon, everyone "
+    "went home for dinner."
+)
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return get_engine()
+
+
+def mean_negative_log_likelihood(engine, text):
+    ids = engine.encode(text)
+    logits = engine.model.forward([ids], [engine.model.new_cache()], all_logits=True)[0]
+    return -np.mean([log_softmax(logits[i])[ids[i + 1]] for i in range(len(ids) - 1)])
+
+
+def test_english_is_far_more_likely_than_shuffled_words(engine):
+    words = ENGLISH.split()
+    np.random.default_rng(0).shuffle(words)
+    ordinary = mean_negative_log_likelihood(engine, ENGLISH)
+    shuffled = mean_negative_log_likelihood(engine, " ".join(words))
+    assert np.exp(ordinary) < 40  # perplexity of ordinary text
+    assert shuffled > ordinary + 2.0  # shuffled: several times (e^2 = 7x) more perplexed
+
+
+def test_prefill_equals_token_by_token(engine):
+    ids = engine.encode("The capital of France is")
+    prefill = engine.model.forward([ids], [engine.model.new_cache()])[0]
+    cache = engine.model.new_cache(capacity=2)  # also exercises the cache growing
+    for token in ids:
+        stepwise = engine.model.forward([[token]], [cache])[0]
+    assert cache.length == len(ids)
+    assert np.allclose(prefill, stepwise, atol=2e-3)
+    assert int(np.argmax(prefill)) == int(np.argmax(stepwise))
+
+
+def test_batch_equals_separate_sequences(engine):
+    model = engine.model
+    a, b = engine.encode("Hello there, how are"), engine.encode("One, two,")
+    alone_a = model.forward([a], [model.new_cache()])[0]
+    alone_b = model.forward([b], [model.new_cache()])[0]
+    together = model.forward([a, b], [model.new_cache(), model.new_cache()])
+    assert np.allclose(together[0], alone_a, atol=2e-3) and np.allclose(together[1], alone_b, atol=2e-3)
+
+
+def test_every_tensor_stays_float32(engine):
+    states = []
+    logits = engine.model.forward([engine.encode("Hi")], [engine.model.new_cache()], hidden_states=states)
+    assert logits[0].dtype == np.float32
+    assert all(s.dtype == np.float32 for s in states)
+    cos, sin = engine.model.rope_cos, engine.model.rope_sin
+    assert cos.dtype == np.float32 and sin.dtype == np.float32
+
+
+def test_rms_norm_gives_unit_root_mean_square():
+    x = np.random.default_rng(0).standard_normal((3, 16)).astype(np.float32)
+    out = rms_norm(x, np.ones(16, np.float32), 1e-6)
+    assert out.dtype == np.float32
+    assert np.allclose(np.sqrt(np.mean(out**2, axis=-1)), 1.0, atol=1e-4)
+
+
+def test_rope_rotates_pairs_keeping_their_length():
+    cos, sin = rope_tables(head_dim=8, max_positions=10, base=10000.0)
+    x = np.random.default_rng(1).standard_normal((10, 2, 8)).astype(np.float32)
+    rotated = apply_rope(x, cos, sin)
+    assert np.allclose(rotated[0], x[0])  # position 0: angle 0
+    pair_length = lambda v: np.hypot(v[..., 0::2], v[..., 1::2])  # noqa: E731
+    assert np.allclose(pair_length(rotated), pair_length(x), atol=1e-5)
+
+
+def test_attention_is_causal_and_grouped():
+    rng = np.random.default_rng(2)
+    queries = rng.standard_normal((3, 4, 8)).astype(np.float32)  # 3 positions, 4 query heads
+    keys = rng.standard_normal((2, 3, 8)).astype(np.float32)  # 2 key/value heads
+    values = rng.standard_normal((2, 3, 8)).astype(np.float32)
+    out = grouped_query_attention(queries, keys, values, first_position=0)
+    assert out.shape == (3, 4, 8) and out.dtype == np.float32
+    # the first position sees only itself: its output is exactly its own value vector
+    assert np.allclose(out[0, 0], values[0, 0]) and np.allclose(out[0, 3], values[1, 0])
+
+
+def test_softmax_sums_to_one():
+    p = softmax(np.array([[1.0, 2.0, 3.0]], np.float32))
+    assert np.isclose(p.sum(), 1.0) and p.dtype == np.float32
