@@ -140,18 +140,26 @@ def reject_unknown(body: dict[str, Any], known: frozenset[str] | set[str]) -> No
             raise invalid_request(f"Unrecognized request argument supplied: {name}")
 
 
+def _number_text(value: float) -> str:
+    """A number as the API's messages write it: 2 not 2.0, 0.5, 1e+30."""
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e16):
+        text = str(int(value))
+        return text if len(text) <= 24 else f"{text[:10]}...({len(text)} digits)"
+    return f"{value:g}"
+
+
 def _range_check(param: str, value: float, kind: str, minimum: float | None, maximum: float | None) -> None:
     if minimum is not None and value < minimum:
         raise invalid_request(
             f"Invalid '{param}': {kind} below minimum value. "
-            f"Expected a value >= {minimum:g}, but got {value:g} instead.",
+            f"Expected a value >= {_number_text(minimum)}, but got {_number_text(value)} instead.",
             param=param,
             code=f"{kind}_below_min_value",
         )
     if maximum is not None and value > maximum:
         raise invalid_request(
             f"Invalid '{param}': {kind} above maximum value. "
-            f"Expected a value <= {maximum:g}, but got {value:g} instead.",
+            f"Expected a value <= {_number_text(maximum)}, but got {_number_text(value)} instead.",
             param=param,
             code=f"{kind}_above_max_value",
         )
@@ -182,7 +190,7 @@ def decimal(
     try:
         value = float(value)
     except OverflowError:  # an integer literal with hundreds of digits
-        value = math.copysign(math.inf, value)
+        value = math.inf if value > 0 else -math.inf
     if not math.isfinite(value):  # 1e999 parses as infinity
         raise invalid_request(f"Invalid '{param}': expected a finite number.", param=param, code="invalid_value")
     _range_check(param, value, "decimal", minimum, maximum)

@@ -81,7 +81,7 @@ def test_every_response_has_a_request_id(client):
 
 def _mutations(rng: random.Random):
     """Valid requests with one field replaced by a random JSON value, or a random key added."""
-    values = [None, True, False, 0, -1, 1, 3.5, -1e300, 2**70, "", "x", "🙂" * 3, [], [1], ["a"],
+    values = [None, True, False, 0, -1, 1, 3.5, -1e300, 2**70, 10**400, 1e-320, "", "x", "🙂" * 3, [], [1], ["a"],
               [None], {}, {"a": 1}, {"type": "text"}, [{"type": "text", "text": 1}],
               [{"role": "user"}], [{"role": "user", "content": [{"type": None}]}]]
     keys = ["model", "messages", "temperature", "top_p", "n", "stop", "max_tokens", "logprobs",
