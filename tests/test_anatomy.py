@@ -1,0 +1,60 @@
+"""Tests for course_helpers/anatomy.py: a ChatCompletion as a table, and the HTTP exchange behind it."""
+
+from __future__ import annotations
+
+from openai import OpenAI
+from openai.types.chat import ChatCompletion
+
+from course_helpers.anatomy import FIELD_MEANINGS, flatten, show_completion, show_exchange
+
+from conftest import GOOD_KEY
+
+COMPLETION = {
+    "id": "chatcmpl-1", "object": "chat.completion", "created": 1_700_000_000, "model": "m",
+    "choices": [
+        {"index": 0, "finish_reason": "length", "logprobs": None,
+         "message": {"role": "assistant", "content": "<b>bold</b>", "refusal": None}},
+        {"index": 1, "finish_reason": "stop", "message": {"role": "assistant", "content": "Two"}},
+    ],
+    "usage": {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11,
+              "completion_tokens_details": {"reasoning_tokens": 0}},
+}
+
+
+def test_flatten_writes_paths_as_python_expressions():
+    assert flatten({"a": [{"b": 1}, {"b": [2]}], "c": None}) == [("a[0].b", 1), ("a[1].b[0]", 2), ("c", None)]
+
+
+def test_show_completion_lists_fields_in_reading_order_without_empty_ones():
+    paths = [path for path, _, _ in show_completion(ChatCompletion.model_validate(COMPLETION)).rows]
+    assert paths[:4] == ["id", "object", "created", "model"]
+    assert paths.index("choices[0].message.role") < paths.index("choices[0].message.content")
+    assert paths.index("choices[0].message.content") < paths.index("choices[0].finish_reason")
+    assert "choices[1].message.content" in paths  # every choice, not only the first
+    assert "choices[0].message.refusal" not in paths and "choices[0].logprobs" not in paths
+    assert "usage.completion_tokens_details.reasoning_tokens" not in paths  # a zero detail
+
+
+def test_show_completion_explains_the_main_fields_and_escapes_html():
+    table = show_completion(ChatCompletion.model_validate(COMPLETION))
+    meanings = {path: meaning for path, _, meaning in table.rows}
+    assert meanings["choices[1].finish_reason"] == FIELD_MEANINGS["choices[*].finish_reason"]
+    assert meanings["usage.total_tokens"]
+    html = table._repr_html_()
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold</b>" not in html
+    assert "UTC" in repr(table)  # created is shown as a date too
+
+
+def test_show_exchange_masks_the_key_and_shows_both_bodies(fake_api):
+    client = OpenAI(base_url=fake_api, api_key=GOOD_KEY, max_retries=0)
+    raw = client.chat.completions.with_raw_response.create(
+        model="fake-model", messages=[{"role": "user", "content": "Hello"}], max_tokens=3)
+    exchange = show_exchange(raw)
+    for text in (repr(exchange), exchange._repr_html_()):
+        assert GOOD_KEY not in text
+        assert "Bearer …" + GOOD_KEY[-4:] in text
+    assert '"max_tokens": 3' in exchange.request_text
+    assert exchange.request_text.startswith(f"POST {fake_api}/chat/completions")
+    assert exchange.response_text.startswith("HTTP 200")
+    assert '"content": "Hi"' in exchange.response_text
+    assert raw.parse().choices[0].message.content == "Hi"

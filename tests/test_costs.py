@@ -1,0 +1,53 @@
+"""Tests for course_helpers/costs.py: the price table and the cost estimate."""
+
+from __future__ import annotations
+
+import pytest
+from openai.types import CompletionUsage
+
+from course_helpers.costs import PRICES, PRICES_CHECKED, Price, estimate_cost, price_of, show_prices
+
+
+@pytest.mark.parametrize(("model", "table_name"), [
+    ("gpt-4o-mini", "gpt-4o-mini"),
+    ("gpt-4o-mini-2024-07-18", "gpt-4o-mini"),
+    ("gpt-4o-2024-08-06", "gpt-4o"),
+    ("gpt-4.1-nano-2025-04-14", "gpt-4.1-nano"),
+    ("gpt-5-mini", "gpt-5-mini"),
+])
+def test_price_of_resolves_dated_snapshots_to_the_longest_name(model, table_name):
+    assert price_of(model) == PRICES[table_name]
+
+
+@pytest.mark.parametrize("model", ["SmolLM2-135M-Instruct", "gpt-4", "gpt-4omini"])
+def test_price_of_an_unknown_model_names_the_known_ones(model):
+    with pytest.raises(KeyError, match="gpt-4o-mini"):
+        price_of(model)
+
+
+def test_output_costs_more_than_input_and_cached_input_less():
+    for price in PRICES.values():
+        assert price.cached_input < price.input < price.output
+
+
+def test_estimate_cost_takes_the_sdk_usage_object():
+    usage = CompletionUsage(prompt_tokens=1_000_000, completion_tokens=1_000_000, total_tokens=2_000_000)
+    assert estimate_cost(usage, "gpt-4o-mini") == pytest.approx(0.15 + 0.60)
+
+
+def test_estimate_cost_bills_cached_prompt_tokens_at_the_cached_price():
+    usage = {"prompt_tokens": 1000, "completion_tokens": 0, "prompt_tokens_details": {"cached_tokens": 400}}
+    prices = {"m": Price(input=10.0, cached_input=1.0, output=100.0)}
+    assert estimate_cost(usage, "m", prices) == pytest.approx((600 * 10.0 + 400 * 1.0) / 1e6)
+
+
+def test_estimate_cost_treats_missing_details_as_zero():
+    usage = {"prompt_tokens": 10, "completion_tokens": 5, "prompt_tokens_details": None}
+    assert estimate_cost(usage, "gpt-4o") == pytest.approx((10 * 2.5 + 5 * 10.0) / 1e6)
+
+
+def test_show_prices_is_dated_and_lists_every_model():
+    table = show_prices()
+    html = table._repr_html_()
+    assert PRICES_CHECKED in html and PRICES_CHECKED in repr(table)
+    assert all(f"<code>{name}</code>" in html for name in PRICES)
