@@ -100,6 +100,8 @@ def median_pitch(samples: np.ndarray, sample_rate: int, low: float = 60.0, high:
     if not frames:
         return float("nan")
     energies = np.array([np.dot(f, f) for f in frames])
+    if energies.max() < 1e-8 * size:  # digital silence (RMS below 1e-4): no voice at all
+        return float("nan")
     periods = [
         _yin_period(f - f.mean(), shortest, longest)
         for f, energy in zip(frames, energies)

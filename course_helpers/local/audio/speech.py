@@ -81,6 +81,22 @@ def load_voice():
         return _cached_voice()
 
 
+@lru_cache(maxsize=256)
+def _piper_audio(phoneme_ids: tuple[int, ...]) -> np.ndarray:
+    """Piper's waveform (float32, 22,050 Hz) for one piece, remembered for reuse.
+
+    Every voice starts from the same rendering (see ``voices.py``), so hearing
+    one sentence in several voices runs the neural network only once.
+    """
+    from piper import SynthesisConfig
+
+    config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)  # no noise: same request, same audio
+    audio = np.asarray(load_voice().phoneme_ids_to_audio(list(phoneme_ids), config), dtype=np.float32)
+    audio = audio.reshape(-1)
+    audio.flags.writeable = False  # shared by every caller
+    return audio
+
+
 def _pieces(phonemes_per_sentence: list[list[str]]) -> list[list[str]]:
     """Sentences' phonemes, with a long first sentence cut after its first comma.
 
@@ -148,31 +164,22 @@ def synthesize(text: str, voice: str = "alloy", speed: float = 1.0) -> Iterator[
         raise ValueError(f"unknown voice {voice!r}")
     if not SPEED_RANGE[0] <= speed <= SPEED_RANGE[1]:
         raise ValueError(f"speed {speed} is outside {SPEED_RANGE}")
-    from piper import SynthesisConfig
-
     piper_voice = load_voice()
     style: VoiceStyle = VOICES[voice]
-    config = SynthesisConfig(
-        noise_scale=0.0,  # no random noise: the same request gives the same audio
-        noise_w_scale=0.0,
-    )
     pretended_rate = round(piper_voice.config.sample_rate * style.pitch_factor)
     # resampling shortened the audio by pitch_factor; stretch to the voice's tempo and `speed`
     stretch = speed * style.tempo / style.pitch_factor
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
     for phonemes in _pieces(piper_voice.phonemize(text)):
-        phoneme_ids = piper_voice.phonemes_to_ids(phonemes)
-        audio = np.asarray(piper_voice.phoneme_ids_to_audio(phoneme_ids, config), dtype=np.float32)
-        audio = _brighten(audio.reshape(-1), style.brightness)
+        audio = _brighten(_piper_audio(tuple(piper_voice.phonemes_to_ids(phonemes))), style.brightness)
         peak = float(np.max(np.abs(audio))) if audio.size else 0.0
         if peak > 1e-6:
             audio = audio * (_PEAK / peak)
-        block = _frames_to_samples(resampler.resample(_to_frame(audio, pretended_rate)))
+        # a fresh resampler per piece, flushed at its end: each block is complete on its own
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        frames = resampler.resample(_to_frame(audio, pretended_rate)) + resampler.resample(None)
+        block = _frames_to_samples(frames)
         if block.size:
             yield _to_int16(time_stretch(block, stretch, SAMPLE_RATE))
-    tail = _frames_to_samples(resampler.resample(None))
-    if tail.size:
-        yield _to_int16(time_stretch(tail, stretch, SAMPLE_RATE))
 
 
 def synthesize_all(text: str, voice: str = "alloy", speed: float = 1.0) -> np.ndarray:
