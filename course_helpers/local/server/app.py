@@ -122,6 +122,7 @@ async def _server_error(request: Request, error: Exception) -> Response:
         500,
         f"The local server failed while handling the request: {type(error).__name__}: {error}",
         type="server_error",
+        headers={"x-should-retry": "false"},  # a local bug does not go away by retrying
     )
 
 

@@ -85,6 +85,8 @@ class FakeGeneration:
             for step in range(steps):
                 if self.cancelled.is_set():
                     return
+                if step == self.engine.fail_at_step:
+                    raise RuntimeError("the stand-in engine broke on purpose")
                 time.sleep(self.engine.delay)
                 for index in range(self.n):
                     word = self.words[step]
@@ -106,6 +108,7 @@ class FakeEngine:
 
     def __init__(self, delay: float = 0.0) -> None:
         self.delay = delay
+        self.fail_at_step: int | None = None  # raise inside generation at this step (tests of failures)
         self.generations: list[FakeGeneration] = []
         self.vocabulary: list[str] = ["<role>"]
 

@@ -233,3 +233,27 @@ def test_busy_server_answers_429_that_the_sdk_retries(fake_server, engine):
         assert len(results) == 1
     finally:
         app_state.max_active = 64
+
+
+def test_engine_failure_is_a_500_server_error_not_retried(fake_server, engine):
+    engine.fail_at_step = 1
+    with openai.OpenAI(base_url=fake_server.base_url, api_key=API_KEY, max_retries=2) as sdk:
+        with pytest.raises(openai.InternalServerError) as caught:
+            sdk.chat.completions.create(model="gpt-4o", messages=HELLO)
+    assert caught.value.type == "server_error"
+    assert len(engine.generations) == 1  # x-should-retry: false stopped the SDK's retries
+
+
+def test_engine_failure_mid_stream_raises_in_the_client(client, engine):
+    engine.fail_at_step = 2
+    with pytest.raises(openai.APIError, match="broke on purpose"):
+        for _ in client.chat.completions.create(model="gpt-4o", messages=HELLO, stream=True):
+            pass
+
+
+def test_server_keeps_serving_after_failures(client, engine):
+    engine.fail_at_step = 0
+    with pytest.raises(openai.InternalServerError):
+        client.chat.completions.create(model="gpt-4o", messages=HELLO)
+    engine.fail_at_step = None
+    assert client.chat.completions.create(model="gpt-4o", messages=HELLO).choices[0].message.content

@@ -10,6 +10,7 @@ import asyncio
 import json
 import shutil
 import subprocess
+import time
 
 import openai
 import pytest
@@ -113,3 +114,27 @@ def test_langchain_chat_openai(real_server):
     assert answer.response_metadata["model_name"] == CHAT_MODEL_ID
     streamed = "".join(piece.content for piece in llm.stream("What is the capital of France?"))
     assert "Paris" in streamed
+
+
+def test_disconnect_cancels_the_real_generation(real_client, monkeypatch):
+    from course_helpers.local.engine import get_engine
+
+    engine = get_engine()
+    started = []
+    original = engine.generate
+
+    def recording_generate(*args, **kwargs):
+        started.append(original(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(engine, "generate", recording_generate)
+    stream = real_client.chat.completions.create(model="gpt-4o-mini", messages=CAPITAL, max_tokens=200,
+                                                 temperature=1.0, seed=5, stream=True)
+    next(iter(stream))
+    stream.close()
+    for _ in range(500):
+        if started[-1].cancelled:
+            break
+        time.sleep(0.01)
+    assert started[-1].cancelled
+    assert started[-1].completion_tokens < 200
