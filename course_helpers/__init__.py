@@ -16,7 +16,7 @@ checks live in :mod:`course_helpers.checks`.
 
 from . import checks
 from .backends import BackendInfo, SetupError, setup
-from .quiz import quiz
+from .quizzes import quiz
 from .settings import mask_key
 
 __all__ = [

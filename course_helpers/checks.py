@@ -9,7 +9,7 @@ so "Run All" works on a fresh exercise sheet:
 >>> check_equal(2 + 2, 4)
 ✅ Correct!
 >>> check_equal("4", 4)
-❌ Expected a int, but your answer is a str: '4'.
+❌ Expected an int, but your answer is a str: '4'.
 
 Lessons write their own checks in one place with :func:`checker`, which
 handles the stub and exception cases; the body only says what is wrong with
@@ -82,6 +82,11 @@ def fail(hint: str) -> None:
     raise Hint(hint)
 
 
+def _a(noun: str) -> str:
+    """The noun with its article: ``a list``, ``an int``."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def describe(value: object, limit: int = 60) -> str:
     """A short description of a value for a hint: its type and a clipped repr.
 
@@ -95,7 +100,7 @@ def describe(value: object, limit: int = 60) -> str:
     text = repr(value)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    return f"a {type(value).__name__}: {text}"
+    return f"{_a(type(value).__name__)}: {text}"
 
 
 def is_stub(value: object) -> bool:
@@ -194,7 +199,7 @@ def check_equal(answer, expected, hint: str | None = None) -> None:
     if hint is None and type(answer) is not type(expected) and not (
         isinstance(answer, (int, float)) and isinstance(expected, (int, float)) and not isinstance(answer, bool)
     ):
-        fail(f"Expected a {type(expected).__name__}, but your answer is {describe(answer)}.")
+        fail(f"Expected {_a(type(expected).__name__)}, but your answer is {describe(answer)}.")
     if answer == expected:
         return None
     if hint:

@@ -96,10 +96,18 @@ def explain(error: BaseException, info=None) -> str | None:
 
 
 def _ipython_handler(shell, etype, value, tb, tb_offset=None):
-    """IPython custom exception handler: the usual traceback, then the hint."""
+    """IPython custom exception handler: show the usual traceback, then the hint.
+
+    IPython leaves the display to the handler (it ignores what it returns when
+    user code raises), so this shows the traceback itself, the way
+    ``showtraceback`` does: in Jupyter it is the cell's error output.
+    """
     stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
     hint = explain(value)
-    return stb + [hint] if hint else stb
+    if hint:
+        stb = [*stb, hint]
+    shell._showtraceback(etype, value, stb)
+    return stb
 
 
 def _excepthook(previous):

@@ -96,26 +96,33 @@ def clean(nb: nbformat.NotebookNode, *, drop_stderr: bool = False) -> nbformat.N
     return nb
 
 
-def execute(nb: nbformat.NotebookNode, folder: str | Path, timeout: int = 600) -> nbformat.NotebookNode:
+def execute(nb: nbformat.NotebookNode, folder: str | Path, timeout: int = 600,
+            allow_errors: bool = False) -> nbformat.NotebookNode:
     """Run every cell of ``nb`` in a fresh kernel of this Python, in ``folder``; return it.
 
     The kernel is this environment's own Python (as nbval's
     ``--nbval-current-env``), whatever Jupyter kernels the machine has.
-    Raises ``nbclient.exceptions.CellExecutionError`` if a cell fails.
+    Raises ``nbclient.exceptions.CellExecutionError`` if a cell fails, unless
+    ``allow_errors`` (then the error is the cell's last output).
     """
     import ipykernel.kernelspec
-    from jupyter_client import KernelManager
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
 
-    class _ThisPython(KernelSpecManager):
+    class ThisPython(KernelSpecManager):
         def get_kernel_spec(self, kernel_name):
             spec = ipykernel.kernelspec.get_kernel_dict()
             spec["argv"][0] = sys.executable
             return KernelSpec(resource_dir=ipykernel.kernelspec.RESOURCES, **spec)
 
-    manager = KernelManager(kernel_name="python3", kernel_spec_manager=_ThisPython())
-    client = NotebookClient(nb, km=manager, timeout=timeout, record_timing=False,
-                            store_widget_state=False, resources={"metadata": {"path": str(folder)}})
+    class ThisPythonKernel(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(kernel_spec_manager=ThisPython(), **kwargs)
+
+    # nbclient creates (and so shuts down and closes) the kernel itself.
+    client = NotebookClient(nb, kernel_manager_class=ThisPythonKernel, kernel_name="python3", timeout=timeout,
+                            allow_errors=allow_errors, record_timing=False, store_widget_state=False,
+                            resources={"metadata": {"path": str(folder)}})
     client.execute()
     return nb

@@ -1,0 +1,56 @@
+"""Tests for course_helpers/quizzes.py: a widget with immediate feedback, a readable fallback elsewhere."""
+
+import pytest
+
+from course_helpers.quizzes import quiz, quiz_widget
+
+QUESTION = "Which parameter makes the output reproducible?"
+OPTIONS = ["temperature", "seed", "n"]
+
+
+def _choose(box, option):
+    box.children[1].value = option
+    return box.children[2].value
+
+
+def test_right_option_shows_correct_and_the_explanation():
+    box = quiz_widget(QUESTION, OPTIONS, answer="seed", explanation="Same seed, same sample.")
+    assert _choose(box, "seed") == "✅ <b>Correct!</b> Same seed, same sample."
+
+
+def test_wrong_option_invites_another_try_without_giving_the_answer():
+    box = quiz_widget(QUESTION, OPTIONS, answer=1, explanation="Same seed, same sample.")
+    feedback = _choose(box, "temperature")
+    assert feedback.startswith("❌") and "seed" not in feedback
+
+
+def test_nothing_is_shown_before_a_choice():
+    assert quiz_widget(QUESTION, OPTIONS, answer=1).children[2].value == ""
+
+
+def test_console_prints_question_options_and_a_folded_answer(capsys):
+    quiz(QUESTION, OPTIONS, answer="seed", explanation="Same seed, same sample.")
+    out = capsys.readouterr().out
+    question_at, answer_at = out.index(QUESTION), out.index("**B. seed**: Same seed, same sample.")
+    assert question_at < out.index("<details><summary>Show the answer</summary>") < answer_at
+    assert out.rstrip().endswith("</details>")
+    assert "- A. temperature" in out and "- C. n" in out
+
+
+def test_kernel_display_has_the_widget_and_fallbacks(monkeypatch):
+    from course_helpers import quizzes as quiz_module
+
+    shown = []
+    monkeypatch.setattr(quiz_module, "_in_kernel", lambda: True)
+    monkeypatch.setattr("IPython.display.display", lambda bundle, raw: shown.append(bundle))
+    quiz(QUESTION, OPTIONS, answer=1, explanation="Same seed, same sample.")
+    bundle = shown[0]
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "<details>" in bundle["text/html"] and QUESTION in bundle["text/html"]
+    assert "<details>" in bundle["text/markdown"]
+
+
+@pytest.mark.parametrize("options, answer", [(OPTIONS, "top_p"), (OPTIONS, 3), (["only one"], 0)])
+def test_a_broken_quiz_fails_loudly_for_the_author(options, answer):
+    with pytest.raises(ValueError):
+        quiz("?", options, answer)
