@@ -82,6 +82,8 @@ class FakeGeneration:
         steps = min(limit, len(self.words))
         finish = "length" if limit < len(self.words) else "stop"
         try:
+            if self.engine.gate is not None:  # tests hold a generation open until they release it
+                self.engine.gate.wait(30)
             for step in range(steps):
                 if self.cancelled.is_set():
                     return
@@ -108,6 +110,7 @@ class FakeEngine:
 
     def __init__(self, delay: float = 0.0) -> None:
         self.delay = delay
+        self.gate: threading.Event | None = None
         self.fail_at_step: int | None = None  # raise inside generation at this step (tests of failures)
         self.generations: list[FakeGeneration] = []
         self.vocabulary: list[str] = ["<role>"]

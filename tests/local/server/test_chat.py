@@ -208,30 +208,31 @@ def test_disconnect_while_waiting_for_json_cancels_generation(fake_server, engin
 
 
 def test_busy_server_answers_429_that_the_sdk_retries(fake_server, engine):
-    engine.delay = 0.02
+    engine.gate = threading.Event()
     app_state = fake_server._server.config.app.state
     app_state.max_active = 1
+    results = []
     try:
-        words = " ".join(f"w{i}" for i in range(10))
-        results = []
-
-        def long_request():
+        def held_request():
             with openai.OpenAI(base_url=fake_server.base_url, api_key=API_KEY, max_retries=0) as sdk:
-                results.append(sdk.chat.completions.create(
-                    model="gpt-4o", messages=[{"role": "user", "content": words}]))
+                results.append(sdk.chat.completions.create(model="gpt-4o", messages=HELLO))
 
-        worker = threading.Thread(target=long_request)
+        worker = threading.Thread(target=held_request)
         worker.start()
         assert _wait_for(lambda: engine.generations)
         with openai.OpenAI(base_url=fake_server.base_url, api_key=API_KEY, max_retries=0) as sdk:
             with pytest.raises(openai.RateLimitError) as caught:
                 sdk.chat.completions.create(model="gpt-4o", messages=HELLO)
         assert caught.value.response.headers["x-should-retry"] == "true"
-        worker.join()
-        with openai.OpenAI(base_url=fake_server.base_url, api_key=API_KEY, max_retries=2) as sdk:
+        assert caught.value.code == "rate_limit_exceeded"
+
+        threading.Timer(0.3, engine.gate.set).start()  # the held request finishes while the SDK backs off
+        with openai.OpenAI(base_url=fake_server.base_url, api_key=API_KEY, max_retries=3) as sdk:
             assert sdk.chat.completions.create(model="gpt-4o", messages=HELLO).choices
+        worker.join()
         assert len(results) == 1
     finally:
+        engine.gate.set()
         app_state.max_active = 64
 
 
