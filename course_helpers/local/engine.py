@@ -48,7 +48,7 @@ __all__ = [
 ENGINE_VERSION = "1"  # part of the system fingerprint: bump when outputs may change
 MODEL_ID = "smollm2-135m-instruct"
 _END_OF_TURN_NAMES = ("<|im_end|>", "<|endoftext|>", "<|im_start|>")
-BLAS_THREADS_ENV = "COURSE_ENGINE_THREADS"
+THREADS_ENV = "COURSE_ENGINE_THREADS"  # threads sharing each matrix product (default: 2 if the CPU has 2)
 
 
 class ContextLengthExceeded(ValueError):
@@ -73,11 +73,14 @@ def _blas_limit(threads: int):
 class Engine:
     """A loaded chat model with its tokenizer, chat template and decoding thread."""
 
-    def __init__(self, model_folder: str | os.PathLike | None = None, *, blas_threads: int | None = None):
+    def __init__(self, model_folder: str | os.PathLike | None = None, *, threads: int | None = None):
         folder = Path(model_folder) if model_folder is not None else store.model_path(MODEL_ID)
         gguf_file = folder / store.MODELS[MODEL_ID].main_file if folder.is_dir() else folder
         self.weights = load_weights(gguf_file)
-        self.model = Transformer(self.weights)
+        if threads is None:
+            threads = int(os.environ.get(THREADS_ENV, "0")) or min(2, os.cpu_count() or 1)
+        self.threads = threads
+        self.model = Transformer(self.weights, workers=threads)
         self.tokenizer = Tokenizer.from_metadata(self.weights.metadata)
         self.template = ChatTemplate(self.weights.metadata["chat_template"])
         self.model_name = "SmolLM2-135M-Instruct"
@@ -87,10 +90,8 @@ class Engine:
         tokens = self.weights.metadata["tokens"]
         self.end_tokens = {tokens.index(name) for name in _END_OF_TURN_NAMES if name in tokens}
         self.end_tokens.add(self.weights.metadata["eos_token_id"])
-        if blas_threads is None:
-            blas_threads = int(os.environ.get(BLAS_THREADS_ENV, "1"))
-        limit = _blas_limit(blas_threads) if blas_threads > 0 else None
-        self._scheduler = BatchScheduler(self.model, self.token_bytes, self.end_tokens, blas_limit=limit)
+        # our own threads split the products; BLAS itself runs one thread in each (see linear.py)
+        self._scheduler = BatchScheduler(self.model, self.token_bytes, self.end_tokens, blas_limit=_blas_limit(1))
 
     # ---- text <-> tokens -------------------------------------------------------------
 
@@ -133,6 +134,9 @@ class Engine:
         """
         if not 0 < len(token_ids) <= self.context_length:
             raise ContextLengthExceeded(len(token_ids), self.context_length)
+        return self._scheduler.call(lambda: self._hidden_states(list(token_ids)))
+
+    def _hidden_states(self, token_ids: list[int]) -> np.ndarray:
         cache = self.model.new_cache(capacity=len(token_ids))
         chunks = []
         for start in range(0, len(token_ids), PREFILL_CHUNK):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,6 +119,7 @@ class BatchScheduler:
         self.blas_limit = blas_limit  # a callable returning a context manager around busy periods
         self.max_batch = max_batch
         self._pending: list[Generation] = []
+        self._jobs: list[tuple[Future, object]] = []  # other work on the model (hidden states)
         self._active: list[_Choice] = []
         self._wake = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="course-engine-decoder", daemon=True)
@@ -129,12 +131,24 @@ class BatchScheduler:
             self._pending.append(generation)
             self._wake.notify()
 
+    def call(self, function):
+        """Run ``function()`` on the decoding thread between two steps; return its result.
+
+        The model then runs on one thread with one BLAS setting, and a
+        moderation request does not compete with decoding for the CPU.
+        """
+        future: Future = Future()
+        with self._wake:
+            self._jobs.append((future, function))
+            self._wake.notify()
+        return future.result()
+
     # ---- the decoding thread -------------------------------------------------------
 
     def _run(self) -> None:
         while True:
             with self._wake:
-                while not self._pending and not self._active:
+                while not self._pending and not self._active and not self._jobs:
                     self._wake.wait()
             if self.blas_limit is None:
                 self._busy_period()
@@ -148,14 +162,20 @@ class BatchScheduler:
             with self._wake:
                 room = max(self.max_batch - len(self._active), 1)
                 admitted, self._pending = self._pending[:room], self._pending[room:]
+                jobs, self._jobs = self._jobs, []
+            for future, function in jobs:
+                try:
+                    future.set_result(function())
+                except Exception as error:  # handed to the caller, raised there
+                    future.set_exception(error)
             for generation in admitted:
                 self._admit(generation)
             self._active = [c for c in self._active if not c.done and not c.generation.cancelled]
             if self._active:
                 self._step()
-            elif not admitted:
+            elif not admitted and not jobs:
                 with self._wake:
-                    if not self._pending:
+                    if not self._pending and not self._jobs:
                         return
 
     def _admit(self, generation: Generation) -> None:

@@ -29,17 +29,19 @@ from __future__ import annotations
 import numpy as np
 
 from .gguf_weights import LayerWeights, ModelConfig, ModelWeights
+from .linear import Linear
 
 __all__ = [
     "KVCache",
     "Transformer",
     "rms_norm",
-    "rope_tables",
+    "rope_rotations",
     "apply_rope",
     "softmax",
     "grouped_query_attention",
     "attention_block",
     "feed_forward_block",
+    "silu",
 ]
 
 f32 = np.float32
@@ -65,30 +67,30 @@ def softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
     return exps / np.sum(exps, axis=axis, keepdims=True)
 
 
-def rope_tables(head_dim: int, max_positions: int, base: float) -> tuple[np.ndarray, np.ndarray]:
-    """Cosines and sines of the rotary position embedding: (max_positions, head_dim // 2) each.
+def rope_rotations(head_dim: int, max_positions: int, base: float) -> np.ndarray:
+    """The rotary position embedding's rotations: (max_positions, head_dim // 2) complex64.
 
     Pair i of a head is rotated by the angle position * base^(-2i / head_dim):
-    fast-turning pairs see nearby positions, slow ones see far.
+    fast-turning pairs tell nearby positions apart, slow ones far positions.
+    A rotation by angle a is the complex number cos(a) + i sin(a).
     """
     frequencies = base ** (-np.arange(0, head_dim, 2, dtype=np.float64) / head_dim)  # (head_dim/2,)
     angles = np.arange(max_positions, dtype=np.float64)[:, None] * frequencies[None, :]
-    return np.cos(angles).astype(f32), np.sin(angles).astype(f32)
+    return np.exp(1j * angles).astype(np.complex64)
 
 
-def apply_rope(x: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
-    """Rotate each adjacent pair (x[2i], x[2i+1]) of every head by its position's angle.
+def apply_rope(x: np.ndarray, rotations: np.ndarray) -> np.ndarray:
+    """Rotate each adjacent pair (x[2i], x[2i+1]) of every head by its position's angle, in place.
 
-    GGUF stores the query and key weights so that the pairs are adjacent
-    (Hugging Face's files pair feature i with i + head_dim/2 instead).
-    x: (rows, heads, head_dim); cos, sin: (rows, head_dim/2) -> (rows, heads, head_dim)
+    Seen as the complex number x[2i] + i x[2i+1], rotating a pair is one
+    multiplication by cos(a) + i sin(a); numpy's complex64 view of a float32
+    array is exactly those pairs. (GGUF stores the query and key weights so
+    that the pairs are adjacent; Hugging Face's files pair i with i + head_dim/2.)
+    x: (rows, heads, head_dim) float32; rotations: (rows, head_dim/2) -> x, rotated
     """
-    even, odd = x[..., 0::2], x[..., 1::2]  # (rows, heads, head_dim/2) each
-    cos, sin = cos[:, None, :], sin[:, None, :]
-    rotated = np.empty_like(x)
-    rotated[..., 0::2] = even * cos - odd * sin
-    rotated[..., 1::2] = even * sin + odd * cos
-    return rotated
+    pairs = x.view(np.complex64)  # (rows, heads, head_dim/2), shares x's memory
+    pairs *= rotations[:, None, :]
+    return x
 
 
 class KVCache:
@@ -151,23 +153,26 @@ def grouped_query_attention(queries: np.ndarray, keys: np.ndarray, values: np.nd
 
 
 def attention_block(x: np.ndarray, layer: LayerWeights, layer_index: int, config: ModelConfig,
-                    cos: np.ndarray, sin: np.ndarray, segments: list[tuple[int, int]],
-                    caches: list[KVCache]) -> np.ndarray:
+                    rotations: np.ndarray, segments: list[tuple[int, int]],
+                    caches: list[KVCache], linear=Linear()) -> np.ndarray:
     """The attention half of a block: what each new token gathers from the tokens before it.
 
     x: (rows, d_model), the new tokens of every sequence stacked; rows
     ``segments[s][0]:segments[s][1]`` belong to sequence s, whose past is ``caches[s]``.
+    rotations: (rows, head_dim/2), each row's position for RoPE.
+    linear(x, weight) computes x @ weight.T (see linear.py).
     Returns (rows, d_model), to be added to x.
     """
-    rows = x.shape[0]
-    hd = config.head_dim
+    rows, hd = x.shape[0], config.head_dim
+    n_q, n_kv = config.n_heads * hd, config.n_kv_heads * hd
     h = rms_norm(x, layer.attn_norm, config.rms_eps)
-    queries = (h @ layer.attn_q.T).reshape(rows, config.n_heads, hd)
-    keys = (h @ layer.attn_k.T).reshape(rows, config.n_kv_heads, hd)
-    values = (h @ layer.attn_v.T).reshape(rows, config.n_kv_heads, hd)
-    queries = apply_rope(queries, cos, sin)
-    keys = apply_rope(keys, cos, sin)
-    mixed = np.empty_like(queries)  # (rows, n_heads, head_dim)
+    qkv = linear(h, layer.attn_qkv)  # (rows, n_q + 2 * n_kv): queries, keys, values side by side
+    queries = qkv[:, :n_q].reshape(rows, config.n_heads, hd)
+    keys = qkv[:, n_q:n_q + n_kv].reshape(rows, config.n_kv_heads, hd)
+    values = qkv[:, n_q + n_kv:].reshape(rows, config.n_kv_heads, hd)
+    apply_rope(queries, rotations)  # positions enter through queries and keys only
+    apply_rope(keys, rotations)
+    mixed = np.empty((rows, config.n_heads, hd), np.float32)
     for (start, stop), cache in zip(segments, caches):
         past = cache.length
         end = past + (stop - start)
@@ -176,34 +181,37 @@ def attention_block(x: np.ndarray, layer: LayerWeights, layer_index: int, config
         mixed[start:stop] = grouped_query_attention(
             queries[start:stop], cache.keys[layer_index, :, :end], cache.values[layer_index, :, :end], past
         )
-    return mixed.reshape(rows, -1) @ layer.attn_output.T
+    return linear(mixed.reshape(rows, n_q), layer.attn_output)
 
 
 def silu(x: np.ndarray) -> np.ndarray:
-    """x * sigmoid(x), the smooth gate of SwiGLU."""
+    """x * sigmoid(x), the smooth gate of SwiGLU.
+
+    >>> silu(np.array([0.0, 10.0], np.float32)).round(3).tolist()
+    [0.0, 10.0]
+    """
     return x / (f32(1.0) + np.exp(-x))
 
 
-def feed_forward_block(x: np.ndarray, layer: LayerWeights, config: ModelConfig) -> np.ndarray:
+def feed_forward_block(x: np.ndarray, layer: LayerWeights, config: ModelConfig, linear=Linear()) -> np.ndarray:
     """The feed-forward half of a block (SwiGLU): widen, gate, narrow again.
 
     x: (rows, d_model) -> (rows, d_model), to be added to x
     """
     h = rms_norm(x, layer.ffn_norm, config.rms_eps)
-    gate = h @ layer.ffn_gate.T  # (rows, d_ff)
-    up = h @ layer.ffn_up.T  # (rows, d_ff)
-    return (silu(gate) * up) @ layer.ffn_down.T  # (rows, d_model)
+    gate_up = linear(h, layer.ffn_gate_up)  # (rows, 2 * d_ff)
+    gate, up = gate_up[:, :config.d_ff], gate_up[:, config.d_ff:]
+    return linear(silu(gate) * up, layer.ffn_down)  # (rows, d_model)
 
 
 class Transformer:
     """The model: weights plus the forward pass over a batch of sequences."""
 
-    def __init__(self, weights: ModelWeights):
+    def __init__(self, weights: ModelWeights, workers: int = 1):
         self.weights = weights
+        self.linear = Linear(workers)  # matrix products, split over ``workers`` threads
         self.config = weights.config
-        self.rope_cos, self.rope_sin = rope_tables(
-            self.config.head_dim, self.config.context_length, self.config.rope_base
-        )
+        self.rope = rope_rotations(self.config.head_dim, self.config.context_length, self.config.rope_base)
 
     def new_cache(self, capacity: int = 256) -> KVCache:
         """An empty KV cache for one sequence."""
@@ -229,22 +237,22 @@ class Transformer:
             cache.reserve(cache.length + n)
         token_ids = np.concatenate([np.asarray(t, dtype=np.int64) for t in tokens])
         positions = np.concatenate([np.arange(c.length, c.length + n) for c, n in zip(caches, lengths)])
-        cos, sin = self.rope_cos[positions], self.rope_sin[positions]  # (rows, head_dim/2)
+        rotations = self.rope[positions]  # (rows, head_dim/2)
 
         x = weights.token_embeddings[token_ids]  # (rows, d_model)
         for index, layer in enumerate(weights.layers):
             if hidden_states is not None:
                 hidden_states.append(x)
-            x = x + attention_block(x, layer, index, config, cos, sin, segments, caches)
-            x = x + feed_forward_block(x, layer, config)
+            x = x + attention_block(x, layer, index, config, rotations, segments, caches, self.linear)
+            x = x + feed_forward_block(x, layer, config, self.linear)
         for cache, n in zip(caches, lengths):
             cache.length += n
         x = rms_norm(x, weights.output_norm, config.rms_eps)
         if hidden_states is not None:
             hidden_states.append(x)
         if all_logits:
-            logits = x @ weights.token_embeddings.T  # (rows, vocab): tied output layer
+            logits = self.linear(x, weights.token_embeddings)  # (rows, vocab): tied output layer
             return [logits[a:b] for a, b in segments]
         last_rows = x[[b - 1 for _, b in segments]]  # (sequences, d_model)
-        logits = last_rows @ weights.token_embeddings.T  # (sequences, vocab_size)
+        logits = self.linear(last_rows, weights.token_embeddings)  # (sequences, vocab_size)
         return list(logits)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from threadpoolctl import ThreadpoolController
 
 from course_helpers.local.engine import get_engine
 from course_helpers.local.sampler import log_softmax
-from course_helpers.local.transformer import apply_rope, grouped_query_attention, rms_norm, rope_tables, softmax
+from course_helpers.local.transformer import apply_rope, grouped_query_attention, rms_norm, rope_rotations, softmax
 
 ENGLISH = (
     "The quick brown fox jumps over the lazy dog. It was a sunny day in the park, and children were "
@@ -18,7 +19,10 @@ ENGLISH = (
 
 @pytest.fixture(scope="module")
 def engine():
-    return get_engine()
+    # these tests call the model directly (not through the decoding thread): one BLAS thread,
+    # as the engine uses, so busy BLAS threads do not slow them down on a loaded machine
+    with ThreadpoolController().limit(limits=1, user_api="blas"):
+        yield get_engine()
 
 
 def mean_negative_log_likelihood(engine, text):
@@ -61,8 +65,7 @@ def test_every_tensor_stays_float32(engine):
     logits = engine.model.forward([engine.encode("Hi")], [engine.model.new_cache()], hidden_states=states)
     assert logits[0].dtype == np.float32
     assert all(s.dtype == np.float32 for s in states)
-    cos, sin = engine.model.rope_cos, engine.model.rope_sin
-    assert cos.dtype == np.float32 and sin.dtype == np.float32
+    assert engine.model.rope.dtype == np.complex64  # pairs of float32
 
 
 def test_rms_norm_gives_unit_root_mean_square():
@@ -73,12 +76,16 @@ def test_rms_norm_gives_unit_root_mean_square():
 
 
 def test_rope_rotates_pairs_keeping_their_length():
-    cos, sin = rope_tables(head_dim=8, max_positions=10, base=10000.0)
+    rotations = rope_rotations(head_dim=8, max_positions=10, base=10000.0)
     x = np.random.default_rng(1).standard_normal((10, 2, 8)).astype(np.float32)
-    rotated = apply_rope(x, cos, sin)
+    rotated = apply_rope(x.copy(), rotations)
     assert np.allclose(rotated[0], x[0])  # position 0: angle 0
     pair_length = lambda v: np.hypot(v[..., 0::2], v[..., 1::2])  # noqa: E731
     assert np.allclose(pair_length(rotated), pair_length(x), atol=1e-5)
+    # pair 0 of position 1 turns by exactly 1 radian
+    c, s = np.cos(1.0), np.sin(1.0)
+    assert np.allclose(rotated[1, 0, :2], [x[1, 0, 0] * c - x[1, 0, 1] * s, x[1, 0, 0] * s + x[1, 0, 1] * c],
+                       atol=1e-5)
 
 
 def test_attention_is_causal_and_grouped():
