@@ -13,6 +13,7 @@ Used in: README.md ("Troubleshooting")
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from importlib import metadata
@@ -80,7 +81,7 @@ def _models() -> list[Finding]:
 def _request(info) -> Finding:
     from openai import OpenAI
 
-    from .backends import setup
+    from .backends import PLACEHOLDER_KEY, setup
     from .hints import explain
 
     try:
@@ -90,7 +91,8 @@ def _request(info) -> Finding:
             client.chat.completions.create(model=info.model, max_tokens=1,
                                            messages=[{"role": "user", "content": "Hi"}])
         else:
-            client = OpenAI(base_url=info.base_url, max_retries=0, timeout=20)
+            key = os.environ.get("OPENAI_API_KEY") or PLACEHOLDER_KEY  # keyless servers (Ollama) ignore it
+            client = OpenAI(base_url=info.base_url, api_key=key, max_retries=0, timeout=20)
             client.models.list()
     except Exception as error:  # any failure is the finding itself
         hint = explain(error, info) or ""

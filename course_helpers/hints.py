@@ -17,18 +17,15 @@ from __future__ import annotations
 
 import sys
 
-import openai
-
 __all__ = ["explain", "install"]
 
-# The exceptions that usually mean "fix your set-up", in the order they are tested.
-_HANDLED = (
-    openai.AuthenticationError,
-    openai.PermissionDeniedError,
-    openai.NotFoundError,
-    openai.RateLimitError,
-    openai.APIConnectionError,
-)
+
+def _handled() -> tuple[type[BaseException], ...]:
+    """The openai exceptions that usually mean "fix your set-up" (imported late: openai is slow to import)."""
+    import openai
+
+    return (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError,
+            openai.RateLimitError, openai.APIConnectionError)
 
 # The last BackendInfo setup() returned: hints talk about the backend really in use.
 _info = None
@@ -54,6 +51,8 @@ def explain(error: BaseException, info=None) -> str | None:
     >>> print(explain(openai.APIConnectionError(request=request))[:33])
     💡 Could not reach the API server.
     """
+    import openai
+
     info = info if info is not None else _info
     backend = getattr(info, "backend", "openai")
     where = getattr(info, "base_url", "the server")
@@ -113,7 +112,7 @@ def _ipython_handler(shell, etype, value, tb, tb_offset=None):
 def _excepthook(previous):
     def hook(etype, value, tb):
         previous(etype, value, tb)
-        hint = explain(value) if isinstance(value, _HANDLED) else None
+        hint = explain(value) if isinstance(value, _handled()) else None
         if hint:
             print(hint, file=sys.stderr)
 
@@ -135,7 +134,7 @@ def install(info=None) -> str:
     except ImportError:
         shell = None
     if shell is not None:
-        shell.set_custom_exc(_HANDLED, _ipython_handler)
+        shell.set_custom_exc(_handled(), _ipython_handler)
         return "ipython"
     if not getattr(sys.excepthook, "course_helpers_hint", False):
         sys.excepthook = _excepthook(sys.excepthook)

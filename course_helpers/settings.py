@@ -56,8 +56,8 @@ def mask_key(key: str | None) -> str:
 
     >>> mask_key("sk-abc")
     '…'
-    >>> mask_key("sk-proj-0123456789abcdefWXYZ")
-    '…WXYZ'
+    >>> mask_key("sk-proj-0123456789abcdefwxyz")
+    '…wxyz'
     """
     if not key:
         return "(none)"

