@@ -81,7 +81,7 @@ def load_voice():
         return _cached_voice()
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=32)  # a sentence is ~100 KB a second of audio: at most a few MB
 def _piper_audio(phoneme_ids: tuple[int, ...]) -> np.ndarray:
     """Piper's waveform (float32, 22,050 Hz) for one piece, remembered for reuse.
 
