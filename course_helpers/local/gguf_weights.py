@@ -222,7 +222,11 @@ def load_weights(gguf_path: str | os.PathLike) -> ModelWeights:
     index = json.loads(index_path.read_text())
     with open(data_path, "rb") as handle:
         # a read-only shared mapping: pages are loaded on demand and shared between processes
-        flat = np.frombuffer(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ), dtype=np.float32)
+        # MAP_POPULATE maps every page at once (they are usually in the OS cache already): one
+        # system call instead of ~130,000 page faults during the first token
+        flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
+        mapping = mmap.mmap(handle.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
+        flat = np.frombuffer(mapping, dtype=np.float32)
 
     def tensor(name: str) -> np.ndarray:
         entry = index["tensors"][name]

@@ -22,9 +22,24 @@ import threading
 
 import numpy as np
 
-__all__ = ["Linear"]
+__all__ = ["Linear", "matmul_transposed"]
 
 _MIN_SPLIT_ROWS = 512  # smaller matrices are not worth a hand-off to another thread
+
+
+def matmul_transposed(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """``x @ weight.T`` for x (rows, in) and weight (out, in) -> (rows, out), contiguous.
+
+    For a batch of a few rows, OpenBLAS is much faster at ``weight @ x.T``
+    (measured here: 8 rows in 60% of the time) than at ``x @ weight.T``: the
+    big matrix is then its left operand, which it streams instead of packing.
+
+    >>> matmul_transposed(np.ones((2, 3), np.float32), np.eye(3, dtype=np.float32)).tolist()
+    [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+    """
+    if x.shape[0] == 1:
+        return x @ weight.T
+    return np.ascontiguousarray((weight @ np.ascontiguousarray(x.T)).T)
 
 
 class _Helper(threading.Thread):
@@ -57,7 +72,7 @@ class _Helper(threading.Thread):
             self._go.clear()
             x, weight_block = self._task
             try:
-                self._result = x @ weight_block.T
+                self._result = matmul_transposed(x, weight_block)
             except BaseException as error:  # handed back to the caller by result()
                 self._error = error
             self._task = None
@@ -78,10 +93,10 @@ class Linear:
     def __call__(self, x: np.ndarray, weight: np.ndarray) -> np.ndarray:
         rows_out = weight.shape[0]
         if not self._helpers or rows_out < _MIN_SPLIT_ROWS:
-            return x @ weight.T
+            return matmul_transposed(x, weight)
         bounds = np.linspace(0, rows_out, self.workers + 1).astype(int)
         for helper, start, stop in zip(self._helpers, bounds[1:-1], bounds[2:]):
             helper.submit(x, weight[start:stop])
-        parts = [x @ weight[: bounds[1]].T]  # (rows, block): our own block
+        parts = [matmul_transposed(x, weight[: bounds[1]])]  # (rows, block): our own block
         parts += [helper.result() for helper in self._helpers]
         return np.concatenate(parts, axis=1)

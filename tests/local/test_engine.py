@@ -128,7 +128,7 @@ def test_hidden_states_shape_and_dtype(engine):
     assert states.dtype == np.float32 and np.isfinite(states).all()
 
 
-@pytest.mark.parametrize("module", ["tokenizer", "chat_template", "text_stream", "sampler", "transformer",
+@pytest.mark.parametrize("module", ["tokenizer", "chat_template", "text_stream", "sampler", "transformer", "linear",
                                     "gguf_weights"])
 def test_docstring_examples(module):
     mod = importlib.import_module(f"course_helpers.local.{module}")

@@ -1,0 +1,60 @@
+"""The batch scheduler: many requests at once, each answered as if alone; slots freed; model jobs."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from course_helpers.local.engine import SamplingParams, get_engine
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return get_engine()
+
+
+def greedy_text(engine, question, max_tokens=10):
+    prompt = engine.encode(engine.render_chat([{"role": "user", "content": question}]))
+    generation = engine.generate(prompt, SamplingParams(temperature=0, max_tokens=max_tokens))
+    return "".join(event.text for event in generation)
+
+
+def test_concurrent_requests_each_get_their_own_answer(engine):
+    questions = ["What is the capital of France?", "What is 2 + 2?", "Name a fruit.", "Say hi."]
+    alone = {q: greedy_text(engine, q) for q in questions}
+    together = {}
+
+    def worker(question):
+        together[question] = greedy_text(engine, question)
+
+    threads = [threading.Thread(target=worker, args=(q,)) for q in questions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert together == alone
+
+
+def test_cancelled_request_leaves_the_batch(engine):
+    prompt = engine.encode(engine.render_chat([{"role": "user", "content": "Write a long story."}]))
+    generation = engine.generate(prompt, SamplingParams(max_tokens=500, seed=0), n=2)
+    next(generation)
+    generation.cancel()
+    deadline = time.monotonic() + 30
+    while engine._scheduler._active and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not engine._scheduler._active
+
+
+def test_model_jobs_run_on_the_decoding_thread(engine):
+    names = engine._scheduler.call(lambda: threading.current_thread().name)
+    assert names == "course-engine-decoder"
+
+
+def test_job_errors_reach_the_caller(engine):
+    with pytest.raises(ZeroDivisionError):
+        engine._scheduler.call(lambda: 1 / 0)
+    assert engine.hidden_states(engine.encode("still works")).dtype == np.float32
