@@ -166,8 +166,7 @@ def check_label_probabilities(function, response, labels=("positive", "negative"
     expect(all(math.isclose(float(real[label]), reference[label], abs_tol=1e-9) for label in labels),
            "Your function is right on the made-up example but not on the real response: does it rely on "
            "the order of the alternatives?")
-    best = max(reference, key=reference.get)
-    return f"spellings added up; on your response the top label holds {reference[best]:.0%} of the probability."
+    return "every spelling of a label is added up, on a made-up example and on your response."
 
 
 @checker
@@ -207,5 +206,4 @@ def check_text_from_bytes(function, response):
                  "Join the entries' .bytes (lists of ints) into one bytes object, then .decode('utf-8').")
         fail("Your text differs from the reply's bytes decoded together. Build bytes(...) from all the "
              "entries first, then decode once: a character can be split across tokens.")
-    split = sum(entry.token.startswith("bytes:") for entry in content)
-    return f"the reply rebuilt from its bytes ({split} tokens held only part of a character)."
+    return "the reply rebuilt from its tokens' bytes, decoded once."
