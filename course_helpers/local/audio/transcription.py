@@ -26,6 +26,7 @@ Used in: notebooks/05_audio.ipynb (via the local server)
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -41,6 +42,8 @@ __all__ = [
     "Segment",
     "Transcript",
     "Word",
+    "decode_upload",
+    "iter_segments",
     "load_model",
     "transcribe",
 ]
@@ -134,6 +137,54 @@ def decode_upload(data: bytes) -> np.ndarray:
     return samples
 
 
+def _segment(i: int, found) -> Segment:
+    return Segment(
+        id=i,
+        seek=found.seek,
+        start=round(float(found.start), 3),
+        end=round(float(found.end), 3),
+        text=found.text,
+        tokens=list(found.tokens),
+        temperature=float(found.temperature or 0.0),
+        avg_logprob=float(found.avg_logprob),
+        compression_ratio=float(found.compression_ratio),
+        no_speech_prob=float(found.no_speech_prob),
+    )
+
+
+def iter_segments(
+    samples: np.ndarray,
+    *,
+    prompt: str | None = None,
+    temperature: float = 0.0,
+    word_timestamps: bool = False,
+) -> Iterator[tuple[Segment, list[Word]]]:
+    """Decode 16 kHz samples segment by segment, yielding each with its words as soon as it is ready.
+
+    Whisper reads 30-second windows one after the other, so a long recording
+    gives its first segment long before the last (the server streams them).
+    The words list is empty unless ``word_timestamps`` is true.
+    """
+    model = load_model()
+    temperatures = _FALLBACK_TEMPERATURES if temperature == 0 else (float(temperature),)
+    with _lock:
+        found, _info = model.transcribe(
+            samples,
+            language=LANGUAGE,
+            task="transcribe",
+            temperature=list(temperatures),
+            initial_prompt=prompt or None,
+            word_timestamps=word_timestamps,
+            beam_size=5,
+        )
+        for i, segment in enumerate(found):  # faster-whisper decodes lazily, as we iterate
+            words = [
+                Word(word=w.word.strip(), start=round(float(w.start), 3), end=round(float(w.end), 3))
+                for w in (segment.words or [])
+            ]
+            yield _segment(i, segment), words
+
+
 def transcribe(
     data: bytes,
     *,
@@ -146,40 +197,16 @@ def transcribe(
     Raises :class:`AudioError` for an empty, too short or undecodable file.
     """
     samples = decode_upload(data)
-    model = load_model()
-    temperatures = _FALLBACK_TEMPERATURES if temperature == 0 else (float(temperature),)
-    with _lock:
-        segments_iter, info = model.transcribe(
-            samples,
-            language=LANGUAGE,
-            task="transcribe",
-            temperature=list(temperatures),
-            initial_prompt=prompt or None,
-            word_timestamps=word_timestamps,
-            beam_size=5,
-        )
-        found = list(segments_iter)  # decoding happens while we iterate
-    segments = [
-        Segment(
-            id=i,
-            seek=s.seek,
-            start=round(float(s.start), 3),
-            end=round(float(s.end), 3),
-            text=s.text,
-            tokens=list(s.tokens),
-            temperature=float(s.temperature or 0.0),
-            avg_logprob=float(s.avg_logprob),
-            compression_ratio=float(s.compression_ratio),
-            no_speech_prob=float(s.no_speech_prob),
-        )
-        for i, s in enumerate(found)
-    ]
-    words = None
-    if word_timestamps:
-        words = [
-            Word(word=w.word.strip(), start=round(float(w.start), 3), end=round(float(w.end), 3))
-            for s in found
-            for w in (s.words or [])
-        ]
-    text = "".join(s.text for s in found).strip()
-    return Transcript(text=text, language="english", duration=float(info.duration), segments=segments, words=words)
+    segments, words = [], []
+    for segment, segment_words in iter_segments(
+        samples, prompt=prompt, temperature=temperature, word_timestamps=word_timestamps
+    ):
+        segments.append(segment)
+        words.extend(segment_words)
+    return Transcript(
+        text="".join(s.text for s in segments).strip(),
+        language="english",
+        duration=len(samples) / _RATE,
+        segments=segments,
+        words=words if word_timestamps else None,
+    )

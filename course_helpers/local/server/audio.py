@@ -9,7 +9,11 @@ The HTTP side of the local audio models (the models themselves live in
   ``with_streaming_response.create(...).stream_to_file(path)`` starts writing
   at once. ``stream_format="sse"`` sends ``speech.audio.delta`` events instead.
 - **transcriptions**: a multipart upload (``file`` plus form fields) answered
-  in ``json``, ``text``, ``srt``, ``vtt`` or ``verbose_json``.
+  in ``json``, ``text``, ``srt``, ``vtt`` or ``verbose_json``; with
+  ``stream=true``, as ``transcript.text.delta`` events, one per segment as
+  Whisper decodes it, then ``transcript.text.done``. ``include[]`` and
+  ``chunking_strategy`` are accepted and have no effect (no token logprobs,
+  and Whisper always reads 30-second windows).
 - **translations**: the local Whisper model is English-only, so it "translates"
   English audio into English text (a transcription). Audio in another language
   cannot be translated locally; use the OpenAI backend for that.
@@ -234,6 +238,31 @@ def _answer(transcript, response_format: str, *, words: bool, segments: bool, ta
     return Response(body, media_type=media_type)
 
 
+def _transcript_events(samples, *, prompt: str | None, temperature: float) -> Iterator[bytes]:
+    """``transcript.text.delta`` per segment as Whisper decodes it, then ``transcript.text.done``."""
+    texts = []
+    for segment, _words in transcription.iter_segments(samples, prompt=prompt, temperature=temperature):
+        delta = segment.text if texts else segment.text.lstrip()
+        texts.append(delta)
+        event = {"type": "transcript.text.delta", "delta": delta, "segment_id": f"seg_{segment.id}"}
+        yield f"data: {json.dumps(event)}\n\n".encode()
+    done = {"type": "transcript.text.done", "text": "".join(texts).strip()}
+    yield f"data: {json.dumps(done)}\n\n".encode()
+
+
+async def _stream_transcript(data: bytes, *, prompt: str | None, temperature: float) -> Response:
+    try:
+        samples = await run_in_threadpool(transcription.decode_upload, data)  # bad audio: a 400, not a cut stream
+    except transcription.AudioError as error:
+        raise invalid_request(str(error), param="file", code="invalid_value") from None
+    events = _transcript_events(samples, prompt=prompt, temperature=temperature)
+    return StreamingResponse(events, media_type="text/event-stream")
+
+
+def _is_true(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("true", "1")
+
+
 async def create_transcription(request: Request) -> Response:
     """``POST /v1/audio/transcriptions``: an audio file in, its English text out."""
     async with _open_form(request) as form:
@@ -268,7 +297,13 @@ async def create_transcription(request: Request) -> Response:
         segments = not granularities or "segment" in granularities
         temperature = _temperature(form)
         prompt = _form_value(form, "prompt")
+        stream = _is_true(_form_value(form, "stream"))
+        if stream and response_format not in ("json", "text"):
+            raise invalid_request("Streaming is only available with response_format 'json' or 'text'.",
+                                  param="stream", code="unsupported_value")  # fmt: skip
         data = await _read_upload(form)
+    if stream:
+        return await _stream_transcript(data, prompt=prompt, temperature=temperature)
     transcript = await _transcribe(data, word_timestamps=words, prompt=prompt, temperature=temperature)
     return _answer(transcript, response_format, words=words, segments=segments, task="transcribe")
 

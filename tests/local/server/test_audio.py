@@ -223,3 +223,12 @@ def test_a_json_body_instead_of_an_upload_is_a_400(fake_server):
                           headers={"Authorization": f"Bearer {API_KEY}"})
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "file"
+
+
+def test_streamed_transcription_sends_deltas_then_the_whole_text(client, clip):
+    stream = client.audio.transcriptions.create(model="gpt-4o-mini-transcribe", file=("clip.mp3", clip), stream=True)
+    events = list(stream)
+    assert [e.type for e in events[:-1]] == ["transcript.text.delta"] * (len(events) - 1)
+    assert events[-1].type == "transcript.text.done"
+    assert "".join(e.delta for e in events[:-1]).strip() == events[-1].text
+    assert "Goodbye" in events[-1].text
