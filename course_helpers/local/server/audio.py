@@ -39,6 +39,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from course_helpers.local import store
 from course_helpers.local.audio import encoding, speech, transcript_formats, transcription
 from course_helpers.local.audio.voices import VOICES
 
@@ -146,16 +147,23 @@ def _speech_events(text: str, voice: str, speed: float, response_format: str) ->
     for piece in _speech_bytes(text, voice, speed, response_format):
         event = {"type": "speech.audio.delta", "audio": base64.b64encode(piece).decode("ascii")}
         yield f"data: {json.dumps(event)}\n\n".encode()
-    # the local model has no tokens to bill; count characters in, nothing out
-    usage = {"input_tokens": len(text), "output_tokens": 0, "total_tokens": len(text)}
+    # OpenAI bills this model by tokens; the local server bills nothing, and says so with zeros
+    usage = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
     yield f"data: {json.dumps({'type': 'speech.audio.done', 'usage': usage})}\n\n".encode()
+
+
+async def _ensure_loaded(loader) -> None:
+    """Load a model before answering, so a missing model is a clear 503, not a cut stream."""
+    try:
+        await run_in_threadpool(loader)
+    except store.ModelNotAvailable as error:
+        raise APIError(503, str(error), type="server_error", code="model_not_available") from None
 
 
 async def create_speech(request: Request) -> Response:
     """``POST /v1/audio/speech``: text in, an audio file out (streamed)."""
     values = _speech_request(await read_json_object(request))
-    # load the voice before answering, so a missing model is an error response, not a cut stream
-    await run_in_threadpool(speech.load_voice)
+    await _ensure_loaded(speech.load_voice)
     args = (values["text"], values["voice"], values["speed"], values["format"])
     if values["stream_format"] == "sse":
         return StreamingResponse(_speech_events(*args), media_type="text/event-stream")
@@ -221,6 +229,7 @@ def _open_form(request: Request):
 
 
 async def _transcribe(data: bytes, *, word_timestamps: bool, prompt: str | None, temperature: float):
+    await _ensure_loaded(transcription.load_model)
     try:
         return await run_in_threadpool(
             transcription.transcribe, data, prompt=prompt, temperature=temperature, word_timestamps=word_timestamps
@@ -251,6 +260,7 @@ def _transcript_events(samples, *, prompt: str | None, temperature: float) -> It
 
 
 async def _stream_transcript(data: bytes, *, prompt: str | None, temperature: float) -> Response:
+    await _ensure_loaded(transcription.load_model)
     try:
         samples = await run_in_threadpool(transcription.decode_upload, data)  # bad audio: a 400, not a cut stream
     except transcription.AudioError as error:

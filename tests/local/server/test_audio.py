@@ -17,6 +17,8 @@ import numpy as np
 import openai
 import pytest
 
+from course_helpers.local import store
+from course_helpers.local.audio import speech
 from course_helpers.local.audio.measures import word_error_rate
 
 from .conftest import API_KEY
@@ -117,7 +119,7 @@ def test_speech_sse_events_carry_the_audio(fake_server):
         assert response.headers["content-type"].startswith("text/event-stream")
         events = [json.loads(line[6:]) for line in response.iter_lines() if line.startswith("data: ")]
     assert [e["type"] for e in events[:-1]] == ["speech.audio.delta"] * (len(events) - 1)
-    assert events[-1]["type"] == "speech.audio.done" and events[-1]["usage"]["total_tokens"] > 0
+    assert events[-1]["type"] == "speech.audio.done" and events[-1]["usage"]["total_tokens"] == 0  # nothing billed
     audio = b"".join(base64.b64decode(e["audio"]) for e in events[:-1])
     assert len(audio) / 2 / 24_000 > 0.5
 
@@ -232,3 +234,13 @@ def test_streamed_transcription_sends_deltas_then_the_whole_text(client, clip):
     assert events[-1].type == "transcript.text.done"
     assert "".join(e.delta for e in events[:-1]).strip() == events[-1].text
     assert "Goodbye" in events[-1].text
+
+
+def test_a_missing_model_is_a_clear_503(client, monkeypatch):
+    def not_downloaded():
+        raise store.ModelNotAvailable("The local model is not downloaded yet. Run `python -m course_helpers pull`.")
+
+    monkeypatch.setattr(speech, "load_voice", not_downloaded)
+    with pytest.raises(openai.InternalServerError) as error:
+        client.audio.speech.create(model="tts-1", voice="alloy", input="Hello.")
+    assert error.value.status_code == 503 and "course_helpers pull" in error.value.message
