@@ -20,7 +20,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-__all__ = ["ROLE_ICONS", "ChatApp", "Conversation", "chat_app", "show_messages"]
+__all__ = ["ROLE_ICONS", "ChatApp", "Conversation", "chat_app", "local_prompt_text", "show_messages"]
 
 #: An icon per role, so a message list reads at a glance (also where colors are stripped, as on GitHub).
 ROLE_ICONS = {"system": "⚙️", "developer": "🛠️", "user": "🧑", "assistant": "🤖"}
@@ -68,6 +68,25 @@ def show_messages(messages: list[Any], title: str = "") -> _MessageTable:
     ``response.choices[0].message``), so a history mixing both shows fine.
     """
     return _MessageTable([_role_and_text(message) for message in messages], title)
+
+
+def local_prompt_text(messages: list[dict]) -> str:
+    """The one text the built-in local model reads for ``messages``: its chat template applied.
+
+    A model never sees a list: the server joins the messages into one text with
+    special markers around each, ending where the assistant's reply begins. This
+    renders the local model's own template (OpenAI does not publish the ones of
+    its models). Needs the local model downloaded (``python -m course_helpers
+    pull``); otherwise returns a sentence saying so.
+    """
+    from .local import store
+
+    if not store.is_cached("smollm2-135m-instruct"):
+        return ("(The local model is not downloaded, so its chat template cannot be shown: "
+                "run `python -m course_helpers pull` once to see it.)")
+    from .local.engine import get_engine  # already loaded when the local backend is in use
+
+    return get_engine().render_chat([dict(m) for m in messages])
 
 
 class Conversation:

@@ -110,3 +110,11 @@ def test_pressing_enter_sends_and_clears_the_text_box():
     assert app.text.value == ""
     assert app.conversation.messages[0] == {"role": "user", "content": "typed"}
     assert isinstance(openai.APIError, type)
+
+
+def test_local_prompt_text_explains_when_the_model_is_missing(monkeypatch, tmp_path):
+    from course_helpers.conversation import local_prompt_text
+    from course_helpers.local import store
+
+    monkeypatch.setattr(store, "is_cached", lambda name: False)
+    assert "python -m course_helpers pull" in local_prompt_text([{"role": "user", "content": "Hi"}])

@@ -1,0 +1,49 @@
+"""Small tables of results: HTML in Jupyter (plain enough to read on GitHub too), aligned text elsewhere.
+
+>>> print(show_table(["word", "tokens"], [("hello", 1), ("Καλημέρα", 4)]))
+word      tokens
+hello     1
+Καλημέρα  4
+
+Used in: notebooks/01_messages_and_roles.ipynb
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+
+__all__ = ["show_table"]
+
+
+class _Table:
+    """Headers and rows of cells, rendered as an HTML table or as aligned text."""
+
+    def __init__(self, headers: Sequence[str], rows: list[tuple[str, ...]], title: str = "") -> None:
+        self.headers = list(headers)
+        self.rows = rows
+        self.title = title
+
+    def _repr_html_(self) -> str:
+        caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.headers)
+        body = "".join(
+            "<tr>" + "".join(f"<td style='text-align:left'>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+            for row in self.rows
+        )
+        return f"<table>{caption}<tr>{head}</tr>{body}</table>"
+
+    def __repr__(self) -> str:
+        widths = [max(len(str(cell)) for cell in column) for column in zip(self.headers, *self.rows)]
+        lines = [self.title] if self.title else []
+        for row in [self.headers, *self.rows]:
+            lines.append("  ".join(f"{cell:<{width}}" for cell, width in zip(row, widths)).rstrip())
+        return "\n".join(lines)
+
+
+def show_table(headers: Sequence[str], rows: Iterable[Sequence[object]], title: str = "") -> _Table:
+    """A table with one row per item of ``rows``; every cell is shown with ``str()``.
+
+    Cells are HTML-escaped, so model replies and user text are shown as they are.
+    """
+    return _Table(headers, [tuple(str(cell) for cell in row) for row in rows], title)

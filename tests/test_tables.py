@@ -1,0 +1,18 @@
+"""Tests for course_helpers/tables.py."""
+
+from __future__ import annotations
+
+from course_helpers.tables import show_table
+
+
+def test_cells_are_escaped_and_rows_kept_in_order():
+    table = show_table(["a", "b"], [("<x>", 1), ("y", None)], title="T")
+    html = table._repr_html_()
+    assert "&lt;x&gt;" in html and "<x>" not in html
+    assert html.index("&lt;x&gt;") < html.index(">y<")
+    assert "<caption>T</caption>" in html
+    assert repr(table).splitlines() == ["T", "a    b", "<x>  1", "y    None"]
+
+
+def test_rows_can_be_any_iterable():
+    assert show_table(["n"], ([i] for i in range(3))).rows == [("0",), ("1",), ("2",)]
