@@ -116,14 +116,40 @@ async def _http_error(request: Request, error: Exception) -> Response:
     return error_response(error.status_code, str(error.detail))
 
 
-async def _server_error(request: Request, error: Exception) -> Response:
-    _log.exception("local server error on %s %s", request.method, request.url.path)
-    return error_response(
-        500,
-        f"The local server failed while handling the request: {type(error).__name__}: {error}",
-        type="server_error",
-        headers={"x-should-retry": "false"},  # a local bug does not go away by retrying
-    )
+class _ServerErrors:
+    """ASGI middleware: an unexpected exception becomes a 500 ``server_error`` response.
+
+    Unlike Starlette's own handler it does not re-raise afterwards: uvicorn
+    would then reset the connection, and the client could lose the response.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as error:  # a bug in an endpoint or an engine: report it, keep serving
+            _log.exception("local server error on %s %s", scope.get("method"), scope.get("path"))
+            if started:  # too late for a status code; the client sees the response end early
+                return
+            response = error_response(
+                500,
+                f"The local server failed while handling the request: {type(error).__name__}: {error}",
+                type="server_error",
+                headers={"x-should-retry": "false"},  # a local bug does not go away by retrying
+            )
+            await response(scope, receive, send)
 
 
 def create_app(api_key: str | None = None, *, max_active: int = DEFAULT_MAX_ACTIVE) -> Starlette:
@@ -137,9 +163,10 @@ def create_app(api_key: str | None = None, *, max_active: int = DEFAULT_MAX_ACTI
         routes.extend(importlib.import_module(module_name).routes)
     app = Starlette(
         routes=routes,
-        exception_handlers={APIError: _api_error, HTTPException: _http_error, Exception: _server_error},
+        exception_handlers={APIError: _api_error, HTTPException: _http_error},
     )
     app.state.max_active = max_active
+    app.add_middleware(_ServerErrors)
     app.add_middleware(_BearerAuth, api_key=api_key)
     app.add_middleware(_RequestId)
     return app

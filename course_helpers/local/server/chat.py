@@ -108,7 +108,7 @@ def _start_generation(engine: Any, chat: ChatRequest) -> Any:
     return engine.generate(prompt_ids, SamplingParams(**chat.sampling), n=chat.n)
 
 
-async def _open(request: Request, chat: ChatRequest) -> tuple[Any, Any, ThreadedIterator, Any]:
+async def _open(chat: ChatRequest) -> tuple[Any, Any, ThreadedIterator, Any]:
     """Start the generation and wait for its first event; context errors become 400s."""
     from course_helpers.local.engine import ContextLengthExceeded
 
@@ -127,6 +127,14 @@ async def _open(request: Request, chat: ChatRequest) -> tuple[Any, Any, Threaded
     return engine, generation, events, first
 
 
+async def _all_events(first: Any, events: ThreadedIterator) -> Any:
+    """The already-awaited first event (if any), then the rest."""
+    if first is not None:
+        yield first
+    async for event in events:
+        yield event
+
+
 def _apply(event: Any, states: list[ChoiceState]) -> None:
     state = states[event.index]
     state.text_parts.append(event.text or "")
@@ -142,9 +150,7 @@ async def _collect(request: Request, chat: ChatRequest, engine: Any, generation:
     states = [ChoiceState(i, chat.sampling["logprobs"]) for i in range(chat.n)]
 
     async def gather() -> None:
-        if first is not None:
-            _apply(first, states)
-        async for event in events:
+        async for event in _all_events(first, events):
             _apply(event, states)
 
     client_gone = False
@@ -196,11 +202,7 @@ async def _sse(chat: ChatRequest, engine: Any, generation: Any, events: Threaded
         role_delta = {"role": "assistant", "content": "", "refusal": None}
         yield frame([delta_choice(index, role_delta, [] if chat.sampling["logprobs"] else None)])
     try:
-        pending = [] if first is None else [first]
-        for event in pending:
-            for choice in _event_deltas(event, chat):
-                yield frame([choice])
-        async for event in events:
+        async for event in _all_events(first, events):
             for choice in _event_deltas(event, chat):
                 yield frame([choice])
     except Exception as error:  # the headers are sent: report the failure in-stream, as OpenAI does
@@ -218,7 +220,7 @@ async def chat_completions(request: Request) -> Response:
     admission = _admission(request)
     admission.enter(getattr(request.app.state, "max_active", DEFAULT_MAX_ACTIVE))
     try:
-        engine, generation, events, first = await _open(request, chat)
+        engine, generation, events, first = await _open(chat)
     except BaseException:
         admission.leave()
         raise
