@@ -6,6 +6,7 @@
 - ``encoding.py``: mp3, opus, aac, flac, wav, pcm through PyAV, streamed
 - ``transcription.py``: Whisper tiny.en through faster-whisper
 - ``transcript_formats.py``: json, text, srt, vtt and verbose_json answers
+- ``measures.py``: word error rate and a voice's pitch, to check the above
 
 The HTTP routes live in ``course_helpers/local/server/audio.py``.
 """
