@@ -89,12 +89,15 @@ class Linear:
     def __init__(self, workers: int = 1):
         self.workers = max(1, int(workers))
         self._helpers = [_Helper() for _ in range(self.workers - 1)]
+        self._bounds: dict[int, list[int]] = {}  # rows of each block, per matrix height
 
     def __call__(self, x: np.ndarray, weight: np.ndarray) -> np.ndarray:
         rows_out = weight.shape[0]
         if not self._helpers or rows_out < _MIN_SPLIT_ROWS:
             return matmul_transposed(x, weight)
-        bounds = np.linspace(0, rows_out, self.workers + 1).astype(int)
+        bounds = self._bounds.get(rows_out)
+        if bounds is None:
+            bounds = self._bounds[rows_out] = [rows_out * i // self.workers for i in range(self.workers + 1)]
         for helper, start, stop in zip(self._helpers, bounds[1:-1], bounds[2:]):
             helper.submit(x, weight[start:stop])
         parts = [matmul_transposed(x, weight[: bounds[1]])]  # (rows, block): our own block

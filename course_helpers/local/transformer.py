@@ -52,7 +52,7 @@ def rms_norm(x: np.ndarray, weight: np.ndarray, eps: float) -> np.ndarray:
 
     x: (rows, d_model) -> (rows, d_model)
     """
-    mean_square = np.mean(x * x, axis=-1, keepdims=True)  # (rows, 1)
+    mean_square = (x * x).sum(axis=-1, keepdims=True) * f32(1.0 / x.shape[-1])  # (rows, 1)
     return x * (1.0 / np.sqrt(mean_square + f32(eps))) * weight
 
 
@@ -139,16 +139,19 @@ def grouped_query_attention(queries: np.ndarray, keys: np.ndarray, values: np.nd
     T, n_heads, head_dim = queries.shape
     n_kv_heads, n_keys, _ = keys.shape
     group = n_heads // n_kv_heads
-    scale = f32(1.0 / np.sqrt(head_dim))  # a float32 scalar: a float64 one would promote everything
-    grouped = (queries * scale).reshape(T, n_kv_heads, group, head_dim).transpose(1, 2, 0, 3)
-    # grouped: (n_kv_heads, group, T, head_dim)
+    grouped = queries.reshape(T, n_kv_heads, group, head_dim).transpose(1, 2, 0, 3)
+    # grouped: (n_kv_heads, group, T, head_dim); each group of query heads meets its key head
     scores = grouped @ keys[:, None].swapaxes(-1, -2)  # (n_kv_heads, group, T, n_keys)
+    scores *= f32(1.0 / np.sqrt(head_dim))  # a float32 scalar: a float64 one would promote everything
     if T > 1:  # a position may not look at later positions
         query_positions = first_position + np.arange(T)
         future = np.arange(n_keys)[None, :] > query_positions[:, None]  # (T, n_keys)
         scores[..., future] = -np.inf
-    weights = softmax(scores)  # each query's attention over the keys sums to 1
-    mixed = weights @ values[:, None]  # (n_kv_heads, group, T, head_dim)
+    # softmax over the keys, in place: each query's attention weights sum to 1
+    scores -= scores.max(axis=-1, keepdims=True)
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=-1, keepdims=True)
+    mixed = scores @ values[:, None]  # (n_kv_heads, group, T, head_dim): weighted mix of the values
     return mixed.transpose(2, 0, 1, 3).reshape(T, n_heads, head_dim)
 
 
