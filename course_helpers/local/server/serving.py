@@ -101,6 +101,12 @@ class ServerHandle:
         self._server.should_exit = True
         self._thread.join(timeout)
 
+    def __enter__(self) -> "ServerHandle":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
 
 def start_in_thread(
     host: str = "127.0.0.1",

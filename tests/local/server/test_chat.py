@@ -258,3 +258,14 @@ def test_server_keeps_serving_after_failures(client, engine):
         client.chat.completions.create(model="gpt-4o", messages=HELLO)
     engine.fail_at_step = None
     assert client.chat.completions.create(model="gpt-4o", messages=HELLO).choices[0].message.content
+
+
+def test_sdk_stream_helper_accumulates_the_completion(client):
+    with client.chat.completions.stream(model="gpt-4o-mini", messages=HELLO, logprobs=True,
+                                        stream_options={"include_usage": True}) as stream:
+        kinds = {event.type for event in stream}
+        final = stream.get_final_completion()
+    assert {"chunk", "content.delta", "content.done"} <= kinds
+    assert final.choices[0].message.content == "one two three "
+    assert final.usage.completion_tokens == 3
+    assert [entry.token for entry in final.choices[0].logprobs.content] == ["one ", "two ", "three "]

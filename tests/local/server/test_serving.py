@@ -35,6 +35,13 @@ def test_start_in_thread_free_port_and_stop():
         httpx.get(handle.base_url + "/models")
 
 
+def test_handle_is_a_context_manager():
+    with start_in_thread(api_key="sk-ctx", warm=False) as handle:
+        assert httpx.get(handle.base_url + "/models", headers={"Authorization": "Bearer sk-ctx"}).status_code == 200
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(handle.base_url + "/models")
+
+
 def test_two_servers_side_by_side():
     first, second = start_in_thread(api_key="sk-a", warm=False), start_in_thread(api_key="sk-b", warm=False)
     try:
