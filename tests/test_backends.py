@@ -84,7 +84,10 @@ def test_calling_setup_twice_gives_the_same_answer(course_env, fake_api, monkeyp
 
 
 def test_local_backend_fails_clearly_when_the_server_is_missing(course_env, monkeypatch):
+    import course_helpers.local
+
     monkeypatch.setattr(backends, "_local_server", None)
+    monkeypatch.delattr(course_helpers.local, "server", raising=False)
     monkeypatch.setitem(sys.modules, "course_helpers.local.server", None)  # import fails
     with pytest.raises(SetupError, match="local backend is not available.*OPENAI_API_KEY"):
         setup()

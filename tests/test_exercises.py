@@ -4,6 +4,7 @@ The end-to-end tests build the fixture solution in tests/fixtures/ into an
 exercise sheet, run nbval on both, and make the sheet drift.
 """
 
+import re
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from course_helpers.__main__ import main
 from course_helpers.exercises import ExerciseError, build, differences, make_sheet, stub_source
 from course_helpers.notebooks import is_check_cell, problems, read, write
 
@@ -68,15 +70,34 @@ def course(tmp_path_factory):
     folder = tmp_path_factory.mktemp("course")
     (folder / "solutions").mkdir()
     shutil.copy(FIXTURE, folder / "solutions" / FIXTURE.name)
-    (folder / "pytest.ini").write_text("[pytest]\n")  # keep the repository's settings out of nbval runs
     build(folder / "solutions" / FIXTURE.name, folder / "exercises" / FIXTURE.name)
     return folder
 
 
-def _nbval(folder: Path, *paths: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
-               "--nbval-current-env", "--nbval-sanitize-with", str(SANITIZER), *paths]
-    return subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=300)
+def _stale_copy(sheet_path: Path, folder: Path) -> Path:
+    """The sheet, with the stored output of its first check cell out of date."""
+    sheet = read(sheet_path)
+    check = next(c for c in sheet.cells if is_check_cell(c))
+    check.outputs[0].text = "⏳ An old message.\n"
+    folder.mkdir(exist_ok=True)
+    write(sheet, folder / sheet_path.name)
+    return folder / sheet_path.name
+
+
+@pytest.fixture(scope="module")
+def nbval_run(course, tmp_path_factory):
+    """One nbval run (as `python -m pytest` runs it) over the solution, the sheet and a stale sheet."""
+    folder = tmp_path_factory.mktemp("nbval")
+    for name in ["solutions", "exercises", "stale"]:
+        (folder / name).mkdir()
+    # Distinct names: nbval reports items by file name.
+    shutil.copy(course / "solutions" / FIXTURE.name, folder / "solutions" / "99_solution.ipynb")
+    shutil.copy(course / "exercises" / FIXTURE.name, folder / "exercises" / "99_sheet.ipynb")
+    _stale_copy(course / "exercises" / FIXTURE.name, folder / "stale").rename(folder / "stale" / "99_stale.ipynb")
+    (folder / "pytest.ini").write_text("[pytest]\n")  # keep the repository's settings out of this run
+    command = [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "--nbval-lax",
+               "--nbval-current-env", "--nbval-sanitize-with", str(SANITIZER), "solutions", "exercises", "stale"]
+    return subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=600).stdout
 
 
 def test_built_sheet_shows_not_done_in_every_check_cell(course):
@@ -89,10 +110,16 @@ def test_built_sheet_shows_not_done_in_every_check_cell(course):
     assert problems(sheet) == []
 
 
-def test_solution_and_sheet_both_pass_nbval(course):
-    result = _nbval(course, "solutions", "exercises")
-    assert result.returncode == 0, result.stdout[-3000:]
-    assert "passed" in result.stdout
+@pytest.mark.parametrize("name", ["99_solution.ipynb", "99_sheet.ipynb"])
+def test_solution_and_sheet_both_pass_nbval(nbval_run, name):
+    results = [line for line in nbval_run.splitlines() if f"{name}::Cell " in line]
+    assert len(results) == 9 and all(" PASSED" in line for line in results), nbval_run[-3000:]
+
+
+def test_stale_check_output_fails_nbval(nbval_run):
+    failed = re.findall(r"(\w+\.ipynb::Cell \d+) FAILED", nbval_run)
+    assert failed == ["99_stale.ipynb::Cell 2"], nbval_run[-3000:]
+    assert "⏳ An old message." in nbval_run
 
 
 def test_fresh_sheet_has_no_differences(course):
@@ -110,45 +137,34 @@ def test_edited_solution_shows_as_a_readable_diff(course, tmp_path):
     assert "──── cell 5 (code)" in diff
 
 
-def test_stale_check_output_is_drift_and_fails_nbval(course, tmp_path):
-    stale = tmp_path / "exercises"
-    stale.mkdir()
-    sheet = read(course / "exercises" / FIXTURE.name)
-    check = next(c for c in sheet.cells if is_check_cell(c))
-    check.outputs[0].text = "⏳ An old message.\n"
-    write(sheet, stale / FIXTURE.name)
-    diff = differences(course / "solutions" / FIXTURE.name, stale / FIXTURE.name)
+def test_stale_check_output_is_drift(course, tmp_path):
+    stale = _stale_copy(course / "exercises" / FIXTURE.name, tmp_path / "exercises")
+    diff = differences(course / "solutions" / FIXTURE.name, stale)
     assert "-⏳ An old message." in diff and "+⏳ Not done yet" in diff
-    (tmp_path / "pytest.ini").write_text("[pytest]\n")
-    result = _nbval(tmp_path, "exercises")
-    assert result.returncode == 1 and "⏳ An old message." in result.stdout
 
 
-def test_cli_check_fails_on_drift_and_passes_when_rebuilt(course, tmp_path):
+def test_cli_check_fails_on_drift_and_passes_when_rebuilt(course, tmp_path, monkeypatch, capsys):
     folder = tmp_path / "course"
     shutil.copytree(course, folder)
+    monkeypatch.chdir(folder)
     solution = read(folder / "solutions" / FIXTURE.name)
     solution.cells[0].source += "\nAn extra sentence."
     write(solution, folder / "solutions" / FIXTURE.name)
-
-    def cli(*args):
-        return subprocess.run([sys.executable, "-m", "course_helpers", "exercises", *args], cwd=folder,
-                              capture_output=True, text=True, timeout=300)
-
-    drift = cli("check", "--quick")
-    assert drift.returncode == 1 and "+An extra sentence." in drift.stdout
-    assert "run `python -m course_helpers exercises build`" in drift.stdout
-    assert cli("build").returncode == 0
-    assert cli("check", "--quick").returncode == 0
+    assert main(["exercises", "check", "--quick"]) == 1
+    out = capsys.readouterr().out
+    assert "+An extra sentence." in out and "run `python -m course_helpers exercises build`" in out
+    assert main(["exercises", "build", "99_fixture"]) == 0
+    assert capsys.readouterr().out == f"built exercises/{FIXTURE.name} from solutions/{FIXTURE.name}\n"
+    assert main(["exercises", "check", "--quick"]) == 0
 
 
-def test_sheet_without_solution_is_reported(course, tmp_path):
+def test_sheet_without_solution_is_reported(course, tmp_path, monkeypatch, capsys):
     folder = tmp_path / "course"
     shutil.copytree(course, folder)
+    monkeypatch.chdir(folder)
     shutil.copy(folder / "exercises" / FIXTURE.name, folder / "exercises" / "98_orphan.ipynb")
-    result = subprocess.run([sys.executable, "-m", "course_helpers", "exercises", "check", "--quick"],
-                            cwd=folder, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 1 and "exercises/98_orphan.ipynb has no solutions/98_orphan.ipynb" in result.stdout
+    assert main(["exercises", "check", "--quick"]) == 1
+    assert "exercises/98_orphan.ipynb has no solutions/98_orphan.ipynb" in capsys.readouterr().out
 
 
 def test_build_refuses_a_solution_with_broken_markers(tmp_path):
