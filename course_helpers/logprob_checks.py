@@ -122,7 +122,7 @@ def check_logprobs_request(request, response, top_logprobs: int = 5, max_tokens:
     for position, entry in enumerate(content):
         expect(len(entry.top_logprobs) == top_logprobs, f"Position {position} has {len(entry.top_logprobs)} "
                f"alternatives; expected {top_logprobs}.")
-    return f"{len(content)} tokens, each with its logprob and {top_logprobs} alternatives."
+    return f"every token of the reply has its logprob and {top_logprobs} alternatives."
 
 
 def _fake_alternatives(pairs):
