@@ -1,0 +1,135 @@
+"""Tests for course_helpers/logprob_checks.py: right answers pass, typical mistakes get their hint."""
+
+from __future__ import annotations
+
+import doctest
+import math
+
+import numpy as np
+import pytest
+from openai.types.chat import ChatCompletion
+
+from course_helpers import logprob_checks
+from course_helpers.logprob_checks import (
+    EXAMPLE_LOGPROBS,
+    check_label_probabilities,
+    check_logprobs_request,
+    check_perplexity,
+    check_reply_probability,
+    check_route,
+    check_text_from_bytes,
+    reference_label_probabilities,
+)
+from course_helpers.probabilities import perplexity
+
+
+def _line(capsys) -> str:
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1, out
+    return out.strip()
+
+
+def _entry(token_bytes: bytes, probability: float, alternatives=()):
+    shown = token_bytes.decode("utf-8", errors="strict") if _valid(token_bytes) else "bytes:" + "".join(
+        f"\\x{b:02x}" for b in token_bytes)
+    return {"token": shown, "bytes": list(token_bytes), "logprob": math.log(probability),
+            "top_logprobs": [{"token": t, "bytes": list(t.encode()), "logprob": math.log(p)} for t, p in alternatives]}
+
+
+def _valid(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _completion(entries, completion_tokens=None):
+    """A ChatCompletion with logprobs, built from test data (not a model's reply)."""
+    text = b"".join(bytes(e["bytes"]) for e in entries).decode("utf-8", errors="replace")
+    count = len(entries) if completion_tokens is None else completion_tokens
+    return ChatCompletion.model_validate({
+        "id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": "test",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text},
+                     "logprobs": {"content": entries}}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": count, "total_tokens": 3 + count},
+    })
+
+
+def test_docstring_examples():
+    assert doctest.testmod(logprob_checks, extraglobs={"np": np}).failed == 0
+
+
+def test_reply_probability(capsys):
+    check_reply_probability(math.exp(sum(EXAMPLE_LOGPROBS)))
+    assert _line(capsys).startswith("✅")
+    check_reply_probability(sum(math.exp(x) for x in EXAMPLE_LOGPROBS))
+    assert "multiply" in _line(capsys)
+
+
+def test_perplexity(capsys):
+    check_perplexity(perplexity)
+    assert _line(capsys).startswith("✅")
+    check_perplexity(lambda lps: math.exp(np.mean(lps)))
+    assert "minus sign" in _line(capsys)
+    check_perplexity(lambda lps: math.exp(-np.sum(lps)))
+    assert "mean of the logprobs" in _line(capsys)
+
+
+def test_logprobs_request(capsys):
+    alternatives = [(t, 0.1) for t in "abcde"]
+    response = _completion([_entry(b"Hi", 0.9, alternatives), _entry(b"!", 0.5, alternatives)])
+    request = {"model": "m", "messages": [], "logprobs": True, "top_logprobs": 5, "max_completion_tokens": 20}
+    check_logprobs_request(request, response)
+    assert _line(capsys).startswith("✅")
+    check_logprobs_request({**request, "logprobs": False}, response)
+    assert "logprobs=True" in _line(capsys)
+    check_logprobs_request({**request, "top_logprobs": 3}, response)
+    assert "top_logprobs=5" in _line(capsys)
+
+
+CLASSIFIER = _completion([_entry(b"positive", 0.6, [("positive", 0.6), (" Positive", 0.1), ("negative", 0.2)])])
+
+
+def test_label_probabilities(capsys):
+    check_label_probabilities(reference_label_probabilities, CLASSIFIER)
+    assert _line(capsys).startswith("✅")
+
+
+def test_label_probabilities_without_merging_spellings(capsys):
+    def exact(top_logprobs, labels):
+        return {label: sum(math.exp(a.logprob) for a in top_logprobs if a.token == label) for label in labels}
+
+    check_label_probabilities(exact, CLASSIFIER)
+    assert "strip().lower()" in _line(capsys)
+
+
+def test_label_probabilities_missing_labels(capsys):
+    check_label_probabilities(lambda tl, labels: {"positive": 1.0}, CLASSIFIER)
+    assert "one entry per label" in _line(capsys)
+
+
+@pytest.mark.parametrize("route, hint", [
+    (lambda p, t: max(p, key=p.get), "a human should decide"),
+    (lambda p, t: max(p, key=p.get) if max(p.values()) > t else "human", "use >="),
+])
+def test_route_mistakes(capsys, route, hint):
+    check_route(route)
+    assert hint in _line(capsys)
+
+
+def test_route_right(capsys):
+    check_route(lambda p, t: max(p, key=p.get) if max(p.values()) >= t else "human")
+    assert _line(capsys).startswith("✅")
+
+
+def test_text_from_bytes_with_a_split_emoji(capsys):
+    pizza = "🍕".encode()
+    response = _completion([_entry(b"Hi ", 0.9), _entry(pizza[:2], 0.5), _entry(pizza[2:], 0.8)])
+    check_text_from_bytes(lambda c: b"".join(bytes(e.bytes) for e in c).decode("utf-8", errors="replace"),
+                          response)
+    assert _line(capsys).startswith("✅")
+    check_text_from_bytes(lambda c: "".join(e.token for e in c), response)
+    assert "joined the token strings" in _line(capsys)
+    check_text_from_bytes(lambda c: "".join(bytes(e.bytes).decode("utf-8", errors="replace") for e in c), response)
+    assert "decode once" in _line(capsys)
