@@ -106,7 +106,8 @@ def test_curl_streaming(real_server):
 
 
 def test_langchain_chat_openai(real_server):
-    langchain_openai = pytest.importorskip("langchain_openai")
+    import langchain_openai  # a declared dependency (lesson 06): its absence is a failure, not a skip
+
     llm = langchain_openai.ChatOpenAI(model="gpt-4o-mini", base_url=real_server.base_url, api_key=API_KEY,
                                       temperature=0, max_tokens=20, max_retries=0)
     answer = llm.invoke([("system", "You are a helpful assistant."), ("human", "What is the capital of France?")])
