@@ -108,6 +108,23 @@ class _Choice:
         self.done = False
 
 
+class _Prefill:
+    """A request whose prompt is being fed into its KV cache, a chunk per step."""
+
+    def __init__(self, generation: Generation, model: Transformer):
+        prompt = generation.prompt_ids
+        room = model.config.context_length - len(prompt)
+        wanted = generation.params.max_tokens
+        self.generation = generation
+        self.max_new_tokens = room if wanted is None else min(wanted, room)
+        self.cache = model.new_cache(capacity=len(prompt) + min(self.max_new_tokens, 256) + 1)
+        self.fed = 0  # prompt tokens already in the cache
+
+    def next_chunk(self, limit: int) -> list[int]:
+        """The next at most ``limit`` prompt tokens to feed."""
+        return self.generation.prompt_ids[self.fed:self.fed + limit]
+
+
 class BatchScheduler:
     """Owns the decoding thread; ``submit`` hands it a Generation to work on."""
 
@@ -121,6 +138,7 @@ class BatchScheduler:
         self._pending: list[Generation] = []
         self._jobs: list[tuple[Future, object]] = []  # other work on the model (hidden states)
         self._active: list[_Choice] = []
+        self._prefilling: list[_Prefill] = []  # admitted requests whose prompt is being fed
         self._wake = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="course-engine-decoder", daemon=True)
         self._thread.start()
@@ -148,7 +166,7 @@ class BatchScheduler:
     def _run(self) -> None:
         while True:
             with self._wake:
-                while not self._pending and not self._active and not self._jobs:
+                while not self._pending and not self._active and not self._prefilling and not self._jobs:
                     self._wake.wait()
             if self.blas_limit is None:
                 self._busy_period()
@@ -157,10 +175,10 @@ class BatchScheduler:
                     self._busy_period()
 
     def _busy_period(self) -> None:
-        """Admit and decode until there is nothing left to do."""
+        """Admit, prefill and decode until there is nothing left to do."""
         while True:
             with self._wake:
-                room = max(self.max_batch - len(self._active), 1)
+                room = max(self.max_batch - len(self._active) - len(self._prefilling), 0)
                 admitted, self._pending = self._pending[:room], self._pending[room:]
                 jobs, self._jobs = self._jobs, []
             for future, function in jobs:
@@ -169,50 +187,61 @@ class BatchScheduler:
                 except Exception as error:  # handed to the caller, raised there
                     future.set_exception(error)
             for generation in admitted:
-                self._admit(generation)
+                if not generation.cancelled:
+                    self._prefilling.append(_Prefill(generation, self.model))
             self._active = [c for c in self._active if not c.done and not c.generation.cancelled]
-            if self._active:
+            self._prefilling = [p for p in self._prefilling if not p.generation.cancelled]
+            if self._active or self._prefilling:
                 self._step()
-            elif not admitted and not jobs:
+            elif not jobs:
                 with self._wake:
                     if not self._pending and not self._jobs:
                         return
 
-    def _admit(self, generation: Generation) -> None:
-        """Prefill the prompt once, then start its n choices (each with its own cache copy)."""
-        if generation.cancelled:
-            return
-        try:
-            config = self.model.config
-            prompt = generation.prompt_ids
-            room = config.context_length - len(prompt)
-            wanted = generation.params.max_tokens
-            max_new = room if wanted is None else min(wanted, room)
-            cache = self.model.new_cache(capacity=len(prompt) + min(max_new, 256) + 1)
-            for start in range(0, len(prompt), PREFILL_CHUNK):
-                logits = self.model.forward([prompt[start:start + PREFILL_CHUNK]], [cache])[0]
-            for index in range(generation.n):
-                own_cache = cache if index == generation.n - 1 else cache.copy()
-                choice = _Choice(generation, index, own_cache, max_new)
-                self._advance(choice, logits)
-                if not choice.done:
-                    self._active.append(choice)
-        except Exception as error:  # report to the request; the scheduler keeps serving others
-            generation._fail(error)
-
     def _step(self) -> None:
-        """One decoding step: every active choice's last token through the model, in one batch."""
-        batch = self._active
+        """One pass over the weights: each active choice's last token, plus the next prompt chunks.
+
+        Prompts are fed at most PREFILL_CHUNK tokens per step, so a long prompt
+        arriving does not freeze the replies already streaming.
+        """
+        decoding = list(self._active)
+        feeding, budget = [], PREFILL_CHUNK
+        for prefill in self._prefilling:
+            if budget <= 0:
+                break
+            chunk = prefill.next_chunk(budget)
+            feeding.append((prefill, chunk))
+            budget -= len(chunk)
+        tokens = [[c.last_token] for c in decoding] + [chunk for _, chunk in feeding]
+        caches = [c.cache for c in decoding] + [p.cache for p, _ in feeding]
         try:
-            logits = self.model.forward([[c.last_token] for c in batch], [c.cache for c in batch])
-        except Exception as error:
-            for generation in {id(c.generation): c.generation for c in batch}.values():
+            logits = self.model.forward(tokens, caches)
+        except Exception as error:  # report to the requests involved; keep serving the others
+            involved = [c.generation for c in decoding] + [p.generation for p, _ in feeding]
+            for generation in {id(g): g for g in involved}.values():
                 generation._fail(error)
-            for c in batch:
+            for c in decoding:
                 c.done = True
+            done = {id(p) for p, _ in feeding}
+            self._prefilling = [p for p in self._prefilling if id(p) not in done]
             return
-        for choice, row in zip(batch, logits):
+        for choice, row in zip(decoding, logits):
             self._advance(choice, row)
+        for (prefill, chunk), row in zip(feeding, logits[len(decoding):]):
+            prefill.fed += len(chunk)
+            if prefill.fed == len(prefill.generation.prompt_ids):
+                self._prefilling.remove(prefill)
+                self._start_choices(prefill, row)
+
+    def _start_choices(self, prefill: "_Prefill", logits: np.ndarray) -> None:
+        """The prompt is in the cache: start its n choices (each with its own copy of the cache)."""
+        generation = prefill.generation
+        for index in range(generation.n):
+            own_cache = prefill.cache if index == generation.n - 1 else prefill.cache.copy()
+            choice = _Choice(generation, index, own_cache, prefill.max_new_tokens)
+            self._advance(choice, logits)
+            if not choice.done:
+                self._active.append(choice)
 
     def _advance(self, choice: _Choice, logits: np.ndarray) -> None:
         """Sample the choice's next token from ``logits`` and emit its event."""

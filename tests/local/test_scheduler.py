@@ -58,3 +58,17 @@ def test_job_errors_reach_the_caller(engine):
     with pytest.raises(ZeroDivisionError):
         engine._scheduler.call(lambda: 1 / 0)
     assert engine.hidden_states(engine.encode("still works")).dtype == np.float32
+
+
+def test_prompt_longer_than_a_chunk_is_fed_correctly(engine):
+    from course_helpers.local.scheduler import PREFILL_CHUNK
+
+    text = "The sky is blue and the grass is green. " * 60 + "What color is the sky?"
+    prompt = engine.encode(engine.render_chat([{"role": "user", "content": text}]))
+    assert len(prompt) > 2 * PREFILL_CHUNK
+    model = engine.model
+    expected = engine._scheduler.call(lambda: int(np.argmax(model.forward([prompt], [model.new_cache()])[0])))
+    generation = engine.generate(prompt, SamplingParams(temperature=0, max_tokens=1, logprobs=True))
+    (event,) = list(generation)
+    assert event.logprob.bytes == list(engine.token_bytes(expected))
+    assert generation.prompt_tokens == len(prompt) and generation.completion_tokens == 1
