@@ -41,7 +41,7 @@ def _reference_mask(key: str) -> str:
 @checker
 def check_mask(mask):
     """Check ``mask(key)``: every character but the last 4 becomes ``*``; keys of 8 characters or fewer, all ``*``."""
-    for key in ["sk-proj-abcdefgh1234", "sk-0123456789ABCDEFwxyz", "12345678", "short", ""]:
+    for key in ["sk-proj-abcdefgh1234", "sk-example-0123456789abcdefWXYZ", "12345678", "short", ""]:
         got = call(mask, key)
         expected = _reference_mask(key)
         expect(isinstance(got, str), f"mask({key!r}) should return a str, but it returned {describe(got)}.")
