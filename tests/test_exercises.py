@@ -172,3 +172,13 @@ def test_build_refuses_a_solution_with_broken_markers(tmp_path):
     write(nb, tmp_path / "01_broken.ipynb")
     with pytest.raises(ExerciseError, match="01_broken.ipynb, cell 1, line 1"):
         build(tmp_path / "01_broken.ipynb", tmp_path / "out.ipynb")
+
+
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.name)
+def test_course_exercise_sheets_are_up_to_date(solution):
+    """Each sheet in exercises/ is what its solution builds (sources; nbval checks the outputs)."""
+    diff = differences(solution, ROOT / "exercises" / solution.name, run=False)
+    assert not diff, f"run `python -m course_helpers exercises build {solution.stem}`:\n{diff}"

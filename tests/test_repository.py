@@ -59,3 +59,14 @@ def test_env_example_documents_every_setting():
     for name in ["OPENAI_API_KEY", "COURSE_BACKEND", "OPENAI_BASE_URL", "COURSE_MODEL", "COURSE_MODEL_CACHE"]:
         assert re.search(rf"^#?\s*{name}=", text, re.MULTILINE), name
     assert find_keys(text) == []
+
+
+def test_nbval_leaves_stderr_out_of_output_comparison():
+    """The root conftest.py keeps warnings and progress bars from failing a check cell."""
+    import nbformat
+    import nbval.plugin
+
+    outputs = [nbformat.v4.new_output("stream", name="stdout", text="✅ Correct!\n"),
+               nbformat.v4.new_output("stream", name="stderr", text="DeprecationWarning: ...\n")]
+    assert nbval.plugin.transform_streams_for_comparison(outputs) == [
+        {"output_type": "stream", "stdout": "✅ Correct!\n"}]
