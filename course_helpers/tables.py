@@ -5,7 +5,7 @@ word      tokens
 hello     1
 Καλημέρα  4
 
-Used in: notebooks/01_messages_and_roles.ipynb
+Used in: notebooks/01_messages_and_roles.ipynb, notebooks/02_parameters.ipynb, notebooks/03_logprobs.ipynb
 """
 
 from __future__ import annotations
