@@ -11,8 +11,8 @@ with all of them, in the same run, and take the faster. Then:
 - 8 concurrent requests: total tokens/s against one stream's (target >= 2.5x);
 - time to first token of a short prompt (target < 0.5 s);
 - start-up of a fresh process with the model cached, to its first token (target < 2 s);
-- memory a second process adds (private pages; the weights are shared, target well under
-  the weights' size).
+- memory a process adds: its anonymous (own) pages; the weights are a memory-mapped file whose
+  pages the OS shares between processes (target well under the weights' size).
 
 Other processes using the CPU make every figure worse; the load average is printed.
 """
@@ -112,7 +112,11 @@ _CHILD = textwrap.dedent("""
 
 
 def fresh_process() -> tuple[float, float, float, float]:
-    """Start-up to first token of a new process, and its memory (MB): rss, private, anonymous."""
+    """Start-up to first token of a new process, and its memory (MB): rss, private, anonymous.
+
+    Private counts file pages only this process has mapped so far, even though the OS would
+    share them with the next process; anonymous memory is what a process really adds.
+    """
     out = subprocess.run([sys.executable, "-c", _CHILD], capture_output=True, text=True, check=True)
     start_up, rss, private, anonymous = (float(v) for v in out.stdout.split())
     return start_up, rss, private, anonymous
@@ -130,8 +134,9 @@ def main() -> None:
     engine = Engine(threads=1)
     weights_mb = sum(m.nbytes for m in engine.weights.matrices()) / 2**20
     print(f"start-up to first token (fresh process, model cached): {start_up:.2f} s   (target < 2 s)")
-    print(f"memory of a fresh process: rss {rss:.0f} MB, private {private:.0f} MB, anonymous {anonymous:.0f} MB; "
-          f"weights {weights_mb:.0f} MB shared via mmap")
+    print(f"memory a process adds: {anonymous:.0f} MB of its own (anonymous) memory; its rss of {rss:.0f} MB "
+          f"also counts the {weights_mb:.0f} MB of weights, file pages shared by every process   "
+          "(target: well under the weights' size)")
     engine.generate(engine.encode("warm up"), SamplingParams(max_tokens=8)).cancel()
 
     limits = {threads: roofline(engine, threads) for threads in (1, 2)}

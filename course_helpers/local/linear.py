@@ -22,7 +22,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["Linear", "matmul_transposed"]
+__all__ = ["Linear", "SplitTuner", "matmul_transposed"]
 
 _MIN_SPLIT_ROWS = 512  # smaller matrices are not worth a hand-off to another thread
 
@@ -90,10 +90,11 @@ class Linear:
         self.workers = max(1, int(workers))
         self._helpers = [_Helper() for _ in range(self.workers - 1)]
         self._bounds: dict[int, list[int]] = {}  # rows of each block, per matrix height
+        self.split = self.workers > 1  # SplitTuner switches this off while splitting does not pay
 
     def __call__(self, x: np.ndarray, weight: np.ndarray) -> np.ndarray:
         rows_out = weight.shape[0]
-        if not self._helpers or rows_out < _MIN_SPLIT_ROWS:
+        if not self.split or rows_out < _MIN_SPLIT_ROWS:
             return matmul_transposed(x, weight)
         bounds = self._bounds.get(rows_out)
         if bounds is None:
@@ -103,3 +104,53 @@ class Linear:
         parts = [matmul_transposed(x, weight[: bounds[1]])]  # (rows, block): our own block
         parts += [helper.result() for helper in self._helpers]
         return np.concatenate(parts, axis=1)
+
+
+class SplitTuner:
+    """Decides while decoding whether splitting the products over threads pays off right now.
+
+    On a quiet machine two threads read the weights faster than one; when
+    other programs keep the cores busy, waiting for the slower half costs
+    more than it saves. So every ``period`` decoding steps the tuner tries the
+    other setting for a few steps of the same batch size and keeps whichever
+    was faster: measured, not guessed.
+
+    >>> tuner = SplitTuner(Linear(workers=2), period=4, trial=2, first_trial=2)
+    >>> for seconds in [1.0, 1.0, 0.5, 0.5]:  # two steps split, then a trial without: faster
+    ...     tuner.record(batch=1, seconds=seconds)
+    >>> tuner.linear.split
+    False
+    """
+
+    def __init__(self, linear: Linear, period: int = 64, trial: int = 4, first_trial: int = 8):
+        self.linear = linear
+        self.period, self.trial = period, trial
+        self._next_trial = first_trial  # step count at which the next trial starts
+        self._steps = 0
+        self._recent: list[float] = []  # last step times of the current setting, same batch size
+        self._batch = None
+        self._baseline: float | None = None  # mean step time before the trial, None when not trying
+        self._trial_times: list[float] = []
+
+    def record(self, batch: int, seconds: float) -> None:
+        """Account for one decoding step of ``batch`` sequences that took ``seconds``."""
+        if self.linear.workers < 2:
+            return
+        if batch != self._batch:  # a different batch size is not comparable: start over
+            if self._baseline is not None:
+                self.linear.split = not self.linear.split  # abandon the trial
+            self._batch, self._recent, self._baseline, self._trial_times = batch, [], None, []
+        self._steps += 1
+        if self._baseline is None:
+            self._recent = (self._recent + [seconds])[-self.trial:]
+            if self._steps >= self._next_trial and len(self._recent) == self.trial:
+                self._baseline = sum(self._recent) / self.trial
+                self._trial_times = []
+                self.linear.split = not self.linear.split
+            return
+        self._trial_times.append(seconds)
+        if len(self._trial_times) == self.trial:
+            if sum(self._trial_times) / self.trial >= 0.95 * self._baseline:
+                self.linear.split = not self.linear.split  # not clearly faster: go back
+            self._baseline, self._recent = None, []
+            self._next_trial = self._steps + self.period

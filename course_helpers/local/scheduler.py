@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
 
+from .linear import SplitTuner
 from .sampler import ChoiceSampler, LogprobEntry, SamplingParams, log_softmax, logprob_entry
 from .text_stream import ReplyText
 from .transformer import KVCache, Transformer
@@ -139,6 +141,7 @@ class BatchScheduler:
         self._jobs: list[tuple[Future, object]] = []  # other work on the model (hidden states)
         self._active: list[_Choice] = []
         self._prefilling: list[_Prefill] = []  # admitted requests whose prompt is being fed
+        self._tuner = SplitTuner(model.linear)  # one or two threads per product, whichever is faster now
         self._wake = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="course-engine-decoder", daemon=True)
         self._thread.start()
@@ -215,7 +218,10 @@ class BatchScheduler:
         tokens = [[c.last_token] for c in decoding] + [chunk for _, chunk in feeding]
         caches = [c.cache for c in decoding] + [p.cache for p, _ in feeding]
         try:
+            started = time.perf_counter()
             logits = self.model.forward(tokens, caches)
+            if not feeding:  # decoding-only steps of one batch size are comparable
+                self._tuner.record(len(decoding), time.perf_counter() - started)
         except Exception as error:  # report to the requests involved; keep serving the others
             involved = [c.generation for c in decoding] + [p.generation for p, _ in feeding]
             for generation in {id(g): g for g in involved}.values():

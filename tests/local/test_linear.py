@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course_helpers.local.linear import Linear, matmul_transposed
+from course_helpers.local.linear import Linear, SplitTuner, matmul_transposed
 
 
 @pytest.fixture(scope="module")
@@ -38,3 +38,26 @@ def test_helper_errors_reach_the_caller(weight):
 def test_batched_form_is_contiguous_float32():
     out = matmul_transposed(np.ones((5, 2), np.float32), np.ones((3, 2), np.float32))
     assert out.flags.c_contiguous and out.dtype == np.float32 and out.shape == (5, 3)
+
+
+def test_tuner_keeps_splitting_when_it_is_faster():
+    tuner = SplitTuner(Linear(2), period=4, trial=2, first_trial=2)
+    for seconds in [1.0, 1.0, 2.0, 2.0]:  # the trial without splitting was slower
+        tuner.record(batch=1, seconds=seconds)
+    assert tuner.linear.split
+
+
+def test_tuner_abandons_a_trial_when_the_batch_changes():
+    tuner = SplitTuner(Linear(2), period=4, trial=2, first_trial=2)
+    tuner.record(batch=1, seconds=1.0)
+    tuner.record(batch=1, seconds=1.0)
+    assert not tuner.linear.split  # trying one thread
+    tuner.record(batch=3, seconds=0.1)
+    assert tuner.linear.split  # back to the setting that was measured
+
+
+def test_tuner_does_nothing_with_one_worker():
+    tuner = SplitTuner(Linear(1), first_trial=1, trial=1)
+    for _ in range(5):
+        tuner.record(batch=1, seconds=1.0)
+    assert not tuner.linear.split
