@@ -25,3 +25,13 @@ def _without_stderr(outputs):
 
 # nbval 0.11 (pinned in requirements.txt) looks this function up at call time.
 nbval.plugin.transform_streams_for_comparison = _without_stderr
+
+
+def pytest_configure(config):
+    """Resolve the sanitizer file (given relative in pyproject.toml) against the repository root.
+
+    So ``python -m pytest`` works from any folder, not only the root.
+    """
+    sanitizer = getattr(config.option, "nbval_sanitize_with", None)
+    if sanitizer and not os.path.isabs(sanitizer):
+        config.option.nbval_sanitize_with = str(config.rootpath / sanitizer)
