@@ -49,6 +49,7 @@ def _kernel() -> Finding:
         python = KernelSpecManager().get_kernel_spec("python3").argv[0]
     except Exception as error:  # no Jupyter at all, or a broken kernelspec: report, do not crash
         return WARN, f"no Jupyter `python3` kernel found ({type(error).__name__})"
+    # jupyter_client runs a bare "python" kernel with the Python that runs Jupyter itself.
     if python in ("python", "python3") or Path(python).resolve() == Path(sys.executable).resolve():
         return OK, "Jupyter's python3 kernel runs this Python"
     return WARN, (f"Jupyter's python3 kernel runs {python}, not {sys.executable}: in JupyterLab pick the "
