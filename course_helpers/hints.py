@@ -47,9 +47,11 @@ def explain(error: BaseException, info=None) -> str | None:
     (default: the one from the last ``setup()``).
 
     >>> import httpx, openai
-    >>> request = httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
-    >>> print(explain(openai.APIConnectionError(request=request))[:33])
-    💡 Could not reach the API server.
+    >>> from course_helpers.backends import BackendInfo
+    >>> info = BackendInfo("openai", "gpt-4o-mini", "https://api.openai.com/v1", "…WXYZ", None)
+    >>> request = httpx.Request("POST", "https://api.openai.com/v1/chat/completions")
+    >>> print(explain(openai.APIConnectionError(request=request), info)[:51])
+    💡 Could not reach the API server. No internet, or a
     """
     import openai
 

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from course_helpers import backends, settings
+from course_helpers import backends, hints, settings
 
 COURSE_VARIABLES = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "COURSE_BACKEND", "COURSE_MODEL", "OPENAI_ORG_ID",
                     "OPENAI_PROJECT_ID"]
@@ -30,6 +30,7 @@ def course_env(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
     monkeypatch.setattr(settings, "_loaded_from_env_file", {})
     monkeypatch.setattr(backends, "_written", {})
+    monkeypatch.setattr(hints, "_info", None)
     return tmp_path
 
 
