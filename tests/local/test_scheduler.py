@@ -16,14 +16,14 @@ def engine():
     return get_engine()
 
 
-def greedy_text(engine, question, max_tokens=10):
+def greedy_text(engine, question, max_tokens=6):
     prompt = engine.encode(engine.render_chat([{"role": "user", "content": question}]))
     generation = engine.generate(prompt, SamplingParams(temperature=0, max_tokens=max_tokens))
     return "".join(event.text for event in generation)
 
 
 def test_concurrent_requests_each_get_their_own_answer(engine):
-    questions = ["What is the capital of France?", "What is 2 + 2?", "Name a fruit.", "Say hi."]
+    questions = ["What is the capital of France?", "What is 2 + 2?", "Name a fruit."]
     alone = {q: greedy_text(engine, q) for q in questions}
     together = {}
 
@@ -63,9 +63,9 @@ def test_job_errors_reach_the_caller(engine):
 def test_prompt_longer_than_a_chunk_is_fed_correctly(engine):
     from course_helpers.local.scheduler import PREFILL_CHUNK
 
-    text = "The sky is blue and the grass is green. " * 60 + "What color is the sky?"
+    text = "The sky is blue and the grass is green. " * 28 + "What color is the sky?"
     prompt = engine.encode(engine.render_chat([{"role": "user", "content": text}]))
-    assert len(prompt) > 2 * PREFILL_CHUNK
+    assert len(prompt) > PREFILL_CHUNK
     model = engine.model
     expected = engine._scheduler.call(lambda: int(np.argmax(model.forward([prompt], [model.new_cache()])[0])))
     generation = engine.generate(prompt, SamplingParams(temperature=0, max_tokens=1, logprobs=True))
