@@ -13,7 +13,7 @@ def weight():
     return np.random.default_rng(0).standard_normal((1000, 64)).astype(np.float32)
 
 
-@pytest.mark.parametrize("rows", [1, 3, 8])
+@pytest.mark.parametrize("rows", [1, 3, 8, 200])
 @pytest.mark.parametrize("workers", [1, 2, 3])
 def test_split_product_equals_plain_product(weight, rows, workers):
     x = np.random.default_rng(rows).standard_normal((rows, 64)).astype(np.float32)
