@@ -10,6 +10,7 @@ from openai import OpenAI
 from openai.types.chat import ChatCompletionMessage
 
 from course_helpers.conversation import ChatApp, Conversation, chat_app, show_messages
+from course_helpers.local import store
 
 from conftest import GOOD_KEY
 
@@ -114,7 +115,16 @@ def test_pressing_enter_sends_and_clears_the_text_box():
 
 def test_local_prompt_text_explains_when_the_model_is_missing(monkeypatch, tmp_path):
     from course_helpers.conversation import local_prompt_text
-    from course_helpers.local import store
 
     monkeypatch.setattr(store, "is_cached", lambda name: False)
     assert "python -m course_helpers pull" in local_prompt_text([{"role": "user", "content": "Hi"}])
+
+
+@pytest.mark.skipif(not store.is_cached("smollm2-135m-instruct"),
+                    reason="the local model is not downloaded (python -m course_helpers pull)")
+def test_local_prompt_text_renders_the_real_template_with_developer_as_system():
+    from course_helpers.conversation import local_prompt_text
+
+    text = local_prompt_text([{"role": "developer", "content": "Be brief."}, {"role": "user", "content": "Hi"}])
+    assert text.index("system\nBe brief.") < text.index("user\nHi")
+    assert text.rstrip().endswith("assistant")
