@@ -61,3 +61,21 @@ def test_tuner_does_nothing_with_one_worker():
     for _ in range(5):
         tuner.record(batch=1, seconds=1.0)
     assert not tuner.linear.split
+
+
+def test_one_row_split_gives_exactly_the_unsplit_numbers():
+    rng = np.random.default_rng(3)
+    weight = rng.standard_normal((960, 576)).astype(np.float32)
+    x = rng.standard_normal((1, 576)).astype(np.float32)
+    split, plain = Linear(2), Linear(2)
+    plain.split = False
+    assert np.array_equal(split(x, weight), plain(x, weight))
+
+
+def test_several_rows_are_split_whatever_the_tuner_says():
+    rng = np.random.default_rng(4)
+    weight = rng.standard_normal((576, 576)).astype(np.float32)
+    x = rng.standard_normal((6, 576)).astype(np.float32)
+    tuned_off, default = Linear(2), Linear(2)
+    tuned_off.split = False
+    assert np.array_equal(tuned_off(x, weight), default(x, weight))
