@@ -93,14 +93,11 @@ class Linear:
         self.workers = max(1, int(workers))
         self._helpers = [_Helper() for _ in range(self.workers - 1)]
         self._bounds: dict[int, list[int]] = {}  # rows of each block, per matrix height
-        self.split = self.workers > 1  # for one-row inputs; SplitTuner turns it off when it does not pay
+        self.split = self.workers > 1  # SplitTuner turns this off while splitting does not pay
 
     def __call__(self, x: np.ndarray, weight: np.ndarray) -> np.ndarray:
         rows_out = weight.shape[0]
-        # one row (decoding one sequence): split or not gives the very same numbers, so the tuner
-        # may choose; several rows: always split, as the numbers differ slightly (by ~1e-5) and a
-        # seeded reply must not depend on when the tuner changed its mind
-        if not self._helpers or rows_out < _MIN_SPLIT_ROWS or (x.shape[0] == 1 and not self.split):
+        if not self.split or rows_out < _MIN_SPLIT_ROWS:
             return matmul_transposed(x, weight)
         bounds = self._bounds.get(rows_out)
         if bounds is None:
@@ -121,8 +118,9 @@ class SplitTuner:
     other programs keep the cores busy, waiting for the slower half costs
     more than it saves. So every ``period`` decoding steps the tuner tries the
     other setting for a few steps of the same batch size and keeps whichever
-    was faster: measured, not guessed. It only governs one-row products
-    (decoding a single sequence), where both settings give identical numbers.
+    was faster: measured, not guessed. (For one input row both settings give
+    identical numbers; for several rows BLAS rounds a little differently, by
+    about 1e-5 in the logits, as it does for different batch sizes.)
 
     >>> tuner = SplitTuner(Linear(workers=2), period=4, trial=2, first_trial=2)
     >>> for seconds in [1.0, 1.0, 0.5, 0.5]:  # two steps split, then a trial without: faster

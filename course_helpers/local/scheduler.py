@@ -220,8 +220,8 @@ class BatchScheduler:
         try:
             started = time.perf_counter()
             logits = self.model.forward(tokens, caches)
-            if not feeding and len(decoding) == 1:  # the tuner decides for one-row products only
-                self._tuner.record(1, time.perf_counter() - started)
+            if not feeding:  # decoding-only steps of one batch size are comparable
+                self._tuner.record(len(decoding), time.perf_counter() - started)
         except Exception as error:  # report to the requests involved; keep serving the others
             involved = [c.generation for c in decoding] + [p.generation for p, _ in feeding]
             for generation in {id(g): g for g in involved}.values():
