@@ -6,6 +6,7 @@ import sys
 import nbformat
 import pytest
 
+import course_helpers.__main__ as cli
 from course_helpers.__main__ import main
 from course_helpers.local import server, store
 from course_helpers.notebooks import problems, read, write
@@ -62,3 +63,22 @@ def test_clean_rewrites_notebooks_in_place(tmp_path, capsys):
     write(nbformat.v4.new_notebook(cells=[cell]), path)
     assert main(["clean", str(path)]) == 0
     assert problems(read(path)) == [] and f"cleaned {path}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [
+    ["exercises", "check", "--quick", "00_setup"],
+    ["exercises", "--quick", "check", "00_setup"],
+    ["exercises", "check", "00_setup", "--quick"],
+])
+def test_exercises_flags_may_come_before_or_after_names(argv, monkeypatch):
+    seen = {}
+    monkeypatch.setattr(cli, "_exercises", lambda args: seen.update(vars(args)) or 0)
+    assert main(argv) == 0
+    assert seen["names"] == ["00_setup"] and seen["quick"] is True
+
+
+def test_unknown_flags_are_still_usage_errors(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["doctor", "--bogus"])
+    assert stop.value.code == 2
+    assert "--bogus" in capsys.readouterr().err
