@@ -36,6 +36,7 @@ ENDPOINT_MODULES = [
     "course_helpers.local.server.models",
     "course_helpers.local.server.chat",
     "course_helpers.local.server.audio",
+    "course_helpers.local.server.responses",
 ]
 
 _log = logging.getLogger(__name__)

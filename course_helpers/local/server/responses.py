@@ -1,0 +1,360 @@
+"""``POST /v1/responses`` on the local model: the Responses API for plain text.
+
+The Responses API is OpenAI's newer interface next to Chat Completions. A
+request carries ``input`` (a string, or a list of messages) and optional
+``instructions``; the answer is a ``Response`` object whose ``output`` holds
+one assistant message, and the SDK's ``response.output_text`` joins its text.
+Streaming sends typed events (``response.created``,
+``response.output_text.delta``, ..., ``response.completed``) instead of chunks.
+
+The model, the sampler and the batching are the ones behind
+``/v1/chat/completions`` (see :mod:`.chat`): this module only translates the
+request into chat messages and the tokens into Response shapes. Features a
+small text model cannot honour (tools, reasoning, JSON schemas, images) and
+``previous_response_id`` (this server stores no responses) get a 400 naming
+the parameter.
+
+>>> request = parse_responses_request({"model": "gpt-4o-mini", "input": "Hi",
+...                                    "instructions": "Be brief."})
+>>> request.chat.messages
+[{'role': 'system', 'content': 'Be brief.'}, {'role': 'user', 'content': 'Hi'}]
+
+Used in: notebooks/06_beyond.ipynb
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .chat import DEFAULT_MAX_ACTIVE, _admission, _all_events, _open
+from .chat_request import ChatRequest, _parse_model, _parse_stream_options, unsupported
+from .errors import APIError, invalid_request
+from .streaming import EventStreamResponse, sse_event
+from .validation import boolean, decimal, integer, read_json_object, reject_unknown, string, type_error
+
+__all__ = [
+    "KNOWN_PARAMETERS",
+    "ResponsesRequest",
+    "parse_responses_request",
+    "responses",
+    "routes",
+]
+
+# Every parameter of `client.responses.create` (openai SDK 3.x).
+KNOWN_PARAMETERS = frozenset({
+    "access_programs", "background", "background_options", "context_management", "conversation",
+    "image", "include", "input", "instructions", "max_output_tokens", "max_tool_calls", "metadata",
+    "model", "moderation", "parallel_tool_calls", "previous_response_id", "prompt",
+    "prompt_cache_key", "prompt_cache_options", "prompt_cache_retention", "reasoning",
+    "safety_identifier", "service_tier", "store", "stream", "stream_options", "temperature", "text",
+    "tool_choice", "tools", "top_logprobs", "top_p", "truncation", "user",
+})
+
+# Parameters that change what the model must do; any non-empty value is a 400.
+_UNSUPPORTED = ("tools", "previous_response_id", "conversation", "reasoning", "prompt", "image",
+                "include", "context_management", "moderation", "top_logprobs", "background_options",
+                "access_programs")
+_ROLES = ("user", "system", "developer", "assistant")
+_PART_TYPES = {"user": "input_text", "system": "input_text", "developer": "input_text",
+               "assistant": "output_text"}
+_NOT_TEXT = ("input_image", "input_file", "input_audio")
+
+
+@dataclass
+class ResponsesRequest:
+    """A checked Responses request: the equivalent chat request plus what the Response echoes."""
+
+    chat: ChatRequest
+    instructions: str | None
+    max_output_tokens: int | None
+    metadata: dict[str, str]
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value is False or value == [] or value == {}
+
+
+def _check_unsupported(body: dict[str, Any]) -> None:
+    for param in _UNSUPPORTED:
+        if not _is_empty(body.get(param)):
+            raise unsupported(param)
+    if body.get("background"):
+        raise unsupported("background")
+    if body.get("tool_choice") not in (None, "none", "auto"):
+        raise unsupported("tool_choice")
+    text = body.get("text")
+    if text is None:
+        return
+    if not isinstance(text, dict):
+        raise type_error("text", "an object", text)
+    text_format = text.get("format") or {"type": "text"}
+    if not isinstance(text_format, dict):
+        raise type_error("text.format", "an object", text_format)
+    if text_format.get("type") != "text":
+        raise invalid_request(
+            f"Unsupported value: 'text.format.type' {text_format.get('type')!r}. The local model "
+            "cannot guarantee JSON output; ask for JSON in the prompt instead, or use the OpenAI backend.",
+            param="text.format",
+            code="unsupported_value",
+        )
+
+
+def _item_text(content: Any, role: str, where: str) -> str:
+    """The text of one input message: a string, or a list of text parts joined."""
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        raise type_error(f"{where}.content", "a string or an array", content)
+    texts = []
+    for j, part in enumerate(content):
+        part_where = f"{where}.content[{j}]"
+        if not isinstance(part, dict):
+            raise type_error(part_where, "an object", part)
+        kind = part.get("type")
+        if kind in _NOT_TEXT:
+            raise invalid_request(
+                f"Invalid content part '{part_where}' of type '{kind}': the local model reads text only. "
+                "Send 'input_text' parts, or use the OpenAI backend for images, audio and files.",
+                param=part_where,
+                code="unsupported_value",
+            )
+        if kind != _PART_TYPES[role]:
+            raise invalid_request(
+                f"Invalid value: {kind!r}. Supported values are: '{_PART_TYPES[role]}' for role '{role}'.",
+                param=f"{part_where}.type",
+                code="invalid_value",
+            )
+        texts.append(string(part, "text", default=None, param=f"{part_where}.text") or "")
+    return "".join(texts)
+
+
+def _input_messages(body: dict[str, Any]) -> list[dict[str, str]]:
+    """``input`` as chat messages: a string is one user message."""
+    value = body.get("input")
+    if value is None:
+        raise invalid_request("Missing required parameter: 'input'.", param="input",
+                              code="missing_required_parameter")
+    if isinstance(value, str):
+        return [{"role": "user", "content": value}]
+    if not isinstance(value, list):
+        raise type_error("input", "a string or an array", value)
+    if not value:
+        raise invalid_request("Invalid 'input': empty array. Expected at least one input item.",
+                              param="input", code="empty_array")
+    messages = []
+    for i, item in enumerate(value):
+        where = f"input[{i}]"
+        if not isinstance(item, dict):
+            raise type_error(where, "an object", item)
+        kind = item.get("type", "message")
+        if kind != "message":
+            raise invalid_request(
+                f"Unsupported input item type '{kind}' ({where}): the local model takes messages only "
+                "(no tool calls, tool outputs or reasoning items).",
+                param=f"{where}.type",
+                code="unsupported_value",
+            )
+        role = string(item, "role", default=None, choices=_ROLES, param=f"{where}.role")
+        if role is None:
+            raise invalid_request(f"Missing required parameter: '{where}.role'.", param=f"{where}.role",
+                                  code="missing_required_parameter")
+        messages.append({"role": role, "content": _item_text(item.get("content"), role, where)})
+    return messages
+
+
+def parse_responses_request(body: dict[str, Any]) -> ResponsesRequest:
+    """Check a Responses body and translate it into a chat request; raise APIError if invalid.
+
+    >>> parse_responses_request({"model": "gpt-4o", "input": "x", "tools": [{"type": "web_search"}]})
+    Traceback (most recent call last):
+    ...
+    course_helpers.local.server.errors.APIError: Unsupported parameter: 'tools'. The local model (a small text-only chat model) does not support tool (function) calling. Remove 'tools', or use the OpenAI backend for this feature.
+    """
+    reject_unknown(body, KNOWN_PARAMETERS)
+    model = _parse_model(body)
+    messages = _input_messages(body)
+    _check_unsupported(body)
+    instructions = string(body, "instructions", default=None)
+    if instructions:  # instructions come first, as a system message the model sees every turn
+        messages = [{"role": "system", "content": instructions}, *messages]
+    for name in ("user", "safety_identifier", "prompt_cache_key", "service_tier", "truncation"):
+        string(body, name, default=None)
+    for name in ("store", "parallel_tool_calls"):
+        boolean(body, name, default=None)
+    metadata = body.get("metadata") or {}
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+        raise type_error("metadata", "an object of strings", metadata)
+    stream = bool(boolean(body, "stream", default=False))
+    _parse_stream_options(body, stream)
+    max_output_tokens = integer(body, "max_output_tokens", default=None, minimum=16)
+    sampling = {
+        "temperature": decimal(body, "temperature", default=1.0, minimum=0, maximum=2),
+        "top_p": decimal(body, "top_p", default=1.0, minimum=0, maximum=1),
+        "max_tokens": max_output_tokens,
+        "stop": [],
+        "seed": None,
+        "logprobs": False,
+        "top_logprobs": 0,
+        "presence_penalty": 0.0,
+        "frequency_penalty": 0.0,
+    }
+    chat = ChatRequest(model=model, messages=messages, stream=stream, sampling=sampling)
+    return ResponsesRequest(chat, instructions, max_output_tokens, metadata)
+
+
+def _new_id(prefix: str) -> str:
+    return prefix + secrets.token_hex(24)
+
+
+class _ResponseBuilder:
+    """The ``Response`` object of one request, as it is before, during and after generation."""
+
+    def __init__(self, request: ResponsesRequest, model: str) -> None:
+        self.request = request
+        self.model = model
+        self.id = _new_id("resp_")
+        self.message_id = _new_id("msg_")
+        self.created_at = int(time.time())
+        self.text_parts: list[str] = []
+        self.finish_reason: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.text_parts)
+
+    @property
+    def incomplete(self) -> bool:
+        return self.finish_reason == "length"
+
+    def part(self, text: str) -> dict[str, Any]:
+        return {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
+
+    def message(self, status: str) -> dict[str, Any]:
+        content = [self.part(self.text)] if status != "in_progress" else []
+        return {"id": self.message_id, "type": "message", "status": status, "role": "assistant",
+                "content": content}
+
+    def response(self, status: str, usage: dict[str, Any] | None = None) -> dict[str, Any]:
+        sampling = self.request.chat.sampling
+        output = [self.message(status)] if status in ("completed", "incomplete") else []
+        return {
+            "id": self.id,
+            "object": "response",
+            "created_at": self.created_at,
+            "status": status,
+            "background": False,
+            "error": None,
+            "incomplete_details": {"reason": "max_output_tokens"} if status == "incomplete" else None,
+            "instructions": self.request.instructions,
+            "max_output_tokens": self.request.max_output_tokens,
+            "max_tool_calls": None,
+            "metadata": self.request.metadata,
+            "model": self.model,
+            "output": output,
+            "parallel_tool_calls": True,
+            "previous_response_id": None,
+            "reasoning": {"effort": None, "summary": None},
+            "service_tier": "default",
+            "store": False,  # this server keeps no responses
+            "temperature": sampling["temperature"],
+            "text": {"format": {"type": "text"}, "verbosity": "medium"},
+            "tool_choice": "auto",
+            "tools": [],
+            "top_logprobs": 0,
+            "top_p": sampling["top_p"],
+            "truncation": "disabled",
+            "usage": usage,
+            "user": None,
+        }
+
+    def final_status(self) -> str:
+        return "incomplete" if self.incomplete else "completed"
+
+
+def _usage(generation: Any) -> dict[str, Any]:
+    """The Responses ``usage`` object (names differ from chat's prompt/completion tokens)."""
+    return {
+        "input_tokens": int(generation.prompt_tokens),
+        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+        "output_tokens": int(generation.completion_tokens),
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": int(generation.prompt_tokens) + int(generation.completion_tokens),
+    }
+
+
+def _apply(event: Any, builder: _ResponseBuilder) -> None:
+    builder.text_parts.append(event.text or "")
+    if event.finish_reason is not None:
+        builder.finish_reason = event.finish_reason
+
+
+async def _events(builder: _ResponseBuilder, generation: Any, events: Any, first: Any) -> Any:
+    """The streamed reply as Responses events, each numbered by ``sequence_number``."""
+    sequence = 0
+
+    def emit(kind: str, **fields: Any) -> bytes:
+        nonlocal sequence
+        payload = {"type": kind, "sequence_number": sequence, **fields}
+        sequence += 1
+        return b"event: " + kind.encode() + b"\n" + sse_event(payload)
+
+    where = {"item_id": builder.message_id, "output_index": 0, "content_index": 0}
+    yield emit("response.created", response=builder.response("in_progress"))
+    yield emit("response.in_progress", response=builder.response("in_progress"))
+    yield emit("response.output_item.added", output_index=0, item=builder.message("in_progress"))
+    yield emit("response.content_part.added", part=builder.part(""), **where)
+    try:
+        async for event in _all_events(first, events):
+            _apply(event, builder)
+            if event.text:
+                yield emit("response.output_text.delta", delta=event.text, logprobs=[], **where)
+    except Exception as error:  # headers are sent: report the failure in-stream, as OpenAI does
+        yield emit("error", code="server_error", message=f"The local model failed: {error}", param=None)
+        return
+    status = builder.final_status()
+    yield emit("response.output_text.done", text=builder.text, logprobs=[], **where)
+    yield emit("response.content_part.done", part=builder.part(builder.text), **where)
+    yield emit("response.output_item.done", output_index=0, item=builder.message(status))
+    yield emit(f"response.{status}", response=builder.response(status, _usage(generation)))
+
+
+async def responses(request: Request) -> Response:
+    """``POST /v1/responses``: check, generate, answer (a Response, or its event stream)."""
+    parsed = parse_responses_request(await read_json_object(request))
+    admission = _admission(request)
+    admission.enter(getattr(request.app.state, "max_active", DEFAULT_MAX_ACTIVE))
+    try:
+        engine, generation, events, first = await _open(parsed.chat)
+    except APIError as error:
+        admission.leave()
+        if error.code == "context_length_exceeded":  # chat names 'messages'; here it is 'input'
+            error.param = "input"
+            error.message = error.message.replace("your messages", "your input")
+        raise
+    except BaseException:
+        admission.leave()
+        raise
+    builder = _ResponseBuilder(parsed, engine.model_name)
+    if parsed.chat.stream:
+        def close() -> None:
+            events.close()
+            admission.leave()
+
+        return EventStreamResponse(_events(builder, generation, events, first), on_close=close)
+    try:
+        async for event in _all_events(first, events):
+            _apply(event, builder)
+    finally:
+        events.close()
+        admission.leave()
+    return JSONResponse(builder.response(builder.final_status(), _usage(generation)))
+
+
+routes = [Route("/v1/responses", responses, methods=["POST"])]

@@ -1,0 +1,138 @@
+"""POST /v1/responses through the real openai SDK (strict validation), sync and streaming.
+
+Most tests use the echoing stand-in engine (it replies with the words of the
+last message, one token each), so text and token counts are predictable; the
+last tests run the real SmolLM2 model and compare it only with itself.
+"""
+
+from __future__ import annotations
+
+import openai
+import pytest
+
+from course_helpers.local.server.app import ENDPOINT_MODULES
+from course_helpers.local.server.responses import parse_responses_request
+
+WORDS = " ".join(f"w{i}" for i in range(20))
+
+
+def test_endpoint_module_is_listed():
+    assert "course_helpers.local.server.responses" in ENDPOINT_MODULES
+
+
+def test_string_input_gives_output_text(client):
+    response = client.responses.create(model="gpt-4o-mini", input="one two three")
+    assert response.output_text == "one two three "
+    assert response.id.startswith("resp_")
+    assert response.object == "response"
+    assert response.status == "completed"
+    assert response.incomplete_details is None
+    assert [item.type for item in response.output] == ["message"]
+    assert response.output[0].content[0].type == "output_text"
+    assert response.usage.output_tokens == 3
+    assert response.usage.total_tokens == response.usage.input_tokens + 3
+    assert response.usage.input_tokens_details.cached_tokens == 0
+    assert response.usage.output_tokens_details.reasoning_tokens == 0
+
+
+def test_instructions_become_a_first_system_message(client, engine):
+    response = client.responses.create(model="gpt-4o-mini", input="hi there", instructions="Be brief.")
+    assert response.instructions == "Be brief."
+    # the stand-in renders each message as "<role> content": instructions come first
+    prompt = engine.generations[-1]
+    assert prompt.prompt_tokens == len("<role> Be brief. <role> hi there".split())
+
+
+def test_message_list_with_parts(client):
+    response = client.responses.create(model="gpt-4o-mini", input=[
+        {"role": "developer", "content": "Answer in French."},
+        {"role": "user", "content": [{"type": "input_text", "text": "first"}]},
+        {"role": "assistant", "content": [{"type": "output_text", "text": "reply"}]},
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "last words"}]},
+    ])
+    assert response.output_text == "last words "
+
+
+def test_sampling_parameters_reach_the_engine(client, engine):
+    client.responses.create(model="gpt-4o-mini", input="a b", temperature=0.3, top_p=0.5,
+                            max_output_tokens=64)
+    params = engine.generations[-1].params
+    assert (params.temperature, params.top_p, params.max_tokens) == (0.3, 0.5, 64)
+
+
+def test_max_output_tokens_makes_an_incomplete_response(client):
+    response = client.responses.create(model="gpt-4o-mini", input=WORDS, max_output_tokens=16)
+    assert response.status == "incomplete"
+    assert response.incomplete_details.reason == "max_output_tokens"
+    assert response.usage.output_tokens == 16
+    assert response.output[0].status == "incomplete"
+
+
+def test_stream_events_in_order(client):
+    events = list(client.responses.create(model="gpt-4o-mini", input="one two three", stream=True))
+    types = [event.type for event in events]
+    assert types[:4] == ["response.created", "response.in_progress", "response.output_item.added",
+                         "response.content_part.added"]
+    assert types[-4:] == ["response.output_text.done", "response.content_part.done",
+                          "response.output_item.done", "response.completed"]
+    assert [event.sequence_number for event in events] == list(range(len(events)))
+    deltas = [event.delta for event in events if event.type == "response.output_text.delta"]
+    assert deltas == ["one ", "two ", "three "]
+    assert events[-1].response.output_text == "".join(deltas)
+    assert events[-1].response.usage.output_tokens == 3
+
+
+def test_stream_ends_incomplete_when_cut(client):
+    events = list(client.responses.create(model="gpt-4o-mini", input=WORDS, stream=True,
+                                          max_output_tokens=16))
+    assert events[-1].type == "response.incomplete"
+    assert events[-1].response.incomplete_details.reason == "max_output_tokens"
+
+
+def test_stream_helper_collects_the_final_response(client):
+    with client.responses.stream(model="gpt-4o-mini", input="alpha beta") as stream:
+        texts = [event.delta for event in stream if event.type == "response.output_text.delta"]
+        final = stream.get_final_response()
+    assert "".join(texts) == final.output_text == "alpha beta "
+
+
+@pytest.mark.parametrize(("extra", "param"), [
+    ({"tools": [{"type": "web_search"}]}, "tools"),
+    ({"previous_response_id": "resp_123"}, "previous_response_id"),
+    ({"reasoning": {"effort": "low"}}, "reasoning"),
+    ({"text": {"format": {"type": "json_schema", "name": "x", "schema": {}}}}, "text.format"),
+    ({"input": [{"role": "user", "content": [{"type": "input_image", "image_url": "x"}]}]},
+     "input[0].content[0]"),
+    ({"input": [{"type": "function_call_output", "call_id": "c", "output": "x"}]}, "input[0].type"),
+    ({"temperature": 3}, "temperature"),
+    ({"max_output_tokens": 2}, "max_output_tokens"),
+])
+def test_unsupported_or_invalid_is_a_400_naming_the_param(client, extra, param):
+    body = {"model": "gpt-4o-mini", "input": "hi", **extra}
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.responses.create(**body)
+    assert caught.value.param == param
+
+
+def test_missing_input_names_input():
+    with pytest.raises(Exception) as caught:
+        parse_responses_request({"model": "gpt-4o-mini"})
+    assert caught.value.param == "input"
+
+
+def test_too_long_input_names_input(client):
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.responses.create(model="gpt-4o-mini", input=" ".join(["x"] * 100))
+    assert (caught.value.param, caught.value.code) == ("input", "context_length_exceeded")
+
+
+def test_real_model_sync_and_stream_agree(real_client):
+    request = {"model": "gpt-4o-mini", "input": "What is the capital of France?",
+               "instructions": "Answer in one short sentence.", "temperature": 0, "max_output_tokens": 20}
+    response = real_client.responses.create(**request)
+    assert response.output_text.strip()
+    assert response.usage.output_tokens <= 20
+    streamed = list(real_client.responses.create(**request, stream=True))
+    deltas = "".join(event.delta for event in streamed if event.type == "response.output_text.delta")
+    assert deltas == response.output_text
+    assert streamed[-1].response.usage.output_tokens == response.usage.output_tokens
