@@ -1,0 +1,186 @@
+"""Checks for the exercises of lesson 06 (streaming, the Responses API, LangChain, base URLs).
+
+Each prints one line, ✅ / ❌ with a hint / ⏳ not done, and never raises (see
+:mod:`course_helpers.checks`). Answers are checked on their structure and on
+the requests they make, never on the model's wording.
+
+>>> check_base_url_for(lambda backend, host="localhost": "http://localhost:11434")
+❌ base_url_for('openai') returned 'http://localhost:11434'; expected 'https://api.openai.com/v1'.
+>>> check_base_url_for(...)
+⏳ Not done yet: replace the ... with your code, then run this cell again.
+
+Used in: solutions/06_beyond.ipynb (and exercises/06_beyond.ipynb)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .checks import NotDone, call, checker, describe, expect, fail, is_stub
+
+__all__ = [
+    "BASE_URLS",
+    "check_base_url_for",
+    "check_join_deltas",
+    "check_responses_request",
+    "check_to_langchain",
+    "sample_chunks",
+]
+
+#: Where each kind of OpenAI-compatible server listens by default (lesson 06, section 4).
+BASE_URLS = {
+    "openai": "https://api.openai.com/v1",
+    "ollama": "http://{host}:11434/v1",
+    "vllm": "http://{host}:8000/v1",
+    "course": "http://{host}:8000/v1",
+}
+
+
+def _chunk(choices: list[dict[str, Any]], usage: dict[str, int] | None = None) -> Any:
+    from openai.types.chat import ChatCompletionChunk
+
+    return ChatCompletionChunk.model_validate({
+        "id": "chatcmpl-example", "object": "chat.completion.chunk", "created": 0, "model": "example",
+        "choices": choices, "usage": usage,
+    })
+
+
+def sample_chunks(pieces: list[str]) -> list[Any]:
+    """The chunks of a stream with ``include_usage``, as the API sends them, for ``pieces`` of text.
+
+    A role chunk with empty content first, one chunk per piece, a finish chunk
+    whose content is None, and a usage chunk with no choices.
+
+    >>> [chunk.choices[0].delta.content if chunk.choices else "usage" for chunk in sample_chunks(["Hi", "!"])]
+    ['', 'Hi', '!', None, 'usage']
+    """
+    chunks = [_chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])]
+    chunks += [_chunk([{"index": 0, "delta": {"content": piece}, "finish_reason": None}]) for piece in pieces]
+    chunks.append(_chunk([{"index": 0, "delta": {}, "finish_reason": "stop"}]))
+    usage = {"prompt_tokens": 5, "completion_tokens": len(pieces), "total_tokens": 5 + len(pieces)}
+    chunks.append(_chunk([], usage))
+    return chunks
+
+
+@checker
+def check_join_deltas(join_deltas, client=None, model=None):
+    """Check ``join_deltas(chunks)``: returns (the joined text, the number of chunks that carried text)."""
+    for pieces in (["The", " sky", " is", " blue", "."], ["Hello"], []):
+        where = f"join_deltas(<a stream of {len(pieces)} text chunks>)"
+        result = call(join_deltas, iter(sample_chunks(pieces)))
+        expect(isinstance(result, tuple) and len(result) == 2, f"{where} returned {describe(result)}; "
+               "return a pair: (text, number of chunks with text).")
+        text, count = result
+        expect(isinstance(text, str), f"{where}: the text is {describe(text)}; join the deltas into one str. "
+               "The finish chunk's delta.content is None: skip it.")
+        expect(text == "".join(pieces), f"{where}: the text is {text!r}; expected {''.join(pieces)!r}.")
+        expect(count == len(pieces), f"{where}: you counted {count!r} text chunks; expected {len(pieces)}. "
+               "Count only chunks whose delta.content is a non-empty string (not the role chunk, the finish "
+               "chunk or the usage chunk, whose choices list is empty).")
+    if client is not None:
+        stream = client.chat.completions.create(
+            model=model, messages=[{"role": "user", "content": "Say hello."}], max_tokens=12, stream=True,
+            stream_options={"include_usage": True})
+        chunks = list(stream)
+        text, count = call(join_deltas, iter(chunks))
+        expected = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        expect(text == expected, "On a real stream your text differs from the joined deltas.")
+        expect(count <= chunks[-1].usage.completion_tokens + 1,
+               "On a real stream you counted more text chunks than the reply has tokens.")
+    return "the deltas joined, and only the chunks that carry text counted."
+
+
+def _check_request_dict(request: Any, where: str, model: str, question: str, instructions: str) -> None:
+    expect(isinstance(request, dict), f"{where} returned {describe(request)}; return a dict of keyword "
+           "arguments for client.responses.create(**request).")
+    expect("messages" not in request, f"{where} has a 'messages' key: that is Chat Completions. The Responses "
+           "API takes 'input' (and 'instructions').")
+    for key in ("model", "input", "instructions", "max_output_tokens"):
+        expect(key in request, f"{where} has no {key!r} key; expected model, input, instructions and "
+               "max_output_tokens.")
+    expect(request["model"] == model, f"{where}: model is {request['model']!r}; use the `model` argument.")
+    expect(request["input"] == question, f"{where}: input is {describe(request['input'])}; send the question "
+           "itself, a plain string, as input.")
+    expect(request["instructions"] == instructions, f"{where}: instructions is {describe(request['instructions'])}; "
+           "pass the `instructions` argument unchanged (it is the Responses API's system message).")
+    budget = request["max_output_tokens"]
+    expect(isinstance(budget, int) and 16 <= budget <= 100, f"{where}: max_output_tokens is {budget!r}; use an "
+           "int from 16 (the API's minimum) to 100.")
+
+
+@checker
+def check_responses_request(responses_request, client, model):
+    """Check ``responses_request(model, question, instructions)``: the dict, then a real request with it."""
+    question, instructions = "What is the capital of Italy?", "Answer in one short sentence."
+    where = f"responses_request(model, {question!r}, {instructions!r})"
+    request = call(responses_request, model, question, instructions)
+    if is_stub(request):
+        raise NotDone()
+    _check_request_dict(request, where, model, question, instructions)
+    response = client.responses.create(**request)
+    expect(response.object == "response" and isinstance(response.output_text, str),
+           "The request went through but did not return a Response.")
+    expect(response.usage.output_tokens <= request["max_output_tokens"],
+           "The reply is longer than max_output_tokens: did you send the limit?")
+    return "a working Responses request: input, instructions and a limit on the output tokens."
+
+
+@checker
+def check_to_langchain(to_langchain):
+    """Check ``to_langchain(messages)``: role dicts become SystemMessage / HumanMessage / AIMessage."""
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+    messages = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello!"},
+        {"role": "developer", "content": "Use French."},
+        {"role": "user", "content": "Thanks"},
+    ]
+    expected = [SystemMessage, HumanMessage, AIMessage, SystemMessage, HumanMessage]
+    result = call(to_langchain, [dict(m) for m in messages])
+    expect(isinstance(result, list), f"to_langchain(messages) returned {describe(result)}; return a list.")
+    expect(len(result) == len(messages), f"to_langchain(messages) returned {len(result)} messages for "
+           f"{len(messages)} dicts; convert each one.")
+    for number, (message, got, kind) in enumerate(zip(messages, result, expected)):
+        expect(type(got) is kind, f"Message {number} (role {message['role']!r}) became {type(got).__name__}; "
+               f"expected {kind.__name__}." + (" LangChain has no developer message: use SystemMessage."
+                                               if message["role"] == "developer" else ""))
+        expect(got.content == message["content"], f"Message {number}: the content is {got.content!r}; "
+               f"expected {message['content']!r}.")
+    try:
+        to_langchain([{"role": "tool", "content": "42"}])
+    except ValueError:
+        pass
+    except Exception as error:
+        fail(f"For an unknown role ('tool') raise ValueError, not {type(error).__name__}.")
+    else:
+        fail("to_langchain([{'role': 'tool', ...}]) did not raise: raise ValueError for a role you cannot "
+             "convert, rather than dropping the message silently.")
+    return "system and developer → SystemMessage, user → HumanMessage, assistant → AIMessage."
+
+
+@checker
+def check_base_url_for(base_url_for):
+    """Check ``base_url_for(backend, host="localhost")`` on every backend of the lesson."""
+    if is_stub(base_url_for):
+        raise NotDone()
+    for backend, template in BASE_URLS.items():
+        expected = template.format(host="localhost")
+        got = call(base_url_for, backend)
+        expect(got == expected, f"base_url_for({backend!r}) returned {got!r}; expected {expected!r}.")
+    got = call(base_url_for, "ollama", host="10.0.0.7")
+    expect(got == "http://10.0.0.7:11434/v1", f"base_url_for('ollama', host='10.0.0.7') returned {got!r}; "
+           "expected 'http://10.0.0.7:11434/v1' (a classroom machine).")
+    got = call(base_url_for, "openai", host="10.0.0.7")
+    expect(got == BASE_URLS["openai"], f"base_url_for('openai', host='10.0.0.7') returned {got!r}; OpenAI's "
+           "address does not depend on host.")
+    try:
+        base_url_for("nonsense")
+    except ValueError:
+        pass
+    except Exception as error:
+        fail(f"For an unknown backend raise ValueError, not {type(error).__name__}.")
+    else:
+        fail("base_url_for('nonsense') did not raise: raise ValueError for an unknown backend.")
+    return "one function, every backend: only OPENAI_BASE_URL changes between them."

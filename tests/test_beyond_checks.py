@@ -1,0 +1,85 @@
+"""The lesson 06 checks: right answers pass, typical mistakes get their hint, stubs are not done."""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+from openai import OpenAI
+
+from course_helpers import beyond_checks as checks
+from course_helpers.local.server import start_in_thread
+
+
+@pytest.fixture(scope="module")
+def client():
+    """The real SDK against a local server on the real model (replies are kept short)."""
+    with start_in_thread(api_key="sk-test-beyond") as handle:
+        with OpenAI(base_url=handle.base_url, api_key=handle.api_key, max_retries=0) as sdk:
+            yield sdk
+
+
+def _line(capsys, check, *args):
+    check(*args)
+    return capsys.readouterr().out.strip()
+
+
+def join_deltas(chunks):
+    pieces = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
+    return "".join(pieces), len(pieces)
+
+
+def to_langchain(messages):
+    kinds = {"system": SystemMessage, "developer": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
+    if any(m["role"] not in kinds for m in messages):
+        raise ValueError("unknown role")
+    return [kinds[m["role"]](content=m["content"]) for m in messages]
+
+
+def base_url_for(backend, host="localhost"):
+    if backend not in checks.BASE_URLS:
+        raise ValueError(backend)
+    return checks.BASE_URLS[backend].format(host=host)
+
+
+@pytest.mark.parametrize(("check", "answer"), [
+    (checks.check_join_deltas, join_deltas),
+    (checks.check_to_langchain, to_langchain),
+    (checks.check_base_url_for, base_url_for),
+])
+def test_right_answers_pass_and_stubs_are_not_done(capsys, check, answer):
+    assert _line(capsys, check, answer).startswith("✅")
+    assert _line(capsys, check, ...).startswith("⏳")
+
+
+def test_counting_every_chunk_gets_a_hint(capsys):
+    line = _line(capsys, checks.check_join_deltas, lambda chunks: (join_deltas(list(chunks))[0], 99))
+    assert line.startswith("❌") and "Count only chunks" in line
+
+
+def test_developer_as_human_message_gets_a_hint(capsys):
+    def wrong(messages):
+        kinds = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
+        return [kinds.get(m["role"], HumanMessage)(content=m["content"]) for m in messages]
+
+    line = _line(capsys, checks.check_to_langchain, wrong)
+    assert line.startswith("❌") and "developer" in line
+
+
+def test_responses_request_with_messages_gets_a_hint(capsys):
+    def chat_style(model, question, instructions):
+        return {"model": model, "messages": [{"role": "user", "content": question}]}
+
+    line = _line(capsys, checks.check_responses_request, chat_style, object(), "gpt-4o-mini")
+    assert line.startswith("❌") and "'input'" in line
+
+
+def test_join_deltas_on_a_real_stream(capsys, client):
+    assert _line(capsys, checks.check_join_deltas, join_deltas, client, "gpt-4o-mini").startswith("✅")
+
+
+def test_responses_request_against_the_server(capsys, client):
+    def right(model, question, instructions):
+        return {"model": model, "input": question, "instructions": instructions, "max_output_tokens": 30}
+
+    assert _line(capsys, checks.check_responses_request, right, client, "gpt-4o-mini").startswith("✅")
