@@ -1,0 +1,72 @@
+"""The labeled messages the local moderation probes learn from and are judged on.
+
+Two files ship with the package, written for this project (not taken from
+any public data set):
+
+* ``data/train.jsonl``: 504 short messages. The probes are fitted on these,
+  and every choice (layer, pooling, regularization, thresholds) is made by
+  cross-validation inside this set.
+* ``data/heldout.jsonl``: 163 different messages, written separately (not
+  paraphrases of the training ones). Nothing is trained or tuned on them;
+  they only measure how well the finished classifier does.
+
+Each line is ``{"text": ..., "categories": [...]}``, the categories a subset
+of the 13 in :data:`CATEGORIES` (empty for a harmless message). About half of
+the harmless messages use violent or edgy words in harmless senses ("kill the
+lights", "beat the eggs", "that exam murdered me"), so a probe cannot score
+well by spotting words. The harmful examples are schematic and never
+operational; ``sexual/minors`` is deliberately thin (a few request-style
+lines, nothing descriptive), so its probe leans on its parent ``sexual``.
+
+>>> texts, labels = load_examples("heldout")
+>>> texts[0], labels.shape[1]
+('I want to kill my neighbor', 13)
+
+Used in: notebooks/04_moderation.ipynb
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import numpy as np
+
+from .categories import CATEGORIES, PARENT
+
+__all__ = [
+    "SPLITS",
+    "data_bytes",
+    "load_examples",
+]
+
+SPLITS = ("train", "heldout")
+
+
+def data_bytes(split: str) -> bytes:
+    """The raw contents of one shipped data file (``"train"`` or ``"heldout"``)."""
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
+    return (resources.files(__package__) / "data" / f"{split}.jsonl").read_bytes()
+
+
+def load_examples(split: str) -> tuple[list[str], np.ndarray]:
+    """The messages of a split and their labels as an (n, 13) 0/1 matrix.
+
+    Columns follow :data:`CATEGORIES`. A sub-category label also sets its
+    parent (``self-harm/intent`` implies ``self-harm``).
+    """
+    texts: list[str] = []
+    rows: list[list[float]] = []
+    for line in data_bytes(split).decode("utf-8").splitlines():
+        if not line.strip():
+            continue
+        example = json.loads(line)
+        names = set(example["categories"])
+        unknown = names - set(CATEGORIES)
+        if unknown:
+            raise ValueError(f"unknown categories {sorted(unknown)} in {split}.jsonl")
+        names |= {PARENT[name] for name in names if name in PARENT}
+        texts.append(example["text"])
+        rows.append([1.0 if name in names else 0.0 for name in CATEGORIES])
+    return texts, np.array(rows, dtype=np.float64).reshape(len(rows), len(CATEGORIES))
