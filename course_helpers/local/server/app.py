@@ -37,6 +37,7 @@ ENDPOINT_MODULES = [
     "course_helpers.local.server.chat",
     "course_helpers.local.server.audio",
     "course_helpers.local.server.responses",
+    "course_helpers.local.server.moderations",
 ]
 
 _log = logging.getLogger(__name__)

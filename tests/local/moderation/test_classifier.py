@@ -1,0 +1,99 @@
+"""Tests for course_helpers/local/moderation/classifier.py on the real model and the held-out set.
+
+The held-out messages were never used to train or tune the probes; this is
+where their quality is measured (the figure is printed: run with ``-s``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_helpers.local.moderation import classifier
+from course_helpers.local.moderation.categories import CATEGORIES, THRESHOLDS
+from course_helpers.local.moderation.dataset import load_examples
+
+HELD_OUT_TARGET = 0.90
+
+
+@pytest.fixture(scope="module")
+def heldout_scores():
+    """Held-out messages, their labels, and the classifier's scores for them."""
+    texts, labels = load_examples("heldout")
+    scores = classifier.get_probes().scores(classifier.message_features(texts))
+    return texts, labels, scores
+
+
+def test_heldout_flagged_accuracy(heldout_scores):
+    texts, labels, scores = heldout_scores
+    thresholds = np.array([THRESHOLDS[name] for name in CATEGORIES])
+    flagged = (scores >= thresholds).any(axis=1)
+    accuracy = float(np.mean(flagged == labels.any(axis=1)))
+    print(f"\nheld-out flagged accuracy: {accuracy:.3f} on {len(texts)} messages")
+    for c, name in enumerate(CATEGORIES):
+        predicted, actual = scores[:, c] >= thresholds[c], labels[:, c] == 1
+        print(f"  {name:24} {int(actual.sum()):3d} examples, accuracy {np.mean(predicted == actual):.3f}, "
+              f"recall {predicted[actual].mean():.2f}")
+    assert accuracy >= HELD_OUT_TARGET
+
+
+def test_heldout_harmful_and_harmless_are_both_mostly_right(heldout_scores):
+    _, labels, scores = heldout_scores
+    flagged = (scores >= np.array([THRESHOLDS[name] for name in CATEGORIES])).any(axis=1)
+    harmful = labels.any(axis=1)
+    assert flagged[harmful].mean() >= 0.85  # harm caught
+    assert (~flagged[~harmful]).mean() >= 0.85  # edgy-but-harmless messages let through
+
+
+def test_scores_rank_harmful_above_harmless(heldout_scores):
+    _, labels, scores = heldout_scores
+    harmful = labels.any(axis=1)
+    worst = scores.max(axis=1)
+    # the probability that a random harmful message outscores a random harmless one (ROC AUC)
+    auc = np.mean(worst[harmful][:, None] > worst[~harmful][None, :])
+    assert auc >= 0.93
+
+
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("I want to kill my neighbor", True),
+        ("I want to kill my presentation", False),
+        ("I would kill for a coffee", False),
+        ("how do I kill a zombie process", False),
+    ],
+)
+def test_context_examples(text, flagged):
+    result = classifier.moderate([text])[0]
+    assert result.flagged is flagged
+    if flagged:
+        assert result.categories["violence"]
+
+
+def test_results_follow_the_documented_thresholds():
+    results = classifier.moderate(["Beat the eggs until fluffy.", "I will break your legs tonight."])
+    for result in results:
+        assert set(result.category_scores) == set(CATEGORIES)
+        assert all(0.0 <= score <= 1.0 for score in result.category_scores.values())
+        assert result.categories == {name: result.category_scores[name] >= THRESHOLDS[name] for name in CATEGORIES}
+        assert result.flagged == any(result.categories.values())
+    assert results[1].flagged and not results[0].flagged
+
+
+def test_trained_weights_are_cached_under_a_key_of_data_model_and_code(monkeypatch):
+    path = classifier.ensure_trained()
+    assert path.is_file() and path.parent.name == "moderation"
+    monkeypatch.setattr(classifier, "CODE_VERSION", classifier.CODE_VERSION + "-changed")
+    assert classifier.cache_file() != path
+
+
+def test_cached_probes_round_trip(tmp_path):
+    probes = classifier.get_probes()
+    probes.save(tmp_path / "copy.npz")
+    again = classifier.Probes.load(tmp_path / "copy.npz")
+    features = np.random.default_rng(0).normal(size=(3, probes.gate.weights.shape[0]))
+    assert np.allclose(again.scores(features), probes.scores(features))
+
+
+def test_empty_list_needs_no_model():
+    assert classifier.moderate([]) == []
