@@ -60,9 +60,18 @@ def reference_label_probabilities(top_logprobs, labels) -> dict[str, float]:
 def check_reply_probability(value):
     """Check the probability of the whole reply whose token logprobs are :data:`EXAMPLE_LOGPROBS`."""
     expected = math.exp(sum(EXAMPLE_LOGPROBS))
+    if isinstance(value, (list, tuple, np.ndarray)) and np.size(value) == len(EXAMPLE_LOGPROBS):
+        fail("Your answer holds one number per token. The reply is all 4 tokens together: add up the "
+             "logprobs into one number first, then take exp().")
     expect(isinstance(value, (int, float, np.floating)) and not isinstance(value, bool),
            f"Expected a number, but your answer is {describe(value)}.")
     value = float(value)
+    if math.isclose(value, math.exp(-sum(EXAMPLE_LOGPROBS)), rel_tol=1e-6):
+        fail(f"{value:.3g} is more than 1, so it is not a probability: mind the sign, it is exp(sum of "
+             "logprobs), and the sum is negative.")
+    if math.isclose(value, math.exp(float(np.mean(EXAMPLE_LOGPROBS))), rel_tol=1e-6):
+        fail(f"{value:.3g} is exp(mean of the logprobs), the typical probability of one token. The whole "
+             "reply needs every token to happen: exp(sum of the logprobs).")
     if math.isclose(value, sum(EXAMPLE_LOGPROBS), rel_tol=1e-6):
         fail(f"{value:.3g} is the sum of the logprobs, still a log: a probability is exp(sum) "
              "(and lies between 0 and 1).")
@@ -145,9 +154,22 @@ def check_label_probabilities(function, response, labels=("positive", "negative"
            f"appear (probability 0); your keys: {sorted(got)}.")
     expected = reference_label_probabilities(made_up, labels)
     if not all(math.isclose(float(got[label]), expected[label], abs_tol=1e-9) for label in labels):
-        if math.isclose(float(got["positive"]), 0.5, abs_tol=1e-9):
-            fail("With alternatives 'positive' 0.5, 'Positive' 0.2 and ' positive' 0.1, 'positive' should get "
-                 "0.8: compare token.strip().lower() with the label.")
+        positive = float(got["positive"])
+        spellings = "With alternatives 'positive' 0.5, 'Positive' 0.2 and ' positive' 0.1, 'positive' should get 0.8"
+        if math.isclose(positive, 0.5, abs_tol=1e-9):
+            fail(f"{spellings}: compare token.strip().lower() with the label.")
+        if math.isclose(positive, 0.6, abs_tol=1e-9):
+            fail(f"{spellings}, you gave 0.6: 'Positive' was missed. Compare in lower case (.lower()).")
+        if math.isclose(positive, 0.7, abs_tol=1e-9):
+            fail(f"{spellings}, you gave 0.7: ' positive' (with a leading space) was missed. Remove the "
+                 "spaces with .strip() before comparing.")
+        if math.isclose(positive, 0.5 * 0.2 * 0.1, abs_tol=1e-9):
+            fail(f"{spellings}, you gave 0.01 = 0.5 × 0.2 × 0.1: adding logprobs and then taking exp() "
+                 "multiplies the probabilities. The spellings are alternatives, so add the probabilities: "
+                 "exp() each logprob first.")
+        if math.isclose(positive, 0.1, abs_tol=1e-9):
+            fail(f"{spellings}, you gave 0.1, the last spelling alone: add each one to the total (+=) "
+                 "instead of replacing it.")
         if float(got["positive"]) > 0.8 + 1e-9:
             fail("'positive' got more than 0.8: a partial word such as 'pos' is not the label; compare the "
                  "whole stripped token.")
@@ -155,12 +177,20 @@ def check_label_probabilities(function, response, labels=("positive", "negative"
             fail("A probability is negative: convert each logprob with exp() before adding.")
         fail(f"On a made-up example you returned {got}; expected "
              f"{ {k: round(v, 3) for k, v in expected.items()} }.")
+    # A label that does not appear among the alternatives still gets its entry, with 0.0.
+    absent = call(function, _fake_alternatives([("negative", 0.7), ("Negative", 0.2)]), labels)
+    expect(isinstance(absent, dict) and sorted(absent) == sorted(labels)
+           and all(float(absent[label]) == 0.0 for label in labels if label != "negative"),
+           "When a label does not appear among the alternatives it should still be in the dict, with 0.0; "
+           f"with only 'negative' and 'Negative' you returned {absent!r}.")
     expect(getattr(response, "object", None) == "chat.completion",
            f"`response` should be the classifier's ChatCompletion, but it is {describe(response)}.")
     logprobs = response.choices[0].logprobs
     expect(logprobs is not None and logprobs.content, "The response has no logprobs: send it with "
            "logprobs=True and top_logprobs=20.")
     first = logprobs.content[0].top_logprobs
+    expect(first, "The response's first token has no alternatives: send it with top_logprobs=20, so that "
+           "every spelling of every label has a chance to be counted.")
     real = call(function, first, labels)
     reference = reference_label_probabilities(first, labels)
     expect(all(math.isclose(float(real[label]), reference[label], abs_tol=1e-9) for label in labels),

@@ -93,9 +93,10 @@ def check_top_p(function):
         if kept == should - 1:
             fail(f"{where} keeps {kept} words; expected {should}. Keep the word that crosses top_p too: "
                  "the nucleus is the smallest set whose probabilities reach top_p.")
-        if probabilities != sorted(probabilities, reverse=True) and kept == should:
-            fail(f"{where} returned {_fmt(got)}; expected {_fmt(expected)}. Sort by probability (most likely "
-                 "first) before adding up, then put the results back in the original order.")
+        if probabilities != sorted(probabilities, reverse=True):
+            fail(f"{where} returned {_fmt(got)}; expected {_fmt(expected)}. These probabilities are not in "
+                 "order: sort them (most likely first, np.argsort(-probabilities)) before adding up, then put "
+                 "the results back in the original order.")
         fail(f"{where} returned {_fmt(got)}; expected {_fmt(expected)}.")
     return "top_p keeps the most likely words until they reach top_p, then renormalizes."
 
@@ -104,17 +105,33 @@ def check_top_p(function):
 def check_sampling(function):
     """Check ``sampling_distribution(logits, temperature, top_p)``: temperature first, then top_p."""
     logits = np.log(TOY_PROBABILITIES)
-    for temperature, top_p in [(1.0, 1.0), (2.0, 0.5), (0.5, 0.9), (1.5, 0.8)]:
+    cases = [(1.0, 1.0), (2.0, 0.5), (0.5, 0.9), (1.5, 0.8)]
+    results = {}
+    for temperature, top_p in cases:
         where = f"sampling_distribution(log(probabilities), {temperature}, {top_p})"
-        got = _as_array(call(function, logits.copy(), temperature, top_p), where)
+        results[temperature, top_p] = _as_array(call(function, logits.copy(), temperature, top_p), where)
+
+    def matches_everywhere(reference) -> bool:
+        return all(got.shape == reference(t, p).shape and np.allclose(got, reference(t, p), atol=1e-6)
+                   for (t, p), got in results.items())
+
+    # Two mistakes that give the same numbers on some cases: tell them apart over all the cases.
+    if matches_everywhere(lambda t, p: top_p_filter(softmax(logits), p)):
+        fail("sampling_distribution ignores the temperature: it gives the same result at every temperature. "
+             "Divide the logits by the temperature (your softmax_with_temperature) before top_p.")
+    if matches_everywhere(lambda t, p: softmax(np.log(np.maximum(top_p_filter(softmax(logits), p), 1e-300)), t)):
+        fail("You applied top_p before temperature. The sampler divides by the temperature first, then "
+             "picks the nucleus from the tempered probabilities.")
+    for (temperature, top_p), got in results.items():
         expected = sampling_probabilities(logits, temperature, top_p)
-        if np.allclose(got, expected, atol=1e-6):
+        if got.shape == expected.shape and np.allclose(got, expected, atol=1e-6):
             continue
-        swapped = softmax(np.log(np.maximum(top_p_filter(softmax(logits), top_p), 1e-300)), temperature)
-        if np.allclose(got, swapped, atol=1e-6):
-            fail(f"{where}: you applied top_p before temperature. The sampler divides by the temperature "
-                 "first, then picks the nucleus from the tempered probabilities.")
-        fail(f"{where} returned {_fmt(got)}; expected {_fmt(expected)}.")
+        where = f"sampling_distribution(log(probabilities), {temperature}, {top_p})"
+        if got.shape == expected.shape and np.allclose(got, top_p_filter(softmax(logits / temperature), 1.0)):
+            fail(f"{where} returned {_fmt(got)}; expected {_fmt(expected)}. The temperature is right, but "
+                 "top_p was not applied: pass the tempered probabilities through your top_p_filter.")
+        fail(f"{where} returned {_fmt(got)}; expected {_fmt(expected)}. Temperature first "
+             "(softmax_with_temperature), then top_p_filter on its result.")
     return "temperature reshapes the distribution, then top_p cuts its tail."
 
 
@@ -164,6 +181,17 @@ def check_sampling_request(request, response, n: int = 4, max_tokens: int = 12):
     return f"{n} choices from one request; usage counts the tokens of all of them."
 
 
+def _made_up_response(choices: list[tuple[str, str]]):
+    """A ChatCompletion built here, with the given (finish_reason, text) choices: test data, not model output."""
+    from openai.types.chat import ChatCompletion
+
+    return ChatCompletion.model_validate({
+        "id": "made-up", "object": "chat.completion", "created": 0, "model": "made-up",
+        "choices": [{"index": i, "finish_reason": reason, "message": {"role": "assistant", "content": text}}
+                    for i, (reason, text) in enumerate(choices)],
+    })
+
+
 @checker
 def check_complete_replies(function, response):
     """Check ``complete_replies(response)``: the texts of the choices that ended with finish_reason 'stop'."""
@@ -171,6 +199,21 @@ def check_complete_replies(function, response):
     reasons = [choice.finish_reason for choice in choices]
     expect("length" in reasons, "Make at least one reply hit the limit: use a small max_completion_tokens "
            f"(the finish_reasons are {reasons}).")
+    # On a small model every reply may be cut, and then [] is right whatever the function does: try it on
+    # a made-up response (not model output) that mixes both finish_reasons, then on yours.
+    made_up = _made_up_response([("stop", "A made-up reply that ended."), ("length", "A made-up reply that was"),
+                                 ("stop", "Another one that ended.")])
+    got = call(function, made_up)
+    expect(isinstance(got, list) and all(isinstance(text, str) for text in got),
+           f"complete_replies should return a list of strings (choice.message.content), but on a made-up "
+           f"response it returned {describe(got)}.")
+    if got != ["A made-up reply that ended.", "Another one that ended."]:
+        if "A made-up reply that was" in got:
+            fail("On a made-up response with finish_reasons ['stop', 'length', 'stop'], your list contains "
+                 "the reply whose finish_reason is 'length': it was cut off at the limit. Keep only the choices whose "
+                 "finish_reason == 'stop'.")
+        fail(f"On a made-up response with finish_reasons ['stop', 'length', 'stop'] you returned {got!r}; "
+             "expected the texts of the 2 'stop' choices, in order.")
     got = call(function, response)
     expect(isinstance(got, list), f"complete_replies should return a list of strings, but it returned "
            f"{describe(got)}.")
@@ -193,6 +236,9 @@ def check_stop_request(request, response, stop: str = "\n"):
     given = request.get("stop")
     expect(given is not None, f"Add stop={[stop]!r} to the request.")
     stops = [given] if isinstance(given, str) else list(given)
+    if stop == "\n" and "\\n" in stops:
+        fail(f"stop={given!r} holds a backslash followed by n (a raw string, or a doubled backslash), "
+             "which the model never writes. A newline is \"\\n\" in ordinary quotes.")
     expect(stop in stops, f"stop={given!r} does not contain {stop!r}.")
     expect(len(stops) <= 4, f"OpenAI accepts at most 4 stop sequences; you gave {len(stops)}.")
     choices = _choices(response)
@@ -220,4 +266,6 @@ def check_reproducible(request, first, second):
                 "the seed cannot promise the same text.")
     if same_text:
         return "same seed and same system_fingerprint gave the same reply."
-    return ("same seed and fingerprint, different text: on OpenAI the seed is best effort, not a guarantee.")
+    return ("same seed and fingerprint, different text: on OpenAI the seed is best effort, not a guarantee. "
+            "(The built-in local backend is exact: there, different text means the two requests differed; "
+            "send seeded_request both times.)")

@@ -133,3 +133,53 @@ def test_text_from_bytes_with_a_split_emoji(capsys):
     assert "joined the token strings" in _line(capsys)
     check_text_from_bytes(lambda c: "".join(bytes(e.bytes).decode("utf-8", errors="replace") for e in c), response)
     assert "decode once" in _line(capsys)
+
+
+@pytest.mark.parametrize("value, hint", [
+    (math.exp(float(np.mean(EXAMPLE_LOGPROBS))), "exp(mean"),
+    (math.exp(-sum(EXAMPLE_LOGPROBS)), "mind the sign"),
+    (np.exp(EXAMPLE_LOGPROBS), "one number per token"),
+])
+def test_reply_probability_mistakes(capsys, value, hint):
+    check_reply_probability(value)
+    assert hint in _line(capsys)
+
+
+def _summed(key, combine=lambda total, p: total + p, convert=math.exp):
+    def label_probabilities(top_logprobs, labels):
+        totals = {label: 0.0 for label in labels}
+        for alternative in top_logprobs:
+            word = key(alternative.token)
+            if word in totals:
+                totals[word] = combine(totals[word], convert(alternative.logprob))
+        return totals
+    return label_probabilities
+
+
+@pytest.mark.parametrize("function, hint", [
+    (_summed(str.strip), ".lower()"),
+    (_summed(str.lower), ".strip()"),
+    (_summed(lambda t: t.strip().lower(), combine=lambda total, p: p), "+="),
+])
+def test_label_probabilities_spelling_mistakes(capsys, function, hint):
+    check_label_probabilities(function, CLASSIFIER)
+    assert hint in _line(capsys)
+
+
+def test_label_probabilities_drops_absent_labels(capsys):
+    def only_seen(top_logprobs, labels):
+        totals = {}
+        for alternative in top_logprobs:
+            word = alternative.token.strip().lower()
+            if word in labels:
+                totals[word] = totals.get(word, 0.0) + math.exp(alternative.logprob)
+        return totals
+
+    check_label_probabilities(only_seen, CLASSIFIER)
+    assert "with 0.0" in _line(capsys)
+
+
+def test_label_probabilities_without_alternatives(capsys):
+    no_alternatives = _completion([_entry(b"positive", 0.6)])
+    check_label_probabilities(reference_label_probabilities, no_alternatives)
+    assert "top_logprobs=20" in _line(capsys)

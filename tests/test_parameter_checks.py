@@ -136,3 +136,36 @@ def test_reproducible(capsys):
     assert "fingerprints differ" in _line(capsys)
     check_reproducible(REQUEST, _completion(["x"], id="a"), _completion(["x"], id="b"))
     assert "integer seed" in _line(capsys)
+
+
+def test_sampling_ignoring_the_temperature(capsys):
+    check_sampling(lambda logits, t, top_p: top_p_filter(softmax(logits), top_p))
+    assert "ignores the temperature" in _line(capsys)
+
+
+def test_top_p_without_sorting(capsys):
+    def unsorted(probabilities, top_p):
+        kept = np.cumsum(probabilities) - probabilities < top_p
+        filtered = np.where(kept, probabilities, 0.0)
+        return filtered / filtered.sum()
+
+    check_top_p(unsorted)
+    assert "not in order" in _line(capsys)
+
+
+def test_complete_replies_is_tried_on_mixed_finish_reasons(capsys):
+    all_cut = _completion(["cut", "cut too"], ["length", "length"])
+    check_complete_replies(lambda r: [], all_cut)   # right on an all-cut response, wrong in general
+    assert "made-up response" in _line(capsys)
+    check_complete_replies(lambda r: [c for c in r.choices if c.finish_reason == "stop"], all_cut)
+    assert "list of strings" in _line(capsys)
+
+
+def test_stop_with_a_backslash_n(capsys):
+    check_stop_request({**REQUEST, "stop": [r"\n"]}, _completion(["one line"]))
+    assert "backslash followed by n" in _line(capsys)
+
+
+def test_reproducible_with_different_text_mentions_the_local_backend(capsys):
+    check_reproducible({**REQUEST, "seed": 1}, _completion(["x"], id="a"), _completion(["y"], id="b"))
+    assert "best effort" in (line := _line(capsys)) and "local backend is exact" in line
