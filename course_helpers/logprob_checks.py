@@ -236,4 +236,19 @@ def check_text_from_bytes(function, response):
                  "Join the entries' .bytes (lists of ints) into one bytes object, then .decode('utf-8').")
         fail("Your text differs from the reply's bytes decoded together. Build bytes(...) from all the "
              "entries first, then decode once: a character can be split across tokens.")
+    # A reply cut by the token limit can end inside a character: try the first token alone when it is one.
+    first = bytes(content[0].bytes)
+    try:
+        first.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            got = function([content[0]])
+        except UnicodeDecodeError:
+            fail("Your function raises UnicodeDecodeError on a reply cut in the middle of a character (its first "
+                 "token alone): decode with errors='replace', which shows the incomplete character as '\ufffd'.")
+        except Exception:  # any other problem with the cut reply: the main check above already passed
+            got = None
+        expect(got is None or got == first.decode("utf-8", errors="replace"),
+               "On the first token alone (half a character), your function should return the replacement "
+               f"character '\ufffd'; it returned {describe(got)}.")
     return "the reply rebuilt from its tokens' bytes, decoded once."

@@ -183,3 +183,10 @@ def test_label_probabilities_without_alternatives(capsys):
     no_alternatives = _completion([_entry(b"positive", 0.6)])
     check_label_probabilities(reference_label_probabilities, no_alternatives)
     assert "top_logprobs=20" in _line(capsys)
+
+
+def test_text_from_bytes_without_errors_replace(capsys):
+    pizza = "🍕".encode()
+    response = _completion([_entry(pizza[:2], 0.9), _entry(pizza[2:], 0.9)])
+    check_text_from_bytes(lambda content: b"".join(bytes(e.bytes) for e in content).decode("utf-8"), response)
+    assert "errors='replace'" in _line(capsys)
