@@ -1,0 +1,167 @@
+"""Audio in a notebook: where files go, a player that stores no audio, pcm bytes, and a picture of a voice.
+
+- :func:`audio_folder`: the git-ignored ``audio_out/`` folder next to the
+  notebook, where the lesson writes its audio files.
+- :func:`play`: prints one line naming the file, and shows a player that
+  *links* to the file instead of embedding it. Why: ``IPython.display.Audio``
+  embeds the whole file as base64 in the notebook, so a saved notebook would
+  carry megabytes of audio. The link keeps the notebook small; the printed
+  line (the only output ``python -m course_helpers clean`` keeps) says which
+  file to open. The player works in JupyterLab and Notebook 7, which serve
+  files next to the notebook; where it cannot (Colab, VS Code), pass
+  ``embed=True`` and accept the embedded copy in your own notebook.
+- :func:`pcm_to_samples`: the API's ``pcm`` format (24 kHz, 16-bit signed
+  little-endian, mono, no header) as numbers.
+- :func:`load_samples`: any audio file (mp3, wav, flac, ...) as float samples.
+- :func:`plot_waveform`: a waveform above a spectrogram, with words marked
+  where their timestamps say.
+- :func:`word_error_rate`: the standard score of a transcript (from
+  ``course_helpers/local/audio/measures.py``, the same code the local backend's
+  tests use).
+
+>>> samples = pcm_to_samples(b"\\x00\\x00\\xff\\x7f\\x01\\x80")
+>>> samples.tolist()
+[0, 32767, -32767]
+>>> word_error_rate("the cat sat", "the cat sat down")
+0.3333333333333333
+
+Used in: notebooks/05_audio.ipynb
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .local.audio.measures import normalize_words, word_error_rate
+
+__all__ = [
+    "PCM_SAMPLE_RATE",
+    "audio_folder",
+    "load_samples",
+    "normalize_words",
+    "pcm_to_samples",
+    "play",
+    "plot_waveform",
+    "word_error_rate",
+]
+
+PCM_SAMPLE_RATE = 24_000  # what the speech endpoint's pcm format promises (OpenAI and local alike)
+FOLDER = "audio_out"  # git-ignored wherever it is (see .gitignore)
+
+
+def audio_folder(base: str | os.PathLike | None = None) -> Path:
+    """The folder for audio files, ``audio_out/`` under ``base``, created if needed.
+
+    Without ``base`` it is the relative path ``audio_out`` (in the current
+    folder, which in Jupyter is the notebook's), so file names print the same
+    on every machine and the player's links resolve next to the notebook.
+
+    >>> import tempfile
+    >>> audio_folder(tempfile.mkdtemp()).name
+    'audio_out'
+    """
+    folder = Path(base) / FOLDER if base is not None else Path(FOLDER)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _describe_file(path: Path) -> str:
+    size = path.stat().st_size
+    return f"{path.as_posix()} ({size / 1024:.0f} KB, {path.suffix.lstrip('.') or 'no extension'})"
+
+
+def play(path: str | os.PathLike, embed: bool = False) -> None:
+    """Print the file's name and size, and show a player that links to the file (see the module docstring).
+
+    ``path`` is best given relative to the notebook (``audio_out/hello.mp3``):
+    the player's link is resolved from the notebook's folder.
+    """
+    from IPython.display import Audio, display
+
+    path = Path(path)
+    print("▶", _describe_file(path))
+    if embed:
+        display(Audio(filename=str(path)))
+    else:
+        display(Audio(url=path.as_posix(), embed=False))
+
+
+def pcm_to_samples(data: bytes) -> np.ndarray:
+    """The samples of ``pcm`` audio bytes: 16-bit signed integers, little-endian, one channel.
+
+    An odd trailing byte (a cut download) is dropped.
+
+    >>> pcm_to_samples(b"\\x10\\x00\\x00\\x01").tolist()
+    [16, 256]
+    """
+    usable = len(data) - len(data) % 2
+    return np.frombuffer(data[:usable], dtype="<i2")
+
+
+def load_samples(path: str | os.PathLike, sample_rate: int = PCM_SAMPLE_RATE) -> np.ndarray:
+    """Decode an audio file of any common format into float32 samples in [-1, 1] at ``sample_rate``.
+
+    Files ending in ``.pcm`` are read as the API's raw pcm (24 kHz).
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "x.pcm"
+    >>> _ = path.write_bytes(b"\\x00\\x40" * 10)
+    >>> load_samples(path)[:2].tolist()
+    [0.5, 0.5]
+    """
+    data = Path(path).read_bytes()
+    if Path(path).suffix == ".pcm":
+        if sample_rate != PCM_SAMPLE_RATE:
+            raise ValueError("raw pcm files are read at their own rate, 24 kHz")
+        return pcm_to_samples(data).astype(np.float32) / 32768.0
+    from .local.audio.encoding import decode  # PyAV: imported late, only when a file is decoded
+
+    return decode(data, sample_rate)
+
+
+def plot_waveform(samples: np.ndarray, sample_rate: int, title: str = "",
+                  words: Sequence | None = None):
+    """A waveform above its spectrogram, sharing the time axis; returns the figure.
+
+    ``samples`` are float or int16 numbers; ``words`` (optional) are objects or
+    dicts with ``word``, ``start`` and ``end`` (seconds), as in a
+    ``verbose_json`` transcript: each word is shaded and labeled on the waveform.
+
+    >>> figure = plot_waveform(np.zeros(2400), 24000, words=[{"word": "hi", "start": 0.01, "end": 0.05}])
+    >>> len(figure.axes)
+    2
+    """
+    import matplotlib.pyplot as plt
+
+    is_int16 = np.issubdtype(np.asarray(samples).dtype, np.integer)
+    samples = np.asarray(samples, dtype=np.float64)
+    if is_int16:
+        samples = samples / 32768.0  # int16 range to [-1, 1]
+    times = np.arange(len(samples)) / sample_rate
+    figure, (wave_ax, spectrum_ax) = plt.subplots(2, 1, figsize=(10, 4.6), sharex=True,
+                                                  gridspec_kw={"height_ratios": [1, 1.4]})
+    wave_ax.plot(times, samples, linewidth=0.5, color="tab:blue")
+    wave_ax.set_ylabel("amplitude")
+    wave_ax.set_ylim(-1.05, 1.05)
+    for number, word in enumerate(words or []):
+        get = word.get if isinstance(word, dict) else lambda name, w=word: getattr(w, name)
+        wave_ax.axvspan(get("start"), get("end"), color=f"C{1 + number % 2}", alpha=0.15)
+        wave_ax.text((get("start") + get("end")) / 2, 0.9 if number % 2 else 0.72, get("word"),
+                     ha="center", fontsize=8)
+    if title:
+        wave_ax.set_title(title)
+    # 20 ms windows: short enough to see each syllable, long enough to separate the harmonics of a voice
+    window = max(64, int(0.02 * sample_rate))
+    power, _, _, image = spectrum_ax.specgram(samples + 1e-9, NFFT=window, Fs=sample_rate,
+                                              noverlap=window // 2, cmap="magma")
+    loudest = 10 * np.log10(max(float(power.max()), 1e-20))
+    image.set_clim(loudest - 70, loudest)  # show 70 dB below the loudest: the range a voice spans
+    spectrum_ax.set_ylim(0, min(8000, sample_rate / 2))
+    spectrum_ax.set_ylabel("frequency (Hz)")
+    spectrum_ax.set_xlabel("time (s)")
+    figure.tight_layout()
+    return figure
