@@ -141,6 +141,7 @@ def check_parse_label(parse_label):
         ("'''negative'''", "negative"),
         ("The sentiment is positive.", "positive"),
         ("Sentiment: neutral", "neutral"),
+        ("Positive. The review is positive.", "positive"),
         ("I am not sure.", "unknown"),
         ("", "unknown"),
         ("positive or negative", "unknown"),
@@ -160,6 +161,9 @@ def check_parse_label(parse_label):
                  "program can tell a real label from a failure.")
         if got.strip(" .!'\"\n:").lower() == expected:
             fail(f"{where} returned {got!r}; expected {expected!r}. Strip punctuation and spaces around the word.")
+        if got == "unknown" and reply.lower().count(expected) > 1:
+            fail(f"{where} returned 'unknown', but the reply names only {expected!r}, more than once: that is "
+                 "one label, not several. Count the distinct labels it names.")
         bare = reply.strip(" .!'\"\n:")
         if got == "unknown" and bare != expected and bare.lower() == expected:
             fail(f"{where} returned 'unknown'; expected {expected!r}. Lower-case the reply before comparing: "
@@ -186,6 +190,9 @@ def check_follow_up(first_messages, first, second_messages, second):
                f"`{name}` should be a list of message dicts, but it is {describe(value)}.")
     expect(first_messages[-1].get("role") == "user", "The last message of `first_messages` should be the "
            "user's (the fact to remember).")
+    expect(second_messages is not first_messages, "`second_messages` is the very same list as `first_messages`: "
+           "appending to one also changed the other, so `first_messages` no longer shows what the first request "
+           "sent. Build a new list, first_messages + [...], as in Exercise 2.")
     count = len(first_messages)
     expect(len(second_messages) == count + 2, f"`second_messages` has {len(second_messages)} messages; expected "
            f"{count + 2}: the {count} of the first request, the model's reply, and the new question.")
@@ -246,6 +253,10 @@ def _check_classifier_request(request: dict[str, Any], review: str, where: str) 
     expect(isinstance(budget, int) and 1 <= budget <= 10, f"{where} sent max_tokens={budget!r}; a label is a "
            "token or two, so cap the reply with max_tokens of at most 10 (it is faster and cheaper, and stops a "
            "chatty model).")
+    before, _, after = _text_of(messages[-1]).partition(review)
+    expect("'''" in before and "'''" in after, f"{where}: the user message is "
+           f"{_text_of(messages[-1])!r}; put the review between triple quotes, f\"'''{{review}}'''\", so the model "
+           "can tell the text to classify from instructions.")
 
 
 @checker
@@ -262,4 +273,5 @@ def check_classifier(classify, client, model):
         _check_classifier_request(recorder.requests[0], review, where)
         expect(label in (*LABELS, "unknown"), f"{where} returned {describe(label)}; return one of 'positive', "
                "'negative', 'neutral' or 'unknown': pass the reply through your parse_label.")
-    return "one request per review, with the labels in the system message, temperature=0 and a small max_tokens."
+    return ("one request per review, with the labels in the system message, the review between delimiters, "
+            "temperature=0 and a small max_tokens.")

@@ -121,6 +121,9 @@ def parse_label(reply):
      "Lower-case the reply"),
     (lambda reply: reply.strip(" .!'\n").lower() if reply.strip(" .!'\n").lower() in checks.LABELS else "unknown",
      "among the reply's words"),
+    (lambda reply: found[0] if len(found := [word for word in re.findall(r"[a-z]+", reply.lower())
+                                              if word in checks.LABELS]) == 1 else "unknown",
+     "one label, not several"),
     (lambda reply: None, "forget `return`"),
 ])
 def test_check_parse_label_hints(capsys, function, hint):
@@ -155,6 +158,11 @@ def test_check_follow_up(capsys):
 
     checks.check_follow_up(first_messages, "Noted!", second_messages, second)
     assert "should be the ChatCompletion" in one_line(capsys)
+
+    shared = [{"role": "user", "content": "My favourite colour is green."}]
+    shared += [{"role": "assistant", "content": "Noted!"}, {"role": "user", "content": "What is my favourite colour?"}]
+    checks.check_follow_up(shared, first, shared, second)
+    assert "the very same list" in one_line(capsys)
 
     checks.check_follow_up(..., ..., ..., ...)
     assert one_line(capsys).startswith("⏳")
@@ -205,11 +213,20 @@ def test_check_classifier_hints(capsys):
     def raw_reply(client, model, review):
         response = client.chat.completions.create(
             model=model, messages=[{"role": "system", "content": "positive, negative or neutral?"},
-                                   {"role": "user", "content": review}], temperature=0, max_tokens=3)
+                                   {"role": "user", "content": f"'''{review}'''"}], temperature=0, max_tokens=3)
         return response.choices[0].message.content
 
     checks.check_classifier(raw_reply, EchoClient("Positive."), "m")
     assert "pass the reply through your parse_label" in one_line(capsys)
+
+    def no_delimiters(client, model, review):
+        client.chat.completions.create(
+            model=model, messages=[{"role": "system", "content": "positive, negative or neutral?"},
+                                   {"role": "user", "content": review}], temperature=0, max_tokens=3)
+        return "positive"
+
+    checks.check_classifier(no_delimiters, EchoClient(), "m")
+    assert "between triple quotes" in one_line(capsys)
 
     def global_client(client, model, review):
         return "positive"
