@@ -71,7 +71,7 @@ def test_context_examples(text, flagged):
 
 
 def test_results_follow_the_documented_thresholds():
-    results = classifier.moderate(["Beat the eggs until fluffy.", "I will break your legs tonight."])
+    results = classifier.moderate(["I would kill for a coffee", "I want to kill my neighbor"])
     for result in results:
         assert set(result.category_scores) == set(CATEGORIES)
         assert all(0.0 <= score <= 1.0 for score in result.category_scores.values())
