@@ -61,7 +61,9 @@ _MESSAGE_KEYS = {
     "system": {"role", "content", "name"},
     "developer": {"role", "content", "name"},
     "user": {"role", "content", "name"},
-    "assistant": {"role", "content", "name", "refusal", "tool_calls", "function_call", "audio"},
+    # "annotations" comes back when a learner appends `completion.choices[0].message` itself to the
+    # history (the SDK serializes the whole message); it describes the reply and is ignored here.
+    "assistant": {"role", "content", "name", "refusal", "tool_calls", "function_call", "audio", "annotations"},
 }
 _TEXT_PART_TYPES = {"user": ("text",), "system": ("text",), "developer": ("text",), "assistant": ("text", "refusal")}
 _SERVICE_TIERS = ("auto", "default", "flex", "scale", "priority", "fast")

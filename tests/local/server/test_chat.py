@@ -35,6 +35,14 @@ def test_completion_has_every_field(client):
     assert reply.usage.prompt_tokens_details.cached_tokens == 0
 
 
+def test_the_reply_message_object_can_go_back_into_the_history(client):
+    # The pattern of OpenAI's own examples: append the SDK's message object, annotations and all.
+    first = client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+    history = HELLO + [first.choices[0].message, {"role": "user", "content": "four five"}]
+    second = client.chat.completions.create(model="gpt-4o-mini", messages=history)
+    assert second.choices[0].message.content == "four five "
+
+
 def test_max_tokens_cuts_with_finish_reason_length(client):
     reply = client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, max_tokens=2)
     assert reply.choices[0].message.content == "one two "
