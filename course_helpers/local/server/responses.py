@@ -78,7 +78,8 @@ class ResponsesRequest:
 
 
 def _is_empty(value: Any) -> bool:
-    return value is None or value is False or value == [] or value == {}
+    """Not given, or given as its "off" value (``top_logprobs=0``, ``include=[]``, ``background=False``)."""
+    return value is None or value is False or value == 0 or value == [] or value == {}
 
 
 def _check_unsupported(body: dict[str, Any]) -> None:
@@ -184,8 +185,9 @@ def parse_responses_request(body: dict[str, Any]) -> ResponsesRequest:
     instructions = string(body, "instructions", default=None)
     if instructions:  # instructions come first, as a system message the model sees every turn
         messages = [{"role": "system", "content": instructions}, *messages]
-    for name in ("user", "safety_identifier", "prompt_cache_key", "service_tier", "truncation"):
+    for name in ("user", "safety_identifier", "prompt_cache_key", "service_tier"):
         string(body, name, default=None)
+    string(body, "truncation", default=None, choices=("auto", "disabled"))
     for name in ("store", "parallel_tool_calls"):
         boolean(body, name, default=None)
     metadata = body.get("metadata") or {}

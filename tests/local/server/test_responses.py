@@ -114,6 +114,12 @@ def test_unsupported_or_invalid_is_a_400_naming_the_param(client, extra, param):
     assert caught.value.param == param
 
 
+def test_off_values_of_unsupported_features_are_accepted(client):
+    response = client.responses.create(model="gpt-4o-mini", input="a b", top_logprobs=0, include=[],
+                                       tools=[], tool_choice="auto", background=False, store=True)
+    assert response.output_text == "a b "
+
+
 def test_missing_input_names_input():
     with pytest.raises(Exception) as caught:
         parse_responses_request({"model": "gpt-4o-mini"})
