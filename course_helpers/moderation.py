@@ -67,16 +67,17 @@ def category_table():
 
 
 def _as_dict(part: Any) -> dict[str, Any]:
-    """A result's ``categories`` or ``category_scores`` as a dict keyed by API names."""
+    """A result's ``categories`` or ``category_scores`` as a dict keyed by API names, in the API's order."""
     if hasattr(part, "model_dump"):  # the SDK's pydantic object: aliases are the API names
         part = part.model_dump(by_alias=True)
     if not isinstance(part, Mapping):
         raise TypeError(f"expected a moderation result or a dict, got {type(part).__name__}")
-    return dict(part)
+    order = {name: number for number, name in enumerate(CATEGORIES)}
+    return dict(sorted(part.items(), key=lambda item: order.get(item[0], len(order))))
 
 
 def scores_of(result: Any) -> dict[str, float]:
-    """The category scores of a moderation result, keyed by API names ("self-harm/intent").
+    """The category scores of a moderation result, keyed by API names ("self-harm/intent"), in the API's order.
 
     ``result`` may be the SDK's ``Moderation`` object, its JSON as a dict, or
     already a dict of scores.
@@ -87,7 +88,7 @@ def scores_of(result: Any) -> dict[str, float]:
     if isinstance(result, Mapping):
         part = result.get("category_scores", result)
     else:
-        part = result.category_scores
+        part = getattr(result, "category_scores", result)
     return {name: float(score) for name, score in _as_dict(part).items() if score is not None}
 
 
@@ -95,9 +96,9 @@ def flags_of(result: Any) -> dict[str, bool]:
     """The True/False verdict per category of a moderation result, keyed by API names.
 
     >>> flags_of({"categories": {"violence": True, "hate": False}})
-    {'violence': True, 'hate': False}
+    {'hate': False, 'violence': True}
     """
-    part = result["categories"] if isinstance(result, Mapping) else result.categories
+    part = result["categories"] if isinstance(result, Mapping) else getattr(result, "categories", result)
     return {name: bool(value) for name, value in _as_dict(part).items() if value is not None}
 
 

@@ -94,7 +94,8 @@ def check_top_category(function):
 def check_flagged_categories(function):
     """Check ``flagged_categories(scores, thresholds)``: the categories at or above their threshold."""
     exact = dict(EXAMPLE_SCORES, violence=ADULT_THRESHOLDS["violence"])  # a score exactly on its threshold
-    cases = [EXAMPLE_SCORES, exact, {name: 0.0 for name in CATEGORIES}]
+    low = dict(EXAMPLE_SCORES, **{"self-harm/intent": 0.25, "sexual/minors": 0.06})  # flagged below 0.5
+    cases = [EXAMPLE_SCORES, exact, low, {name: 0.0 for name in CATEGORIES}]
     for scores in cases:
         expected = _reference_flagged(scores, ADULT_THRESHOLDS)
         got = call(function, dict(scores), dict(ADULT_THRESHOLDS))
@@ -168,7 +169,8 @@ def check_batch_request(request, response, texts):
     expect(_is_moderation_response(response), "`response` should be what client.moderations.create(**request) "
            f"returned, but it is {describe(response)}.")
     results = response.results
-    expect(len(results) == len(texts), f"The response has {len(results)} results for {len(texts)} texts: "
+    expect(len(results) == len(texts), f"The response has {len(results)} result{'s' if len(results) != 1 else ''} "
+           f"for {len(texts)} texts: "
            "is it the response to this request?")
     for number, result in enumerate(results):
         scores = result.category_scores.model_dump(by_alias=True)
