@@ -100,7 +100,26 @@ def _pull(args) -> int:
     print(f"The local models are in {cache_dir()}:")
     for folder in folders:
         print(f"  {folder}")
+    _prepare_local_models()
     return 0
+
+
+def _prepare_local_models() -> None:
+    """Do ahead of time what the first request would otherwise wait for.
+
+    The chat model's float32 weight file is built from the GGUF (about 10-20 s),
+    and the moderation probes are trained on the shipped example set (a minute or
+    more), once per cache folder: a classroom image or CI cache then starts warm.
+    """
+    from .local.gguf_weights import load_weights
+    from .local.moderation.classifier import ensure_trained
+    from .local.store import MODELS, model_path
+
+    chat = MODELS["smollm2-135m-instruct"]
+    print("Preparing the chat model's float32 weights ...", flush=True)
+    load_weights(model_path(chat.name) / chat.main_file)
+    print("Training the moderation probes (once; a minute or more) ...", flush=True)
+    print(f"  {ensure_trained()}")
 
 
 def _parser() -> argparse.ArgumentParser:

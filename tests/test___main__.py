@@ -43,8 +43,23 @@ def test_serve_refuses_a_public_address_without_a_key(capsys):
 def test_pull_says_where_the_models_are(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("COURSE_MODEL_CACHE", str(tmp_path))
     monkeypatch.setattr(store, "pull_all", lambda: [tmp_path / "smollm2-135m-instruct"])
+    monkeypatch.setattr(cli, "_prepare_local_models", lambda: None)
     assert main(["pull"]) == 0
     assert capsys.readouterr().out == f"The local models are in {tmp_path}:\n  {tmp_path / 'smollm2-135m-instruct'}\n"
+
+
+def test_pull_builds_the_weight_file_and_trains_the_probes(monkeypatch, tmp_path, capsys):
+    from course_helpers.local import gguf_weights
+    from course_helpers.local.moderation import classifier
+
+    done = []
+    monkeypatch.setattr(store, "pull_all", lambda: [])
+    monkeypatch.setattr(store, "model_path", lambda name: tmp_path / name)
+    monkeypatch.setattr(gguf_weights, "load_weights", lambda path: done.append(("weights", path.name)))
+    monkeypatch.setattr(classifier, "ensure_trained", lambda: done.append(("probes",)) or tmp_path / "p.npz")
+    assert main(["pull"]) == 0
+    assert done == [("weights", "SmolLM2-135M-Instruct.Q4_1.gguf"), ("probes",)]
+    assert "moderation probes" in capsys.readouterr().out
 
 
 def test_pull_offline_fails_with_the_stores_message(monkeypatch, capsys):

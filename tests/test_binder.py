@@ -91,15 +91,6 @@ def test_post_build_pulls_the_models_and_stops_on_the_first_failure():
     assert ["python", "-m", "course_helpers", "pull"] in commands
 
 
-def test_post_build_warm_up_code_uses_functions_that_exist():
-    script = (BINDER / "postBuild").read_text()
-    code = re.search(r"<<'PY'\n(.*?)\nPY\n", script, re.DOTALL).group(1)
-    compile(code, "binder/postBuild", "exec")
-    from course_helpers.local import engine
-
-    assert callable(engine.get_engine)
-
-
 def test_build_and_sessions_use_the_same_model_folder():
     build = CACHE_LINE.findall((BINDER / "postBuild").read_text())
     session = CACHE_LINE.findall((BINDER / "start").read_text())

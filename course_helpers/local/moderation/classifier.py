@@ -188,6 +188,8 @@ def ensure_trained() -> Path:
     from filelock import FileLock
 
     path = cache_file()
+    if path.is_file():  # trained already: take no lock, so a read-only shared cache folder works
+        return path
     path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(path) + ".lock"):
         if not path.is_file():

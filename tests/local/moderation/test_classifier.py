@@ -97,3 +97,14 @@ def test_cached_probes_round_trip(tmp_path):
 
 def test_empty_list_needs_no_model():
     assert classifier.moderate([]) == []
+
+
+def test_trained_probes_are_used_without_writing_to_the_cache_folder(monkeypatch, tmp_path):
+    # A classroom's shared cache may be read-only: a trained file is read, no lock file is made.
+    trained = tmp_path / "moderation" / "probes-abc.npz"
+    trained.parent.mkdir()
+    trained.write_bytes(b"trained")
+    monkeypatch.setattr(classifier, "cache_file", lambda: trained)
+    monkeypatch.setattr(classifier, "train_probes", lambda: pytest.fail("must not retrain"))
+    assert classifier.ensure_trained() == trained
+    assert sorted(p.name for p in trained.parent.iterdir()) == ["probes-abc.npz"]
