@@ -114,6 +114,10 @@ def check_word_error_rate(function):
     return "the fewest word edits, divided by the number of reference words."
 
 
+_SPEECH_PARAMETERS = {"model", "voice", "input", "response_format", "speed", "instructions", "stream_format",
+                      "extra_headers", "extra_query", "extra_body", "timeout"}
+
+
 def _speech_request(request) -> dict:
     expect(isinstance(request, dict), f"`request` should be a dict of the arguments for "
            f"client.audio.speech.with_streaming_response.create(**request), but it is {describe(request)}.")
@@ -121,6 +125,14 @@ def _speech_request(request) -> dict:
         expect(name in request, f"`request` needs {name!r} (a speech request needs model, voice and input).")
     expect(isinstance(request["input"], str) and request["input"].strip(),
            "'input' should be the text to speak, a non-empty string.")
+    unknown = sorted(set(request) - _SPEECH_PARAMETERS)
+    if unknown:
+        usual = {"format": "response_format", "audio_format": "response_format", "rate": "speed",
+                 "text": "input", "prompt": "instructions"}
+        tips = [f"{name!r} is called {usual[name]!r}" for name in unknown if name in usual]
+        fail(f"speech.create takes no parameter {', '.join(map(repr, unknown))} (it would raise TypeError)"
+             + (f": {'; '.join(tips)}." if tips else ". Its parameters: model, voice, input, "
+                "response_format, speed, instructions."))
     return request
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .checks import NotDone, call, checker, describe, expect, fail, is_stub
+from .checks import Hint, NotDone, call, checker, describe, expect, fail, is_stub
 
 __all__ = [
     "BASE_URLS",
@@ -62,12 +62,27 @@ def sample_chunks(pieces: list[str]) -> list[Any]:
     return chunks
 
 
+def _call_on_stream(join_deltas, chunks, where: str):
+    """``call``, with a hint for the two errors a stream's special chunks cause."""
+    try:
+        return call(join_deltas, chunks)
+    except Hint as hint:
+        error = hint.__cause__
+        if isinstance(error, IndexError):
+            fail(f"{where} raised IndexError: {error}. The usage chunk at the end has an empty choices list, "
+                 "so chunk.choices[0] fails on it: skip chunks without choices (`if chunk.choices`).")
+        if isinstance(error, TypeError) and "NoneType" in str(error):
+            fail(f"{where} raised TypeError: {error}. The finish chunk's delta.content is None: "
+                 "skip it, or use `delta.content or \"\"`.")
+        raise
+
+
 @checker
 def check_join_deltas(join_deltas, client=None, model=None):
     """Check ``join_deltas(chunks)``: returns (the joined text, the number of chunks that carried text)."""
     for pieces in (["The", " sky", " is", " blue", "."], ["Hello"], []):
         where = f"join_deltas(<a stream of {len(pieces)} text chunks>)"
-        result = call(join_deltas, iter(sample_chunks(pieces)))
+        result = _call_on_stream(join_deltas, iter(sample_chunks(pieces)), where)
         expect(isinstance(result, tuple) and len(result) == 2, f"{where} returned {describe(result)}; "
                "return a pair: (text, number of chunks with text).")
         text, count = result
@@ -82,7 +97,7 @@ def check_join_deltas(join_deltas, client=None, model=None):
             model=model, messages=[{"role": "user", "content": "Say hello."}], max_tokens=12, stream=True,
             stream_options={"include_usage": True})
         chunks = list(stream)
-        text, count = call(join_deltas, iter(chunks))
+        text, count = _call_on_stream(join_deltas, iter(chunks), "join_deltas(<a real stream>)")
         expected = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
         expect(text == expected, "On a real stream your text differs from the joined deltas.")
         expect(count <= chunks[-1].usage.completion_tokens + 1,

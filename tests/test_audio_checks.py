@@ -96,6 +96,8 @@ def _request(**changes):
     (_request(), b"fLaC\x00", "a.mp3", ".flac extension"),
     (_request(), None, "a.flac", "There is no file"),
     (_request(input=""), b"fLaC", "a.flac", "non-empty"),
+    (_request(response_format=None, format="flac"), b"fLaC\x00", "a.flac", "'format' is called 'response_format'"),
+    (_request(volume=2), b"fLaC\x00", "a.flac", "no parameter 'volume'"),
 ])
 def test_speech_file(capsys, tmp_path, request_, content, name, expected):
     path = tmp_path / name

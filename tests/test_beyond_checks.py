@@ -57,6 +57,24 @@ def test_counting_every_chunk_gets_a_hint(capsys):
     assert line.startswith("❌") and "Count only chunks" in line
 
 
+def test_reading_choices_of_the_usage_chunk_gets_a_hint(capsys):
+    def every_chunk(chunks):
+        pieces = [c.choices[0].delta.content or "" for c in chunks]
+        return "".join(pieces), len(pieces)
+
+    line = _line(capsys, checks.check_join_deltas, every_chunk)
+    assert line.startswith("❌") and "empty choices list" in line and "list_iterator" not in line
+
+
+def test_joining_the_none_of_the_finish_chunk_gets_a_hint(capsys):
+    def with_none(chunks):
+        pieces = [c.choices[0].delta.content for c in chunks if c.choices]
+        return "".join(pieces), len(pieces)
+
+    line = _line(capsys, checks.check_join_deltas, with_none)
+    assert line.startswith("❌") and "delta.content is None" in line
+
+
 def test_developer_as_human_message_gets_a_hint(capsys):
     def wrong(messages):
         kinds = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
