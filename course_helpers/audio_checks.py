@@ -44,6 +44,7 @@ My name is Ada.
 00:01:03,040 --> 00:01:04,000
 Goodbye!
 """
+_HOUR_SRT = "1\n01:02:03,500 --> 01:02:05,000\nStill here?\n"
 _EXAMPLE_CUES = [(0.0, 2.5, "Hello there."), (2.5, 5.12, "My name is Ada."), (63.04, 64.0, "Goodbye!")]
 
 # The first bytes of each response_format's file ("magic numbers"); pcm has no header at all.
@@ -218,4 +219,14 @@ def check_parse_srt(function):
                  f"(from {EXAMPLE_SRT.splitlines()[4 * number - 3]!r}).{hint}")
         expect(text == expected[2], f"Cue {number} has text {text!r}; expected {expected[2]!r} (strip the "
                "line, and leave out the number and the timing line).")
+    # EXAMPLE_SRT stays under an hour: one more cue, an hour in, so that the hours count too.
+    got = call(function, _HOUR_SRT)
+    expect(isinstance(got, list) and len(got) == 1 and isinstance(got[0], (tuple, list)) and len(got[0]) == 3,
+           f"parse_srt of a one-cue file returned {describe(got)}; expected [(start, end, text)].")
+    start, end = got[0][0], got[0][1]
+    if not (math.isclose(start, 3723.5, abs_tol=1e-6) and math.isclose(end, 3725.0, abs_tol=1e-6)):
+        hint = (" Count the hours too: hours × 3600 + minutes × 60 + seconds."
+                if math.isclose(start, 123.5, abs_tol=1e-6) else "")
+        fail(f"On a cue timed '01:02:03,500 --> 01:02:05,000' you give {start}–{end} s; expected "
+             f"3723.5–3725.0 s.{hint}")
     return "SRT timings are hours:minutes:seconds,milliseconds."

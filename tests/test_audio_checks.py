@@ -40,7 +40,7 @@ def test_pcm_duration(capsys, function, expected):
     assert expected in _line(capsys)
 
 
-def _srt_parser(shift_minutes=True, millis=True):
+def _srt_parser(shift_minutes=True, millis=True, hours=True):
     def parse(text):
         cues = []
         for block in text.strip().split("\n\n"):
@@ -50,7 +50,7 @@ def _srt_parser(shift_minutes=True, millis=True):
             def seconds(stamp):
                 h, m, rest = stamp.split(":")
                 s, ms = rest.split(",")
-                return (int(h) * 3600 + (int(m) * 60 if shift_minutes else 0) + int(s)
+                return ((int(h) * 3600 if hours else 0) + (int(m) * 60 if shift_minutes else 0) + int(s)
                         + (int(ms) / 1000 if millis else 0))
             cues.append((seconds(start), seconds(end), " ".join(lines[2:]).strip()))
         return cues
@@ -61,6 +61,7 @@ def _srt_parser(shift_minutes=True, millis=True):
     (_srt_parser(), "✅"),
     (_srt_parser(millis=False), "milliseconds"),
     (_srt_parser(shift_minutes=False), "minutes"),
+    (_srt_parser(hours=False), "Count the hours too"),
     (lambda text: [], "returned 0 cues"),
     (..., "⏳"),
 ])
