@@ -110,6 +110,9 @@ def _check_request_dict(request: Any, where: str, model: str, question: str, ins
            "arguments for client.responses.create(**request).")
     expect("messages" not in request, f"{where} has a 'messages' key: that is Chat Completions. The Responses "
            "API takes 'input' (and 'instructions').")
+    for chat_name, name in (("max_tokens", "max_output_tokens"), ("max_completion_tokens", "max_output_tokens")):
+        expect(chat_name not in request, f"{where} has {chat_name!r}, the Chat Completions name: the Responses API "
+               f"calls it {name!r}.")
     for key in ("model", "input", "instructions", "max_output_tokens"):
         expect(key in request, f"{where} has no {key!r} key; expected model, input, instructions and "
                "max_output_tokens.")

@@ -75,6 +75,14 @@ def test_joining_the_none_of_the_finish_chunk_gets_a_hint(capsys):
     assert line.startswith("❌") and "delta.content is None" in line
 
 
+def test_responses_request_with_max_tokens_gets_a_hint(capsys):
+    def chat_limit(model, question, instructions):
+        return {"model": model, "input": question, "instructions": instructions, "max_tokens": 50}
+
+    line = _line(capsys, checks.check_responses_request, chat_limit, object(), "gpt-4o-mini")
+    assert line.startswith("❌") and "calls it 'max_output_tokens'" in line
+
+
 def test_developer_as_human_message_gets_a_hint(capsys):
     def wrong(messages):
         kinds = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
