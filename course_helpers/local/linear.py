@@ -22,10 +22,12 @@ import threading
 
 import numpy as np
 
-__all__ = ["Linear", "SplitTuner", "matmul_transposed"]
+__all__ = ["Linear", "SplitTuner", "matmul_transposed", "blocked_matmul"]
 
 _MIN_SPLIT_ROWS = 512  # smaller matrices are not worth a hand-off to another thread
 _MAX_STREAMED_ROWS = 96  # up to this many input rows, weight @ x.T is the faster form
+_MAX_BLOCKED_ROWS = 16  # up to this many input rows, weight blocks are faster still (see blocked_matmul)
+_SMALL_PRODUCT = 2**20  # rows * in * block: products up to this size are OpenBLAS's fast "small" ones
 
 
 def matmul_transposed(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -42,7 +44,32 @@ def matmul_transposed(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """
     if x.shape[0] == 1 or x.shape[0] > _MAX_STREAMED_ROWS:
         return x @ weight.T
+    if x.shape[0] <= _MAX_BLOCKED_ROWS:
+        return blocked_matmul(x, weight)
     return np.ascontiguousarray((weight @ np.ascontiguousarray(x.T)).T)
+
+
+def blocked_matmul(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """``x @ weight.T`` for a few rows of x, taking the weight a block of rows at a time.
+
+    Measured here over all the model's matrices, one BLAS thread: 8 rows took
+    75% of the time of one ``weight @ x.T``, 2 rows 55%, 16 rows 95%. OpenBLAS
+    multiplies small matrices (about a million multiply-adds or fewer) with
+    kernels that read them as they are; for larger ones it first copies
+    ("packs") the big matrix, which for a handful of rows costs about as much
+    as the multiplication itself. Blocks are whole 64-row tiles.
+    x: (rows, in), weight: (out, in) -> (rows, out), contiguous
+
+    >>> blocked_matmul(np.ones((2, 3), np.float32), np.eye(3, dtype=np.float32)).tolist()
+    [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+    """
+    rows, d_in = x.shape
+    block = max(64, _SMALL_PRODUCT // (rows * d_in) // 64 * 64)  # weight rows per product
+    x_t = np.ascontiguousarray(x.T)  # (in, rows)
+    out = np.empty((weight.shape[0], rows), np.result_type(x, weight))  # (out, rows)
+    for start in range(0, weight.shape[0], block):
+        np.matmul(weight[start:start + block], x_t, out=out[start:start + block])
+    return np.ascontiguousarray(out.T)
 
 
 class _Helper(threading.Thread):
