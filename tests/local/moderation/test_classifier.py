@@ -37,6 +37,20 @@ def test_heldout_flagged_accuracy(heldout_scores):
     assert accuracy >= HELD_OUT_TARGET
 
 
+def test_blind_set_flagged_accuracy():
+    # Written by someone who never saw the classifier, its data or its code; scored once when
+    # the probes were final (0.948 on 154 messages: every harmful one caught, 0.912 of the
+    # harmless let through). The clean figure for the 90% target.
+    texts, labels = load_examples("blind")
+    scores = classifier.get_probes().scores(classifier.message_features(texts))
+    flagged = (scores >= np.array([THRESHOLDS[name] for name in CATEGORIES])).any(axis=1)
+    harmful = labels.any(axis=1)
+    accuracy = float(np.mean(flagged == harmful))
+    print(f"\nblind-set flagged accuracy: {accuracy:.3f} on {len(texts)} messages "
+          f"(harmful caught {flagged[harmful].mean():.3f}, harmless let through {(~flagged[~harmful]).mean():.3f})")
+    assert accuracy >= HELD_OUT_TARGET
+
+
 def test_heldout_harmful_and_harmless_are_both_mostly_right(heldout_scores):
     _, labels, scores = heldout_scores
     flagged = (scores >= np.array([THRESHOLDS[name] for name in CATEGORIES])).any(axis=1)

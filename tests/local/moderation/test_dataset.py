@@ -23,7 +23,7 @@ def _normalized(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
 
 
-@pytest.mark.parametrize("split, minimum", [("train", 400), ("heldout", 150)])
+@pytest.mark.parametrize("split, minimum", [("train", 400), ("heldout", 150), ("blind", 150)])
 def test_split_sizes(split, minimum):
     texts, labels = load_examples(split)
     assert len(texts) >= minimum
@@ -36,6 +36,9 @@ def test_splits_are_disjoint_and_without_duplicates():
     assert len(set(train)) == len(train)
     assert len(set(heldout)) == len(heldout)
     assert not set(train) & set(heldout)
+    blind = [_normalized(t) for t in load_examples("blind")[0]]
+    assert len(set(blind)) == len(blind)
+    assert not set(blind) & (set(train) | set(heldout))
 
 
 def test_heldout_has_the_context_examples_verbatim():
