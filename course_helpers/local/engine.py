@@ -12,12 +12,13 @@ Where to look for what a lesson explains: the forward pass (attention,
 feed-forward) is in ``transformer.py``, temperature, top_p, seed and logprobs
 in ``sampler.py``, stop strings in ``text_stream.py``, and how many requests
 share one pass over the weights in ``scheduler.py`` (the matrix products, split
-over two cores when that pays off, in ``linear.py``; the GGUF file and its
+over two cores, in ``linear.py``; the GGUF file and its
 float32 cache in ``gguf_weights.py``).
 
-The number of threads sharing each product is ``COURSE_ENGINE_THREADS``
-(default: 2 when the CPU has 2 cores or more); a tuner falls back to one
-whenever two turn out slower, as they do when other programs keep the CPU busy.
+The number of cores sharing each product is ``COURSE_ENGINE_THREADS``
+(default: 2 when the CPU has 2 cores or more); a tuner measures, for each
+batch size, whether BLAS's threads, our own or a single core are fastest
+right now (other programs keeping the CPU busy change the answer).
 
 Used in: course_helpers/local/server (chat completions and moderation)
 """
@@ -69,13 +70,6 @@ class ContextLengthExceeded(ValueError):
         )
 
 
-def _blas_limit(threads: int):
-    """A factory of context managers that limit BLAS to ``threads`` threads while decoding."""
-    from threadpoolctl import threadpool_limits
-
-    return lambda: threadpool_limits(limits=threads, user_api="blas")
-
-
 class Engine:
     """A loaded chat model with its tokenizer, chat template and decoding thread."""
 
@@ -96,8 +90,7 @@ class Engine:
         tokens = self.weights.metadata["tokens"]
         self.end_tokens = {tokens.index(name) for name in _END_OF_TURN_NAMES if name in tokens}
         self.end_tokens.add(self.weights.metadata["eos_token_id"])
-        # our own threads split the products; BLAS itself runs one thread in each (see linear.py)
-        self._scheduler = BatchScheduler(self.model, self.token_bytes, self.end_tokens, blas_limit=_blas_limit(1))
+        self._scheduler = BatchScheduler(self.model, self.token_bytes, self.end_tokens)
 
     # ---- text <-> tokens -------------------------------------------------------------
 

@@ -1,50 +1,66 @@
-"""Linear layers (``x @ weight.T``), optionally split across CPU cores by our own threads.
+"""Linear layers (``x @ weight.T``), and how the CPU's cores share them.
 
-Decoding one token is a chain of matrix-vector products whose cost is reading
-the weights from memory. Two cores read memory faster than one, but letting
-the BLAS library start its threads for each of the ~120 small products of a
-token costs more than it saves (its threads also spin, and lose badly when
-another program is busy). So ``Linear`` splits each weight matrix into row
-blocks, once per product hands one block to a helper thread that stays alive,
-computes the other block itself (BLAS limited to one thread), and joins the
-two halves. numpy releases the GIL during the products, so both run at once.
+Decoding one token is a chain of about 120 matrix-vector products whose cost
+is reading the weights from memory. Two cores read memory faster than one,
+and there are two ways to put both to work:
+
+- ``"blas"``: let the BLAS library (OpenBLAS under numpy) run its own threads
+  in every product. Its threads spin while they wait for the next product, so
+  they answer at once on a quiet machine, and lose badly when another program
+  keeps the cores busy.
+- ``"split"``: split each weight matrix into row blocks and hand one block to
+  a helper thread of ours that stays alive, while the calling thread computes
+  the other (BLAS at one thread in each; numpy releases the GIL during the
+  products, so both run at once). Its threads sleep between products, which
+  is polite to other programs but costs a wake-up per product.
+
+Or ``"one"``: a single core, BLAS at one thread. Which is fastest depends on
+the machine, on how many rows are multiplied at once and on what else is
+running, so ``ThreadTuner`` measures it while decoding (see below).
 
 >>> linear = Linear(workers=1)
 >>> linear(np.ones((1, 2), np.float32), np.array([[1, 2], [3, 4]], np.float32))
 array([[3., 7.]], dtype=float32)
 
-Used in: course_helpers/local/transformer.py
+Used in: course_helpers/local/transformer.py, course_helpers/local/scheduler.py
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import threading
+from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Linear", "SplitTuner", "matmul_transposed", "blocked_matmul"]
+__all__ = ["Linear", "ThreadTuner", "MODES", "matmul_transposed", "blocked_matmul"]
 
+MODES = ("one", "split", "blas")  # how the cores share the products (see the module's docstring)
 _MIN_SPLIT_ROWS = 512  # smaller matrices are not worth a hand-off to another thread
 _MAX_STREAMED_ROWS = 96  # up to this many input rows, weight @ x.T is the faster form
 _MAX_BLOCKED_ROWS = 16  # up to this many input rows, weight blocks are faster still (see blocked_matmul)
 _SMALL_PRODUCT = 2**20  # rows * in * block: products up to this size are OpenBLAS's fast "small" ones
+_BLOCK_BYTES = 2**20  # a weight block should stay in the core's own cache (L2, 1-2 MB) while it is used
 
 
-def matmul_transposed(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
+def matmul_transposed(x: np.ndarray, weight: np.ndarray, blocked: bool = True) -> np.ndarray:
     """``x @ weight.T`` for x (rows, in) and weight (out, in) -> (rows, out), contiguous.
 
     For a batch of a few rows, OpenBLAS is much faster at ``weight @ x.T``
     (measured here: 8 rows in 60% of the time, 32 rows in 80%) than at
     ``x @ weight.T``: the big matrix is then its left operand, which it
     streams instead of packing. From about 100 rows on (prompts), the plain
-    form wins again (256 rows: 65% of the time).
+    form wins again (256 rows: 65% of the time). ``blocked``: take up to 16
+    rows a weight block at a time (see blocked_matmul); that pays only when
+    BLAS runs one thread, as its small-matrix kernels do.
 
     >>> matmul_transposed(np.ones((2, 3), np.float32), np.eye(3, dtype=np.float32)).tolist()
     [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
     """
     if x.shape[0] == 1 or x.shape[0] > _MAX_STREAMED_ROWS:
         return x @ weight.T
-    if x.shape[0] <= _MAX_BLOCKED_ROWS:
+    if blocked and x.shape[0] <= _MAX_BLOCKED_ROWS:
         return blocked_matmul(x, weight)
     return np.ascontiguousarray((weight @ np.ascontiguousarray(x.T)).T)
 
@@ -52,19 +68,23 @@ def matmul_transposed(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
 def blocked_matmul(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """``x @ weight.T`` for a few rows of x, taking the weight a block of rows at a time.
 
-    Measured here over all the model's matrices, one BLAS thread: 8 rows took
-    75% of the time of one ``weight @ x.T``, 2 rows 55%, 16 rows 95%. OpenBLAS
-    multiplies small matrices (about a million multiply-adds or fewer) with
-    kernels that read them as they are; for larger ones it first copies
-    ("packs") the big matrix, which for a handful of rows costs about as much
-    as the multiplication itself. Blocks are whole 64-row tiles.
+    OpenBLAS multiplies small matrices (about a million multiply-adds or
+    fewer) with kernels that read them as they are; for larger ones it first
+    copies ("packs") the big matrix, which for a handful of rows costs about
+    as much as the multiplication itself. And a block that fits in the core's
+    own cache is read from memory once, however many rows use it. Measured
+    here over all the model's matrices, one BLAS thread: 2 rows in 1.05x the
+    time of one row's matrix-vector products with blocks of at most 1 MB,
+    1.7x with blocks of 2 MB (the cache's whole size). Blocks are whole
+    64-row tiles.
     x: (rows, in), weight: (out, in) -> (rows, out), contiguous
 
     >>> blocked_matmul(np.ones((2, 3), np.float32), np.eye(3, dtype=np.float32)).tolist()
     [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
     """
     rows, d_in = x.shape
-    block = max(64, _SMALL_PRODUCT // (rows * d_in) // 64 * 64)  # weight rows per product
+    fits = min(_SMALL_PRODUCT // (rows * d_in), _BLOCK_BYTES // (d_in * weight.itemsize))
+    block = max(64, fits // 64 * 64)  # weight rows per product
     x_t = np.ascontiguousarray(x.T)  # (in, rows)
     out = np.empty((weight.shape[0], rows), np.result_type(x, weight))  # (out, rows)
     for start in range(0, weight.shape[0], block):
@@ -109,9 +129,18 @@ class _Helper(threading.Thread):
             self._done.set()
 
 
-class Linear:
-    """``x @ weight.T`` for (rows, in) inputs and (out, in) weights, on ``workers`` threads.
+@functools.cache
+def _blas_controller():
+    from threadpoolctl import ThreadpoolController
 
+    return ThreadpoolController()  # finding the BLAS libraries takes a few ms: once per process
+
+
+class Linear:
+    """``x @ weight.T`` for (rows, in) inputs and (out, in) weights, on ``workers`` cores.
+
+    ``mode`` (one of MODES) says how the cores share a product; set it for a
+    stretch of work with ``using(mode)``, which also sets BLAS's threads.
     Only one thread at a time may call a given ``Linear`` (the engine's
     decoding thread does).
     """
@@ -120,12 +149,25 @@ class Linear:
         self.workers = max(1, int(workers))
         self._helpers = [_Helper() for _ in range(self.workers - 1)]
         self._bounds: dict[int, list[int]] = {}  # rows of each block, per matrix height
-        self.split = self.workers > 1  # SplitTuner turns this off while splitting does not pay
+        self.mode = "split" if self.workers > 1 else "one"
+
+    @contextlib.contextmanager
+    def using(self, mode: str):
+        """Run the products in ``mode`` inside the ``with`` block (BLAS's threads restored after)."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        previous, self.mode = self.mode, mode if self.workers > 1 else "one"
+        blas_threads = self.workers if self.mode == "blas" else 1
+        try:
+            with _blas_controller().limit(limits=blas_threads, user_api="blas"):
+                yield self
+        finally:
+            self.mode = previous
 
     def __call__(self, x: np.ndarray, weight: np.ndarray) -> np.ndarray:
         rows_out = weight.shape[0]
-        if not self.split or rows_out < _MIN_SPLIT_ROWS:
-            return matmul_transposed(x, weight)
+        if self.mode != "split" or rows_out < _MIN_SPLIT_ROWS:
+            return matmul_transposed(x, weight, blocked=self.mode != "blas")
         bounds = self._bounds.get(rows_out)
         if bounds is None:
             tiles = -(-rows_out // 64)  # blocks of whole 64-row tiles (cache-line and kernel friendly)
@@ -138,53 +180,77 @@ class Linear:
         return np.concatenate(parts, axis=1)
 
 
-class SplitTuner:
-    """Decides while decoding whether splitting the products over threads pays off right now.
+@dataclass
+class _BatchSize:
+    """What the tuner knows about the decoding steps of one batch size."""
 
-    On a quiet machine two threads read the weights faster than one; when
-    other programs keep the cores busy, waiting for the slower half costs
-    more than it saves. So every ``period`` decoding steps the tuner tries the
-    other setting for a few steps of the same batch size and keeps whichever
-    was faster: measured, not guessed. (For one input row both settings give
-    identical numbers; for several rows BLAS rounds a little differently, by
-    about 1e-5 in the logits, as it does for different batch sizes.)
+    mode: str  # the fastest mode measured so far
+    steps: int = 0
+    trials: int = 0  # trials started so far
+    next_trial: int = 0  # step count from which the next trial may start
+    recent: list[float] = field(default_factory=list)  # last step times in ``mode``
+    trying: str | None = None  # the mode on trial, if any
+    baseline: float = 0.0  # mean step time in ``mode`` just before the trial
+    trial_times: list[float] = field(default_factory=list)
 
-    >>> tuner = SplitTuner(Linear(workers=2), period=4, trial=2, first_trial=2)
-    >>> for seconds in [1.0, 1.0, 0.5, 0.5]:  # two steps split, then a trial without: faster
+
+class ThreadTuner:
+    """Chooses, for each batch size, the mode (MODES) whose decoding steps are fastest right now.
+
+    Measured, not guessed: at each batch size, after ``trial`` steps in its
+    current mode, the tuner tries each other mode for ``trial`` steps and keeps
+    one only if it was clearly (5%) faster; once every mode has been tried it
+    tries one again every ``period`` steps, in turn, since other programs come
+    and go. Which mode wins differs between machines: on one of ours a
+    one-row decoding step took 60 ms in "blas" mode and 91-96 ms in the
+    others; on another, "split" was the faster. For one input row every mode
+    gives exactly the same numbers; for several rows BLAS rounds a little
+    differently, by about 1e-5 in the logits, as it does for different batch
+    sizes.
+
+    >>> tuner = ThreadTuner(workers=2, period=8, trial=2)
+    >>> tuner.mode(batch=1)
+    'split'
+    >>> for seconds in [1.0, 1.0, 0.5, 0.5]:  # two steps split, then two steps of a trial: faster
     ...     tuner.record(batch=1, seconds=seconds)
-    >>> tuner.linear.split
-    False
+    >>> tuner.mode(batch=1)
+    'blas'
     """
 
-    def __init__(self, linear: Linear, period: int = 64, trial: int = 4, first_trial: int = 8):
-        self.linear = linear
+    def __init__(self, workers: int, period: int = 64, trial: int = 4):
+        self.modes = ("split", "blas", "one") if workers > 1 else ("one",)
         self.period, self.trial = period, trial
-        self._next_trial = first_trial  # step count at which the next trial starts
-        self._steps = 0
-        self._recent: list[float] = []  # last step times of the current setting, same batch size
-        self._batch = None
-        self._baseline: float | None = None  # mean step time before the trial, None when not trying
-        self._trial_times: list[float] = []
+        self._sizes: dict[int, _BatchSize] = {}
+
+    def mode(self, batch: int) -> str:
+        """The mode to run the next decoding step of ``batch`` sequences in."""
+        size = self._size(batch)
+        return size.trying or size.mode
 
     def record(self, batch: int, seconds: float) -> None:
         """Account for one decoding step of ``batch`` sequences that took ``seconds``."""
-        if self.linear.workers < 2:
+        size = self._size(batch)
+        size.steps += 1
+        if size.trying is None:
+            size.recent = (size.recent + [seconds])[-self.trial:]
+            if len(self.modes) > 1 and size.steps >= size.next_trial and len(size.recent) == self.trial:
+                others = [m for m in self.modes if m != size.mode]
+                size.trying = others[size.trials % len(others)]
+                size.trials += 1
+                size.baseline, size.trial_times = sum(size.recent) / self.trial, []
             return
-        if batch != self._batch:  # a different batch size is not comparable: start over
-            if self._baseline is not None:
-                self.linear.split = not self.linear.split  # abandon the trial
-            self._batch, self._recent, self._baseline, self._trial_times = batch, [], None, []
-        self._steps += 1
-        if self._baseline is None:
-            self._recent = (self._recent + [seconds])[-self.trial:]
-            if self._steps >= self._next_trial and len(self._recent) == self.trial:
-                self._baseline = sum(self._recent) / self.trial
-                self._trial_times = []
-                self.linear.split = not self.linear.split
-            return
-        self._trial_times.append(seconds)
-        if len(self._trial_times) == self.trial:
-            if sum(self._trial_times) / self.trial >= 0.95 * self._baseline:
-                self.linear.split = not self.linear.split  # not clearly faster: go back
-            self._baseline, self._recent = None, []
-            self._next_trial = self._steps + self.period
+        size.trial_times.append(seconds)
+        if len(size.trial_times) == self.trial:
+            if sum(size.trial_times) / self.trial < 0.95 * size.baseline:
+                size.mode = size.trying
+            size.trying, size.recent = None, []
+            exploring = size.trials < len(self.modes) - 1  # some mode not tried yet at this size
+            size.next_trial = size.steps + (self.trial if exploring else self.period)
+
+    def _size(self, batch: int) -> _BatchSize:
+        size = self._sizes.get(batch)
+        if size is None:  # start from the mode of the nearest batch size measured so far
+            nearest = min(self._sizes, key=lambda known: abs(known - batch), default=None)
+            size = _BatchSize(self.modes[0] if nearest is None else self._sizes[nearest].mode)
+            self._sizes[batch] = size
+        return size

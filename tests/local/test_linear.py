@@ -1,11 +1,11 @@
-"""Matrix products split over our own threads give the same numbers as one plain product."""
+"""Matrix products in every mode (one core, our split, BLAS threads) give the numbers of one plain product."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from course_helpers.local.linear import Linear, SplitTuner, matmul_transposed
+from course_helpers.local.linear import MODES, Linear, ThreadTuner, matmul_transposed
 
 
 @pytest.fixture(scope="module")
@@ -40,42 +40,109 @@ def test_batched_form_is_contiguous_float32():
     assert out.flags.c_contiguous and out.dtype == np.float32 and out.shape == (5, 3)
 
 
-def test_tuner_keeps_splitting_when_it_is_faster():
-    tuner = SplitTuner(Linear(2), period=4, trial=2, first_trial=2)
-    for seconds in [1.0, 1.0, 2.0, 2.0]:  # the trial without splitting was slower
-        tuner.record(batch=1, seconds=seconds)
-    assert tuner.linear.split
+@pytest.mark.parametrize("rows", [1, 3, 8, 20, 200])
+@pytest.mark.parametrize("mode", MODES)
+def test_every_mode_gives_the_plain_product(weight, rows, mode):
+    x = np.random.default_rng(rows).standard_normal((rows, 64)).astype(np.float32)
+    linear = Linear(2)
+    with linear.using(mode):
+        out = linear(x, weight)
+    assert out.shape == (rows, 1000) and out.dtype == np.float32 and out.flags.c_contiguous
+    assert np.allclose(out, x @ weight.T, atol=1e-4)
 
 
-def test_tuner_abandons_a_trial_when_the_batch_changes():
-    tuner = SplitTuner(Linear(2), period=4, trial=2, first_trial=2)
-    tuner.record(batch=1, seconds=1.0)
-    tuner.record(batch=1, seconds=1.0)
-    assert not tuner.linear.split  # trying one thread
-    tuner.record(batch=3, seconds=0.1)
-    assert tuner.linear.split  # back to the setting that was measured
+def test_using_sets_blas_threads_and_restores_them():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads():
+        return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+
+    linear = Linear(2)
+    with threadpool_limits(limits=2, user_api="blas"):
+        with linear.using("one"):
+            assert set(blas_threads()) == {1} and linear.mode == "one"
+        with linear.using("blas"):
+            assert set(blas_threads()) == {2} and linear.mode == "blas"
+        assert set(blas_threads()) == {2} and linear.mode == "split"
+
+
+def test_one_core_never_splits_nor_starts_blas_threads():
+    linear = Linear(1)
+    with linear.using("blas"):
+        assert linear.mode == "one"
+    with pytest.raises(ValueError, match="mode must be one of"):
+        with linear.using("fast"):
+            pass
+
+
+def _run(tuner, batch, times):
+    """Feed step times; return the mode each step ran in."""
+    modes = []
+    for seconds in times:
+        modes.append(tuner.mode(batch))
+        tuner.record(batch, seconds)
+    return modes
+
+
+def test_tuner_tries_every_mode_and_keeps_the_fastest():
+    tuner = ThreadTuner(workers=2, period=100, trial=2)
+    speed = {"split": 1.0, "blas": 0.6, "one": 0.9}
+    modes = []
+    for _ in range(12):
+        mode = tuner.mode(batch=1)
+        modes.append(mode)
+        tuner.record(1, speed[mode])
+    assert set(modes) == set(MODES)  # each was measured
+    assert tuner.mode(batch=1) == "blas" and modes[-4:] == ["blas"] * 4
+
+
+def test_tuner_keeps_the_current_mode_unless_another_is_clearly_faster():
+    tuner = ThreadTuner(workers=2, period=100, trial=2)
+    assert _run(tuner, 1, [1.0, 1.0, 0.97, 0.97]) == ["split", "split", "blas", "blas"]
+    assert tuner.mode(batch=1) == "split"  # 3% faster is within noise
+
+
+def test_tuner_chooses_per_batch_size():
+    tuner = ThreadTuner(workers=2, period=100, trial=2)
+    speed = {1: {"split": 1.0, "blas": 0.5, "one": 0.9}, 8: {"split": 1.0, "blas": 1.5, "one": 1.4}}
+    for _ in range(12):
+        for batch in (1, 8):
+            tuner.record(batch, speed[batch][tuner.mode(batch)])
+    assert tuner.mode(batch=1) == "blas" and tuner.mode(batch=8) == "split"
+    assert tuner.mode(batch=2) == "blas"  # a new size starts from the nearest one measured
+
+
+def test_tuner_tries_again_after_a_period():
+    tuner = ThreadTuner(workers=2, period=10, trial=2)
+    modes = _run(tuner, 1, [1.0] * 40)  # nothing is faster: it keeps splitting, trying now and then
+    assert modes[:2] == ["split", "split"] and modes.count("blas") >= 4 and modes.count("one") >= 4
+    assert tuner.mode(batch=1) == "split"
 
 
 def test_tuner_does_nothing_with_one_worker():
-    tuner = SplitTuner(Linear(1), first_trial=1, trial=1)
-    for _ in range(5):
-        tuner.record(batch=1, seconds=1.0)
-    assert not tuner.linear.split
+    tuner = ThreadTuner(workers=1, trial=1)
+    assert set(_run(tuner, 1, [1.0] * 5)) == {"one"}
 
 
-def test_one_row_split_gives_exactly_the_unsplit_numbers():
+def test_one_row_gives_exactly_the_same_numbers_in_every_mode():
     rng = np.random.default_rng(3)
     weight = rng.standard_normal((960, 576)).astype(np.float32)
     x = rng.standard_normal((1, 576)).astype(np.float32)
-    split, plain = Linear(2), Linear(2)
-    plain.split = False
-    assert np.array_equal(split(x, weight), plain(x, weight))
+    linear = Linear(2)
+    outputs = []
+    for mode in MODES:
+        with linear.using(mode):
+            outputs.append(linear(x, weight))
+    assert all(np.array_equal(outputs[0], out) for out in outputs[1:])
 
 
-def test_tuner_switch_changes_several_row_products_only_by_rounding():
+def test_modes_change_several_row_products_only_by_rounding():
     rng = np.random.default_rng(4)
     weight = rng.standard_normal((576, 576)).astype(np.float32)
     x = rng.standard_normal((6, 576)).astype(np.float32)
-    tuned_off, default = Linear(2), Linear(2)
-    tuned_off.split = False
-    assert np.allclose(tuned_off(x, weight), default(x, weight), rtol=0, atol=1e-4)
+    linear = Linear(2)
+    outputs = []
+    for mode in MODES:
+        with linear.using(mode):
+            outputs.append(linear(x, weight))
+    assert all(np.allclose(outputs[0], out, rtol=0, atol=1e-4) for out in outputs[1:])
