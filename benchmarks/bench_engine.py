@@ -7,7 +7,8 @@ once, so we time exactly those matrix-vector products (the model's own
 memory-mapped matrices, same shapes, same order) with one BLAS thread and
 with all of them, in the same run, and take the faster. Then:
 
-- decode speed of one 128-token reply, as a share of that limit (target >= 70%);
+- decode speed of one 128-token reply, as a share of that limit (target >= 70%), after a
+  first 32-token reply during which the engine tries every way of sharing the cores;
 - 8 concurrent requests: total tokens/s against one stream's (target >= 2.5x);
 - time to first token of a short prompt (target < 0.5 s);
 - start-up of a fresh process with the model cached, to its first token (target < 2 s);
@@ -34,6 +35,7 @@ from course_helpers.local.engine import Engine, SamplingParams
 
 LONG_PROMPT = [{"role": "user", "content": "Write a long, detailed essay about the history of the Roman Empire."}]
 SHORT_PROMPT = [{"role": "user", "content": "Hi!"}]
+WARM_UP_TOKENS = 32  # a first reply, so that the decode figure is the steady speed (see ThreadTuner)
 
 
 def roofline(engine: Engine, threads: int, repeats: int = 7) -> float:
@@ -146,6 +148,10 @@ def main() -> None:
           + ", ".join(f"{t} thread(s) {1e3 * s:.1f} ms = {1 / s:.1f} tokens/s" for t, s in limits.items()))
     for threads in args.threads:
         engine = Engine(threads=threads)
+        started = time.perf_counter()
+        warm_up, _ = decode_speed(engine, WARM_UP_TOKENS)  # the tuner's first trials happen here
+        print(f"engine threads={threads}: first reply of a fresh engine, {WARM_UP_TOKENS} tokens: {warm_up:.1f} "
+              f"tokens/s ({time.perf_counter() - started:.1f} s, including the tuner's trials of every mode)")
         speed, length = decode_speed(engine, args.tokens)
         print(f"decode, engine threads={threads}: {speed:.1f} tokens/s over {length} tokens = "
               f"{100 * speed / limit_tps:.0f}% of the roofline ({limit_tps:.1f} tokens/s)   (target >= 70%)")
@@ -153,6 +159,9 @@ def main() -> None:
         print(f"  {args.streams} concurrent streams: {many:.1f} tokens/s = {many / speed:.2f}x one stream"
               "   (target >= 2.5x)")
         print(f"  time to first token, short prompt: {time_to_first_token(engine):.3f} s   (target < 0.5 s)")
+        modes = engine._scheduler.tuner.choices()
+        print("  how the cores shared the products (fastest measured, per batch size): "
+              + ", ".join(f"{batch}: {mode}" for batch, mode in modes.items()))
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -141,7 +141,7 @@ class BatchScheduler:
         self._jobs: list[tuple[Future, object]] = []  # other work on the model (hidden states)
         self._active: list[_Choice] = []
         self._prefilling: list[_Prefill] = []  # admitted requests whose prompt is being fed
-        self._tuner = ThreadTuner(model.linear.workers)  # how the cores share the products, per batch size
+        self.tuner = ThreadTuner(model.linear.workers)  # how the cores share the products, per batch size
         self._wake = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="course-engine-decoder", daemon=True)
         self._thread.start()
@@ -215,13 +215,13 @@ class BatchScheduler:
             budget -= len(chunk)
         tokens = [[c.last_token] for c in decoding] + [chunk for _, chunk in feeding]
         caches = [c.cache for c in decoding] + [p.cache for p, _ in feeding]
-        mode = PROMPT_MODE if feeding else self._tuner.mode(len(decoding))
+        mode = PROMPT_MODE if feeding else self.tuner.mode(len(decoding))
         try:
             started = time.perf_counter()
             with self.model.linear.using(mode):
                 logits = self.model.forward(tokens, caches)
             if not feeding:  # decoding-only steps of one batch size are comparable
-                self._tuner.record(len(decoding), time.perf_counter() - started)
+                self.tuner.record(len(decoding), time.perf_counter() - started)
         except Exception as error:  # report to the requests involved; keep serving the others
             involved = [c.generation for c in decoding] + [p.generation for p, _ in feeding]
             for generation in {id(g): g for g in involved}.values():
