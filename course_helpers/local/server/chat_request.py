@@ -21,7 +21,7 @@ from typing import Any
 
 from .errors import invalid_request, not_found
 from .models import non_chat_model_reason
-from .validation import boolean, decimal, integer, reject_unknown, string, type_error
+from .validation import boolean, decimal, integer, reject_unknown, string, text_of_parts, type_error
 
 __all__ = [
     "ChatRequest",
@@ -143,42 +143,14 @@ def _check_unsupported(body: dict[str, Any]) -> None:
 
 def _message_text(message: dict[str, Any], role: str, where: str) -> str:
     content = message.get("content")
-    if isinstance(content, str):
-        return content
     if content is None:
         raise invalid_request(
             f"Invalid value for '{where}.content': expected a string or an array of text parts, got null.",
             param=f"{where}.content",
             code="invalid_value",
         )
-    if not isinstance(content, list):
-        raise type_error(f"{where}.content", "a string or an array", content)
-    texts = []
-    for j, part in enumerate(content):
-        part_where = f"{where}.content[{j}]"
-        if not isinstance(part, dict):
-            raise type_error(part_where, "an object", part)
-        kind = part.get("type")
-        if kind in ("image_url", "input_audio", "file", "input_image", "input_file"):
-            raise invalid_request(
-                f"Invalid content part '{part_where}' of type '{kind}': the local model reads "
-                "text only. Send text parts ({\"type\": \"text\", \"text\": ...}), or use the OpenAI "
-                "backend for images, audio and files.",
-                param=part_where,
-                code="unsupported_value",
-            )
-        if kind not in _TEXT_PART_TYPES[role]:
-            allowed = ", ".join(f"'{t}'" for t in _TEXT_PART_TYPES[role])
-            raise invalid_request(
-                f"Invalid value: {kind!r}. Supported values are: {allowed}.",
-                param=f"{part_where}.type",
-                code="invalid_value",
-            )
-        text = part.get(kind)  # {"type": "text", "text": ...} or {"type": "refusal", "refusal": ...}
-        if not isinstance(text, str):
-            raise type_error(f"{part_where}.{kind}", "a string", text)
-        texts.append(text)
-    return "".join(texts)
+    return text_of_parts(content, where, _TEXT_PART_TYPES[role],
+                         send='Send text parts ({"type": "text", "text": ...})')
 
 
 def _parse_message(message: Any, i: int) -> dict[str, str]:

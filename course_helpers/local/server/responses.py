@@ -37,7 +37,8 @@ from .chat import DEFAULT_MAX_ACTIVE, _admission, _all_events, _open
 from .chat_request import ChatRequest, _parse_model, _parse_stream_options, unsupported
 from .errors import APIError, invalid_request
 from .streaming import EventStreamResponse, sse_event
-from .validation import boolean, decimal, integer, read_json_object, reject_unknown, string, type_error
+from .validation import (boolean, decimal, integer, read_json_object, reject_unknown, string, text_of_parts,
+                         type_error)
 
 __all__ = [
     "KNOWN_PARAMETERS",
@@ -64,7 +65,6 @@ _UNSUPPORTED = ("tools", "previous_response_id", "conversation", "reasoning", "p
 _ROLES = ("user", "system", "developer", "assistant")
 _PART_TYPES = {"user": "input_text", "system": "input_text", "developer": "input_text",
                "assistant": "output_text"}
-_NOT_TEXT = ("input_image", "input_file", "input_audio")
 
 
 @dataclass
@@ -107,35 +107,6 @@ def _check_unsupported(body: dict[str, Any]) -> None:
         )
 
 
-def _item_text(content: Any, role: str, where: str) -> str:
-    """The text of one input message: a string, or a list of text parts joined."""
-    if isinstance(content, str):
-        return content
-    if not isinstance(content, list):
-        raise type_error(f"{where}.content", "a string or an array", content)
-    texts = []
-    for j, part in enumerate(content):
-        part_where = f"{where}.content[{j}]"
-        if not isinstance(part, dict):
-            raise type_error(part_where, "an object", part)
-        kind = part.get("type")
-        if kind in _NOT_TEXT:
-            raise invalid_request(
-                f"Invalid content part '{part_where}' of type '{kind}': the local model reads text only. "
-                "Send 'input_text' parts, or use the OpenAI backend for images, audio and files.",
-                param=part_where,
-                code="unsupported_value",
-            )
-        if kind != _PART_TYPES[role]:
-            raise invalid_request(
-                f"Invalid value: {kind!r}. Supported values are: '{_PART_TYPES[role]}' for role '{role}'.",
-                param=f"{part_where}.type",
-                code="invalid_value",
-            )
-        texts.append(string(part, "text", default=None, param=f"{part_where}.text") or "")
-    return "".join(texts)
-
-
 def _input_messages(body: dict[str, Any]) -> list[dict[str, str]]:
     """``input`` as chat messages: a string is one user message."""
     value = body.get("input")
@@ -166,7 +137,7 @@ def _input_messages(body: dict[str, Any]) -> list[dict[str, str]]:
         if role is None:
             raise invalid_request(f"Missing required parameter: '{where}.role'.", param=f"{where}.role",
                                   code="missing_required_parameter")
-        messages.append({"role": role, "content": _item_text(item.get("content"), role, where)})
+        messages.append({"role": role, "content": text_of_parts(item.get("content"), where, (_PART_TYPES[role],), send="Send 'input_text' parts")})
     return messages
 
 

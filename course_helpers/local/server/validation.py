@@ -268,3 +268,44 @@ def string(
             code="invalid_value",
         )
     return value
+
+
+NOT_TEXT_PARTS = ("image_url", "input_audio", "file", "input_image", "input_file")  # parts the local model cannot read
+
+
+def text_of_parts(content: Any, where: str, allowed: tuple[str, ...], send: str) -> str:
+    """The text of a message's ``content``: a string, or a list of text parts joined.
+
+    ``allowed``: the part types this role may send (a part's text is under
+    its type's name for "refusal", under "text" otherwise); ``send`` ends
+    the error for an image, audio or file part ("Send text parts ...").
+    """
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        raise type_error(f"{where}.content", "a string or an array", content)
+    texts = []
+    for j, part in enumerate(content):
+        part_where = f"{where}.content[{j}]"
+        if not isinstance(part, dict):
+            raise type_error(part_where, "an object", part)
+        kind = part.get("type")
+        if kind in NOT_TEXT_PARTS:
+            raise invalid_request(
+                f"Invalid content part '{part_where}' of type '{kind}': the local model reads text only. "
+                f"{send}, or use the OpenAI backend for images, audio and files.",
+                param=part_where,
+                code="unsupported_value",
+            )
+        if kind not in allowed:
+            raise invalid_request(
+                f"Invalid value: {kind!r}. Supported values are: {', '.join(repr(t) for t in allowed)}.",
+                param=f"{part_where}.type",
+                code="invalid_value",
+            )
+        key = "refusal" if kind == "refusal" else "text"
+        text = part.get(key)
+        if not isinstance(text, str):
+            raise type_error(f"{part_where}.{key}", "a string", text)
+        texts.append(text)
+    return "".join(texts)
