@@ -11,9 +11,9 @@ This is the Python API the local HTTP server uses::
 Where to look for what a lesson explains: the forward pass (attention,
 feed-forward) is in ``transformer.py``, temperature, top_p, seed and logprobs
 in ``sampler.py``, stop strings in ``text_stream.py``, and how many requests
-share one pass over the weights in ``scheduler.py`` (the matrix products, split
-over two cores, in ``linear.py``; the GGUF file and its
-float32 cache in ``gguf_weights.py``).
+share one pass over the weights in ``scheduler.py`` (the matrix products and
+how two cores share them in ``linear.py`` and ``thread_tuner.py``; the GGUF
+file and its float32 cache in ``gguf_weights.py``).
 
 The number of cores sharing each product is ``COURSE_ENGINE_THREADS``
 (default: 2 when the CPU has 2 cores or more); a tuner measures, for each

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .linear import ThreadTuner
+from .thread_tuner import ThreadTuner
 from .sampler import ChoiceSampler, LogprobEntry, SamplingParams, log_softmax, logprob_entry
 from .text_stream import ReplyText
 from .transformer import KVCache, Transformer

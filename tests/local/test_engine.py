@@ -129,7 +129,7 @@ def test_hidden_states_shape_and_dtype(engine):
 
 
 @pytest.mark.parametrize("module", ["tokenizer", "chat_template", "text_stream", "sampler", "transformer", "linear",
-                                    "gguf_weights"])
+                                    "thread_tuner", "gguf_weights"])
 def test_docstring_examples(module):
     mod = importlib.import_module(f"course_helpers.local.{module}")
     result = doctest.testmod(mod, extraglobs={"np": np})
