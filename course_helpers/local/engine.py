@@ -135,6 +135,27 @@ class Engine:
             raise ContextLengthExceeded(len(token_ids), self.context_length)
         return self._scheduler.call(lambda: self._hidden_states(list(token_ids)))
 
+    def batch_hidden_states(self, sequences: list[list[int]]) -> np.ndarray:
+        """``hidden_states`` of several short sequences in one pass, their rows stacked.
+
+        Returns (n_layers + 1, total tokens, d_model) float32. Each sequence is
+        fed whole, so keep them short (the moderation probe caps a message at
+        512 tokens). Like every use of the model, this runs on the decoding
+        thread between two steps: the model must never be called from two
+        threads at once.
+        """
+        sequences = [list(ids) for ids in sequences]
+        for ids in sequences:
+            if not 0 < len(ids) <= self.context_length:
+                raise ContextLengthExceeded(len(ids), self.context_length)
+        return self._scheduler.call(lambda: self._batch_hidden_states(sequences))
+
+    def _batch_hidden_states(self, sequences: list[list[int]]) -> np.ndarray:
+        caches = [self.model.new_cache(capacity=len(ids)) for ids in sequences]
+        states: list[np.ndarray] = []
+        self.model.forward(sequences, caches, hidden_states=states)
+        return np.stack(states)
+
     def _hidden_states(self, token_ids: list[int]) -> np.ndarray:
         cache = self.model.new_cache(capacity=len(token_ids))
         chunks = []

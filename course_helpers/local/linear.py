@@ -109,12 +109,12 @@ class _Helper(threading.Thread):
         self._done.clear()
         self._go.set()
 
-    def result(self) -> np.ndarray:
+    def outcome(self) -> tuple[np.ndarray | None, BaseException | None]:
+        """Wait for the block; its result, or the error it raised."""
         self._done.wait()
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
-        return self._result
+        outcome = (self._result, self._error)
+        self._result = self._error = None
+        return outcome
 
     def run(self) -> None:
         while True:
@@ -142,13 +142,15 @@ class Linear:
     ``mode`` (one of MODES) says how the cores share a product; set it for a
     stretch of work with ``using(mode)``, which also sets BLAS's threads.
     Only one thread at a time may call a given ``Linear`` (the engine's
-    decoding thread does).
+    decoding thread does); a second one gets a RuntimeError, never a silently
+    mixed-up product.
     """
 
     def __init__(self, workers: int = 1):
         self.workers = max(1, int(workers))
         self._helpers = [_Helper() for _ in range(self.workers - 1)]
         self._bounds: dict[int, list[int]] = {}  # rows of each block, per matrix height
+        self._in_use = threading.Lock()  # held during a product: a second caller is an error
         self.mode = "split" if self.workers > 1 else "one"
 
     @contextlib.contextmanager
@@ -165,6 +167,15 @@ class Linear:
             self.mode = previous
 
     def __call__(self, x: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        if not self._in_use.acquire(blocking=False):
+            raise RuntimeError("a Linear was called from two threads at once; run the model on one thread "
+                               "(the engine's decoding thread: Engine.generate, Engine.hidden_states)")
+        try:
+            return self._product(x, weight)
+        finally:
+            self._in_use.release()
+
+    def _product(self, x: np.ndarray, weight: np.ndarray) -> np.ndarray:
         rows_out = weight.shape[0]
         if self.mode != "split" or rows_out < _MIN_SPLIT_ROWS:
             return matmul_transposed(x, weight, blocked=self.mode != "blas")
@@ -175,6 +186,12 @@ class Linear:
             self._bounds[rows_out] = bounds
         for helper, start, stop in zip(self._helpers, bounds[1:-1], bounds[2:]):
             helper.submit(x, weight[start:stop])
-        parts = [matmul_transposed(x, weight[: bounds[1]])]  # (rows, block): our own block
-        parts += [helper.result() for helper in self._helpers]
+        try:
+            parts = [matmul_transposed(x, weight[: bounds[1]])]  # (rows, block): our own block
+        finally:  # even if our block failed, every helper must finish before it gets its next task
+            outcomes = [helper.outcome() for helper in self._helpers]
+        for result, error in outcomes:
+            if error is not None:
+                raise error
+            parts.append(result)
         return np.concatenate(parts, axis=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -97,3 +99,52 @@ def test_modes_change_several_row_products_only_by_rounding():
         with linear.using(mode):
             outputs.append(linear(x, weight))
     assert all(np.allclose(outputs[0], out, rtol=0, atol=1e-4) for out in outputs[1:])
+
+
+def test_a_second_thread_gets_an_error_not_a_mixed_up_product(weight, monkeypatch):
+    import course_helpers.local.linear as linear_module
+
+    inside, release = threading.Event(), threading.Event()
+    plain = linear_module.matmul_transposed
+
+    def slow_first_block(x, w, blocked=True):
+        if threading.current_thread() is first:
+            inside.set()
+            release.wait(10)
+        return plain(x, w, blocked)
+
+    monkeypatch.setattr(linear_module, "matmul_transposed", slow_first_block)
+    linear = Linear(2)
+    x = np.ones((2, 64), np.float32)
+    results = []
+    first = threading.Thread(target=lambda: results.append(linear(x, weight)))
+    first.start()
+    assert inside.wait(10)
+    with pytest.raises(RuntimeError, match="two threads at once"):
+        linear(x, weight)
+    release.set()
+    first.join(10)
+    assert np.allclose(results[0], x @ weight.T, atol=1e-4)
+    assert np.allclose(linear(x, weight), x @ weight.T, atol=1e-4)  # usable afterwards
+
+
+def test_a_failing_own_block_still_waits_for_the_helper(weight, monkeypatch):
+    import course_helpers.local.linear as linear_module
+
+    plain = linear_module.matmul_transposed
+    caller = threading.current_thread()
+    calls = []
+
+    def own_block_fails_once(x, w, blocked=True):
+        if threading.current_thread() is caller and not calls:
+            calls.append(1)
+            raise MemoryError("pretend")
+        return plain(x, w, blocked)
+
+    monkeypatch.setattr(linear_module, "matmul_transposed", own_block_fails_once)
+    linear = Linear(2)
+    x = np.random.default_rng(5).standard_normal((3, 64)).astype(np.float32)
+    with pytest.raises(MemoryError):
+        linear(x, weight)
+    for _ in range(20):  # the helper was idle again before its next block: every product is right
+        assert np.allclose(linear(x, weight), x @ weight.T, atol=1e-4)

@@ -72,3 +72,36 @@ def test_prompt_longer_than_a_chunk_is_fed_correctly(engine):
     (event,) = list(generation)
     assert event.logprob.bytes == list(engine.token_bytes(expected))
     assert generation.prompt_tokens == len(prompt) and generation.completion_tokens == 1
+
+
+def test_moderation_features_while_replies_stream(engine):
+    """Model work from other threads (moderation) runs between decoding steps, never beside them."""
+    from course_helpers.local.moderation.features import pooled_states
+
+    texts = ["How do I bake bread?", "I want to hurt someone.", "Nice weather today."]
+    alone = pooled_states(engine, texts, [4, 20])
+    replies, features, errors = [], [], []
+
+    def reply(seed):
+        prompt = engine.encode(engine.render_chat([{"role": "user", "content": "Tell me a story."}]))
+        generation = engine.generate(prompt, SamplingParams(seed=seed, max_tokens=24))
+        replies.append("".join(event.text for event in generation))
+
+    def moderate():
+        try:
+            for _ in range(3):
+                features.append(pooled_states(engine, texts, [4, 20]))
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=reply, args=(seed,)) for seed in range(3)]
+    threads += [threading.Thread(target=moderate) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not any(thread.is_alive() for thread in threads), "the engine stalled"
+    assert errors == [] and len(replies) == 3 and len(features) == 6
+    for pooled in features:
+        for kind in alone:
+            assert np.allclose(pooled[kind], alone[kind], atol=1e-4)

@@ -90,10 +90,8 @@ def pooled_states(engine: Any, texts: list[str], layers: list[int]) -> dict[str,
     n_prefix = len(engine.encode(_PREFIX))
     for group in _batches([len(ids) for ids, _ in rows], _BATCH_TOKENS):
         tokens = [rows[i][0] for i in group]
-        caches = [engine.model.new_cache(capacity=len(ids)) for ids in tokens]
-        states: list[np.ndarray] = []
-        engine.model.forward(tokens, caches, hidden_states=states)
-        chosen = np.stack([states[layer] for layer in layers])  # (len(layers), rows, d_model)
+        states = engine.batch_hidden_states(tokens)  # on the decoding thread, between its steps
+        chosen = states[layers]  # (len(layers), rows, d_model)
         start = 0
         for i, ids in zip(group, tokens):
             n_message = rows[i][1]
