@@ -9,6 +9,7 @@ from course_helpers.local.sampler import (
     ChoiceSampler,
     SamplingParams,
     apply_penalties,
+    draw,
     log_softmax,
     logprob_entry,
     nucleus,
@@ -19,7 +20,7 @@ from course_helpers.local.sampler import (
 LOGITS = np.log(np.array([0.5, 0.3, 0.15, 0.05], np.float32))
 
 
-def draw(params, seed, count=4000, logits=LOGITS):
+def draw_many(params, seed, count=4000, logits=LOGITS):
     sampler = ChoiceSampler(params, (seed, 0))
     return np.array([sampler.choose(logits) for _ in range(count)])
 
@@ -29,7 +30,7 @@ def test_greedy_picks_the_largest_logit():
 
 
 def test_sampling_follows_the_probabilities():
-    counts = np.bincount(draw(SamplingParams(temperature=1.0), seed=1), minlength=4) / 4000
+    counts = np.bincount(draw_many(SamplingParams(temperature=1.0), seed=1), minlength=4) / 4000
     assert np.allclose(counts, [0.5, 0.3, 0.15, 0.05], atol=0.03)
 
 
@@ -45,7 +46,7 @@ def test_top_p_keeps_the_nucleus_only():
     ids, probs = nucleus(probabilities, 0.7)
     assert ids.tolist() == [0, 1]
     assert np.allclose(probs, [0.625, 0.375])
-    assert set(draw(SamplingParams(top_p=0.7), seed=2, count=500).tolist()) == {0, 1}
+    assert set(draw_many(SamplingParams(top_p=0.7), seed=2, count=500).tolist()) == {0, 1}
 
 
 def test_nucleus_grows_past_its_first_guess():
@@ -57,8 +58,8 @@ def test_nucleus_grows_past_its_first_guess():
 def test_same_seed_same_draws_different_choice_different_draws():
     params = SamplingParams(temperature=1.0)
     first = [ChoiceSampler(params, (7, 0)).choose(LOGITS) for _ in range(1)]
-    again = draw(params, seed=7, count=50)
-    assert (again == draw(params, seed=7, count=50)).all()
+    again = draw_many(params, seed=7, count=50)
+    assert (again == draw_many(params, seed=7, count=50)).all()
     assert again[0] == first[0]
     other_choice = ChoiceSampler(params, (7, 1))
     assert (np.array([other_choice.choose(LOGITS) for _ in range(50)]) != again).any()
@@ -71,8 +72,8 @@ def test_penalties_lower_repeated_tokens():
 
 def test_frequency_penalty_discourages_repeats_when_sampling():
     logits = np.array([5.0, 4.0], np.float32)
-    plain = draw(SamplingParams(temperature=0), seed=0, count=5, logits=logits)
-    penalized = draw(SamplingParams(temperature=0, frequency_penalty=2.0), seed=0, count=5, logits=logits)
+    plain = draw_many(SamplingParams(temperature=0), seed=0, count=5, logits=logits)
+    penalized = draw_many(SamplingParams(temperature=0, frequency_penalty=2.0), seed=0, count=5, logits=logits)
     assert plain.tolist() == [0] * 5
     assert 1 in penalized.tolist()
 
@@ -95,3 +96,35 @@ def test_logprob_entry_shows_incomplete_utf8_and_keeps_strings_distinct():
     assert entry.token == "bytes:\\xe2\\x80" and entry.bytes == [0xE2, 0x80]
     assert [t.token for t in entry.top_logprobs] == ["bytes:\\xe2\\x80", "A", "B"]
     assert entry.top_logprobs[0].logprob == pytest.approx(np.log(0.4), abs=1e-5)
+
+
+def test_draw_finds_the_same_token_as_a_running_total():
+    rng = np.random.default_rng(0)
+    probabilities = rng.random(49152).astype(np.float32) ** 8  # uneven, like a vocabulary
+    probabilities[1000:1300] = 0.0  # a whole block of impossible tokens, and some elsewhere
+    probabilities[::7] = 0.0
+    running = np.cumsum(probabilities, dtype=np.float64)
+    for fraction in [0.0, 1e-9, 0.25, 0.5, 0.999999, *rng.random(200)]:
+        expected = int(np.searchsorted(running, fraction * running[-1], side="right"))
+        assert draw(probabilities, fraction) == expected
+
+
+def test_draw_never_picks_an_impossible_token_at_the_end():
+    probabilities = np.array([0.2, 0.8] + [0.0] * 300, np.float32)
+    assert draw(probabilities, 0.9999999999) == 1
+    assert draw(probabilities, 0.0) == 0
+
+
+def test_sampling_a_whole_vocabulary_follows_the_probabilities():
+    logits = np.full(49152, -20.0, np.float32)
+    logits[[5, 20000, 49151]] = [0.0, np.log(2.0), np.log(3.0)]
+    counts = np.bincount(draw_many(SamplingParams(temperature=1.0), seed=3, count=6000, logits=logits), minlength=49152)
+    assert np.allclose(counts[[5, 20000, 49151]] / 6000, [1 / 6, 2 / 6, 3 / 6], atol=0.03)
+
+
+def test_choosing_leaves_the_logits_unchanged():
+    logits = np.array([1.0, 2.0, 3.0], np.float32)
+    sampler = ChoiceSampler(SamplingParams(temperature=0.8, presence_penalty=1.0), (1, 0))
+    for _ in range(5):
+        sampler.choose(logits)
+    assert logits.tolist() == [1.0, 2.0, 3.0]
