@@ -9,7 +9,7 @@ with all of them, in the same run, and take the faster. Then:
 
 - decode speed of one 128-token reply, as a share of that limit (target >= 70%), after a
   first 32-token reply during which the engine tries every way of sharing the cores;
-- 8 concurrent requests: total tokens/s against one request's, both timed the same way, from
+- 8 concurrent 128-token replies: total tokens/s against one reply's, both timed the same way, from
   submitting to the last token, prompts included (target >= 2.5x); also against the decode
   speed above, which leaves the prompt out;
 - time to first token of a short prompt (target < 0.5 s);
@@ -160,8 +160,8 @@ def main() -> None:
         speed, length = decode_speed(engine, args.tokens)
         print(f"decode, engine threads={threads}: {speed:.1f} tokens/s over {length} tokens = "
               f"{100 * speed / limit_tps:.0f}% of the roofline ({limit_tps:.1f} tokens/s)   (target >= 70%)")
-        one = concurrent_speed(engine, 1, args.tokens // 2)
-        many = concurrent_speed(engine, args.streams, args.tokens // 2)
+        one = concurrent_speed(engine, 1, args.tokens)
+        many = concurrent_speed(engine, args.streams, args.tokens)
         print(f"  {args.streams} concurrent streams: {many:.1f} tokens/s = {many / one:.2f}x one stream measured the "
               f"same way ({one:.1f} tokens/s)   (target >= 2.5x); {many / speed:.2f}x the decode speed above")
         print(f"  time to first token, short prompt: {time_to_first_token(engine):.3f} s   (target < 0.5 s)")
