@@ -11,7 +11,7 @@ The request's parameters then act in this order:
    0 means greedy: always the most likely token;
 4. **top_p**: keep the most likely tokens until their probability adds up to
    ``top_p`` (the nucleus), renormalize, drop the rest;
-5. **draw** one token at random with those probabilities (``draw``), from a random generator
+5. draw one token at random with those probabilities (``draw``), from a random generator
    seeded per choice: the same seed gives the same reply.
 
 >>> sampler = ChoiceSampler(SamplingParams(temperature=0), seed_entropy=None)
@@ -199,9 +199,9 @@ class ChoiceSampler:
         """The logits after the presence and frequency penalties (``logits`` itself is never changed)."""
         p = self.params
         logits = np.asarray(logits, dtype=f32)
-        if not (self.counts and (p.presence_penalty or p.frequency_penalty)):
-            return logits  # nothing to subtract: no copy
-        return apply_penalties(logits.copy(), self.counts, p.presence_penalty, p.frequency_penalty)
+        if p.presence_penalty or p.frequency_penalty:
+            return apply_penalties(logits.copy(), self.counts, p.presence_penalty, p.frequency_penalty)
+        return logits  # no penalties: no copy
 
     def choose(self, logits: np.ndarray) -> int:
         """The next token id: greedy at temperature 0, else drawn from the nucleus."""
