@@ -144,15 +144,11 @@ def _apply(event: Any, states: list[ChoiceState]) -> None:
         state.finish_reason = event.finish_reason
 
 
-async def _collect(request: Request, chat: ChatRequest, engine: Any, generation: Any,
-                   events: ThreadedIterator, first: Any) -> Response:
-    """Gather the whole reply; stop early (and cancel) if the client disconnects."""
-    states = [ChoiceState(i, chat.sampling["logprobs"]) for i in range(chat.n)]
+async def gather_unless_disconnected(request: Request, events: ThreadedIterator, first: Any, apply) -> bool:
+    """Pass every event to ``apply``; stop early, cancelling the generation, if the client disconnects.
 
-    async def gather() -> None:
-        async for event in _all_events(first, events):
-            _apply(event, states)
-
+    Returns True if the client went away (nobody is left to answer).
+    """
     client_gone = False
 
     async def watch_disconnect(scope: anyio.CancelScope) -> None:
@@ -165,10 +161,18 @@ async def _collect(request: Request, chat: ChatRequest, engine: Any, generation:
 
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(watch_disconnect, tasks.cancel_scope)
-        await gather()
+        async for event in _all_events(first, events):
+            apply(event)
         tasks.cancel_scope.cancel()
-    if client_gone:  # nobody is listening; the generation is already cancelled
-        return Response(status_code=204)
+    return client_gone
+
+
+async def _collect(request: Request, chat: ChatRequest, engine: Any, generation: Any,
+                   events: ThreadedIterator, first: Any) -> Response:
+    """Gather the whole reply; stop early (and cancel) if the client disconnects."""
+    states = [ChoiceState(i, chat.sampling["logprobs"]) for i in range(chat.n)]
+    if await gather_unless_disconnected(request, events, first, lambda event: _apply(event, states)):
+        return Response(status_code=204)  # nobody is listening; the generation is already cancelled
     body = completion(new_completion_id(), engine.model_name, engine.fingerprint, states,
                       generation.prompt_tokens, generation.completion_tokens)
     return JSONResponse(body)

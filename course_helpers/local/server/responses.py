@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .chat import DEFAULT_MAX_ACTIVE, _admission, _all_events, _open
+from .chat import DEFAULT_MAX_ACTIVE, _admission, _all_events, _open, gather_unless_disconnected
 from .chat_request import ChatRequest, _parse_model, _parse_stream_options, unsupported
 from .errors import APIError, invalid_request
 from .streaming import EventStreamResponse, sse_event
@@ -322,11 +322,12 @@ async def responses(request: Request) -> Response:
 
         return EventStreamResponse(_events(builder, generation, events, first), on_close=close)
     try:
-        async for event in _all_events(first, events):
-            _apply(event, builder)
+        client_gone = await gather_unless_disconnected(request, events, first, lambda event: _apply(event, builder))
     finally:
         events.close()
         admission.leave()
+    if client_gone:  # nobody is listening; the generation is already cancelled
+        return Response(status_code=204)
     return JSONResponse(builder.response(builder.final_status(), _usage(generation)))
 
 
