@@ -135,10 +135,11 @@ class Engine:
             raise ContextLengthExceeded(len(token_ids), self.context_length)
         return self._scheduler.call(lambda: self._hidden_states(list(token_ids)))
 
-    def batch_hidden_states(self, sequences: list[list[int]]) -> np.ndarray:
+    def batch_hidden_states(self, sequences: list[list[int]], up_to_layer: int | None = None) -> np.ndarray:
         """``hidden_states`` of several short sequences in one pass, their rows stacked.
 
-        Returns (n_layers + 1, total tokens, d_model) float32. Each sequence is
+        Returns (n_layers + 1, total tokens, d_model) float32, or only entries 0
+        to ``up_to_layer`` (the later blocks are then not run). Each sequence is
         fed whole, so keep them short (the moderation probe caps a message at
         512 tokens). Like every use of the model, this runs on the decoding
         thread between two steps: the model must never be called from two
@@ -148,12 +149,12 @@ class Engine:
         for ids in sequences:
             if not 0 < len(ids) <= self.context_length:
                 raise ContextLengthExceeded(len(ids), self.context_length)
-        return self._scheduler.call(lambda: self._batch_hidden_states(sequences))
+        return self._scheduler.call(lambda: self._batch_hidden_states(sequences, up_to_layer))
 
-    def _batch_hidden_states(self, sequences: list[list[int]]) -> np.ndarray:
+    def _batch_hidden_states(self, sequences: list[list[int]], up_to_layer: int | None) -> np.ndarray:
         caches = [self.model.new_cache(capacity=len(ids)) for ids in sequences]
         states: list[np.ndarray] = []
-        self.model.forward(sequences, caches, hidden_states=states)
+        self.model.forward(sequences, caches, hidden_states=states, up_to_layer=up_to_layer)
         return np.stack(states)
 
     def _hidden_states(self, token_ids: list[int]) -> np.ndarray:

@@ -221,7 +221,7 @@ class Transformer:
         return KVCache(self.config, capacity)
 
     def forward(self, tokens: list, caches: list[KVCache], *, all_logits: bool = False,
-                hidden_states: list | None = None) -> list[np.ndarray]:
+                hidden_states: list | None = None, up_to_layer: int | None = None) -> list[np.ndarray]:
         """Feed new tokens of several sequences; return their logits and extend their caches.
 
         tokens[s]: the new token ids of sequence s (a prompt, or the one last token)
@@ -229,6 +229,9 @@ class Transformer:
         all its new tokens (T, vocab_size) when ``all_logits``. If a list is given
         as ``hidden_states``, the input of every block and the final normalized
         output are appended to it (rows of all sequences stacked).
+        ``up_to_layer=L``: stop once ``hidden_states`` holds entries 0 to L (the
+        input of block L), without running the later blocks; no logits are
+        returned and the caches are left incomplete (throw them away).
         """
         config, weights = self.config, self.weights
         lengths = [len(t) for t in tokens]
@@ -246,6 +249,8 @@ class Transformer:
         for index, layer in enumerate(weights.layers):
             if hidden_states is not None:
                 hidden_states.append(x)
+            if index == up_to_layer:
+                return []
             x = x + attention_block(x, layer, index, config, rotations, segments, caches, self.linear)
             x = x + feed_forward_block(x, layer, config, self.linear)
         for cache, n in zip(caches, lengths):

@@ -128,6 +128,15 @@ def test_hidden_states_shape_and_dtype(engine):
     assert states.dtype == np.float32 and np.isfinite(states).all()
 
 
+def test_batch_hidden_states_stop_at_a_layer_with_the_same_states(engine):
+    sequences = [engine.encode("I want to kill my presentation"), engine.encode("Bake bread")]
+    every = engine.batch_hidden_states(sequences)
+    first = engine.batch_hidden_states(sequences, up_to_layer=20)
+    assert every.shape[0] == engine.weights.config.n_layers + 1
+    assert first.shape == (21,) + every.shape[1:]
+    assert np.array_equal(first, every[:21])
+
+
 @pytest.mark.parametrize("module", ["tokenizer", "chat_template", "text_stream", "sampler", "transformer", "linear",
                                     "thread_tuner", "gguf_weights"])
 def test_docstring_examples(module):

@@ -90,7 +90,8 @@ def pooled_states(engine: Any, texts: list[str], layers: list[int]) -> dict[str,
     n_prefix = len(engine.encode(_PREFIX))
     for group in _batches([len(ids) for ids, _ in rows], _BATCH_TOKENS):
         tokens = [rows[i][0] for i in group]
-        states = engine.batch_hidden_states(tokens)  # on the decoding thread, between its steps
+        # on the decoding thread, between its steps; the blocks past the last layer read are not run
+        states = engine.batch_hidden_states(tokens, up_to_layer=max(layers))
         chosen = states[layers]  # (len(layers), rows, d_model)
         start = 0
         for i, ids in zip(group, tokens):
