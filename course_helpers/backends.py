@@ -56,7 +56,7 @@ class BackendInfo:
 
     def __str__(self) -> str:
         if self.backend == "local":
-            return (f"Backend: built-in local model {self.answered_by} (answers as model {self.model}) "
+            return (f"Backend: built-in local model {self.answered_by}, answering requests for {self.model} "
                     f"· {self.base_url}")
         where = "OpenAI API" if self.backend == "openai" else "OpenAI-compatible server"
         return f"Backend: {where} · model {self.model} · {self.base_url} · key {self.key}"
