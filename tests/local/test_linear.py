@@ -42,7 +42,7 @@ def test_batched_form_is_contiguous_float32():
     assert out.flags.c_contiguous and out.dtype == np.float32 and out.shape == (5, 3)
 
 
-@pytest.mark.parametrize("rows", [1, 3, 8, 20, 200])
+@pytest.mark.parametrize("rows", [1, 2, 3, 4, 8, 20, 200])
 @pytest.mark.parametrize("mode", MODES)
 def test_every_mode_gives_the_plain_product(weight, rows, mode):
     x = np.random.default_rng(rows).standard_normal((rows, 64)).astype(np.float32)
@@ -148,3 +148,12 @@ def test_a_failing_own_block_still_waits_for_the_helper(weight, monkeypatch):
         linear(x, weight)
     for _ in range(20):  # the helper was idle again before its next block: every product is right
         assert np.allclose(linear(x, weight), x @ weight.T, atol=1e-4)
+
+
+def test_two_or_three_rows_with_blas_threads_give_each_row_its_own_product(weight):
+    x = np.random.default_rng(5).standard_normal((3, 64)).astype(np.float32)
+    linear = Linear(2)
+    with linear.using("blas"):
+        together = linear(x, weight)
+        alone = [linear(x[i:i + 1], weight)[0] for i in range(3)]
+    assert np.array_equal(together, np.stack(alone))  # the same numbers as decoding each row alone
