@@ -5,8 +5,9 @@ The request's parameters then act in this order:
 
 1. **penalties**: ``presence_penalty`` is subtracted from every token already
    in the reply, ``frequency_penalty`` times the number of times it appeared;
-2. **logprobs**: log-softmax of those logits, the model's own probabilities,
-   reported when ``logprobs`` is on (temperature does not change them);
+2. **logprobs**: log-softmax of those logits (the model's own probabilities
+   when no penalty is set), reported when ``logprobs`` is on (temperature
+   does not change them);
 3. **temperature**: logits divided by it; below 1 sharpens, above 1 flattens;
    0 means greedy: always the most likely token;
 4. **top_p**: keep the most likely tokens until their probability adds up to
@@ -42,6 +43,7 @@ __all__ = [
 ]
 
 f32 = np.float32
+_LARGEST = float(np.finfo(np.float32).max)
 
 
 @dataclass
@@ -106,9 +108,15 @@ def temperature_probabilities(logits: np.ndarray, temperature: float) -> np.ndar
 
     >>> temperature_probabilities(np.array([0.0, 1.0], np.float32), 0.5).round(3)
     array([0.119, 0.881], dtype=float32)
+    >>> temperature_probabilities(np.array([0.0, 1.0], np.float32), 0)  # the limit: all on the likeliest
+    array([0., 1.], dtype=float32)
     """
+    # 1 / temperature, capped at float32's largest number: a tiny temperature (or 0) then gives the
+    # greedy limit; an infinite scale would turn the likeliest token's 0 * inf into NaN
+    scale = f32(min(1.0 / temperature, _LARGEST)) if temperature > 0 else f32(_LARGEST)
     probabilities = logits - logits.max()  # one new array, then changed in place (49,152 numbers per token)
-    probabilities *= f32(1.0 / temperature)
+    with np.errstate(over="ignore"):  # at tiny temperatures unlikely tokens go to -inf: probability 0
+        probabilities *= scale
     np.exp(probabilities, out=probabilities)
     probabilities /= probabilities.sum()
     return probabilities

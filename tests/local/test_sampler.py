@@ -128,3 +128,11 @@ def test_choosing_leaves_the_logits_unchanged():
     for _ in range(5):
         sampler.choose(logits)
     assert logits.tolist() == [1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("temperature", [0, 1e-39, 1e-30])
+def test_tiny_temperatures_give_the_greedy_limit_not_nan(temperature):
+    probabilities = temperature_probabilities(LOGITS, temperature)
+    assert probabilities.tolist() == [1.0, 0.0, 0.0, 0.0]
+    if temperature:
+        assert draw_many(SamplingParams(temperature=temperature), seed=4, count=20).tolist() == [0] * 20
