@@ -24,6 +24,9 @@ Used in: course_helpers/local/engine.py, notebooks/01_messages_and_roles.ipynb
 
 from __future__ import annotations
 
+import re
+import secrets
+
 __all__ = ["ChatTemplate", "message_text"]
 
 _ROLE_AS_TRAINED = {"developer": "system"}
@@ -54,8 +57,34 @@ class ChatTemplate:
 
     def render(self, messages: list[dict], add_generation_prompt: bool = True) -> str:
         """The prompt text for ``messages``, ending with the assistant's turn marker when asked."""
-        plain = [
-            {"role": _ROLE_AS_TRAINED.get(m["role"], m["role"]), "content": message_text(m.get("content"))}
-            for m in messages
+        return "".join(text for text, _ in self.render_pieces(messages, add_generation_prompt))
+
+    def render_pieces(self, messages: list[dict], add_generation_prompt: bool = True) -> list[tuple[str, bool]]:
+        """The prompt as (text, is_markup) pieces: the template's own text, and each message's content.
+
+        The tokenizer may read special tokens such as ``<|im_end|>`` in the
+        markup only; in a content they are plain text (see Tokenizer.encode_pieces).
+        The template is rendered with a unique placeholder for each content,
+        then each placeholder is put back as a piece of its own.
+
+        >>> ChatTemplate("<s>{{ messages[0]['content'] }}</s>").render_pieces([{"role": "user", "content": "hi"}])
+        [('<s>', True), ('hi', False), ('</s>', True)]
+        """
+        marker = f"\x00{secrets.token_hex(8)}:"  # cannot occur in the template's own text
+        contents = [message_text(m.get("content")) for m in messages]
+        placeholders = [
+            {"role": _ROLE_AS_TRAINED.get(m["role"], m["role"]), "content": f"{marker}{i}\x00"}
+            for i, m in enumerate(messages)
         ]
-        return self._template.render(messages=plain, add_generation_prompt=add_generation_prompt, **self._tokens)
+        rendered = self._template.render(messages=placeholders, add_generation_prompt=add_generation_prompt,
+                                         **self._tokens)
+        pieces: list[tuple[str, bool]] = []
+        for index, part in enumerate(re.split(re.escape(marker) + r"(\d+)\x00", rendered)):
+            if index % 2 == 0:
+                if part:
+                    pieces.append((part, True))
+            else:
+                pieces.append((contents[int(part)], False))
+        if sum(not is_markup for _, is_markup in pieces) != len(messages):
+            raise ValueError("the chat template changed or repeated a message's content")
+        return pieces

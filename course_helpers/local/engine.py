@@ -98,9 +98,19 @@ class Engine:
         """The prompt text for a list of chat messages, ending where the assistant's reply begins."""
         return self.template.render(messages, add_generation_prompt=True)
 
-    def encode(self, text: str) -> list[int]:
-        """Token ids of ``text`` (special tokens such as ``<|im_start|>`` recognised)."""
-        return self.tokenizer.encode(text)
+    def encode(self, text: str, special: bool = True) -> list[int]:
+        """Token ids of ``text``; ``special``: whether special tokens such as ``<|im_start|>`` are recognised."""
+        return self.tokenizer.encode(text, special=special)
+
+    def encode_chat(self, messages: list[dict]) -> list[int]:
+        """Token ids of the prompt for ``messages``: the template's markup, and each content as plain text.
+
+        The same ids as ``encode(render_chat(messages))``, except that a
+        message containing ``<|im_end|>`` or another special token gets it as
+        plain text, as OpenAI does: a user cannot end their own turn and write
+        the assistant's.
+        """
+        return self.tokenizer.encode_pieces(self.template.render_pieces(messages, add_generation_prompt=True))
 
     def decode(self, ids) -> str:
         """Text of a list of token ids."""

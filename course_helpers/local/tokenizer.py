@@ -15,6 +15,7 @@ Used in: course_helpers/local/engine.py, notebooks/03_logprobs.ipynb (token byte
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 __all__ = ["Tokenizer", "bytes_to_unicode", "display_token"]
@@ -68,9 +69,16 @@ class Tokenizer:
     """
 
     def __init__(self, hf_tokenizer, tokens: list[str], token_types: list[int]):
+        from tokenizers import Tokenizer as HFTokenizer
+
         self._hf = hf_tokenizer
+        self._hf_plain = HFTokenizer.from_str(hf_tokenizer.to_str())  # reads "<|im_end|>" as 9 plain tokens
+        self._hf_plain.encode_special_tokens = True
         self._tokens = tokens
         self._special = {i for i, t in enumerate(token_types) if t == _CONTROL}
+        specials = sorted((tokens[i] for i in self._special), key=len, reverse=True)
+        self._special_pattern = re.compile("(" + "|".join(re.escape(t) for t in specials) + ")")
+        self._special_id = {tokens[i]: i for i in self._special}
         self._byte_of_char = {char: byte for byte, char in bytes_to_unicode().items()}
         self.vocab_size = len(tokens)
 
@@ -95,9 +103,39 @@ class Tokenizer:
         ])
         return cls(hf, tokens, types)
 
-    def encode(self, text: str) -> list[int]:
-        """Token ids of ``text``; special tokens written in the text are recognised."""
-        return self._hf.encode(text, add_special_tokens=False).ids
+    def encode(self, text: str, special: bool = True) -> list[int]:
+        """Token ids of ``text``.
+
+        ``special``: special tokens written in the text, such as ``<|im_end|>``,
+        are recognised (right for a chat template's markup). With False they
+        are plain text, as OpenAI encodes what users write: a message cannot
+        close its own turn and forge the assistant's.
+        """
+        return (self._hf if special else self._hf_plain).encode(text, add_special_tokens=False).ids
+
+    def encode_pieces(self, pieces: list[tuple[str, bool]]) -> list[int]:
+        """Token ids of texts written end to end, where only pieces marked True may hold special tokens.
+
+        ``pieces``: (text, is_markup) pairs, e.g. a chat template's markup
+        (True) around the messages' contents (False). The ids are those of
+        ``encode("".join(texts))`` whenever the contents hold no special token:
+        like the tokenizer itself, we cut the text at the markup's special
+        tokens and encode what lies between them as plain text.
+        """
+        ids: list[int] = []
+        plain = ""
+        for text, is_markup in pieces:
+            if not is_markup:
+                plain += text
+                continue
+            for index, part in enumerate(self._special_pattern.split(text)):
+                if index % 2 == 0:  # text between special tokens
+                    plain += part
+                else:  # a special token of the markup
+                    ids += self.encode(plain, special=False) if plain else []
+                    plain = ""
+                    ids.append(self._special_id[part])
+        return ids + (self.encode(plain, special=False) if plain else [])
 
     def decode(self, ids) -> str:
         """The text of a list of token ids (special tokens included as their text)."""

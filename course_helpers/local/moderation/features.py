@@ -55,7 +55,7 @@ def template_parts() -> tuple[str, str]:
 def _token_rows(engine: Any, text: str) -> tuple[list[int], int]:
     """Token ids of the wrapped message, and how many of them are the message itself."""
     prefix = engine.encode(_PREFIX)
-    message = engine.encode(text)[-MAX_MESSAGE_TOKENS:] or engine.encode(" ")
+    message = engine.encode(text, special=False)[-MAX_MESSAGE_TOKENS:] or engine.encode(" ")
     suffix = engine.encode(_SUFFIX)
     return prefix + message + suffix, len(message)
 

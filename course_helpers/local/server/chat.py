@@ -103,8 +103,7 @@ def _start_generation(engine: Any, chat: ChatRequest) -> Any:
     """Render, tokenize and start generating (blocking: runs in a worker thread)."""
     from course_helpers.local.engine import SamplingParams
 
-    prompt = engine.render_chat(chat.messages)
-    prompt_ids = engine.encode(prompt)
+    prompt_ids = engine.encode_chat(chat.messages)  # what users wrote stays plain text
     return engine.generate(prompt_ids, SamplingParams(**chat.sampling), n=chat.n)
 
 

@@ -118,6 +118,9 @@ class FakeEngine:
     def render_chat(self, messages: list[dict[str, str]]) -> str:
         return " ".join(f"<role> {m['content']}" for m in messages)
 
+    def encode_chat(self, messages: list[dict[str, str]]) -> list[int]:
+        return self.encode(self.render_chat(messages))
+
     def encode(self, text: str) -> list[int]:
         ids = []
         for word in text.split():
