@@ -85,13 +85,13 @@ class ChatRequest:
     sampling: dict[str, Any] = field(default_factory=dict)
 
 
-def unsupported(param: str) -> Exception:
-    """The 400 for a valid OpenAI parameter that the local model cannot honour.
+def unsupported(param: str, what: str | None = None) -> Exception:
+    """The 400 for a valid OpenAI parameter that the local model cannot honour (``what`` it is for).
 
     >>> unsupported("tools").code
     'unsupported_parameter'
     """
-    what = _UNSUPPORTED.get(param, f"'{param}'")
+    what = what or _UNSUPPORTED.get(param, f"'{param}'")
     return invalid_request(
         f"Unsupported parameter: '{param}'. The local model (a small text-only chat model) "
         f"does not support {what}. Remove '{param}', or use the OpenAI backend for this feature.",

@@ -29,12 +29,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from . import chat as chat_endpoint
 from .chat import DEFAULT_MAX_ACTIVE, _admission, _all_events, _open, gather_unless_disconnected
-from .chat_request import ChatRequest, _parse_model, _parse_stream_options, unsupported
+from .chat_request import _SERVICE_TIERS, ChatRequest, _parse_model, _parse_stream_options, unsupported
 from .errors import APIError, invalid_request
 from .streaming import EventStreamResponse, sse_event
 from .validation import (boolean, decimal, integer, read_json_object, reject_unknown, string, text_of_parts,
@@ -63,6 +65,8 @@ _UNSUPPORTED = ("tools", "previous_response_id", "conversation", "reasoning", "p
                 "include", "context_management", "moderation", "top_logprobs", "background_options",
                 "access_programs")
 _ROLES = ("user", "system", "developer", "assistant")
+_ITEM_KEYS = {"type", "role", "content", "id", "status"}  # an input message item
+_TEXT_KEYS = {"format", "verbosity"}
 _PART_TYPES = {"user": "input_text", "system": "input_text", "developer": "input_text",
                "assistant": "output_text"}
 
@@ -75,6 +79,7 @@ class ResponsesRequest:
     instructions: str | None
     max_output_tokens: int | None
     metadata: dict[str, str]
+    truncation: str = "disabled"  # "auto": drop the oldest input items until the prompt fits
 
 
 def _is_empty(value: Any) -> bool:
@@ -95,6 +100,11 @@ def _check_unsupported(body: dict[str, Any]) -> None:
         return
     if not isinstance(text, dict):
         raise type_error("text", "an object", text)
+    for key in text:
+        if key not in _TEXT_KEYS:
+            raise invalid_request(f"Unknown parameter: 'text.{key}'.", param=f"text.{key}", code="unknown_parameter")
+    if text.get("verbosity") is not None:  # as in chat completions: a GPT-5 setting
+        raise unsupported("text.verbosity", "verbosity (a GPT-5 setting)")
     text_format = text.get("format") or {"type": "text"}
     if not isinstance(text_format, dict):
         raise type_error("text.format", "an object", text_format)
@@ -133,6 +143,10 @@ def _input_messages(body: dict[str, Any]) -> list[dict[str, str]]:
                 param=f"{where}.type",
                 code="unsupported_value",
             )
+        for key in item:
+            if key not in _ITEM_KEYS:
+                raise invalid_request(f"Unknown parameter: '{where}.{key}'.", param=f"{where}.{key}",
+                                      code="unknown_parameter")
         role = string(item, "role", default=None, choices=_ROLES, param=f"{where}.role")
         if role is None:
             raise invalid_request(f"Missing required parameter: '{where}.role'.", param=f"{where}.role",
@@ -156,9 +170,10 @@ def parse_responses_request(body: dict[str, Any]) -> ResponsesRequest:
     instructions = string(body, "instructions", default=None)
     if instructions:  # instructions come first, as a system message the model sees every turn
         messages = [{"role": "system", "content": instructions}, *messages]
-    for name in ("user", "safety_identifier", "prompt_cache_key", "service_tier"):
+    for name in ("user", "safety_identifier", "prompt_cache_key"):
         string(body, name, default=None)
-    string(body, "truncation", default=None, choices=("auto", "disabled"))
+    string(body, "service_tier", default=None, choices=_SERVICE_TIERS)
+    truncation = string(body, "truncation", default=None, choices=("auto", "disabled")) or "disabled"
     for name in ("store", "parallel_tool_calls"):
         boolean(body, name, default=None)
     metadata = body.get("metadata") or {}
@@ -179,7 +194,7 @@ def parse_responses_request(body: dict[str, Any]) -> ResponsesRequest:
         "frequency_penalty": 0.0,
     }
     chat = ChatRequest(model=model, messages=messages, stream=stream, sampling=sampling)
-    return ResponsesRequest(chat, instructions, max_output_tokens, metadata)
+    return ResponsesRequest(chat, instructions, max_output_tokens, metadata, truncation)
 
 
 def _new_id(prefix: str) -> str:
@@ -242,7 +257,7 @@ class _ResponseBuilder:
             "tools": [],
             "top_logprobs": 0,
             "top_p": sampling["top_p"],
-            "truncation": "disabled",
+            "truncation": self.request.truncation,
             "usage": usage,
             "user": None,
         }
@@ -298,9 +313,27 @@ async def _events(builder: _ResponseBuilder, generation: Any, events: Any, first
     yield emit(f"response.{status}", response=builder.response(status, _usage(generation)))
 
 
+def fit_to_context(engine: Any, messages: list[dict[str, str]], keep_first: bool) -> list[dict[str, str]]:
+    """``truncation="auto"``: drop the oldest messages until the prompt leaves room for a reply.
+
+    The instructions (the first message, when ``keep_first``) and the last
+    message always stay; if they alone are too long, the request fails as
+    without truncation.
+    """
+    kept = list(messages)
+    first = 1 if keep_first else 0
+    while len(kept) - first > 1 and len(engine.encode_chat(kept)) + 1 > engine.context_length:
+        del kept[first]
+    return kept
+
+
 async def responses(request: Request) -> Response:
     """``POST /v1/responses``: check, generate, answer (a Response, or its event stream)."""
     parsed = parse_responses_request(await read_json_object(request))
+    if parsed.truncation == "auto":
+        engine = await anyio.to_thread.run_sync(chat_endpoint.get_engine)
+        parsed.chat.messages = await anyio.to_thread.run_sync(
+            fit_to_context, engine, parsed.chat.messages, bool(parsed.instructions))
     admission = _admission(request)
     admission.enter(getattr(request.app.state, "max_active", DEFAULT_MAX_ACTIVE))
     try:

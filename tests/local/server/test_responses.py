@@ -169,3 +169,33 @@ def test_real_model_sync_and_stream_agree(real_client):
     deltas = "".join(event.delta for event in streamed if event.type == "response.output_text.delta")
     assert deltas == response.output_text
     assert streamed[-1].response.usage.output_tokens == response.usage.output_tokens
+
+
+def _raw(fake_server, body):
+    return httpx.post(fake_server.base_url + "/responses", json={"model": "gpt-4o", **body}, timeout=10,
+                      headers={"Authorization": f"Bearer {API_KEY}"})
+
+
+@pytest.mark.parametrize("body, param", [
+    ({"input": "hi", "text": {"format": {"type": "text"}, "verbosity": "low"}}, "text.verbosity"),
+    ({"input": "hi", "text": {"colour": "red"}}, "text.colour"),
+    ({"input": "hi", "service_tier": "bogus"}, "service_tier"),
+    ({"input": [{"role": "user", "content": "x", "extra": 1}]}, "input[0].extra"),
+])
+def test_parameters_it_cannot_honour_or_does_not_know_are_400s(fake_server, body, param):
+    response = _raw(fake_server, body)
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == param
+
+
+def test_truncation_auto_drops_the_oldest_items_until_the_input_fits(fake_server, engine):
+    # the stand-in engine has a context of 64 tokens, one per word plus a marker per message
+    items = [{"role": "user", "content": " ".join(f"old{i}_{j}" for j in range(20))} for i in range(4)]
+    items.append({"role": "user", "content": "last words"})
+    body = {"input": items, "instructions": "be brief", "max_output_tokens": 16}
+    assert _raw(fake_server, body).json()["error"]["code"] == "context_length_exceeded"
+    response = _raw(fake_server, {**body, "truncation": "auto"})
+    assert response.status_code == 200 and response.json()["truncation"] == "auto"
+    assert response.json()["output"][0]["content"][0]["text"] == "last words "
+    prompt = engine.vocabulary
+    assert "be" in prompt and "old3_0" in prompt and response.json()["usage"]["input_tokens"] <= 64
