@@ -268,8 +268,8 @@ class BatchScheduler:
         if stopped:
             finish = "stop"
         elif choice.generated >= choice.max_new_tokens:
-            finish = "length"
-            delta += choice.text.finish()
+            delta += choice.text.finish()  # held-back text, which may still complete a stop string
+            finish = "stop" if choice.text.stopped else "length"
         choice.last_token = token
         choice.done = finish is not None
         generation._emit(Event(choice.index, delta, entry, finish))
