@@ -1,9 +1,10 @@
 """Small tables of results: HTML in Jupyter (plain enough to read on GitHub too), aligned text elsewhere.
 
->>> print(show_table(["word", "tokens"], [("hello", 1), ("Καλημέρα", 4)]))
-word      tokens
-hello     1
-Καλημέρα  4
+>>> print(show_table(["word", "tokens"], [("hello", 1), ("Καλημέρα", 4), ("two\\nlines", 3)]))
+word        tokens
+hello       1
+Καλημέρα    4
+two\\nlines  3
 
 Used in: notebooks/01_messages_and_roles.ipynb, notebooks/02_parameters.ipynb, notebooks/03_logprobs.ipynb
 """
@@ -14,6 +15,11 @@ import html
 from collections.abc import Iterable, Sequence
 
 __all__ = ["show_table"]
+
+
+def _html_cell(text: str) -> str:
+    """A cell's text for HTML: escaped, and a line break shown as one (HTML would make it a space)."""
+    return html.escape(text).replace("\n", "<br>")
 
 
 class _Table:
@@ -28,15 +34,17 @@ class _Table:
         caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
         head = "".join(f"<th>{html.escape(h)}</th>" for h in self.headers)
         body = "".join(
-            "<tr>" + "".join(f"<td style='text-align:left'>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+            "<tr>" + "".join(f"<td style='text-align:left'>{_html_cell(cell)}</td>" for cell in row) + "</tr>"
             for row in self.rows
         )
         return f"<table>{caption}<tr>{head}</tr>{body}</table>"
 
     def __repr__(self) -> str:
-        widths = [max(len(str(cell)) for cell in column) for column in zip(self.headers, *self.rows)]
+        # a line break inside a cell (a model's reply may have one) is shown as \n, so each row stays one line
+        rows = [[cell.replace("\n", "\\n") for cell in row] for row in [self.headers, *self.rows]]
+        widths = [max(len(cell) for cell in column) for column in zip(*rows)]
         lines = [self.title] if self.title else []
-        for row in [self.headers, *self.rows]:
+        for row in rows:
             lines.append("  ".join(f"{cell:<{width}}" for cell, width in zip(row, widths)).rstrip())
         return "\n".join(lines)
 

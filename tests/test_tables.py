@@ -16,3 +16,10 @@ def test_cells_are_escaped_and_rows_kept_in_order():
 
 def test_rows_can_be_any_iterable():
     assert show_table(["n"], ([i] for i in range(3))).rows == [("0",), ("1",), ("2",)]
+
+
+def test_a_line_break_in_a_cell_keeps_its_row_on_one_line():
+    table = show_table(["temperature", "reply"], [("2.0", "Whamalsa\nLab"), ("0", "Zebra")])
+    lines = repr(table).splitlines()
+    assert len(lines) == 3 and "Whamalsa\\nLab" in lines[1]
+    assert "Whamalsa<br>Lab" in table._repr_html_()  # HTML shows the line break as one
