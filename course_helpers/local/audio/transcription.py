@@ -25,6 +25,7 @@ Used in: notebooks/05_audio.ipynb (via the local server)
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -177,12 +178,19 @@ def iter_segments(
             word_timestamps=word_timestamps,
             beam_size=5,
         )
-        for i, segment in enumerate(found):  # faster-whisper decodes lazily, as we iterate
-            words = [
-                Word(word=w.word.strip(), start=round(float(w.start), 3), end=round(float(w.end), 3))
-                for w in (segment.words or [])
-            ]
-            yield _segment(i, segment), words
+    found = iter(found)  # faster-whisper decodes lazily, a segment per next()
+    for i in itertools.count():
+        # The lock is held while a segment is decoded, never across a yield: a caller that stops
+        # iterating (a client gone mid-stream) must not keep every later transcription waiting.
+        with _lock:
+            segment = next(found, None)
+        if segment is None:
+            return
+        words = [
+            Word(word=w.word.strip(), start=round(float(w.start), 3), end=round(float(w.end), 3))
+            for w in (segment.words or [])
+        ]
+        yield _segment(i, segment), words
 
 
 def transcribe(

@@ -83,3 +83,12 @@ def test_prompt_steers_the_spelling_of_a_made_up_name():
 def test_bad_uploads_are_audio_errors(data, message):
     with pytest.raises(transcription.AudioError, match=message):
         transcription.transcribe(data)
+
+
+def test_an_abandoned_stream_of_segments_does_not_block_the_next_transcription(sentence_wav):
+    # a client that closes a streamed transcription leaves its generator suspended, not closed
+    abandoned = transcription.iter_segments(transcription.decode_upload(sentence_wav))
+    next(abandoned)
+    assert not transcription._lock.locked()
+    assert "weather" in transcription.transcribe(sentence_wav).text.lower()
+    del abandoned
