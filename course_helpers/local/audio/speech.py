@@ -158,7 +158,9 @@ def synthesize(text: str, voice: str = "alloy", speed: float = 1.0) -> Iterator[
 
     ``voice`` is an OpenAI voice name (see ``voices.VOICES``), ``speed`` a
     rate multiplier in 0.25-4.0. Validation of the request belongs to the
-    server; here a bad value raises ``ValueError``.
+    server; here a bad value raises ``ValueError``. Text with nothing to
+    pronounce ("...", a zero-width space) gives a quarter second of silence,
+    so that every audio format still gets a valid, playable file.
     """
     if voice not in VOICES:
         raise ValueError(f"unknown voice {voice!r}")
@@ -169,6 +171,7 @@ def synthesize(text: str, voice: str = "alloy", speed: float = 1.0) -> Iterator[
     pretended_rate = round(piper_voice.config.sample_rate * style.pitch_factor)
     # resampling shortened the audio by pitch_factor; stretch to the voice's tempo and `speed`
     stretch = speed * style.tempo / style.pitch_factor
+    spoken = False
     for phonemes in _pieces(piper_voice.phonemize(text)):
         audio = _brighten(_piper_audio(tuple(piper_voice.phonemes_to_ids(phonemes))), style.brightness)
         peak = float(np.max(np.abs(audio))) if audio.size else 0.0
@@ -179,7 +182,10 @@ def synthesize(text: str, voice: str = "alloy", speed: float = 1.0) -> Iterator[
         frames = resampler.resample(_to_frame(audio, pretended_rate)) + resampler.resample(None)
         block = _frames_to_samples(frames)
         if block.size:
+            spoken = True
             yield _to_int16(time_stretch(block, stretch, SAMPLE_RATE))
+    if not spoken:
+        yield np.zeros(SAMPLE_RATE // 4, dtype=np.int16)
 
 
 def synthesize_all(text: str, voice: str = "alloy", speed: float = 1.0) -> np.ndarray:

@@ -73,6 +73,17 @@ def test_speech_formats_are_valid_files(client, tmp_path, response_format):
     assert 0.3 < seconds < 3
 
 
+@pytest.mark.parametrize("response_format", sorted(CONTAINERS))
+def test_text_with_nothing_to_say_is_a_short_silence_in_a_valid_file(client, tmp_path, response_format):
+    path = speak(client, "...", tmp_path, response_format=response_format)
+    with av.open(str(path)) as container:
+        assert container.format.name.split(",")[0] == CONTAINERS[response_format]
+        frames = list(container.decode(audio=0))
+        seconds = sum(f.samples for f in frames) / frames[0].sample_rate
+        loudest = max(float(abs(f.to_ndarray()).max()) for f in frames)
+    assert 0.2 < seconds < 0.5 and loudest < 0.01
+
+
 def test_speech_pcm_is_raw_24khz_16bit(client, tmp_path):
     with client.audio.speech.with_streaming_response.create(
         model="tts-1", voice="alloy", input="Hello.", response_format="pcm"
