@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 import threading
 import time
@@ -51,9 +52,9 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .. import store
-from .categories import CATEGORIES, THRESHOLDS
+from .categories import CATEGORIES, PARENT, THRESHOLDS
 from .dataset import data_bytes, load_examples
-from .features import pooled_states, template_parts
+from .features import MAX_MESSAGE_TOKENS, pooled_states, template_parts
 from .probe import Probe, fit_probe
 
 __all__ = [
@@ -197,6 +198,35 @@ def ensure_trained() -> Path:
     return path
 
 
+_WINDOW_TOKENS = 128  # a long message is read in pieces of about this many tokens
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def message_windows(engine: Any, text: str) -> list[str]:
+    """The message itself, or for a long one, the pieces the probes read one by one.
+
+    The probes were trained on messages of a few sentences and average over
+    every token, so one threat in a long text would be drowned in the rest.
+    A message longer than MAX_MESSAGE_TOKENS is therefore cut into its
+    sentences, packed into pieces of at most _WINDOW_TOKENS tokens (a longer
+    sentence is cut by tokens); the message scores what its worst piece scores.
+    """
+    if len(engine.encode(text, special=False)) <= MAX_MESSAGE_TOKENS:
+        return [text]
+    windows: list[str] = []
+    current, current_tokens = "", 0
+    for sentence in filter(None, _SENTENCE_END.split(text)):
+        ids = engine.encode(sentence, special=False)
+        if current and current_tokens + len(ids) > _WINDOW_TOKENS:
+            windows.append(current)
+            current, current_tokens = "", 0
+        if len(ids) > _WINDOW_TOKENS:  # one very long sentence: cut it by tokens
+            windows += [engine.decode(ids[i:i + _WINDOW_TOKENS]) for i in range(0, len(ids), _WINDOW_TOKENS)]
+            continue
+        current, current_tokens = f"{current} {sentence}".strip(), current_tokens + len(ids)
+    return windows + ([current] if current else [])
+
+
 @dataclass(frozen=True)
 class ModerationResult:
     """One message's verdict, as the API reports it."""
@@ -215,11 +245,17 @@ def moderate(texts: list[str], engine: Any | None = None) -> list[ModerationResu
     """
     if not texts:
         return []
+    engine = engine if engine is not None else _engine()
     probes = get_probes()
-    scores = probes.scores(message_features(texts, engine))  # (n, 13)
+    windows = [message_windows(engine, text) for text in texts]
+    window_scores = probes.scores(message_features([w for ws in windows for w in ws], engine))  # (windows, 13)
+    bounds = np.cumsum([0] + [len(ws) for ws in windows])
     results = []
-    for row in scores:
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        row = window_scores[start:stop].max(axis=0)  # a long message is as harmful as its worst part
         category_scores = {name: float(score) for name, score in zip(CATEGORIES, row)}
+        for child, parent in PARENT.items():  # self-harm instructions are self-harm content too
+            category_scores[parent] = max(category_scores[parent], category_scores[child])
         categories = {name: category_scores[name] >= THRESHOLDS[name] for name in CATEGORIES}
         results.append(ModerationResult(flagged=any(categories.values()), categories=categories,
                                         category_scores=category_scores))

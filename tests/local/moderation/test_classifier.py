@@ -122,3 +122,32 @@ def test_trained_probes_are_used_without_writing_to_the_cache_folder(monkeypatch
     monkeypatch.setattr(classifier, "train_probes", lambda: pytest.fail("must not retrain"))
     assert classifier.ensure_trained() == trained
     assert sorted(p.name for p in trained.parent.iterdir()) == ["probes-abc.npz"]
+
+
+THREAT = "I will kill you, I am going to stab you to death tonight."
+
+
+@pytest.mark.parametrize("text", [
+    THREAT + " a" * 2000,  # the probes read 512 tokens at most: this one used to score the a's only
+    "Hello there. " * 200 + THREAT + " Have a nice day." * 200,
+])
+def test_a_threat_anywhere_in_a_long_message_is_flagged(text):
+    assert classifier.moderate([THREAT])[0].flagged
+    assert classifier.moderate([text])[0].flagged
+
+
+def test_messages_up_to_the_limit_are_read_whole_and_long_ones_in_sentence_pieces():
+    engine = classifier._engine()
+    assert classifier.message_windows(engine, "Hi. How are you?") == ["Hi. How are you?"]
+    pieces = classifier.message_windows(engine, "Hello there. " * 200 + THREAT)
+    assert len(pieces) > 4 and pieces[-1].endswith(THREAT)
+    assert all(len(engine.encode(piece, special=False)) <= 140 for piece in pieces)
+
+
+def test_a_subcategory_never_scores_above_its_parent():
+    from course_helpers.local.moderation.categories import PARENT
+
+    texts, _ = load_examples("heldout")
+    for result in classifier.moderate(texts[:40]):
+        for child, parent in PARENT.items():
+            assert result.category_scores[parent] >= result.category_scores[child]
