@@ -7,6 +7,7 @@ predictable text); ``real_server`` with the real SmolLM2 model.
 from __future__ import annotations
 
 import sys
+import time
 
 import pytest
 from openai import AsyncOpenAI, OpenAI
@@ -67,3 +68,13 @@ def real_client(real_server) -> OpenAI:
     with OpenAI(base_url=real_server.base_url, api_key=API_KEY, max_retries=0,
                 _strict_response_validation=True) as sdk:
         yield sdk
+
+
+def wait_for(condition, timeout=5.0) -> bool:
+    """Poll ``condition()`` until it is true (True) or ``timeout`` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True

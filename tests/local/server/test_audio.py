@@ -63,25 +63,28 @@ def test_round_trip_text_to_speech_to_text_keeps_the_words(client, tmp_path, voi
 # ---------------------------------------------------------------------- speech
 
 
-@pytest.mark.parametrize("response_format", sorted(CONTAINERS))
-def test_speech_formats_are_valid_files(client, tmp_path, response_format):
-    path = speak(client, "Hello.", tmp_path, response_format=response_format)
+def speech_frames(path, response_format: str) -> list:
+    """The decoded audio frames of a speech file, after checking its container is the declared format."""
     with av.open(str(path)) as container:
         assert container.format.name.split(",")[0] == CONTAINERS[response_format]
-        frames = list(container.decode(audio=0))
-        seconds = sum(f.samples for f in frames) / frames[0].sample_rate
-    assert 0.3 < seconds < 3
+        return list(container.decode(audio=0))
+
+
+def seconds_of(frames: list) -> float:
+    return sum(f.samples for f in frames) / frames[0].sample_rate
+
+
+@pytest.mark.parametrize("response_format", sorted(CONTAINERS))
+def test_speech_formats_are_valid_files(client, tmp_path, response_format):
+    frames = speech_frames(speak(client, "Hello.", tmp_path, response_format=response_format), response_format)
+    assert 0.3 < seconds_of(frames) < 3
 
 
 @pytest.mark.parametrize("response_format", sorted(CONTAINERS))
 def test_text_with_nothing_to_say_is_a_short_silence_in_a_valid_file(client, tmp_path, response_format):
-    path = speak(client, "...", tmp_path, response_format=response_format)
-    with av.open(str(path)) as container:
-        assert container.format.name.split(",")[0] == CONTAINERS[response_format]
-        frames = list(container.decode(audio=0))
-        seconds = sum(f.samples for f in frames) / frames[0].sample_rate
-        loudest = max(float(abs(f.to_ndarray()).max()) for f in frames)
-    assert 0.2 < seconds < 0.5 and loudest < 0.01
+    frames = speech_frames(speak(client, "...", tmp_path, response_format=response_format), response_format)
+    loudest = max(float(abs(f.to_ndarray()).max()) for f in frames)
+    assert 0.2 < seconds_of(frames) < 0.5 and loudest < 0.01
 
 
 def test_speech_pcm_is_raw_24khz_16bit(client, tmp_path):

@@ -15,7 +15,7 @@ import openai
 import pytest
 
 from . import fake_engine
-from .conftest import API_KEY
+from .conftest import API_KEY, wait_for
 
 HELLO = [{"role": "user", "content": "one two three"}]
 
@@ -181,15 +181,6 @@ def test_context_length_exceeded_when_streaming_is_a_400_too(client):
     assert caught.value.code == "context_length_exceeded"
 
 
-def _wait_for(condition, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
 def test_disconnect_mid_stream_cancels_generation(client, engine):
     engine.delay = 0.05
     words = " ".join(f"w{i}" for i in range(40))
@@ -198,8 +189,8 @@ def test_disconnect_mid_stream_cancels_generation(client, engine):
     next(iter(stream))
     stream.close()
     generation = engine.generations[-1]
-    assert _wait_for(generation.cancelled.is_set)
-    assert _wait_for(generation.finished.is_set)
+    assert wait_for(generation.cancelled.is_set)
+    assert wait_for(generation.finished.is_set)
     assert generation.completion_tokens < 40
 
 
@@ -211,7 +202,7 @@ def test_disconnect_while_waiting_for_json_cancels_generation(fake_server, engin
         httpx.post(fake_server.base_url + "/chat/completions", json=body, timeout=0.4,
                    headers={"Authorization": f"Bearer {API_KEY}"})
     generation = engine.generations[-1]
-    assert _wait_for(generation.cancelled.is_set)
+    assert wait_for(generation.cancelled.is_set)
     assert generation.completion_tokens < 40
 
 
@@ -227,7 +218,7 @@ def test_busy_server_answers_429_that_the_sdk_retries(fake_server, engine):
 
         worker = threading.Thread(target=held_request)
         worker.start()
-        assert _wait_for(lambda: engine.generations)
+        assert wait_for(lambda: engine.generations)
         with openai.OpenAI(base_url=fake_server.base_url, api_key=API_KEY, max_retries=0) as sdk:
             with pytest.raises(openai.RateLimitError) as caught:
                 sdk.chat.completions.create(model="gpt-4o", messages=HELLO)

@@ -7,8 +7,6 @@ last tests run the real SmolLM2 model and compare it only with itself.
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import openai
 import pytest
@@ -16,22 +14,13 @@ import pytest
 from course_helpers.local.server.app import ENDPOINT_MODULES
 from course_helpers.local.server.responses import parse_responses_request
 
-from .conftest import API_KEY
+from .conftest import API_KEY, wait_for
 
 WORDS = " ".join(f"w{i}" for i in range(20))
 
 
 def test_endpoint_module_is_listed():
     assert "course_helpers.local.server.responses" in ENDPOINT_MODULES
-
-
-def _wait_for(condition, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 def test_disconnect_while_waiting_for_a_whole_response_cancels_generation(fake_server, engine):
@@ -41,7 +30,7 @@ def test_disconnect_while_waiting_for_a_whole_response_cancels_generation(fake_s
         httpx.post(fake_server.base_url + "/responses", json={"model": "gpt-4o", "input": words}, timeout=0.4,
                    headers={"Authorization": f"Bearer {API_KEY}"})
     generation = engine.generations[-1]
-    assert _wait_for(generation.cancelled.is_set)
+    assert wait_for(generation.cancelled.is_set)
     assert generation.completion_tokens < 40
 
 
