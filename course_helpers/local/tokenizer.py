@@ -16,6 +16,7 @@ Used in: course_helpers/local/engine.py, notebooks/03_logprobs.ipynb (token byte
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 __all__ = ["Tokenizer", "bytes_to_unicode", "display_token"]
@@ -69,11 +70,8 @@ class Tokenizer:
     """
 
     def __init__(self, hf_tokenizer, tokens: list[str], token_types: list[int]):
-        from tokenizers import Tokenizer as HFTokenizer
-
         self._hf = hf_tokenizer
-        self._hf_plain = HFTokenizer.from_str(hf_tokenizer.to_str())  # reads "<|im_end|>" as 9 plain tokens
-        self._hf_plain.encode_special_tokens = True
+        self._encoding = threading.Lock()  # encode() switches a setting of the one shared tokenizer
         self._tokens = tokens
         self._special = {i for i, t in enumerate(token_types) if t == _CONTROL}
         specials = sorted((tokens[i] for i in self._special), key=len, reverse=True)
@@ -111,7 +109,9 @@ class Tokenizer:
         are plain text, as OpenAI encodes what users write: a message cannot
         close its own turn and forge the assistant's.
         """
-        return (self._hf if special else self._hf_plain).encode(text, add_special_tokens=False).ids
+        with self._encoding:
+            self._hf.encode_special_tokens = not special  # True: "<|im_end|>" is 9 plain tokens
+            return self._hf.encode(text, add_special_tokens=False).ids
 
     def encode_pieces(self, pieces: list[tuple[str, bool]]) -> list[int]:
         """Token ids of texts written end to end, where only pieces marked True may hold special tokens.
