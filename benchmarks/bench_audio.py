@@ -56,14 +56,18 @@ def bench_synthesis(repeats: int) -> np.ndarray:
     for voice in ("onyx", "alloy", "shimmer"):
         speech._piper_audio.cache_clear()  # time the neural network, not the cache of a repeated sentence
         seconds, samples = best_of(1, lambda: speech.synthesize_all(PARAGRAPH, voice=voice))
-        print(f"synthesis RTF ({voice:7s}):        {seconds / (len(samples) / speech.SAMPLE_RATE):6.3f}"
-              f"   ({len(samples) / speech.SAMPLE_RATE:.1f} s of audio in {seconds:.2f} s)")
+        print(
+            f"synthesis RTF ({voice:7s}):        {seconds / (len(samples) / speech.SAMPLE_RATE):6.3f}"
+            f"   ({len(samples) / speech.SAMPLE_RATE:.1f} s of audio in {seconds:.2f} s)"
+        )
     samples = speech.synthesize_all(PARAGRAPH, voice="alloy")
     audio_seconds = len(samples) / speech.SAMPLE_RATE
     for response_format in encoding.FORMATS:
         seconds, data = best_of(repeats, lambda: encoding.encode(samples, response_format))
-        print(f"encoding RTF ({response_format:4s}):            {seconds / audio_seconds:6.4f}"
-              f"   ({len(data) / 1024:.0f} KiB)")
+        print(
+            f"encoding RTF ({response_format:4s}):            {seconds / audio_seconds:6.4f}"
+            f"   ({len(data) / 1024:.0f} KiB)"
+        )
     return samples
 
 
@@ -87,9 +91,11 @@ def bench_first_byte(repeats: int) -> None:
                 if i:  # the first request also loads the voice
                     firsts.append(first)
                     totals.append(total)
-            print(f"speech time to first byte ({label}, {len(text)} chars): "
-                  f"{statistics.median(firsts):.3f} s  (whole answer {statistics.median(totals):.2f} s, "
-                  f"{size / 1024:.0f} KiB after the first chunk)")
+            print(
+                f"speech time to first byte ({label}, {len(text)} chars): "
+                f"{statistics.median(firsts):.3f} s  (whole answer {statistics.median(totals):.2f} s, "
+                f"{size / 1024:.0f} KiB after the first chunk)"
+            )
     finally:
         handle.stop()
 
@@ -101,13 +107,17 @@ def bench_transcription(samples: np.ndarray, repeats: int) -> None:
     short = encoding.encode(speech.synthesize_all("Thank you for calling. Goodbye.", voice="echo"), "mp3")
     short_seconds = len(transcription.decode_upload(short)) / 16_000
     seconds, _ = best_of(repeats, lambda: transcription.transcribe(short))
-    print(f"transcription RTF (short clip): {seconds / short_seconds:6.3f}"
-          f"   ({short_seconds:.1f} s of audio in {seconds:.2f} s; Whisper pads to 30 s windows)")
+    print(
+        f"transcription RTF (short clip): {seconds / short_seconds:6.3f}"
+        f"   ({short_seconds:.1f} s of audio in {seconds:.2f} s; Whisper pads to 30 s windows)"
+    )
     recording = encoding.encode(np.concatenate([samples] * 3), "mp3")
     recording_seconds = 3 * len(samples) / speech.SAMPLE_RATE
     seconds, transcript = best_of(1, lambda: transcription.transcribe(recording))
-    print(f"transcription RTF (long):       {seconds / recording_seconds:6.3f}"
-          f"   ({recording_seconds:.1f} s of audio in {seconds:.2f} s)")
+    print(
+        f"transcription RTF (long):       {seconds / recording_seconds:6.3f}"
+        f"   ({recording_seconds:.1f} s of audio in {seconds:.2f} s)"
+    )
     seconds, transcript = best_of(1, lambda: transcription.transcribe(recording, word_timestamps=True))
     print(f"transcription RTF (long, words):{seconds / recording_seconds:6.3f}")
     print(f"round-trip word error rate:     {word_error_rate(PARAGRAPH * 3, transcript.text):6.3f}")

@@ -111,9 +111,20 @@ def start_server(port: int, log, timeout: float) -> tuple[subprocess.Popen, floa
     """Start ``python -m course_helpers serve`` on loopback; return it and its start-up seconds."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "course_helpers", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--api-key", API_KEY],
-        stdout=log, stderr=subprocess.STDOUT,  # a file, not a pipe: a full pipe would stall the server
+        [
+            sys.executable,
+            "-m",
+            "course_helpers",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--api-key",
+            API_KEY,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,  # a file, not a pipe: a full pipe would stall the server
     )
     url = f"http://127.0.0.1:{port}/v1/models"
     while time.perf_counter() - started < timeout:
@@ -130,8 +141,9 @@ def start_server(port: int, log, timeout: float) -> tuple[subprocess.Popen, floa
 
 def has_moderations(base_url: str) -> bool:
     """True when the server serves ``POST /v1/moderations`` (a 404 means it does not)."""
-    response = httpx.post(f"{base_url}/moderations", json={"input": "hello"},
-                          headers={"Authorization": f"Bearer {API_KEY}"}, timeout=300)
+    response = httpx.post(
+        f"{base_url}/moderations", json={"input": "hello"}, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=300
+    )
     return response.status_code == 200
 
 
@@ -173,16 +185,24 @@ class Learner:
     def chat(self, round_number: int) -> Sample:
         question = QUESTIONS[(self.index + round_number) % len(QUESTIONS)]
         reply = self.client.chat.completions.create(
-            model=MODEL, messages=[{"role": "user", "content": question}], max_tokens=40, temperature=0.7)
+            model=MODEL, messages=[{"role": "user", "content": question}], max_tokens=40, temperature=0.7
+        )
         assert reply.choices[0].message.content is not None
         return Sample("chat", 0.0, reply.usage.completion_tokens)
 
     def logprobs(self, round_number: int) -> Sample:
         review = REVIEWS[(self.index + round_number) % len(REVIEWS)]
         reply = self.client.chat.completions.create(
-            model=MODEL, max_tokens=20, temperature=0, logprobs=True, top_logprobs=5,
-            messages=[{"role": "system", "content": "Classify the review as positive, negative or neutral."},
-                      {"role": "user", "content": review}])
+            model=MODEL,
+            max_tokens=20,
+            temperature=0,
+            logprobs=True,
+            top_logprobs=5,
+            messages=[
+                {"role": "system", "content": "Classify the review as positive, negative or neutral."},
+                {"role": "user", "content": review},
+            ],
+        )
         content = reply.choices[0].logprobs.content
         assert len(content) == reply.usage.completion_tokens
         return Sample("logprobs", 0.0, reply.usage.completion_tokens)
@@ -192,8 +212,13 @@ class Learner:
         first = None
         tokens = 0
         stream = self.client.chat.completions.create(
-            model=MODEL, max_tokens=60, temperature=0.8, stream=True, stream_options={"include_usage": True},
-            messages=[{"role": "user", "content": "Tell me a very short story about a cat."}])
+            model=MODEL,
+            max_tokens=60,
+            temperature=0.8,
+            stream=True,
+            stream_options={"include_usage": True},
+            messages=[{"role": "user", "content": "Tell me a very short story about a cat."}],
+        )
         for chunk in stream:
             if first is None and chunk.choices and chunk.choices[0].delta.content:
                 first = time.perf_counter() - started
@@ -204,17 +229,24 @@ class Learner:
 
     def conversation(self, round_number: int) -> Sample:
         reply = self.client.chat.completions.create(
-            model=MODEL, max_tokens=50, temperature=0.7, seed=self.index,
-            messages=[{"role": "system", "content": "You are a patient tutor. Answer briefly."},
-                      {"role": "user", "content": "What is an API?"},
-                      {"role": "assistant", "content": "A way for programs to talk to each other."},
-                      {"role": "user", "content": "Give me an example."}])
+            model=MODEL,
+            max_tokens=50,
+            temperature=0.7,
+            seed=self.index,
+            messages=[
+                {"role": "system", "content": "You are a patient tutor. Answer briefly."},
+                {"role": "user", "content": "What is an API?"},
+                {"role": "assistant", "content": "A way for programs to talk to each other."},
+                {"role": "user", "content": "Give me an example."},
+            ],
+        )
         return Sample("conversation", 0.0, reply.usage.completion_tokens)
 
     def cheap(self, round_number: int) -> Sample:
         if self.moderation:
             result = self.client.moderations.create(
-                model="omni-moderation-latest", input=MODERATION_INPUTS[round_number % len(MODERATION_INPUTS)])
+                model="omni-moderation-latest", input=MODERATION_INPUTS[round_number % len(MODERATION_INPUTS)]
+            )
             assert len(result.results) == 1
             return Sample("moderation", 0.0)
         models = self.client.models.list()
@@ -238,10 +270,11 @@ def report(tally: Tally, wall: float, learners: int, startup: float) -> None:
     print(f"{learners} learners, {len(samples)} requests answered, errors: {len(tally.errors)}")
     for line in tally.errors[:10]:
         print(f"  error: {line}")
-    print(f"HTTP statuses seen by the clients: {dict(sorted(tally.statuses.items()))} "
-          f"(429 = server busy, retried by the SDK)")
-    print(f"wall time {wall:.1f} s: {len(samples) / wall:.2f} requests/s, "
-          f"{tokens / wall:.1f} completion tokens/s")
+    print(
+        f"HTTP statuses seen by the clients: {dict(sorted(tally.statuses.items()))} "
+        f"(429 = server busy, retried by the SDK)"
+    )
+    print(f"wall time {wall:.1f} s: {len(samples) / wall:.2f} requests/s, {tokens / wall:.1f} completion tokens/s")
     by_kind = defaultdict(list)
     for sample in samples:
         by_kind[sample.kind].append(sample.seconds)
@@ -257,8 +290,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the five requests per learner")
-    parser.add_argument("--max-seconds", type=float, default=1200,
-                        help="no learner starts a request after this many seconds")
+    parser.add_argument(
+        "--max-seconds", type=float, default=1200, help="no learner starts a request after this many seconds"
+    )
     parser.add_argument("--startup-timeout", type=float, default=600)
     args = parser.parse_args()
 
@@ -272,8 +306,10 @@ def main() -> int:
             tally = Tally()
             learners = [Learner(i, base_url, tally, moderation) for i in range(args.learners)]
             deadline = time.monotonic() + args.max_seconds
-            threads = [threading.Thread(target=learner.run, args=(args.rounds, deadline), name=f"learner-{i}")
-                       for i, learner in enumerate(learners)]
+            threads = [
+                threading.Thread(target=learner.run, args=(args.rounds, deadline), name=f"learner-{i}")
+                for i, learner in enumerate(learners)
+            ]
             started = time.perf_counter()
             for thread in threads:
                 thread.start()

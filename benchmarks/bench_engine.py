@@ -141,33 +141,45 @@ def main() -> None:
     engine = Engine(threads=1)
     weights_mb = sum(m.nbytes for m in engine.weights.matrices()) / 2**20
     print(f"start-up to first token (fresh process, model cached): {start_up:.2f} s   (target < 2 s)")
-    print(f"memory a process adds: {anonymous:.0f} MB of its own (anonymous) memory; its rss of {rss:.0f} MB "
-          f"also counts the {weights_mb:.0f} MB of weights, file pages shared by every process   "
-          "(target: well under the weights' size)")
+    print(
+        f"memory a process adds: {anonymous:.0f} MB of its own (anonymous) memory; its rss of {rss:.0f} MB "
+        f"also counts the {weights_mb:.0f} MB of weights, file pages shared by every process   "
+        "(target: well under the weights' size)"
+    )
     engine.generate(engine.encode("warm up"), SamplingParams(max_tokens=8)).cancel()
 
     limits = {threads: roofline(engine, threads) for threads in (1, 2)}
     best_threads = min(limits, key=limits.get)
     limit_tps = 1 / limits[best_threads]
-    print("roofline (matrix-vector products over all weights): "
-          + ", ".join(f"{t} thread(s) {1e3 * s:.1f} ms = {1 / s:.1f} tokens/s" for t, s in limits.items()))
+    print(
+        "roofline (matrix-vector products over all weights): "
+        + ", ".join(f"{t} thread(s) {1e3 * s:.1f} ms = {1 / s:.1f} tokens/s" for t, s in limits.items())
+    )
     for threads in args.threads:
         engine = Engine(threads=threads)
         started = time.perf_counter()
         warm_up, _ = decode_speed(engine, WARM_UP_TOKENS)  # the tuner's first trials happen here
-        print(f"engine threads={threads}: first reply of a fresh engine, {WARM_UP_TOKENS} tokens: {warm_up:.1f} "
-              f"tokens/s ({time.perf_counter() - started:.1f} s, including the tuner's trials of every mode)")
+        print(
+            f"engine threads={threads}: first reply of a fresh engine, {WARM_UP_TOKENS} tokens: {warm_up:.1f} "
+            f"tokens/s ({time.perf_counter() - started:.1f} s, including the tuner's trials of every mode)"
+        )
         speed, length = decode_speed(engine, args.tokens)
-        print(f"decode, engine threads={threads}: {speed:.1f} tokens/s over {length} tokens = "
-              f"{100 * speed / limit_tps:.0f}% of the roofline ({limit_tps:.1f} tokens/s)   (target >= 70%)")
+        print(
+            f"decode, engine threads={threads}: {speed:.1f} tokens/s over {length} tokens = "
+            f"{100 * speed / limit_tps:.0f}% of the roofline ({limit_tps:.1f} tokens/s)   (target >= 70%)"
+        )
         one = concurrent_speed(engine, 1, args.tokens)
         many = concurrent_speed(engine, args.streams, args.tokens)
-        print(f"  {args.streams} concurrent streams: {many:.1f} tokens/s = {many / one:.2f}x one stream measured the "
-              f"same way ({one:.1f} tokens/s)   (target >= 2.5x); {many / speed:.2f}x the decode speed above")
+        print(
+            f"  {args.streams} concurrent streams: {many:.1f} tokens/s = {many / one:.2f}x one stream measured the "
+            f"same way ({one:.1f} tokens/s)   (target >= 2.5x); {many / speed:.2f}x the decode speed above"
+        )
         print(f"  time to first token, short prompt: {time_to_first_token(engine):.3f} s   (target < 0.5 s)")
         modes = engine._scheduler.tuner.choices()
-        print("  how the cores shared the products (fastest measured, per batch size): "
-              + ", ".join(f"{batch}: {mode}" for batch, mode in modes.items()))
+        print(
+            "  how the cores shared the products (fastest measured, per batch size): "
+            + ", ".join(f"{batch}: {mode}" for batch, mode in modes.items())
+        )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

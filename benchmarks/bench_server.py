@@ -69,7 +69,8 @@ def start_server(port: int) -> tuple[subprocess.Popen, float]:
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "course_helpers", "serve", "--port", str(port), "--api-key", API_KEY],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}/v1/models"
     while True:
@@ -84,8 +85,15 @@ def start_server(port: int) -> tuple[subprocess.Popen, float]:
 
 async def stream_once(http: httpx.AsyncClient, messages, max_tokens: int, seed: int) -> StreamResult:
     """One streamed chat completion; times its first content token and its end."""
-    body = {"model": "gpt-4o-mini", "messages": messages, "max_tokens": max_tokens, "stream": True,
-            "temperature": 0.8, "seed": seed, "stream_options": {"include_usage": True}}
+    body = {
+        "model": "gpt-4o-mini",
+        "messages": messages,
+        "max_tokens": max_tokens,
+        "stream": True,
+        "temperature": 0.8,
+        "seed": seed,
+        "stream_options": {"include_usage": True},
+    }
     started = time.perf_counter()
     first_token = None
     tokens = 0
@@ -94,7 +102,7 @@ async def stream_once(http: httpx.AsyncClient, messages, max_tokens: int, seed: 
         async for line in response.aiter_lines():
             if not line.startswith("data: ") or line == "data: [DONE]":
                 continue
-            chunk = json.loads(line[len("data: "):])
+            chunk = json.loads(line[len("data: ") :])
             if chunk["choices"] and chunk["choices"][0]["delta"].get("content") and first_token is None:
                 first_token = time.perf_counter()
             if chunk.get("usage"):
@@ -105,29 +113,39 @@ async def stream_once(http: httpx.AsyncClient, messages, max_tokens: int, seed: 
 
 async def run(port: int, streams: int, max_tokens: int, ttft_samples: int) -> None:
     limits = httpx.Limits(max_connections=streams + 2)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}/v1", limits=limits, timeout=600,
-                                 headers={"Authorization": f"Bearer {API_KEY}"}) as http:
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}/v1",
+        limits=limits,
+        timeout=600,
+        headers={"Authorization": f"Bearer {API_KEY}"},
+    ) as http:
         await stream_once(http, SHORT, 4, seed=0)  # warm-up (first prefill touches every page)
 
         ttfts = [(await stream_once(http, SHORT, 1, seed=i)).ttft for i in range(ttft_samples)]
-        print(f"time to first token, short prompt: median {statistics.median(ttfts) * 1000:.0f} ms "
-              f"(min {min(ttfts) * 1000:.0f}, max {max(ttfts) * 1000:.0f}, {ttft_samples} requests)")
+        print(
+            f"time to first token, short prompt: median {statistics.median(ttfts) * 1000:.0f} ms "
+            f"(min {min(ttfts) * 1000:.0f}, max {max(ttfts) * 1000:.0f}, {ttft_samples} requests)"
+        )
 
         single = await stream_once(http, STORY, max_tokens, seed=1)
         single_rate = single.completion_tokens / (single.finished - single.started)
-        print(f"1 stream:  {single.completion_tokens} tokens, decode {single.decode_rate:.1f} tokens/s, "
-              f"end to end {single_rate:.1f} tokens/s, TTFT {single.ttft * 1000:.0f} ms")
+        print(
+            f"1 stream:  {single.completion_tokens} tokens, decode {single.decode_rate:.1f} tokens/s, "
+            f"end to end {single_rate:.1f} tokens/s, TTFT {single.ttft * 1000:.0f} ms"
+        )
 
         started = time.perf_counter()
         results = await asyncio.gather(*[stream_once(http, STORY, max_tokens, seed=10 + i) for i in range(streams)])
         wall = time.perf_counter() - started
         total = sum(r.completion_tokens for r in results)
         together = total / wall
-        print(f"{streams} streams: {total} tokens in {wall:.1f} s = {together:.1f} tokens/s together, "
-              f"{together / single_rate:.2f}x one stream (target >= 2.5x); "
-              f"per stream decode {statistics.mean(r.decode_rate for r in results):.1f} tokens/s, "
-              f"TTFT median {statistics.median(r.ttft for r in results) * 1000:.0f} ms, "
-              f"max {max(r.ttft for r in results) * 1000:.0f} ms")
+        print(
+            f"{streams} streams: {total} tokens in {wall:.1f} s = {together:.1f} tokens/s together, "
+            f"{together / single_rate:.2f}x one stream (target >= 2.5x); "
+            f"per stream decode {statistics.mean(r.decode_rate for r in results):.1f} tokens/s, "
+            f"TTFT median {statistics.median(r.ttft for r in results) * 1000:.0f} ms, "
+            f"max {max(r.ttft for r in results) * 1000:.0f} ms"
+        )
 
 
 def engine_direct(max_tokens: int) -> None:
@@ -147,8 +165,10 @@ def engine_direct(max_tokens: int) -> None:
             first = time.perf_counter()
     finished = time.perf_counter()
     tokens = generation.completion_tokens
-    print(f"engine direct (no HTTP, same process): {tokens} tokens, decode "
-          f"{(tokens - 1) / (finished - first):.1f} tokens/s, first token {(first - started) * 1000:.0f} ms")
+    print(
+        f"engine direct (no HTTP, same process): {tokens} tokens, decode "
+        f"{(tokens - 1) / (finished - first):.1f} tokens/s, first token {(first - started) * 1000:.0f} ms"
+    )
 
 
 def main() -> None:

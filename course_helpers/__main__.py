@@ -56,8 +56,10 @@ def _exercises(args) -> int:
                 print(diff)
             else:
                 print(f"up to date: {sheet.relative_to(root)}")
-        orphans = sorted({p.name for p in (root / "exercises").glob("*.ipynb")}
-                         - {p.name for p in (root / "solutions").glob("*.ipynb")})
+        orphans = sorted(
+            {p.name for p in (root / "exercises").glob("*.ipynb")}
+            - {p.name for p in (root / "solutions").glob("*.ipynb")}
+        )
         for name in orphans if not args.names else []:
             drifted += 1
             print(f"exercises/{name} has no solutions/{name}: delete it or add its solution")

@@ -39,7 +39,7 @@ FIELD_MEANINGS = {
     "choices[*].message.content": "the reply text: what you usually want",
     "choices[*].message.refusal": "set instead of content when the model refuses",
     "choices[*].finish_reason": "why the model stopped: 'stop' (it was done, or hit a stop sequence), "
-                                "'length' (max_tokens reached: the reply is cut off), 'content_filter', 'tool_calls'",
+    "'length' (max_tokens reached: the reply is cut off), 'content_filter', 'tool_calls'",
     "choices[*].logprobs": "token probabilities, only when you ask with logprobs=True (lesson 03)",
     "usage.prompt_tokens": "tokens you sent: every message, plus formatting tokens the chat template adds",
     "usage.completion_tokens": "tokens the model wrote (billed at the higher output price)",
@@ -142,10 +142,11 @@ def show_completion(response: Any, *, hide_empty: bool = True) -> _FieldTable:
     usage.completion_tokens     2
     usage.total_tokens          11
     """
-    data = _reorder(_as_dict(response), ["id", "object", "created", "model", "system_fingerprint",
-                                          "service_tier", "choices", "usage"])
-    data["choices"] = [_reorder(choice, ["index", "message", "finish_reason"])
-                       for choice in data.get("choices") or []]
+    data = _reorder(
+        _as_dict(response),
+        ["id", "object", "created", "model", "system_fingerprint", "service_tier", "choices", "usage"],
+    )
+    data["choices"] = [_reorder(choice, ["index", "message", "finish_reason"]) for choice in data.get("choices") or []]
     for choice in data["choices"]:
         if isinstance(choice.get("message"), dict):
             choice["message"] = _reorder(choice["message"], ["role", "content"])
@@ -161,8 +162,17 @@ def show_completion(response: Any, *, hide_empty: bool = True) -> _FieldTable:
 
 
 # Response headers that are noise for a learner (cookies, proxies, transport details).
-_SKIP_RESPONSE_HEADERS = ("set-cookie", "cf-", "alt-svc", "strict-transport", "x-content-type",
-                          "connection", "transfer-encoding", "date", "server")
+_SKIP_RESPONSE_HEADERS = (
+    "set-cookie",
+    "cf-",
+    "alt-svc",
+    "strict-transport",
+    "x-content-type",
+    "connection",
+    "transfer-encoding",
+    "date",
+    "server",
+)
 
 
 def _headers(headers: Any, skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
@@ -194,9 +204,11 @@ class _Exchange:
 
     def _repr_html_(self) -> str:
         cell = "<td style='vertical-align:top;text-align:left'><pre>{}</pre></td>"
-        return ("<table><tr><th>request (what your code sent)</th><th>response (what came back)</th></tr>"
-                f"<tr>{cell.format(html.escape(self.request_text))}"
-                f"{cell.format(html.escape(self.response_text))}</tr></table>")
+        return (
+            "<table><tr><th>request (what your code sent)</th><th>response (what came back)</th></tr>"
+            f"<tr>{cell.format(html.escape(self.request_text))}"
+            f"{cell.format(html.escape(self.response_text))}</tr></table>"
+        )
 
     def __repr__(self) -> str:
         return f"─── request ───\n{self.request_text}\n\n─── response ───\n{self.response_text}"

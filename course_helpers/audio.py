@@ -123,8 +123,7 @@ def load_samples(path: str | os.PathLike, sample_rate: int = PCM_SAMPLE_RATE) ->
     return decode(data, sample_rate)
 
 
-def plot_waveform(samples: np.ndarray, sample_rate: int, title: str = "",
-                  words: Sequence | None = None):
+def plot_waveform(samples: np.ndarray, sample_rate: int, title: str = "", words: Sequence | None = None):
     """A waveform above its spectrogram, sharing the time axis; returns the figure.
 
     ``samples`` are float or int16 numbers; ``words`` (optional) are objects or
@@ -142,22 +141,23 @@ def plot_waveform(samples: np.ndarray, sample_rate: int, title: str = "",
     if is_int16:
         samples = samples / 32768.0  # int16 range to [-1, 1]
     times = np.arange(len(samples)) / sample_rate
-    figure, (wave_ax, spectrum_ax) = plt.subplots(2, 1, figsize=(10, 4.6), sharex=True,
-                                                  gridspec_kw={"height_ratios": [1, 1.4]})
+    figure, (wave_ax, spectrum_ax) = plt.subplots(
+        2, 1, figsize=(10, 4.6), sharex=True, gridspec_kw={"height_ratios": [1, 1.4]}
+    )
     wave_ax.plot(times, samples, linewidth=0.5, color="tab:blue")
     wave_ax.set_ylabel("amplitude")
     wave_ax.set_ylim(-1.05, 1.05)
     for number, word in enumerate(words or []):
         get = word.get if isinstance(word, dict) else lambda name, w=word: getattr(w, name)
         wave_ax.axvspan(get("start"), get("end"), color=f"C{1 + number % 2}", alpha=0.15)
-        wave_ax.text((get("start") + get("end")) / 2, 0.9 if number % 2 else 0.72, get("word"),
-                     ha="center", fontsize=8)
+        wave_ax.text((get("start") + get("end")) / 2, 0.9 if number % 2 else 0.72, get("word"), ha="center", fontsize=8)
     if title:
         wave_ax.set_title(title)
     # 20 ms windows: short enough to see each syllable, long enough to separate the harmonics of a voice
     window = max(64, int(0.02 * sample_rate))
-    power, _, _, image = spectrum_ax.specgram(samples + 1e-9, NFFT=window, Fs=sample_rate,
-                                              noverlap=window // 2, cmap="magma")
+    power, _, _, image = spectrum_ax.specgram(
+        samples + 1e-9, NFFT=window, Fs=sample_rate, noverlap=window // 2, cmap="magma"
+    )
     loudest = 10 * np.log10(max(float(power.max()), 1e-20))
     image.set_clim(loudest - 70, loudest)  # show 70 dB below the loudest: the range a voice spans
     spectrum_ax.set_ylim(0, min(8000, sample_rate / 2))

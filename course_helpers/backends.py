@@ -56,8 +56,10 @@ class BackendInfo:
 
     def __str__(self) -> str:
         if self.backend == "local":
-            return (f"Backend: built-in local model {self.answered_by}, answering requests for {self.model} "
-                    f"· {self.base_url}")
+            return (
+                f"Backend: built-in local model {self.answered_by}, answering requests for {self.model} "
+                f"· {self.base_url}"
+            )
         where = "OpenAI API" if self.backend == "openai" else "OpenAI-compatible server"
         return f"Backend: {where} · model {self.model} · {self.base_url} · key {self.key}"
 
@@ -89,6 +91,7 @@ def _start_local_server():
     if _local_server is None:
         try:
             from .local import server
+
             start_in_thread = server.start_in_thread
         except (ImportError, AttributeError) as error:
             raise SetupError(
@@ -134,12 +137,23 @@ def describe_backend(settings: Settings) -> BackendInfo:
     backend = settings.wants_backend()
     key = mask_key(settings.api_key)
     if backend == "openai":
-        return BackendInfo("openai", settings.model or DEFAULT_OPENAI_MODEL,
-                           settings.base_url or "https://api.openai.com/v1", key, settings.env_file)
+        return BackendInfo(
+            "openai",
+            settings.model or DEFAULT_OPENAI_MODEL,
+            settings.base_url or "https://api.openai.com/v1",
+            key,
+            settings.env_file,
+        )
     if backend == "server":
         return BackendInfo("server", settings.model, settings.base_url, key, settings.env_file)
-    return BackendInfo("local", settings.model or DEFAULT_OPENAI_MODEL, "(starts on 127.0.0.1)",
-                       "(random, set by setup)", settings.env_file, answered_by=_local_title())
+    return BackendInfo(
+        "local",
+        settings.model or DEFAULT_OPENAI_MODEL,
+        "(starts on 127.0.0.1)",
+        "(random, set by setup)",
+        settings.env_file,
+        answered_by=_local_title(),
+    )
 
 
 def setup(*, quiet: bool = False) -> BackendInfo:
@@ -181,8 +195,9 @@ def setup(*, quiet: bool = False) -> BackendInfo:
         handle = _start_local_server()
         _write("OPENAI_BASE_URL", handle.base_url)
         _write("OPENAI_API_KEY", handle.api_key)
-        info = BackendInfo("local", info.model, handle.base_url, mask_key(handle.api_key), env_file,
-                           answered_by=info.answered_by)
+        info = BackendInfo(
+            "local", info.model, handle.base_url, mask_key(handle.api_key), env_file, answered_by=info.answered_by
+        )
     hints.install(info)
     if not quiet:
         print(info)

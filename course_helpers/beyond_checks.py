@@ -39,10 +39,16 @@ BASE_URLS = {
 def _chunk(choices: list[dict[str, Any]], usage: dict[str, int] | None = None) -> Any:
     from openai.types.chat import ChatCompletionChunk
 
-    return ChatCompletionChunk.model_validate({
-        "id": "chatcmpl-example", "object": "chat.completion.chunk", "created": 0, "model": "example",
-        "choices": choices, "usage": usage,
-    })
+    return ChatCompletionChunk.model_validate(
+        {
+            "id": "chatcmpl-example",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": "example",
+            "choices": choices,
+            "usage": usage,
+        }
+    )
 
 
 def sample_chunks(pieces: list[str]) -> list[Any]:
@@ -69,11 +75,15 @@ def _call_on_stream(join_deltas, chunks, where: str):
     except Hint as hint:
         error = hint.__cause__
         if isinstance(error, IndexError):
-            fail(f"{where} raised IndexError: {error}. The usage chunk at the end has an empty choices list, "
-                 "so chunk.choices[0] fails on it: skip chunks without choices (`if chunk.choices`).")
+            fail(
+                f"{where} raised IndexError: {error}. The usage chunk at the end has an empty choices list, "
+                "so chunk.choices[0] fails on it: skip chunks without choices (`if chunk.choices`)."
+            )
         if isinstance(error, TypeError) and "NoneType" in str(error):
-            fail(f"{where} raised TypeError: {error}. The finish chunk's delta.content is None: "
-                 "skip it, or use `delta.content or \"\"`.")
+            fail(
+                f"{where} raised TypeError: {error}. The finish chunk's delta.content is None: "
+                'skip it, or use `delta.content or ""`.'
+            )
         raise
 
 
@@ -83,47 +93,77 @@ def check_join_deltas(join_deltas, client=None, model=None):
     for pieces in (["The", " sky", " is", " blue", "."], ["Hello"], []):
         where = f"join_deltas(<a stream of {len(pieces)} text chunks>)"
         result = _call_on_stream(join_deltas, iter(sample_chunks(pieces)), where)
-        expect(isinstance(result, tuple) and len(result) == 2, f"{where} returned {describe(result)}; "
-               "return a pair: (text, number of chunks with text).")
+        expect(
+            isinstance(result, tuple) and len(result) == 2,
+            f"{where} returned {describe(result)}; return a pair: (text, number of chunks with text).",
+        )
         text, count = result
-        expect(isinstance(text, str), f"{where}: the text is {describe(text)}; join the deltas into one str. "
-               "The finish chunk's delta.content is None: skip it.")
+        expect(
+            isinstance(text, str),
+            f"{where}: the text is {describe(text)}; join the deltas into one str. "
+            "The finish chunk's delta.content is None: skip it.",
+        )
         expect(text == "".join(pieces), f"{where}: the text is {text!r}; expected {''.join(pieces)!r}.")
-        expect(count == len(pieces), f"{where}: you counted {count!r} text chunks; expected {len(pieces)}. "
-               "Count only chunks whose delta.content is a non-empty string (not the role chunk, the finish "
-               "chunk or the usage chunk, whose choices list is empty).")
+        expect(
+            count == len(pieces),
+            f"{where}: you counted {count!r} text chunks; expected {len(pieces)}. "
+            "Count only chunks whose delta.content is a non-empty string (not the role chunk, the finish "
+            "chunk or the usage chunk, whose choices list is empty).",
+        )
     if client is not None:
         stream = client.chat.completions.create(
-            model=model, messages=[{"role": "user", "content": "Say hello."}], max_tokens=12, stream=True,
-            stream_options={"include_usage": True})
+            model=model,
+            messages=[{"role": "user", "content": "Say hello."}],
+            max_tokens=12,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
         chunks = list(stream)
         text, count = _call_on_stream(join_deltas, iter(chunks), "join_deltas(<a real stream>)")
         expected = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
         expect(text == expected, "On a real stream your text differs from the joined deltas.")
-        expect(count <= chunks[-1].usage.completion_tokens + 1,
-               "On a real stream you counted more text chunks than the reply has tokens.")
+        expect(
+            count <= chunks[-1].usage.completion_tokens + 1,
+            "On a real stream you counted more text chunks than the reply has tokens.",
+        )
     return "the deltas joined, and only the chunks that carry text counted."
 
 
 def _check_request_dict(request: Any, where: str, model: str, question: str, instructions: str) -> None:
-    expect(isinstance(request, dict), f"{where} returned {describe(request)}; return a dict of keyword "
-           "arguments for client.responses.create(**request).")
-    expect("messages" not in request, f"{where} has a 'messages' key: that is Chat Completions. The Responses "
-           "API takes 'input' (and 'instructions').")
+    expect(
+        isinstance(request, dict),
+        f"{where} returned {describe(request)}; return a dict of keyword "
+        "arguments for client.responses.create(**request).",
+    )
+    expect(
+        "messages" not in request,
+        f"{where} has a 'messages' key: that is Chat Completions. The Responses "
+        "API takes 'input' (and 'instructions').",
+    )
     for chat_name, name in (("max_tokens", "max_output_tokens"), ("max_completion_tokens", "max_output_tokens")):
-        expect(chat_name not in request, f"{where} has {chat_name!r}, the Chat Completions name: the Responses API "
-               f"calls it {name!r}.")
+        expect(
+            chat_name not in request,
+            f"{where} has {chat_name!r}, the Chat Completions name: the Responses API calls it {name!r}.",
+        )
     for key in ("model", "input", "instructions", "max_output_tokens"):
-        expect(key in request, f"{where} has no {key!r} key; expected model, input, instructions and "
-               "max_output_tokens.")
+        expect(
+            key in request, f"{where} has no {key!r} key; expected model, input, instructions and max_output_tokens."
+        )
     expect(request["model"] == model, f"{where}: model is {request['model']!r}; use the `model` argument.")
-    expect(request["input"] == question, f"{where}: input is {describe(request['input'])}; send the question "
-           "itself, a plain string, as input.")
-    expect(request["instructions"] == instructions, f"{where}: instructions is {describe(request['instructions'])}; "
-           "pass the `instructions` argument unchanged (it is the Responses API's system message).")
+    expect(
+        request["input"] == question,
+        f"{where}: input is {describe(request['input'])}; send the question itself, a plain string, as input.",
+    )
+    expect(
+        request["instructions"] == instructions,
+        f"{where}: instructions is {describe(request['instructions'])}; "
+        "pass the `instructions` argument unchanged (it is the Responses API's system message).",
+    )
     budget = request["max_output_tokens"]
-    expect(isinstance(budget, int) and 16 <= budget <= 100, f"{where}: max_output_tokens is {budget!r}; use an "
-           "int from 16 (the API's minimum) to 100.")
+    expect(
+        isinstance(budget, int) and 16 <= budget <= 100,
+        f"{where}: max_output_tokens is {budget!r}; use an int from 16 (the API's minimum) to 100.",
+    )
 
 
 @checker
@@ -136,10 +176,14 @@ def check_responses_request(responses_request, client, model):
         raise NotDone()
     _check_request_dict(request, where, model, question, instructions)
     response = client.responses.create(**request)
-    expect(response.object == "response" and isinstance(response.output_text, str),
-           "The request went through but did not return a Response.")
-    expect(response.usage.output_tokens <= request["max_output_tokens"],
-           "The reply is longer than max_output_tokens: did you send the limit?")
+    expect(
+        response.object == "response" and isinstance(response.output_text, str),
+        "The request went through but did not return a Response.",
+    )
+    expect(
+        response.usage.output_tokens <= request["max_output_tokens"],
+        "The reply is longer than max_output_tokens: did you send the limit?",
+    )
     return "a working Responses request: input, instructions and a limit on the output tokens."
 
 
@@ -158,14 +202,21 @@ def check_to_langchain(to_langchain):
     expected = [SystemMessage, HumanMessage, AIMessage, SystemMessage, HumanMessage]
     result = call(to_langchain, [dict(m) for m in messages])
     expect(isinstance(result, list), f"to_langchain(messages) returned {describe(result)}; return a list.")
-    expect(len(result) == len(messages), f"to_langchain(messages) returned {len(result)} messages for "
-           f"{len(messages)} dicts; convert each one.")
+    expect(
+        len(result) == len(messages),
+        f"to_langchain(messages) returned {len(result)} messages for {len(messages)} dicts; convert each one.",
+    )
     for number, (message, got, kind) in enumerate(zip(messages, result, expected)):
-        expect(type(got) is kind, f"Message {number} (role {message['role']!r}) became {type(got).__name__}; "
-               f"expected {kind.__name__}." + (" LangChain has no developer message: use SystemMessage."
-                                               if message["role"] == "developer" else ""))
-        expect(got.content == message["content"], f"Message {number}: the content is {got.content!r}; "
-               f"expected {message['content']!r}.")
+        expect(
+            type(got) is kind,
+            f"Message {number} (role {message['role']!r}) became {type(got).__name__}; "
+            f"expected {kind.__name__}."
+            + (" LangChain has no developer message: use SystemMessage." if message["role"] == "developer" else ""),
+        )
+        expect(
+            got.content == message["content"],
+            f"Message {number}: the content is {got.content!r}; expected {message['content']!r}.",
+        )
     try:
         to_langchain([{"role": "tool", "content": "42"}])
     except ValueError:
@@ -173,8 +224,10 @@ def check_to_langchain(to_langchain):
     except Exception as error:
         fail(f"For an unknown role ('tool') raise ValueError, not {type(error).__name__}.")
     else:
-        fail("to_langchain([{'role': 'tool', ...}]) did not raise: raise ValueError for a role you cannot "
-             "convert, rather than dropping the message silently.")
+        fail(
+            "to_langchain([{'role': 'tool', ...}]) did not raise: raise ValueError for a role you cannot "
+            "convert, rather than dropping the message silently."
+        )
     return "system and developer → SystemMessage, user → HumanMessage, assistant → AIMessage."
 
 
@@ -188,11 +241,16 @@ def check_base_url_for(base_url_for):
         got = call(base_url_for, backend)
         expect(got == expected, f"base_url_for({backend!r}) returned {got!r}; expected {expected!r}.")
     got = call(base_url_for, "ollama", host="10.0.0.7")
-    expect(got == "http://10.0.0.7:11434/v1", f"base_url_for('ollama', host='10.0.0.7') returned {got!r}; "
-           "expected 'http://10.0.0.7:11434/v1' (a classroom machine).")
+    expect(
+        got == "http://10.0.0.7:11434/v1",
+        f"base_url_for('ollama', host='10.0.0.7') returned {got!r}; "
+        "expected 'http://10.0.0.7:11434/v1' (a classroom machine).",
+    )
     got = call(base_url_for, "openai", host="10.0.0.7")
-    expect(got == BASE_URLS["openai"], f"base_url_for('openai', host='10.0.0.7') returned {got!r}; OpenAI's "
-           "address does not depend on host.")
+    expect(
+        got == BASE_URLS["openai"],
+        f"base_url_for('openai', host='10.0.0.7') returned {got!r}; OpenAI's address does not depend on host.",
+    )
     try:
         base_url_for("nonsense")
     except ValueError:

@@ -114,8 +114,7 @@ def is_stub(value: object) -> bool:
     if isinstance(value, (list, tuple)):
         return any(item is ... or (isinstance(item, (list, tuple, dict)) and is_stub(item)) for item in value)
     if isinstance(value, dict):
-        return any(item is ... or (isinstance(item, (list, tuple, dict)) and is_stub(item))
-                   for item in value.values())
+        return any(item is ... or (isinstance(item, (list, tuple, dict)) and is_stub(item)) for item in value.values())
     return False
 
 
@@ -147,8 +146,7 @@ def call(function: object, *args, **kwargs):
     if result is None or result is ...:
         if _still_a_stub(function):
             raise NotDone()
-        raise Hint(f"Your function returned {result!r} (when called with {arguments}): "
-                   "did you forget `return`?")
+        raise Hint(f"Your function returned {result!r} (when called with {arguments}): did you forget `return`?")
     return result
 
 
@@ -196,8 +194,12 @@ def check_equal(answer, expected, hint: str | None = None) -> None:
     >>> check_equal([1, 2], [1, 2, 3])
     ❌ Your answer has 2 items; expected 3.
     """
-    if hint is None and type(answer) is not type(expected) and not (
-        isinstance(answer, (int, float)) and isinstance(expected, (int, float)) and not isinstance(answer, bool)
+    if (
+        hint is None
+        and type(answer) is not type(expected)
+        and not (
+            isinstance(answer, (int, float)) and isinstance(expected, (int, float)) and not isinstance(answer, bool)
+        )
     ):
         fail(f"Expected {_a(type(expected).__name__)}, but your answer is {describe(answer)}.")
     if answer == expected:
@@ -219,8 +221,10 @@ def check_close(answer, expected: float, tolerance: float = 1e-6, hint: str | No
     >>> check_close(0.5, 1 / 3)
     ❌ Your answer is 0.5, off by 0.167.
     """
-    expect(isinstance(answer, numbers.Real) and not isinstance(answer, bool),
-           f"Expected a number, but your answer is {describe(answer)}.")
+    expect(
+        isinstance(answer, numbers.Real) and not isinstance(answer, bool),
+        f"Expected a number, but your answer is {describe(answer)}.",
+    )
     value = float(answer)
     expect(math.isfinite(value), f"Your answer is {value}: look for a division by zero or a log of 0.")
     if abs(value - expected) > tolerance:
@@ -240,15 +244,22 @@ def check_messages(messages, roles: list[str] | None = None):
     expect(isinstance(messages, list), f"`messages` must be a list of dicts, but it is {describe(messages)}.")
     expect(messages, "Your list is empty: a request needs at least one message.")
     for number, message in enumerate(messages, start=1):
-        expect(isinstance(message, dict), f"Message {number} must be a dict like "
-               f"{{'role': 'user', 'content': '...'}}, but it is {describe(message)}.")
+        expect(
+            isinstance(message, dict),
+            f"Message {number} must be a dict like "
+            f"{{'role': 'user', 'content': '...'}}, but it is {describe(message)}.",
+        )
         expect("role" in message, f"Message {number} has no 'role' key.")
-        expect(message["role"] in ROLES, f"Message {number} has role {message['role']!r}; "
-               f"the roles are {', '.join(ROLES)}.")
+        expect(
+            message["role"] in ROLES,
+            f"Message {number} has role {message['role']!r}; the roles are {', '.join(ROLES)}.",
+        )
         expect("content" in message, f"Message {number} has no 'content' key.")
         content = message["content"]
-        expect(isinstance(content, (str, list)) or (content is None and message["role"] == "assistant"),
-               f"The content of message {number} must be a string, but it is {describe(content)}.")
+        expect(
+            isinstance(content, (str, list)) or (content is None and message["role"] == "assistant"),
+            f"The content of message {number} must be a string, but it is {describe(content)}.",
+        )
         expect(content is None or len(content) > 0, f"Message {number} has empty content.")
     if roles is not None:
         count = f"{len(messages)} message{'s' if len(messages) != 1 else ''}"
@@ -268,11 +279,14 @@ def check_completion(response, n: int | None = None):
     >>> check_completion("Paris")
     ❌ This is a str; store the whole object returned by client.chat.completions.create(...), not its text.
     """
-    expect(not isinstance(response, str), "This is a str; store the whole object returned by "
-           "client.chat.completions.create(...), not its text.")
-    expect(getattr(response, "object", None) == "chat.completion" and hasattr(response, "choices"),
-           f"Expected the ChatCompletion from client.chat.completions.create(...), but got {describe(response)}.")
+    expect(
+        not isinstance(response, str),
+        "This is a str; store the whole object returned by client.chat.completions.create(...), not its text.",
+    )
+    expect(
+        getattr(response, "object", None) == "chat.completion" and hasattr(response, "choices"),
+        f"Expected the ChatCompletion from client.chat.completions.create(...), but got {describe(response)}.",
+    )
     if n is not None:
-        expect(len(response.choices) == n, f"Your response has {len(response.choices)} choices; "
-               f"pass n={n} to get {n}.")
+        expect(len(response.choices) == n, f"Your response has {len(response.choices)} choices; pass n={n} to get {n}.")
     return f"a ChatCompletion with {len(response.choices)} choice{'s' if len(response.choices) != 1 else ''}."

@@ -82,8 +82,10 @@ def local_prompt_text(messages: list[dict]) -> str:
     from .local import store
 
     if not store.is_cached("smollm2-135m-instruct"):
-        return ("(The local model is not downloaded, so its chat template cannot be shown: "
-                "run `python -m course_helpers pull` once to see it.)")
+        return (
+            "(The local model is not downloaded, so its chat template cannot be shown: "
+            "run `python -m course_helpers pull` once to see it.)"
+        )
     from .local.engine import get_engine  # already loaded when the local backend is in use
 
     return get_engine().render_chat([dict(m) for m in messages])
@@ -102,8 +104,9 @@ class Conversation:
     ``params`` go to every request (``max_tokens=``, ``temperature=``, ...).
     """
 
-    def __init__(self, client: Any, model: str, system: str | None = None, *,
-                 max_turns: int | None = None, **params: Any) -> None:
+    def __init__(
+        self, client: Any, model: str, system: str | None = None, *, max_turns: int | None = None, **params: Any
+    ) -> None:
         self.client = client
         self.model = model
         self.system = system
@@ -128,7 +131,7 @@ class Conversation:
         ['S', 'c', 'd', 'e']
         """
         head = self.messages[:1] if self.system else []
-        turns = self.messages[len(head):]
+        turns = self.messages[len(head) :]
         if self.max_turns is not None:
             # a turn is a user message and the reply to it; the pending question is kept too
             keep = 2 * self.max_turns + (len(turns) % 2)
@@ -140,8 +143,7 @@ class Conversation:
         self.messages.append({"role": "user", "content": text})
         sending = self.to_send()
         try:
-            response = self.client.chat.completions.create(model=self.model, messages=sending,
-                                                           **self.params)
+            response = self.client.chat.completions.create(model=self.model, messages=sending, **self.params)
         except Exception:
             self.messages.pop()  # the question was never answered: do not keep it
             raise
@@ -166,16 +168,17 @@ class ChatApp:
         self.conversation = conversation
         self.transcript = widgets.HTML()
         self.status = widgets.HTML()
-        self.text = widgets.Text(placeholder="Type a message and press Enter",
-                                 continuous_update=False, layout=widgets.Layout(width="70%"))
+        self.text = widgets.Text(
+            placeholder="Type a message and press Enter", continuous_update=False, layout=widgets.Layout(width="70%")
+        )
         self.send_button = widgets.Button(description="Send", button_style="primary")
         self.reset_button = widgets.Button(description="New conversation")
         self.text.observe(self._on_text, names="value")
         self.send_button.on_click(lambda _: self._on_text({"new": self.text.value}))
         self.reset_button.on_click(lambda _: self.reset())
-        self.widget = widgets.VBox([self.transcript,
-                                    widgets.HBox([self.text, self.send_button, self.reset_button]),
-                                    self.status])
+        self.widget = widgets.VBox(
+            [self.transcript, widgets.HBox([self.text, self.send_button, self.reset_button]), self.status]
+        )
         self._render()
 
     def _ipython_display_(self) -> None:
@@ -216,13 +219,17 @@ class ChatApp:
         else:
             sent = len(self.conversation.last_sent)
             usage = response.usage  # some OpenAI-compatible servers leave it out
-            tokens = (f": prompt_tokens={usage.prompt_tokens}, completion_tokens={usage.completion_tokens}"
-                      if usage is not None else "")
+            tokens = (
+                f": prompt_tokens={usage.prompt_tokens}, completion_tokens={usage.completion_tokens}"
+                if usage is not None
+                else ""
+            )
             self.status.value = f"Last request sent {sent} messages{tokens}."
 
 
-def chat_app(client: Any, model: str, system: str | None = None, *,
-             max_turns: int | None = None, **params: Any) -> ChatApp:
+def chat_app(
+    client: Any, model: str, system: str | None = None, *, max_turns: int | None = None, **params: Any
+) -> ChatApp:
     """A chat window with memory (ipywidgets); ``params`` go to every request, e.g. ``max_tokens=``.
 
     The returned app also answers from code: ``app.send("Hi")`` returns the

@@ -20,8 +20,9 @@ Used in: notebooks/00_setup.ipynb
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 __all__ = [
     "PRICES",
@@ -114,8 +115,7 @@ def estimate_cost(usage: Any, model: str, prices: Mapping[str, Price] = PRICES) 
     prompt = int(_field(usage, "prompt_tokens"))
     completion = int(_field(usage, "completion_tokens"))
     cached = int(_field(_field(usage, "prompt_tokens_details", None), "cached_tokens"))
-    dollars = ((prompt - cached) * price.input + cached * price.cached_input
-               + completion * price.output) / 1_000_000
+    dollars = ((prompt - cached) * price.input + cached * price.cached_input + completion * price.output) / 1_000_000
     return round(dollars, 12)  # hide float noise such as 0.0006000000000000001
 
 
@@ -126,16 +126,20 @@ class _PriceTable:
         self.rows = rows
 
     def _repr_html_(self) -> str:
-        header = ("<tr><th>model</th><th>input $/1M</th><th>cached input $/1M</th>"
-                  "<th>output $/1M</th><th>output ÷ input</th></tr>")
+        header = (
+            "<tr><th>model</th><th>input $/1M</th><th>cached input $/1M</th>"
+            "<th>output $/1M</th><th>output ÷ input</th></tr>"
+        )
         body = "".join(
             f"<tr><td><code>{name}</code></td><td>{p.input:.3f}</td><td>{p.cached_input:.3f}</td>"
             f"<td>{p.output:.2f}</td><td>{p.output / p.input:.0f}×</td></tr>"
             for name, p in self.rows
         )
-        return (f"<table>{header}{body}</table>"
-                f"<p><small>OpenAI list prices in US dollars per 1 million tokens, checked {PRICES_CHECKED}. "
-                "Prices change: see https://openai.com/api/pricing</small></p>")
+        return (
+            f"<table>{header}{body}</table>"
+            f"<p><small>OpenAI list prices in US dollars per 1 million tokens, checked {PRICES_CHECKED}. "
+            "Prices change: see https://openai.com/api/pricing</small></p>"
+        )
 
     def __repr__(self) -> str:
         lines = [f"{'model':<14}{'input':>8}{'cached':>8}{'output':>8}   (USD per 1M tokens, {PRICES_CHECKED})"]

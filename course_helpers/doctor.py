@@ -25,8 +25,16 @@ __all__ = ["Finding", "diagnose", "doctor"]
 
 OK, WARN, BAD = "✅", "⚠️", "❌"
 # (distribution, needed to run the lessons?)
-PACKAGES = [("openai", True), ("python-dotenv", True), ("numpy", True), ("ipywidgets", True),
-            ("ipykernel", True), ("jupyterlab", False), ("pytest", False), ("nbval", False)]
+PACKAGES = [
+    ("openai", True),
+    ("python-dotenv", True),
+    ("numpy", True),
+    ("ipywidgets", True),
+    ("ipykernel", True),
+    ("jupyterlab", False),
+    ("pytest", False),
+    ("nbval", False),
+]
 
 Finding = tuple  # (status, text)
 
@@ -38,22 +46,30 @@ def _packages() -> list[Finding]:
             found.append((OK, f"{name} {metadata.version(name)}"))
         except metadata.PackageNotFoundError:
             status = BAD if required else WARN
-            found.append((status, f"{name} is not installed for {sys.executable}: "
-                                  "run `python -m pip install -r requirements.txt` with this Python"))
+            found.append(
+                (
+                    status,
+                    f"{name} is not installed for {sys.executable}: "
+                    "run `python -m pip install -r requirements.txt` with this Python",
+                )
+            )
     return found
 
 
 def _kernel() -> Finding:
     try:
         from jupyter_client.kernelspec import KernelSpecManager
+
         python = KernelSpecManager().get_kernel_spec("python3").argv[0]
     except Exception as error:  # no Jupyter at all, or a broken kernelspec: report, do not crash
         return WARN, f"no Jupyter `python3` kernel found ({type(error).__name__})"
     # jupyter_client runs a bare "python" kernel with the Python that runs Jupyter itself.
     if python in ("python", "python3") or Path(python).resolve() == Path(sys.executable).resolve():
         return OK, "Jupyter's python3 kernel runs this Python"
-    return WARN, (f"Jupyter's python3 kernel runs {python}, not {sys.executable}: in JupyterLab pick the "
-                  "kernel of the environment you installed into (else: `No module named ...`)")
+    return WARN, (
+        f"Jupyter's python3 kernel runs {python}, not {sys.executable}: in JupyterLab pick the "
+        "kernel of the environment you installed into (else: `No module named ...`)"
+    )
 
 
 def _env_file(path: Path | None) -> list[Finding]:
@@ -61,22 +77,30 @@ def _env_file(path: Path | None) -> list[Finding]:
         return [(OK, "no .env file found (fine for the local backend; copy .env.example to .env to set one)")]
     found = [(OK, f".env loaded from {path}")]
     try:
-        tracked = subprocess.run(["git", "ls-files", "--error-unmatch", path.name], cwd=path.parent,
-                                 capture_output=True, text=True).returncode == 0
+        tracked = (
+            subprocess.run(
+                ["git", "ls-files", "--error-unmatch", path.name], cwd=path.parent, capture_output=True, text=True
+            ).returncode
+            == 0
+        )
     except OSError:  # no git on this machine: nothing can be committed either
         tracked = False
     if tracked:
-        found.append((BAD, f"{path} is committed to git: revoke the key in the OpenAI dashboard, "
-                           "then `git rm --cached .env`"))
+        found.append(
+            (BAD, f"{path} is committed to git: revoke the key in the OpenAI dashboard, then `git rm --cached .env`")
+        )
     return found
 
 
 def _models() -> list[Finding]:
     from .local.store import MODELS, is_cached
 
-    return [(OK, f"local model {spec.title} is cached") if is_cached(name) else
-            (WARN, f"local model {spec.title} is not downloaded yet: `python -m course_helpers pull`")
-            for name, spec in MODELS.items()]
+    return [
+        (OK, f"local model {spec.title} is cached")
+        if is_cached(name)
+        else (WARN, f"local model {spec.title} is not downloaded yet: `python -m course_helpers pull`")
+        for name, spec in MODELS.items()
+    ]
 
 
 def _request(info) -> Finding:
@@ -89,8 +113,7 @@ def _request(info) -> Finding:
         if info.backend == "local":
             info = setup(quiet=True)
             client = OpenAI(max_retries=0, timeout=120)
-            client.chat.completions.create(model=info.model, max_tokens=1,
-                                           messages=[{"role": "user", "content": "Hi"}])
+            client.chat.completions.create(model=info.model, max_tokens=1, messages=[{"role": "user", "content": "Hi"}])
         else:
             key = os.environ.get("OPENAI_API_KEY") or PLACEHOLDER_KEY  # keyless servers (Ollama) ignore it
             client = OpenAI(base_url=info.base_url, api_key=key, max_retries=0, timeout=20)
@@ -120,7 +143,9 @@ def diagnose(request: bool = True) -> list[Finding]:
     findings.append((OK, f"OPENAI_API_KEY: {mask_key(settings.api_key)}"))
     if info.backend == "openai" and not settings.api_key:
         findings.append((BAD, "COURSE_BACKEND=openai needs OPENAI_API_KEY in .env"))
-    findings.append((OK, f"setup() would pick: {info.backend} backend, model {info.model or '(first one the server lists)'}"))
+    findings.append(
+        (OK, f"setup() would pick: {info.backend} backend, model {info.model or '(first one the server lists)'}")
+    )
     findings += _models()
     if request:
         findings.append(_request(info))

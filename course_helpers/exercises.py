@@ -172,8 +172,10 @@ def differences(solution_path: str | Path, exercise_path: str | Path, *, run: bo
     if run:
         expected = _run(expected, exercise_path.parent)
     diff = difflib.unified_diff(
-        _render(read(exercise_path), run), _render(expected, run),
-        fromfile=f"{exercise_path} (stored)", tofile=f"{exercise_path} (built from {solution_path})",
+        _render(read(exercise_path), run),
+        _render(expected, run),
+        fromfile=f"{exercise_path} (stored)",
+        tofile=f"{exercise_path} (built from {solution_path})",
         lineterm="",
     )
     return "\n".join(diff)

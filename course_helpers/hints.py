@@ -24,8 +24,14 @@ def _handled() -> tuple[type[BaseException], ...]:
     """The openai exceptions that usually mean "fix your set-up" (imported late: openai is slow to import)."""
     import openai
 
-    return (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError,
-            openai.RateLimitError, openai.APIConnectionError)
+    return (
+        openai.AuthenticationError,
+        openai.PermissionDeniedError,
+        openai.NotFoundError,
+        openai.RateLimitError,
+        openai.APIConnectionError,
+    )
+
 
 # The last BackendInfo setup() returned: hints talk about the backend really in use.
 _info = None
@@ -69,30 +75,46 @@ def explain(error: BaseException, info=None) -> str | None:
                 "and create the client again. No key? Set COURSE_BACKEND=local to use the built-in model."
             )
         if backend == "local":
-            return ("💡 The built-in server did not accept the key: a client created before the last "
-                    "setup() keeps the old one. Create the client again after setup().")
-        return (f"💡 The server at {where} rejected the key. Set OPENAI_API_KEY in {env_name} to the key "
-                "it expects (your instructor has it), then re-run setup() and create the client again.")
+            return (
+                "💡 The built-in server did not accept the key: a client created before the last "
+                "setup() keeps the old one. Create the client again after setup()."
+            )
+        return (
+            f"💡 The server at {where} rejected the key. Set OPENAI_API_KEY in {env_name} to the key "
+            "it expects (your instructor has it), then re-run setup() and create the client again."
+        )
     if isinstance(error, openai.PermissionDeniedError):
-        return ("💡 The key is valid but not allowed to do this (a project or organization restriction, "
-                "or an unsupported country). Check the key's permissions in the OpenAI dashboard.")
+        return (
+            "💡 The key is valid but not allowed to do this (a project or organization restriction, "
+            "or an unsupported country). Check the key's permissions in the OpenAI dashboard."
+        )
     if isinstance(error, openai.NotFoundError) and "model" in (_error_code(error) + str(error)).lower():
-        return ("💡 This backend has no model by that name. Pass the model setup() printed "
-                "(info.model), or set COURSE_MODEL in .env to a model your backend has.")
+        return (
+            "💡 This backend has no model by that name. Pass the model setup() printed "
+            "(info.model), or set COURSE_MODEL in .env to a model your backend has."
+        )
     if isinstance(error, openai.RateLimitError):
         if _error_code(error) == "insufficient_quota":
-            return ("💡 Your OpenAI account has no credit left for this key. Add credit under Billing "
-                    "in the OpenAI dashboard, or set COURSE_BACKEND=local in .env to use the built-in model.")
+            return (
+                "💡 Your OpenAI account has no credit left for this key. Add credit under Billing "
+                "in the OpenAI dashboard, or set COURSE_BACKEND=local in .env to use the built-in model."
+            )
         return "💡 Too many requests for now: wait a few seconds and run the cell again."
     if isinstance(error, openai.APIConnectionError):
         if backend == "local":
-            return ("💡 Could not reach the API server: the built-in server is not answering. "
-                    "Re-run course_helpers.setup() (it starts it again) and create the client again.")
+            return (
+                "💡 Could not reach the API server: the built-in server is not answering. "
+                "Re-run course_helpers.setup() (it starts it again) and create the client again."
+            )
         if backend == "server":
-            return (f"💡 Could not reach the API server at {where}. Is it running (e.g. `ollama serve`)? "
-                    f"Check OPENAI_BASE_URL in {env_name}, or remove it to use the built-in model.")
-        return ("💡 Could not reach the API server. No internet, or a firewall? "
-                f"Set COURSE_BACKEND=local in {env_name} to use the built-in model, which needs no network.")
+            return (
+                f"💡 Could not reach the API server at {where}. Is it running (e.g. `ollama serve`)? "
+                f"Check OPENAI_BASE_URL in {env_name}, or remove it to use the built-in model."
+            )
+        return (
+            "💡 Could not reach the API server. No internet, or a firewall? "
+            f"Set COURSE_BACKEND=local in {env_name} to use the built-in model, which needs no network."
+        )
     return None
 
 
@@ -132,6 +154,7 @@ def install(info=None) -> str:
     _info = info
     try:
         from IPython import get_ipython
+
         shell = get_ipython()
     except ImportError:
         shell = None

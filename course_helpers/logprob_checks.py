@@ -16,7 +16,6 @@ Used in: solutions/03_logprobs.ipynb (and exercises/03_logprobs.ipynb)
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
@@ -61,28 +60,44 @@ def check_reply_probability(value):
     """Check the probability of the whole reply whose token logprobs are :data:`EXAMPLE_LOGPROBS`."""
     expected = math.exp(sum(EXAMPLE_LOGPROBS))
     if isinstance(value, (list, tuple, np.ndarray)) and np.size(value) == len(EXAMPLE_LOGPROBS):
-        fail("Your answer holds one number per token. The reply is all 4 tokens together: add up the "
-             "logprobs into one number first, then take exp().")
-    expect(isinstance(value, (int, float, np.floating)) and not isinstance(value, bool),
-           f"Expected a number, but your answer is {describe(value)}.")
+        fail(
+            "Your answer holds one number per token. The reply is all 4 tokens together: add up the "
+            "logprobs into one number first, then take exp()."
+        )
+    expect(
+        isinstance(value, (int, float, np.floating)) and not isinstance(value, bool),
+        f"Expected a number, but your answer is {describe(value)}.",
+    )
     value = float(value)
     if math.isclose(value, math.exp(-sum(EXAMPLE_LOGPROBS)), rel_tol=1e-6):
-        fail(f"{value:.3g} is more than 1, so it is not a probability: mind the sign, it is exp(sum of "
-             "logprobs), and the sum is negative.")
+        fail(
+            f"{value:.3g} is more than 1, so it is not a probability: mind the sign, it is exp(sum of "
+            "logprobs), and the sum is negative."
+        )
     if math.isclose(value, math.exp(float(np.mean(EXAMPLE_LOGPROBS))), rel_tol=1e-6):
-        fail(f"{value:.3g} is exp(mean of the logprobs), the typical probability of one token. The whole "
-             "reply needs every token to happen: exp(sum of the logprobs).")
+        fail(
+            f"{value:.3g} is exp(mean of the logprobs), the typical probability of one token. The whole "
+            "reply needs every token to happen: exp(sum of the logprobs)."
+        )
     if math.isclose(value, sum(EXAMPLE_LOGPROBS), rel_tol=1e-6):
-        fail(f"{value:.3g} is the sum of the logprobs, still a log: a probability is exp(sum) "
-             "(and lies between 0 and 1).")
+        fail(
+            f"{value:.3g} is the sum of the logprobs, still a log: a probability is exp(sum) "
+            "(and lies between 0 and 1)."
+        )
     if math.isclose(value, sum(math.exp(lp) for lp in EXAMPLE_LOGPROBS), rel_tol=1e-6):
-        fail(f"{value:.3g} is the sum of the token probabilities (more than 1!). The tokens must all happen: "
-             "multiply their probabilities, i.e. exp(sum of logprobs).")
+        fail(
+            f"{value:.3g} is the sum of the token probabilities (more than 1!). The tokens must all happen: "
+            "multiply their probabilities, i.e. exp(sum of logprobs)."
+        )
     if math.isclose(value, float(np.prod(EXAMPLE_LOGPROBS)), rel_tol=1e-6):
-        fail(f"{value:.3g} is the product of the logprobs. Logs turn products into sums: add the logprobs, "
-             "then take exp().")
-    expect(abs(value - expected) < 1e-9, f"Your answer is {value:.4g}; expected about {expected:.4g} = "
-           "exp(-0.1 - 2.3 - 0.05 - 0.7).")
+        fail(
+            f"{value:.3g} is the product of the logprobs. Logs turn products into sums: add the logprobs, "
+            "then take exp()."
+        )
+    expect(
+        abs(value - expected) < 1e-9,
+        f"Your answer is {value:.4g}; expected about {expected:.4g} = exp(-0.1 - 2.3 - 0.05 - 0.7).",
+    )
     return f"exp(sum of logprobs) = {expected:.4f}: one unlikely token (logprob -2.3) drags the whole reply down."
 
 
@@ -93,16 +108,20 @@ def check_perplexity(function):
     for logprobs in cases:
         where = f"perplexity({[round(float(x), 3) for x in logprobs]})"
         got = call(function, list(logprobs))
-        expect(isinstance(got, (int, float, np.floating)) and not isinstance(got, bool),
-               f"{where} should return a number, but it returned {describe(got)}.")
+        expect(
+            isinstance(got, (int, float, np.floating)) and not isinstance(got, bool),
+            f"{where} should return a number, but it returned {describe(got)}.",
+        )
         got, expected = float(got), perplexity(logprobs)
         if math.isclose(got, expected, rel_tol=1e-6):
             continue
         if math.isclose(got, math.exp(float(np.mean(logprobs))), rel_tol=1e-6):
             fail(f"{where} returned {got:.4g}: mind the minus sign, perplexity = exp(-mean(logprobs)) is at least 1.")
         if math.isclose(got, math.exp(-float(np.sum(logprobs))), rel_tol=1e-6):
-            fail(f"{where} returned {got:.4g}: use the mean of the logprobs, not their sum, so that long and "
-                 "short replies can be compared.")
+            fail(
+                f"{where} returned {got:.4g}: use the mean of the logprobs, not their sum, so that long and "
+                "short replies can be compared."
+            )
         fail(f"{where} returned {got:.4g}; expected {expected:.4g}.")
     return "perplexity 1 means certain; 4 means as unsure as a choice between 4 equally likely tokens."
 
@@ -110,27 +129,42 @@ def check_perplexity(function):
 @checker
 def check_logprobs_request(request, response, top_logprobs: int = 5, max_tokens: int = 20):
     """Check a request asking for logprobs with ``top_logprobs`` alternatives, and the response's logprobs."""
-    expect(isinstance(request, dict), f"`request` should be a dict of the arguments for "
-           f"client.chat.completions.create(**request), but it is {describe(request)}.")
+    expect(
+        isinstance(request, dict),
+        f"`request` should be a dict of the arguments for "
+        f"client.chat.completions.create(**request), but it is {describe(request)}.",
+    )
     expect(request.get("logprobs") is True, "Set logprobs=True: without it the response has no logprobs.")
-    expect(request.get("top_logprobs") == top_logprobs,
-           f"Ask for {top_logprobs} alternatives per token with top_logprobs={top_logprobs} "
-           f"(yours: {request.get('top_logprobs')!r}).")
+    expect(
+        request.get("top_logprobs") == top_logprobs,
+        f"Ask for {top_logprobs} alternatives per token with top_logprobs={top_logprobs} "
+        f"(yours: {request.get('top_logprobs')!r}).",
+    )
     limit = request.get("max_completion_tokens", request.get("max_tokens"))
-    expect(isinstance(limit, int) and 1 <= limit <= max_tokens,
-           f"Cap the reply with max_completion_tokens (at most {max_tokens}); yours: {limit!r}.")
-    expect(getattr(response, "object", None) == "chat.completion",
-           f"`response` should be the ChatCompletion, but it is {describe(response)}.")
+    expect(
+        isinstance(limit, int) and 1 <= limit <= max_tokens,
+        f"Cap the reply with max_completion_tokens (at most {max_tokens}); yours: {limit!r}.",
+    )
+    expect(
+        getattr(response, "object", None) == "chat.completion",
+        f"`response` should be the ChatCompletion, but it is {describe(response)}.",
+    )
     logprobs = response.choices[0].logprobs
-    expect(logprobs is not None and logprobs.content is not None,
-           "response.choices[0].logprobs is None: did you send this request? (Some servers ignore logprobs.)")
+    expect(
+        logprobs is not None and logprobs.content is not None,
+        "response.choices[0].logprobs is None: did you send this request? (Some servers ignore logprobs.)",
+    )
     content = logprobs.content
-    expect(len(content) == response.usage.completion_tokens,
-           f"{len(content)} logprobs entries for {response.usage.completion_tokens} completion tokens: "
-           "is this the response to your request?")
+    expect(
+        len(content) == response.usage.completion_tokens,
+        f"{len(content)} logprobs entries for {response.usage.completion_tokens} completion tokens: "
+        "is this the response to your request?",
+    )
     for position, entry in enumerate(content):
-        expect(len(entry.top_logprobs) == top_logprobs, f"Position {position} has {len(entry.top_logprobs)} "
-               f"alternatives; expected {top_logprobs}.")
+        expect(
+            len(entry.top_logprobs) == top_logprobs,
+            f"Position {position} has {len(entry.top_logprobs)} alternatives; expected {top_logprobs}.",
+        )
     return f"every token of the reply has its logprob and {top_logprobs} alternatives."
 
 
@@ -145,13 +179,19 @@ def check_label_probabilities(function, response, labels=("positive", "negative"
     """Check ``label_probabilities(top_logprobs, labels)``: spellings of a label are added up."""
     labels = list(labels)
     # A made-up distribution (not model output) with the spellings a label can take.
-    made_up = _fake_alternatives([("positive", 0.5), ("Positive", 0.2), (" positive", 0.1), ("negative", 0.05),
-                                  ("pos", 0.04), ("Neutral", 0.01)])
+    made_up = _fake_alternatives(
+        [("positive", 0.5), ("Positive", 0.2), (" positive", 0.1), ("negative", 0.05), ("pos", 0.04), ("Neutral", 0.01)]
+    )
     got = call(function, made_up, labels)
-    expect(isinstance(got, dict), f"label_probabilities should return a dict label -> probability, but it "
-           f"returned {describe(got)}.")
-    expect(sorted(got) == sorted(labels), f"Return one entry per label, {labels}, even when a label does not "
-           f"appear (probability 0); your keys: {sorted(got)}.")
+    expect(
+        isinstance(got, dict),
+        f"label_probabilities should return a dict label -> probability, but it returned {describe(got)}.",
+    )
+    expect(
+        sorted(got) == sorted(labels),
+        f"Return one entry per label, {labels}, even when a label does not "
+        f"appear (probability 0); your keys: {sorted(got)}.",
+    )
     expected = reference_label_probabilities(made_up, labels)
     if not all(math.isclose(float(got[label]), expected[label], abs_tol=1e-9) for label in labels):
         positive = float(got["positive"])
@@ -161,61 +201,86 @@ def check_label_probabilities(function, response, labels=("positive", "negative"
         if math.isclose(positive, 0.6, abs_tol=1e-9):
             fail(f"{spellings}, you gave 0.6: 'Positive' was missed. Compare in lower case (.lower()).")
         if math.isclose(positive, 0.7, abs_tol=1e-9):
-            fail(f"{spellings}, you gave 0.7: ' positive' (with a leading space) was missed. Remove the "
-                 "spaces with .strip() before comparing.")
+            fail(
+                f"{spellings}, you gave 0.7: ' positive' (with a leading space) was missed. Remove the "
+                "spaces with .strip() before comparing."
+            )
         if math.isclose(positive, 0.5 * 0.2 * 0.1, abs_tol=1e-9):
-            fail(f"{spellings}, you gave 0.01 = 0.5 × 0.2 × 0.1: adding logprobs and then taking exp() "
-                 "multiplies the probabilities. The spellings are alternatives, so add the probabilities: "
-                 "exp() each logprob first.")
+            fail(
+                f"{spellings}, you gave 0.01 = 0.5 × 0.2 × 0.1: adding logprobs and then taking exp() "
+                "multiplies the probabilities. The spellings are alternatives, so add the probabilities: "
+                "exp() each logprob first."
+            )
         if math.isclose(positive, 0.1, abs_tol=1e-9):
-            fail(f"{spellings}, you gave 0.1, the last spelling alone: add each one to the total (+=) "
-                 "instead of replacing it.")
+            fail(
+                f"{spellings}, you gave 0.1, the last spelling alone: add each one to the total (+=) "
+                "instead of replacing it."
+            )
         if float(got["positive"]) > 0.8 + 1e-9:
-            fail("'positive' got more than 0.8: a partial word such as 'pos' is not the label; compare the "
-                 "whole stripped token.")
+            fail(
+                "'positive' got more than 0.8: a partial word such as 'pos' is not the label; compare the "
+                "whole stripped token."
+            )
         if any(float(got[label]) < 0 for label in labels):
             fail("A probability is negative: convert each logprob with exp() before adding.")
-        fail(f"On a made-up example you returned {got}; expected "
-             f"{ {k: round(v, 3) for k, v in expected.items()} }.")
+        fail(f"On a made-up example you returned {got}; expected { {k: round(v, 3) for k, v in expected.items()} }.")
     # A label that does not appear among the alternatives still gets its entry, with 0.0.
     absent = call(function, _fake_alternatives([("negative", 0.7), ("Negative", 0.2)]), labels)
-    expect(isinstance(absent, dict) and sorted(absent) == sorted(labels)
-           and all(float(absent[label]) == 0.0 for label in labels if label != "negative"),
-           "When a label does not appear among the alternatives it should still be in the dict, with 0.0; "
-           f"with only 'negative' and 'Negative' you returned {absent!r}.")
-    expect(getattr(response, "object", None) == "chat.completion",
-           f"`response` should be the classifier's ChatCompletion, but it is {describe(response)}.")
+    expect(
+        isinstance(absent, dict)
+        and sorted(absent) == sorted(labels)
+        and all(float(absent[label]) == 0.0 for label in labels if label != "negative"),
+        "When a label does not appear among the alternatives it should still be in the dict, with 0.0; "
+        f"with only 'negative' and 'Negative' you returned {absent!r}.",
+    )
+    expect(
+        getattr(response, "object", None) == "chat.completion",
+        f"`response` should be the classifier's ChatCompletion, but it is {describe(response)}.",
+    )
     logprobs = response.choices[0].logprobs
-    expect(logprobs is not None and logprobs.content, "The response has no logprobs: send it with "
-           "logprobs=True and top_logprobs=20.")
+    expect(
+        logprobs is not None and logprobs.content,
+        "The response has no logprobs: send it with logprobs=True and top_logprobs=20.",
+    )
     first = logprobs.content[0].top_logprobs
-    expect(first, "The response's first token has no alternatives: send it with top_logprobs=20, so that "
-           "every spelling of every label has a chance to be counted.")
+    expect(
+        first,
+        "The response's first token has no alternatives: send it with top_logprobs=20, so that "
+        "every spelling of every label has a chance to be counted.",
+    )
     real = call(function, first, labels)
     reference = reference_label_probabilities(first, labels)
-    expect(all(math.isclose(float(real[label]), reference[label], abs_tol=1e-9) for label in labels),
-           "Your function is right on the made-up example but not on the real response: does it rely on "
-           "the order of the alternatives?")
+    expect(
+        all(math.isclose(float(real[label]), reference[label], abs_tol=1e-9) for label in labels),
+        "Your function is right on the made-up example but not on the real response: does it rely on "
+        "the order of the alternatives?",
+    )
     return "every spelling of a label is added up, on a made-up example and on your response."
 
 
 @checker
 def check_route(function):
     """Check ``route(label_probs, threshold)``: the best label when it is confident enough, else 'human'."""
-    cases = [({"positive": 0.9, "negative": 0.05, "neutral": 0.05}, 0.7, "positive"),
-             ({"positive": 0.5, "negative": 0.3, "neutral": 0.2}, 0.7, "human"),
-             ({"positive": 0.1, "negative": 0.75, "neutral": 0.1}, 0.7, "negative"),
-             ({"positive": 0.7, "negative": 0.2, "neutral": 0.1}, 0.7, "positive"),
-             ({"positive": 0.2, "negative": 0.2, "neutral": 0.2}, 0.3, "human")]
+    cases = [
+        ({"positive": 0.9, "negative": 0.05, "neutral": 0.05}, 0.7, "positive"),
+        ({"positive": 0.5, "negative": 0.3, "neutral": 0.2}, 0.7, "human"),
+        ({"positive": 0.1, "negative": 0.75, "neutral": 0.1}, 0.7, "negative"),
+        ({"positive": 0.7, "negative": 0.2, "neutral": 0.1}, 0.7, "positive"),
+        ({"positive": 0.2, "negative": 0.2, "neutral": 0.2}, 0.3, "human"),
+    ]
     for probs, threshold, expected in cases:
         got = call(function, dict(probs), threshold)
         if got != expected:
             if expected == "human":
-                fail(f"route({probs}, {threshold}) returned {got!r}: the best label has only "
-                     f"{max(probs.values()):.0%}, below the threshold, so a human should decide.")
+                fail(
+                    f"route({probs}, {threshold}) returned {got!r}: the best label has only "
+                    f"{max(probs.values()):.0%}, below the threshold, so a human should decide."
+                )
             if got == "human" and max(probs.values()) == threshold:
-                fail(f"route({probs}, {threshold}) returned 'human': a confidence equal to the threshold is "
-                     "enough (use >=).")
+                fail(
+                    f"route({probs}, {threshold}) returned 'human': a confidence equal to the threshold is "
+                    "enough (use >=)."
+                )
             fail(f"route({probs}, {threshold}) returned {got!r}; expected {expected!r} (the most probable label).")
     return "confident answers go through, doubtful ones go to a person."
 
@@ -223,8 +288,10 @@ def check_route(function):
 @checker
 def check_text_from_bytes(function, response):
     """Check ``text_from_bytes(content)`` on a real reply: joining every token's bytes gives the reply's text."""
-    expect(getattr(response, "object", None) == "chat.completion",
-           f"`response` should be the ChatCompletion, but it is {describe(response)}.")
+    expect(
+        getattr(response, "object", None) == "chat.completion",
+        f"`response` should be the ChatCompletion, but it is {describe(response)}.",
+    )
     content = response.choices[0].logprobs.content if response.choices[0].logprobs else None
     expect(content, "The response has no logprobs: send it with logprobs=True.")
     expected = bytes(b for entry in content for b in entry.bytes).decode("utf-8", errors="replace")
@@ -232,10 +299,14 @@ def check_text_from_bytes(function, response):
     expect(isinstance(got, str), f"text_from_bytes should return a str, but it returned {describe(got)}.")
     if got != expected:
         if got == "".join(entry.token for entry in content):
-            fail("You joined the token strings; tokens that hold part of a character show as 'bytes:\\x..'. "
-                 "Join the entries' .bytes (lists of ints) into one bytes object, then .decode('utf-8').")
-        fail("Your text differs from the reply's bytes decoded together. Build bytes(...) from all the "
-             "entries first, then decode once: a character can be split across tokens.")
+            fail(
+                "You joined the token strings; tokens that hold part of a character show as 'bytes:\\x..'. "
+                "Join the entries' .bytes (lists of ints) into one bytes object, then .decode('utf-8')."
+            )
+        fail(
+            "Your text differs from the reply's bytes decoded together. Build bytes(...) from all the "
+            "entries first, then decode once: a character can be split across tokens."
+        )
     # A reply cut by the token limit can end inside a character: try the first token alone when it is one.
     first = bytes(content[0].bytes)
     try:
@@ -244,11 +315,15 @@ def check_text_from_bytes(function, response):
         try:
             got = function([content[0]])
         except UnicodeDecodeError:
-            fail("Your function raises UnicodeDecodeError on a reply cut in the middle of a character (its first "
-                 "token alone): decode with errors='replace', which shows the incomplete character as '\ufffd'.")
+            fail(
+                "Your function raises UnicodeDecodeError on a reply cut in the middle of a character (its first "
+                "token alone): decode with errors='replace', which shows the incomplete character as '\ufffd'."
+            )
         except Exception:  # any other problem with the cut reply: the main check above already passed
             got = None
-        expect(got is None or got == first.decode("utf-8", errors="replace"),
-               "On the first token alone (half a character), your function should return the replacement "
-               f"character '\ufffd'; it returned {describe(got)}.")
+        expect(
+            got is None or got == first.decode("utf-8", errors="replace"),
+            "On the first token alone (half a character), your function should return the replacement "
+            f"character '\ufffd'; it returned {describe(got)}.",
+        )
     return "the reply rebuilt from its tokens' bytes, decoded once."

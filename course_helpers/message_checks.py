@@ -38,15 +38,24 @@ _INSTRUCTION_ROLES = ("system", "developer")
 
 def _check_message_list(messages: Any, where: str) -> None:
     """Fail with a hint unless ``messages`` is a list of ``{"role", "content"}`` dicts with string content."""
-    expect(isinstance(messages, list), f"{where} should return a list of message dicts, "
-           f"but it returned {describe(messages)}.")
+    expect(
+        isinstance(messages, list),
+        f"{where} should return a list of message dicts, but it returned {describe(messages)}.",
+    )
     for number, message in enumerate(messages):
-        expect(isinstance(message, dict), f"{where}: message {number} should be a dict like "
-               f"{{'role': 'user', 'content': '...'}}, but it is {describe(message)}.")
-        expect(set(message) == {"role", "content"}, f"{where}: message {number} has the keys "
-               f"{sorted(message)}; a message needs exactly 'role' and 'content'.")
-        expect(isinstance(message["content"], str), f"{where}: the content of message {number} should be a "
-               f"str, but it is {describe(message['content'])}.")
+        expect(
+            isinstance(message, dict),
+            f"{where}: message {number} should be a dict like "
+            f"{{'role': 'user', 'content': '...'}}, but it is {describe(message)}.",
+        )
+        expect(
+            set(message) == {"role", "content"},
+            f"{where}: message {number} has the keys {sorted(message)}; a message needs exactly 'role' and 'content'.",
+        )
+        expect(
+            isinstance(message["content"], str),
+            f"{where}: the content of message {number} should be a str, but it is {describe(message['content'])}.",
+        )
 
 
 @checker
@@ -57,46 +66,78 @@ def check_translation_messages(translation_messages):
         messages = call(translation_messages, text, language)
         _check_message_list(messages, where)
         roles = [m["role"] for m in messages]
-        expect(len(messages) == 2, f"{where} returned {len(messages)} messages ({', '.join(roles)}); "
-               "expected 2: the instructions, then the text.")
-        expect(roles[0] in _INSTRUCTION_ROLES, f"{where}: the first message has role {roles[0]!r}; instructions "
-               "belong in a 'system' (or 'developer') message, which comes first.")
-        expect(roles[1] == "user", f"{where}: the second message has role {roles[1]!r}; the text to translate "
-               "comes from the user.")
-        expect(language in messages[0]["content"], f"{where}: the system message does not mention {language!r}. "
-               "Use the `language` argument in it (an f-string), so one function serves every language.")
-        expect(text not in messages[0]["content"], f"{where}: the text to translate is in the system message. "
-               "Keep instructions and data apart: the text goes in the user message only.")
-        expect(messages[1]["content"] == text, f"{where}: the user message is {messages[1]['content']!r}; "
-               f"it should be exactly the text, {text!r}, with no instructions around it.")
+        expect(
+            len(messages) == 2,
+            f"{where} returned {len(messages)} messages ({', '.join(roles)}); "
+            "expected 2: the instructions, then the text.",
+        )
+        expect(
+            roles[0] in _INSTRUCTION_ROLES,
+            f"{where}: the first message has role {roles[0]!r}; instructions "
+            "belong in a 'system' (or 'developer') message, which comes first.",
+        )
+        expect(
+            roles[1] == "user",
+            f"{where}: the second message has role {roles[1]!r}; the text to translate comes from the user.",
+        )
+        expect(
+            language in messages[0]["content"],
+            f"{where}: the system message does not mention {language!r}. "
+            "Use the `language` argument in it (an f-string), so one function serves every language.",
+        )
+        expect(
+            text not in messages[0]["content"],
+            f"{where}: the text to translate is in the system message. "
+            "Keep instructions and data apart: the text goes in the user message only.",
+        )
+        expect(
+            messages[1]["content"] == text,
+            f"{where}: the user message is {messages[1]['content']!r}; "
+            f"it should be exactly the text, {text!r}, with no instructions around it.",
+        )
     return "instructions in the system message, the text alone in the user message."
 
 
 @checker
 def check_add_exchange(add_exchange):
     """Check ``add_exchange(history, question, answer)``: a new list with the user and assistant messages appended."""
-    history = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
-               {"role": "assistant", "content": "Hello!"}]
+    history = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello!"},
+    ]
     before = copy.deepcopy(history)
     where = "add_exchange(history, 'What is 2 + 2?', '4')"
     result = call(add_exchange, history, "What is 2 + 2?", "4")
-    expect(history == before, f"{where} changed the `history` it was given: build a new list "
-           "(history + [...]) and leave the original alone, so it can still be reused.")
+    expect(
+        history == before,
+        f"{where} changed the `history` it was given: build a new list "
+        "(history + [...]) and leave the original alone, so it can still be reused.",
+    )
     _check_message_list(result, where)
     expect(result is not history, f"{where} returned the list it was given: return a new list.")
     expected = before + [{"role": "user", "content": "What is 2 + 2?"}, {"role": "assistant", "content": "4"}]
-    expect(len(result) == len(expected), f"{where} returned {len(result)} messages; expected {len(expected)}: "
-           "all the earlier ones, then the question and the answer.")
-    expect(result[:len(before)] == before, f"{where}: the earlier messages should come first, unchanged.")
+    expect(
+        len(result) == len(expected),
+        f"{where} returned {len(result)} messages; expected {len(expected)}: "
+        "all the earlier ones, then the question and the answer.",
+    )
+    expect(result[: len(before)] == before, f"{where}: the earlier messages should come first, unchanged.")
     if result[-2:] == expected[-2:][::-1]:
         fail(f"{where}: the question and the answer are in the wrong order: the user asks first.")
-    expect(result[-2] == expected[-2], f"{where}: message {len(before)} is {result[-2]}; "
-           f"expected {expected[-2]} (the question, from the user).")
-    expect(result[-1] == expected[-1], f"{where}: the last message is {result[-1]}; "
-           f"expected {expected[-1]} (the answer, from the assistant).")
+    expect(
+        result[-2] == expected[-2],
+        f"{where}: message {len(before)} is {result[-2]}; expected {expected[-2]} (the question, from the user).",
+    )
+    expect(
+        result[-1] == expected[-1],
+        f"{where}: the last message is {result[-1]}; expected {expected[-1]} (the answer, from the assistant).",
+    )
     empty = call(add_exchange, [], "Hi", "Hello")
-    expect(empty == [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}],
-           f"add_exchange([], 'Hi', 'Hello') returned {describe(empty)}; expected the two new messages only.")
+    expect(
+        empty == [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}],
+        f"add_exchange([], 'Hi', 'Hello') returned {describe(empty)}; expected the two new messages only.",
+    )
     return "the history grows by one user and one assistant message, and the original list is untouched."
 
 
@@ -121,10 +162,16 @@ def check_few_shot_messages(few_shot_messages):
             continue
         roles = [m["role"] for m in got]
         expected_roles = [m["role"] for m in expected]
-        expect(len(got) == len(expected), f"{where} returned {len(got)} messages ({', '.join(roles)}); expected "
-               f"{len(expected)}: the system message, a user and an assistant message per example, then the text.")
-        expect(roles == expected_roles, f"{where} has the roles {roles}; expected {expected_roles}. Each example "
-               "is a user message (its input) followed by an assistant message (its output).")
+        expect(
+            len(got) == len(expected),
+            f"{where} returned {len(got)} messages ({', '.join(roles)}); expected "
+            f"{len(expected)}: the system message, a user and an assistant message per example, then the text.",
+        )
+        expect(
+            roles == expected_roles,
+            f"{where} has the roles {roles}; expected {expected_roles}. Each example "
+            "is a user message (its input) followed by an assistant message (its output).",
+        )
         for number, (mine, theirs) in enumerate(zip(got, expected)):
             expect(mine == theirs, f"{where}: message {number} is {mine}; expected {theirs}.")
     return "a system message, one user/assistant pair per example, and the new text last."
@@ -149,28 +196,41 @@ def check_parse_label(parse_label):
     for reply, expected in cases:
         got = call(parse_label, reply)
         where = f"parse_label({reply!r})"
-        expect(isinstance(got, str), f"{where} returned {describe(got)}; return one of the strings "
-               "'positive', 'negative', 'neutral' or 'unknown'.")
+        expect(
+            isinstance(got, str),
+            f"{where} returned {describe(got)}; return one of the strings "
+            "'positive', 'negative', 'neutral' or 'unknown'.",
+        )
         if got == expected:
             continue
         if expected == "unknown" and " or " in reply:
-            fail(f"{where} returned {got!r}: a reply that names two labels is ambiguous; return 'unknown' "
-                 "rather than guess.")
+            fail(
+                f"{where} returned {got!r}: a reply that names two labels is ambiguous; return 'unknown' "
+                "rather than guess."
+            )
         if expected == "unknown":
-            fail(f"{where} returned {got!r}; a reply that names no label should give 'unknown', so your "
-                 "program can tell a real label from a failure.")
+            fail(
+                f"{where} returned {got!r}; a reply that names no label should give 'unknown', so your "
+                "program can tell a real label from a failure."
+            )
         if got.strip(" .!'\"\n:").lower() == expected:
             fail(f"{where} returned {got!r}; expected {expected!r}. Strip punctuation and spaces around the word.")
         if got == "unknown" and reply.lower().count(expected) > 1:
-            fail(f"{where} returned 'unknown', but the reply names only {expected!r}, more than once: that is "
-                 "one label, not several. Count the distinct labels it names.")
+            fail(
+                f"{where} returned 'unknown', but the reply names only {expected!r}, more than once: that is "
+                "one label, not several. Count the distinct labels it names."
+            )
         bare = reply.strip(" .!'\"\n:")
         if got == "unknown" and bare != expected and bare.lower() == expected:
-            fail(f"{where} returned 'unknown'; expected {expected!r}. Lower-case the reply before comparing: "
-                 f"{bare!r} is not {expected!r} to Python.")
+            fail(
+                f"{where} returned 'unknown'; expected {expected!r}. Lower-case the reply before comparing: "
+                f"{bare!r} is not {expected!r} to Python."
+            )
         if reply.strip().lower() != expected and got == "unknown":
-            fail(f"{where} returned 'unknown', but the reply does name the label {expected!r}: look for the "
-                 "label among the reply's words, not only at the whole reply.")
+            fail(
+                f"{where} returned 'unknown', but the reply does name the label {expected!r}: look for the "
+                "label among the reply's words, not only at the whole reply."
+            )
         fail(f"{where} returned {got!r}; expected {expected!r}. Lower-case the reply before comparing.")
     return "labels found whatever their case, punctuation or surrounding words; anything else is 'unknown'."
 
@@ -183,31 +243,58 @@ def _is_completion(value: Any) -> bool:
 def check_follow_up(first_messages, first, second_messages, second):
     """Check a two-turn conversation: the second request carries the first one and the model's real reply."""
     for name, value in [("first", first), ("second", second)]:
-        expect(_is_completion(value), f"`{name}` should be the ChatCompletion returned by "
-               f"client.chat.completions.create(...), but it is {describe(value)}.")
+        expect(
+            _is_completion(value),
+            f"`{name}` should be the ChatCompletion returned by "
+            f"client.chat.completions.create(...), but it is {describe(value)}.",
+        )
     for name, value in [("first_messages", first_messages), ("second_messages", second_messages)]:
-        expect(isinstance(value, list) and value and all(isinstance(m, dict) for m in value),
-               f"`{name}` should be a list of message dicts, but it is {describe(value)}.")
-    expect(first_messages[-1].get("role") == "user", "The last message of `first_messages` should be the "
-           "user's (the fact to remember).")
-    expect(second_messages is not first_messages, "`second_messages` is the very same list as `first_messages`: "
-           "appending to one also changed the other, so `first_messages` no longer shows what the first request "
-           "sent. Build a new list, first_messages + [...], as in Exercise 2.")
+        expect(
+            isinstance(value, list) and value and all(isinstance(m, dict) for m in value),
+            f"`{name}` should be a list of message dicts, but it is {describe(value)}.",
+        )
+    expect(
+        first_messages[-1].get("role") == "user",
+        "The last message of `first_messages` should be the user's (the fact to remember).",
+    )
+    expect(
+        second_messages is not first_messages,
+        "`second_messages` is the very same list as `first_messages`: "
+        "appending to one also changed the other, so `first_messages` no longer shows what the first request "
+        "sent. Build a new list, first_messages + [...], as in Exercise 2.",
+    )
     count = len(first_messages)
-    expect(len(second_messages) == count + 2, f"`second_messages` has {len(second_messages)} messages; expected "
-           f"{count + 2}: the {count} of the first request, the model's reply, and the new question.")
-    expect(second_messages[:count] == first_messages, "`second_messages` should start with the messages of "
-           "the first request, unchanged: that is the history the model needs.")
+    expect(
+        len(second_messages) == count + 2,
+        f"`second_messages` has {len(second_messages)} messages; expected "
+        f"{count + 2}: the {count} of the first request, the model's reply, and the new question.",
+    )
+    expect(
+        second_messages[:count] == first_messages,
+        "`second_messages` should start with the messages of "
+        "the first request, unchanged: that is the history the model needs.",
+    )
     reply = second_messages[count]
-    expect(reply.get("role") == "assistant", f"Message {count} of `second_messages` has role "
-           f"{reply.get('role')!r}; the model's reply is an 'assistant' message.")
-    expect(reply.get("content") == first.choices[0].message.content, f"Message {count} of `second_messages` is "
-           "not the reply the model gave: use first.choices[0].message.content, so the history is what "
-           "really happened.")
-    expect(second_messages[-1].get("role") == "user", "The last message of `second_messages` should be the "
-           "user's new question.")
-    expect(second.usage.prompt_tokens > first.usage.prompt_tokens, "The second request's prompt is not longer "
-           "than the first's: did you pass second_messages to the second request?")
+    expect(
+        reply.get("role") == "assistant",
+        f"Message {count} of `second_messages` has role "
+        f"{reply.get('role')!r}; the model's reply is an 'assistant' message.",
+    )
+    expect(
+        reply.get("content") == first.choices[0].message.content,
+        f"Message {count} of `second_messages` is "
+        "not the reply the model gave: use first.choices[0].message.content, so the history is what "
+        "really happened.",
+    )
+    expect(
+        second_messages[-1].get("role") == "user",
+        "The last message of `second_messages` should be the user's new question.",
+    )
+    expect(
+        second.usage.prompt_tokens > first.usage.prompt_tokens,
+        "The second request's prompt is not longer "
+        "than the first's: did you pass second_messages to the second request?",
+    )
     return "the second request sent the whole history, with the model's real first reply as an assistant message."
 
 
@@ -234,29 +321,51 @@ def _text_of(message: dict) -> str:
 
 def _check_classifier_request(request: dict[str, Any], review: str, where: str) -> None:
     messages = request.get("messages")
-    expect(isinstance(messages, list) and messages and all(isinstance(m, dict) for m in messages),
-           f"{where} sent messages={describe(messages)}; send a list of message dicts.")
-    expect(messages[0].get("role") in _INSTRUCTION_ROLES, f"{where}: the first message has role "
-           f"{messages[0].get('role')!r}; put the classification instructions in a system message.")
+    expect(
+        isinstance(messages, list) and messages and all(isinstance(m, dict) for m in messages),
+        f"{where} sent messages={describe(messages)}; send a list of message dicts.",
+    )
+    expect(
+        messages[0].get("role") in _INSTRUCTION_ROLES,
+        f"{where}: the first message has role "
+        f"{messages[0].get('role')!r}; put the classification instructions in a system message.",
+    )
     instructions = _text_of(messages[0]).lower()
     missing = [label for label in LABELS if label not in instructions]
-    expect(not missing, f"{where}: the system message does not name the label(s) {', '.join(missing)}. "
-           "Name every allowed label, so the model knows exactly which words it may answer with.")
-    expect(review not in _text_of(messages[0]), f"{where}: the review is in the system message; it belongs "
-           "in the user message, so that instructions and data stay apart.")
-    expect(messages[-1].get("role") == "user" and review in _text_of(messages[-1]),
-           f"{where}: the last message should be the user's, containing the review.")
-    expect(request.get("temperature") == 0, f"{where} sent temperature={request.get('temperature')!r}; "
-           "use temperature=0, so the model gives its single most likely label and the same review always "
-           "gets the same answer.")
+    expect(
+        not missing,
+        f"{where}: the system message does not name the label(s) {', '.join(missing)}. "
+        "Name every allowed label, so the model knows exactly which words it may answer with.",
+    )
+    expect(
+        review not in _text_of(messages[0]),
+        f"{where}: the review is in the system message; it belongs "
+        "in the user message, so that instructions and data stay apart.",
+    )
+    expect(
+        messages[-1].get("role") == "user" and review in _text_of(messages[-1]),
+        f"{where}: the last message should be the user's, containing the review.",
+    )
+    expect(
+        request.get("temperature") == 0,
+        f"{where} sent temperature={request.get('temperature')!r}; "
+        "use temperature=0, so the model gives its single most likely label and the same review always "
+        "gets the same answer.",
+    )
     budget = request.get("max_tokens", request.get("max_completion_tokens"))
-    expect(isinstance(budget, int) and 1 <= budget <= 10, f"{where} sent max_tokens={budget!r}; a label is a "
-           "token or two, so cap the reply with max_tokens of at most 10 (it is faster and cheaper, and stops a "
-           "chatty model).")
+    expect(
+        isinstance(budget, int) and 1 <= budget <= 10,
+        f"{where} sent max_tokens={budget!r}; a label is a "
+        "token or two, so cap the reply with max_tokens of at most 10 (it is faster and cheaper, and stops a "
+        "chatty model).",
+    )
     before, _, after = _text_of(messages[-1]).partition(review)
-    expect("'''" in before and "'''" in after, f"{where}: the user message is "
-           f"{_text_of(messages[-1])!r}; put the review between triple quotes, f\"'''{{review}}'''\", so the model "
-           "can tell the text to classify from instructions.")
+    expect(
+        "'''" in before and "'''" in after,
+        f"{where}: the user message is "
+        f"{_text_of(messages[-1])!r}; put the review between triple quotes, f\"'''{{review}}'''\", so the model "
+        "can tell the text to classify from instructions.",
+    )
 
 
 @checker
@@ -268,10 +377,18 @@ def check_classifier(classify, client, model):
         where = f"classify(client, model, {review!r})"
         recorder = _RecordingClient(client)
         label = call(classify, recorder, model, review)
-        expect(len(recorder.requests) == 1, f"{where} made {len(recorder.requests)} requests through the "
-               "`client` argument; expected exactly 1. Use the `client` it receives, not a global one.")
+        expect(
+            len(recorder.requests) == 1,
+            f"{where} made {len(recorder.requests)} requests through the "
+            "`client` argument; expected exactly 1. Use the `client` it receives, not a global one.",
+        )
         _check_classifier_request(recorder.requests[0], review, where)
-        expect(label in (*LABELS, "unknown"), f"{where} returned {describe(label)}; return one of 'positive', "
-               "'negative', 'neutral' or 'unknown': pass the reply through your parse_label.")
-    return ("one request per review, with the labels in the system message, the review between delimiters, "
-            "temperature=0 and a small max_tokens.")
+        expect(
+            label in (*LABELS, "unknown"),
+            f"{where} returned {describe(label)}; return one of 'positive', "
+            "'negative', 'neutral' or 'unknown': pass the reply through your parse_label.",
+        )
+    return (
+        "one request per review, with the labels in the system message, the review between delimiters, "
+        "temperature=0 and a small max_tokens."
+    )

@@ -40,7 +40,7 @@ CATEGORY_MEANINGS: dict[str, str] = {
     "harassment": "harassing language towards any target",
     "harassment/threatening": "harassment that also threatens violence or serious harm",
     "hate": "hate based on race, gender, ethnicity, religion, nationality, sexual orientation, "
-            "disability or caste (aimed at other groups it is harassment)",
+    "disability or caste (aimed at other groups it is harassment)",
     "hate/threatening": "hate that also threatens violence or serious harm to the group",
     "illicit": "advice or instructions for wrongdoing, such as how to shoplift",
     "illicit/violent": "the same, when it involves violence or getting a weapon",
@@ -62,8 +62,10 @@ def category_table():
 
     Used in: notebooks/04_moderation.ipynb
     """
-    return show_table(["category (JSON key)", "SDK attribute", "what it covers"],
-                      [(name, attribute_name(name), CATEGORY_MEANINGS[name]) for name in CATEGORIES])
+    return show_table(
+        ["category (JSON key)", "SDK attribute", "what it covers"],
+        [(name, attribute_name(name), CATEGORY_MEANINGS[name]) for name in CATEGORIES],
+    )
 
 
 def _as_dict(part: Any) -> dict[str, Any]:
@@ -223,8 +225,13 @@ class _ScoreTable:
     def __repr__(self) -> str:
         rows = [["text", "flagged", *self.columns]]
         for text, scores, flags, flagged in zip(self.texts, self.scores, self.flags, self.flagged):
-            rows.append([text, "yes" if flagged else "no",
-                         *(f"{scores.get(name, 0.0):.2f}{'*' if flags.get(name) else ''}" for name in self.columns)])
+            rows.append(
+                [
+                    text,
+                    "yes" if flagged else "no",
+                    *(f"{scores.get(name, 0.0):.2f}{'*' if flags.get(name) else ''}" for name in self.columns),
+                ]
+            )
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         return "\n".join("  ".join(f"{cell:<{width}}" for cell, width in zip(row, widths)).rstrip() for row in rows)
 

@@ -37,17 +37,35 @@ __all__ = [
 
 #: A made-up moderation result's scores (not model output), keyed by the API's names.
 EXAMPLE_SCORES: dict[str, float] = {
-    "harassment": 0.41, "harassment/threatening": 0.82, "hate": 0.03, "hate/threatening": 0.01,
-    "illicit": 0.12, "illicit/violent": 0.09, "self-harm": 0.002, "self-harm/intent": 0.001,
-    "self-harm/instructions": 0.0005, "sexual": 0.004, "sexual/minors": 0.0002, "violence": 0.6,
+    "harassment": 0.41,
+    "harassment/threatening": 0.82,
+    "hate": 0.03,
+    "hate/threatening": 0.01,
+    "illicit": 0.12,
+    "illicit/violent": 0.09,
+    "self-harm": 0.002,
+    "self-harm/intent": 0.001,
+    "self-harm/instructions": 0.0005,
+    "sexual": 0.004,
+    "sexual/minors": 0.0002,
+    "violence": 0.6,
     "violence/graphic": 0.05,
 }
 
 #: Thresholds of a made-up general-audience app: a category is flagged when its score is at or above.
 ADULT_THRESHOLDS: dict[str, float] = {
-    "harassment": 0.5, "harassment/threatening": 0.4, "hate": 0.4, "hate/threatening": 0.3,
-    "illicit": 0.5, "illicit/violent": 0.4, "self-harm": 0.3, "self-harm/intent": 0.2,
-    "self-harm/instructions": 0.2, "sexual": 0.5, "sexual/minors": 0.05, "violence": 0.6,
+    "harassment": 0.5,
+    "harassment/threatening": 0.4,
+    "hate": 0.4,
+    "hate/threatening": 0.3,
+    "illicit": 0.5,
+    "illicit/violent": 0.4,
+    "self-harm": 0.3,
+    "self-harm/intent": 0.2,
+    "self-harm/instructions": 0.2,
+    "sexual": 0.5,
+    "sexual/minors": 0.05,
+    "violence": 0.6,
     "violence/graphic": 0.5,
 }
 
@@ -64,29 +82,37 @@ def _reference_flagged(scores: Mapping[str, float], thresholds: Mapping[str, flo
 
 
 def _reference_child(thresholds: Mapping[str, float]) -> dict[str, float]:
-    return {name: min(limit, _CHILD_LIMIT) if name.split("/")[0] in _CHILD_FAMILIES else limit
-            for name, limit in thresholds.items()}
+    return {
+        name: min(limit, _CHILD_LIMIT) if name.split("/")[0] in _CHILD_FAMILIES else limit
+        for name, limit in thresholds.items()
+    }
 
 
 @checker
 def check_top_category(function):
     """Check ``top_category(scores)``: the name of the highest-scoring category."""
-    cases = [EXAMPLE_SCORES, {"hate": 0.2, "sexual": 0.7, "violence": 0.1},
-             {"self-harm/intent": 0.0001, "harassment": 0.00005}]
+    cases = [
+        EXAMPLE_SCORES,
+        {"hate": 0.2, "sexual": 0.7, "violence": 0.1},
+        {"self-harm/intent": 0.0001, "harassment": 0.00005},
+    ]
     for scores in cases:
         expected = max(scores, key=scores.get)
         got = call(function, dict(scores))
         if isinstance(got, (int, float)) and not isinstance(got, bool):
-            fail(f"top_category returned {got}, a score: return the category's name, the key with the "
-                 "highest score.")
+            fail(f"top_category returned {got}, a score: return the category's name, the key with the highest score.")
         if isinstance(got, tuple) and len(got) == 2 and got[0] == expected:
             fail(f"top_category returned the pair {got}: return only the name, {expected!r}.")
-        expect(isinstance(got, str), f"top_category should return a category name (a str), but it returned "
-               f"{describe(got)}.")
+        expect(
+            isinstance(got, str),
+            f"top_category should return a category name (a str), but it returned {describe(got)}.",
+        )
         if got == min(scores, key=scores.get):
             fail(f"top_category returned {got!r}, the category with the lowest score: take the maximum.")
-        expect(got == expected, f"On {scores} top_category returned {got!r}; expected {expected!r}. "
-               "Use max(scores, key=scores.get).")
+        expect(
+            got == expected,
+            f"On {scores} top_category returned {got!r}; expected {expected!r}. Use max(scores, key=scores.get).",
+        )
     return "max(scores, key=scores.get) picks the key whose value is largest."
 
 
@@ -101,16 +127,21 @@ def check_flagged_categories(function):
         got = call(function, dict(scores), dict(ADULT_THRESHOLDS))
         if isinstance(got, dict):
             fail("flagged_categories returned a dict: return a list of the flagged categories' names.")
-        expect(isinstance(got, list), f"flagged_categories should return a list of names, but it returned "
-               f"{describe(got)}.")
-        expect(all(isinstance(name, str) for name in got), f"The list should hold category names, but it "
-               f"holds {describe(got)}.")
+        expect(
+            isinstance(got, list), f"flagged_categories should return a list of names, but it returned {describe(got)}."
+        )
+        expect(
+            all(isinstance(name, str) for name in got),
+            f"The list should hold category names, but it holds {describe(got)}.",
+        )
         if set(got) == expected:
             expect(len(got) == len(set(got)), f"Your list has repeated names: {got}.")
             continue
         if set(got) == expected - {name for name in scores if scores[name] == ADULT_THRESHOLDS[name]}:
-            fail(f"A score exactly equal to its threshold counts as flagged (violence = {exact['violence']} "
-                 f"with threshold {ADULT_THRESHOLDS['violence']}): use >=, not >.")
+            fail(
+                f"A score exactly equal to its threshold counts as flagged (violence = {exact['violence']} "
+                f"with threshold {ADULT_THRESHOLDS['violence']}): use >=, not >."
+            )
         if set(got) == set(scores) - expected:
             fail("You returned the categories below their threshold: keep those at or above it.")
         if set(got) == {name for name, score in scores.items() if score >= 0.5}:
@@ -125,27 +156,41 @@ def check_child_thresholds(function):
     original = dict(ADULT_THRESHOLDS)
     given = dict(ADULT_THRESHOLDS)
     got = call(function, given)
-    expect(given == original, "child_thresholds changed the dict it was given: build a new dict (or copy "
-           "it first), so the general-audience thresholds stay as they were.")
+    expect(
+        given == original,
+        "child_thresholds changed the dict it was given: build a new dict (or copy "
+        "it first), so the general-audience thresholds stay as they were.",
+    )
     expect(isinstance(got, dict), f"child_thresholds should return a dict, but it returned {describe(got)}.")
     expected = _reference_child(original)
-    expect(set(got) == set(expected), f"Keep all 13 categories; missing: {sorted(set(expected) - set(got))}, "
-           f"extra: {sorted(set(got) - set(expected))}.")
+    expect(
+        set(got) == set(expected),
+        f"Keep all 13 categories; missing: {sorted(set(expected) - set(got))}, "
+        f"extra: {sorted(set(got) - set(expected))}.",
+    )
     wrong = [name for name in expected if not math.isclose(float(got[name]), expected[name], abs_tol=1e-12)]
     if not wrong:
         return "stricter for sexual, self-harm and violence (and their sub-categories), never looser."
     if "sexual/minors" in wrong and math.isclose(float(got["sexual/minors"]), _CHILD_LIMIT):
-        fail("sexual/minors went from 0.05 up to 0.1: a children's app must never be looser. "
-             "Take the smaller of the two, min(threshold, 0.1).")
+        fail(
+            "sexual/minors went from 0.05 up to 0.1: a children's app must never be looser. "
+            "Take the smaller of the two, min(threshold, 0.1)."
+        )
     sub = [name for name in wrong if "/" in name and name.split("/")[0] in _CHILD_FAMILIES]
     if sub and not [name for name in wrong if name not in sub]:
-        fail(f"Not stricter yet: {sub}. A sub-category belongs to the family before its slash; "
-             "name.split('/')[0] gives it.")
+        fail(
+            f"Not stricter yet: {sub}. A sub-category belongs to the family before its slash; "
+            "name.split('/')[0] gives it."
+        )
     if any(name.split("/")[0] not in _CHILD_FAMILIES for name in wrong):
-        fail(f"Only the sexual, self-harm and violence families change; these should keep their value: "
-             f"{[name for name in wrong if name.split('/')[0] not in _CHILD_FAMILIES]}.")
-    fail(f"These thresholds are not right: { {name: got[name] for name in wrong} }; expected "
-         f"{ {name: expected[name] for name in wrong} }.")
+        fail(
+            f"Only the sexual, self-harm and violence families change; these should keep their value: "
+            f"{[name for name in wrong if name.split('/')[0] not in _CHILD_FAMILIES]}."
+        )
+    fail(
+        f"These thresholds are not right: { {name: got[name] for name in wrong} }; expected "
+        f"{ {name: expected[name] for name in wrong} }."
+    )
 
 
 def _is_moderation_response(response: Any) -> bool:
@@ -155,27 +200,43 @@ def _is_moderation_response(response: Any) -> bool:
 @checker
 def check_batch_request(request, response, texts):
     """Check a moderation request for a list of texts, and its response: one result per text, 13 scores each."""
-    expect(isinstance(request, dict), f"`request` should be a dict of the arguments for "
-           f"client.moderations.create(**request), but it is {describe(request)}.")
+    expect(
+        isinstance(request, dict),
+        f"`request` should be a dict of the arguments for "
+        f"client.moderations.create(**request), but it is {describe(request)}.",
+    )
     model = request.get("model")
-    expect(isinstance(model, str) and model.startswith("omni-moderation"),
-           f"Ask for the model 'omni-moderation-latest' (yours: {model!r}).")
+    expect(
+        isinstance(model, str) and model.startswith("omni-moderation"),
+        f"Ask for the model 'omni-moderation-latest' (yours: {model!r}).",
+    )
     given = request.get("input")
     if isinstance(given, str):
-        fail("`input` is one string, so the texts are scored as one message: pass the list itself, "
-             "input=texts, for one result per text.")
-    expect(isinstance(given, list) and list(given) == list(texts),
-           f"`input` should be the list `texts` ({len(texts)} strings), but it is {describe(given)}.")
-    expect(_is_moderation_response(response), "`response` should be what client.moderations.create(**request) "
-           f"returned, but it is {describe(response)}.")
+        fail(
+            "`input` is one string, so the texts are scored as one message: pass the list itself, "
+            "input=texts, for one result per text."
+        )
+    expect(
+        isinstance(given, list) and list(given) == list(texts),
+        f"`input` should be the list `texts` ({len(texts)} strings), but it is {describe(given)}.",
+    )
+    expect(
+        _is_moderation_response(response),
+        f"`response` should be what client.moderations.create(**request) returned, but it is {describe(response)}.",
+    )
     results = response.results
-    expect(len(results) == len(texts), f"The response has {len(results)} result{'s' if len(results) != 1 else ''} "
-           f"for {len(texts)} texts: "
-           "is it the response to this request?")
+    expect(
+        len(results) == len(texts),
+        f"The response has {len(results)} result{'s' if len(results) != 1 else ''} "
+        f"for {len(texts)} texts: "
+        "is it the response to this request?",
+    )
     for number, result in enumerate(results):
         scores = result.category_scores.model_dump(by_alias=True)
-        expect(set(CATEGORIES) <= set(scores), f"Result {number} lacks categories: "
-               f"{sorted(set(CATEGORIES) - set(scores))}.")
+        expect(
+            set(CATEGORIES) <= set(scores),
+            f"Result {number} lacks categories: {sorted(set(CATEGORIES) - set(scores))}.",
+        )
         expect(all(0.0 <= scores[name] <= 1.0 for name in CATEGORIES), f"Result {number} has a score outside 0-1.")
         expect(isinstance(result.flagged, bool), f"Result {number} has no flagged verdict.")
     return f"{len(texts)} texts in one request, one result each, in the same order."
@@ -184,24 +245,31 @@ def check_batch_request(request, response, texts):
 @checker
 def check_scores_by_name(function, response):
     """Check ``scores_by_name(result)``: a dict of the 13 scores keyed by the API's names ("self-harm/intent")."""
-    expect(_is_moderation_response(response), "`response` should be the moderation response of the previous "
-           f"exercise, but it is {describe(response)}.")
+    expect(
+        _is_moderation_response(response),
+        f"`response` should be the moderation response of the previous exercise, but it is {describe(response)}.",
+    )
     result = response.results[0]
     got = call(function, result)
     expect(isinstance(got, dict), f"scores_by_name should return a dict, but it returned {describe(got)}.")
     if "self_harm_intent" in got:
-        fail("Your keys are the SDK's attribute names (self_harm_intent). The API's names have slashes and "
-             "hyphens: result.category_scores.model_dump(by_alias=True).")
+        fail(
+            "Your keys are the SDK's attribute names (self_harm_intent). The API's names have slashes and "
+            "hyphens: result.category_scores.model_dump(by_alias=True)."
+        )
     if set(got) == set(CATEGORIES) | {"category_scores", "categories", "flagged"} or "flagged" in got:
         fail("You returned the whole result: take its category_scores.")
     missing = sorted(set(CATEGORIES) - set(got))
     expect(not missing, f"Missing categories: {missing}.")
     for name in CATEGORIES:
         expected = getattr(result.category_scores, attribute_name(name))
-        expect(isinstance(got[name], float) and not isinstance(got[name], bool)
-               and math.isclose(got[name], expected, abs_tol=1e-12),
-               f"scores_by_name(result)[{name!r}] is {describe(got[name])}; expected the score "
-               f"result.category_scores.{attribute_name(name)}.")
+        expect(
+            isinstance(got[name], float)
+            and not isinstance(got[name], bool)
+            and math.isclose(got[name], expected, abs_tol=1e-12),
+            f"scores_by_name(result)[{name!r}] is {describe(got[name])}; expected the score "
+            f"result.category_scores.{attribute_name(name)}.",
+        )
     return "model_dump(by_alias=True) gives the JSON names; the attributes are the same numbers."
 
 
@@ -216,22 +284,34 @@ def _made_up_moderation(flagged: bool) -> Any:
     from openai.types import ModerationCreateResponse
 
     score = 0.9 if flagged else 0.01
-    return ModerationCreateResponse.model_validate({
-        "id": "modr-made-up", "model": "omni-moderation-latest",
-        "results": [{"flagged": flagged,
-                     "categories": {name: flagged and name == "violence" for name in CATEGORIES},
-                     "category_scores": {name: score if name == "violence" else 0.001 for name in CATEGORIES},
-                     "category_applied_input_types": {name: ["text"] for name in CATEGORIES}}],
-    })
+    return ModerationCreateResponse.model_validate(
+        {
+            "id": "modr-made-up",
+            "model": "omni-moderation-latest",
+            "results": [
+                {
+                    "flagged": flagged,
+                    "categories": {name: flagged and name == "violence" for name in CATEGORIES},
+                    "category_scores": {name: score if name == "violence" else 0.001 for name in CATEGORIES},
+                    "category_applied_input_types": {name: ["text"] for name in CATEGORIES},
+                }
+            ],
+        }
+    )
 
 
 def _made_up_completion(text: str) -> Any:
     from openai.types.chat import ChatCompletion
 
-    return ChatCompletion.model_validate({
-        "id": "chatcmpl-made-up", "object": "chat.completion", "created": 0, "model": "made-up",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
-    })
+    return ChatCompletion.model_validate(
+        {
+            "id": "chatcmpl-made-up",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "made-up",
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
+        }
+    )
 
 
 class _ScriptedClient:
@@ -272,32 +352,47 @@ def check_guarded_reply(function, model: str = "gpt-4o-mini"):
     client = _ScriptedClient(flag_input=False, flag_reply=False)
     got = call(function, client, model, user_text)
     kinds = [kind for kind, _ in client.calls]
-    expect(kinds and kinds[0] == "moderations", f"The first call should moderate the user's text, before the "
-           f"chat model sees it; your calls: {kinds}.")
+    expect(
+        kinds and kinds[0] == "moderations",
+        f"The first call should moderate the user's text, before the chat model sees it; your calls: {kinds}.",
+    )
     first = client.calls[0][1]
     expect(first.get("input") == user_text, f"Moderate the user's text itself: input={first.get('input')!r}.")
-    expect(str(first.get("model", "")).startswith("omni-moderation"),
-           "Pass model='omni-moderation-latest' to client.moderations.create.")
+    expect(
+        str(first.get("model", "")).startswith("omni-moderation"),
+        "Pass model='omni-moderation-latest' to client.moderations.create.",
+    )
     expect("chat" in kinds, "When the input passes, ask the chat model (client.chat.completions.create).")
     chat = next(kwargs for kind, kwargs in client.calls if kind == "chat")
-    expect(chat.get("model") == model, f"Call the chat model given as `model` ({model!r}); yours: {chat.get('model')!r}.")
+    expect(
+        chat.get("model") == model, f"Call the chat model given as `model` ({model!r}); yours: {chat.get('model')!r}."
+    )
     expect(_chat_mentions(chat, user_text), "The chat request's messages should contain the user's text.")
-    expect(kinds == ["moderations", "chat", "moderations"], f"Expected three calls: moderate the input, chat, "
-           f"moderate the reply; yours: {kinds}.")
-    expect(client.calls[2][1].get("input") == _ScriptedClient.REPLY,
-           "The second moderation should check the chat model's reply (choices[0].message.content).")
-    expect(got == _ScriptedClient.REPLY, f"When both checks pass, return the reply's text; yours returned "
-           f"{describe(got)}.")
+    expect(
+        kinds == ["moderations", "chat", "moderations"],
+        f"Expected three calls: moderate the input, chat, moderate the reply; yours: {kinds}.",
+    )
+    expect(
+        client.calls[2][1].get("input") == _ScriptedClient.REPLY,
+        "The second moderation should check the chat model's reply (choices[0].message.content).",
+    )
+    expect(
+        got == _ScriptedClient.REPLY, f"When both checks pass, return the reply's text; yours returned {describe(got)}."
+    )
     # 2. A flagged input: refuse, and never send it to the chat model.
     client = _ScriptedClient(flag_input=True, flag_reply=False)
     got = call(function, client, model, user_text)
-    expect("chat" not in [kind for kind, _ in client.calls], "The input was flagged, yet your function still "
-           "called the chat model: stop after the first moderation.")
+    expect(
+        "chat" not in [kind for kind, _ in client.calls],
+        "The input was flagged, yet your function still called the chat model: stop after the first moderation.",
+    )
     expect(got == INPUT_REFUSAL, f"A flagged input should return INPUT_REFUSAL; yours returned {describe(got)}.")
     # 3. A harmless input whose reply is flagged: do not show the reply.
     client = _ScriptedClient(flag_input=False, flag_reply=True)
     got = call(function, client, model, user_text)
-    expect(got != _ScriptedClient.REPLY, "The reply was flagged, yet your function returned it: check "
-           "results[0].flagged of the reply's moderation.")
+    expect(
+        got != _ScriptedClient.REPLY,
+        "The reply was flagged, yet your function returned it: check results[0].flagged of the reply's moderation.",
+    )
     expect(got == OUTPUT_REFUSAL, f"A flagged reply should return OUTPUT_REFUSAL; yours returned {describe(got)}.")
     return "the input is checked before the model sees it, and the reply before the user does."

@@ -90,14 +90,16 @@ def clean(nb: nbformat.NotebookNode, *, drop_stderr: bool = False) -> nbformat.N
         cell.metadata = nbformat.NotebookNode({k: v for k, v in cell.metadata.items() if k in CELL_METADATA})
         if cell.cell_type == "code":
             cell.outputs = [
-                output for output in cell.outputs
+                output
+                for output in cell.outputs
                 if not _is_audio(output) and not (drop_stderr and output.get("name") == "stderr")
             ]
     return nb
 
 
-def execute(nb: nbformat.NotebookNode, folder: str | Path, timeout: int = 600,
-            allow_errors: bool = False) -> nbformat.NotebookNode:
+def execute(
+    nb: nbformat.NotebookNode, folder: str | Path, timeout: int = 600, allow_errors: bool = False
+) -> nbformat.NotebookNode:
     """Run every cell of ``nb`` in a fresh kernel of this Python, in ``folder``; return it.
 
     The kernel is this environment's own Python (as nbval's
@@ -121,8 +123,15 @@ def execute(nb: nbformat.NotebookNode, folder: str | Path, timeout: int = 600,
             super().__init__(kernel_spec_manager=ThisPython(), **kwargs)
 
     # nbclient creates (and so shuts down and closes) the kernel itself.
-    client = NotebookClient(nb, kernel_manager_class=ThisPythonKernel, kernel_name="python3", timeout=timeout,
-                            allow_errors=allow_errors, record_timing=False, store_widget_state=False,
-                            resources={"metadata": {"path": str(folder)}})
+    client = NotebookClient(
+        nb,
+        kernel_manager_class=ThisPythonKernel,
+        kernel_name="python3",
+        timeout=timeout,
+        allow_errors=allow_errors,
+        record_timing=False,
+        store_widget_state=False,
+        resources={"metadata": {"path": str(folder)}},
+    )
     client.execute()
     return nb

@@ -112,8 +112,7 @@ def perplexity(logprobs) -> float:
     return float(np.exp(-logprobs.mean()))
 
 
-def plot_distributions(labels: Sequence[str], distributions: Mapping[str, Sequence[float]],
-                       title: str = "", ax=None):
+def plot_distributions(labels: Sequence[str], distributions: Mapping[str, Sequence[float]], title: str = "", ax=None):
     """Grouped bar chart: one group per label, one bar per distribution (e.g. per temperature); returns the Axes.
 
     >>> ax = plot_distributions(["a", "b"], {"T=1": [0.7, 0.3], "T=2": [0.6, 0.4]})

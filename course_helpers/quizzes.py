@@ -53,16 +53,24 @@ def _validate(options: Sequence[str], answer: int | str) -> int:
 def _markdown(question: str, options: Sequence[str], index: int, explanation: str) -> str:
     lines = [f"**{question}**", ""]
     lines += [f"- {_LETTERS[i]}. {option}" for i, option in enumerate(options)]
-    lines += ["", "<details><summary>Show the answer</summary>", "",
-              f"**{_LETTERS[index]}. {options[index]}**: {explanation}", "", "</details>"]
+    lines += [
+        "",
+        "<details><summary>Show the answer</summary>",
+        "",
+        f"**{_LETTERS[index]}. {options[index]}**: {explanation}",
+        "",
+        "</details>",
+    ]
     return "\n".join(lines)
 
 
 def _html(question: str, options: Sequence[str], index: int, explanation: str) -> str:
     items = "".join(f"<li>{_LETTERS[i]}. {html.escape(o)}</li>" for i, o in enumerate(options))
-    return (f"<p><b>{html.escape(question)}</b></p><ul style='list-style:none'>{items}</ul>"
-            f"<details><summary>Show the answer</summary><p><b>{_LETTERS[index]}. "
-            f"{html.escape(options[index])}</b>: {html.escape(explanation)}</p></details>")
+    return (
+        f"<p><b>{html.escape(question)}</b></p><ul style='list-style:none'>{items}</ul>"
+        f"<details><summary>Show the answer</summary><p><b>{_LETTERS[index]}. "
+        f"{html.escape(options[index])}</b>: {html.escape(explanation)}</p></details>"
+    )
 
 
 def quiz_widget(question: str, options: Sequence[str], answer: int | str, explanation: str = ""):

@@ -111,5 +111,6 @@ def show_stream(stream: Iterable[Any], started: float | None = None, *, display:
                 live.append(delta)
     if live is not None:
         live.close()
-    return StreamStats("".join(text), chunks, text_chunks, first_token, time.perf_counter() - started,
-                       usage, finish_reason)
+    return StreamStats(
+        "".join(text), chunks, text_chunks, first_token, time.perf_counter() - started, usage, finish_reason
+    )

@@ -61,11 +61,13 @@ class _Heatmap:
                 f"color:black;white-space:pre-wrap;border-radius:3px;padding:1px 0'>{html.escape(_shown(token))}"
                 f"<sub style='color:#555;font-size:70%'>{_percent(probability)}</sub></span>"
             )
-        legend = ("<div style='font-size:80%;margin-top:4px'>background: "
-                  f"<span style='background:{probability_color(0)};color:black'>&nbsp;0%&nbsp;</span> "
-                  f"<span style='background:{probability_color(0.5)};color:black'>&nbsp;50%&nbsp;</span> "
-                  f"<span style='background:{probability_color(1)};color:black'>&nbsp;100%&nbsp;</span>"
-                  " probability of the chosen token (hover a token for its alternatives)</div>")
+        legend = (
+            "<div style='font-size:80%;margin-top:4px'>background: "
+            f"<span style='background:{probability_color(0)};color:black'>&nbsp;0%&nbsp;</span> "
+            f"<span style='background:{probability_color(0.5)};color:black'>&nbsp;50%&nbsp;</span> "
+            f"<span style='background:{probability_color(1)};color:black'>&nbsp;100%&nbsp;</span>"
+            " probability of the chosen token (hover a token for its alternatives)</div>"
+        )
         caption = f"<p><b>{html.escape(self.title)}</b></p>" if self.title else ""
         return f"{caption}<div style='line-height:2;font-family:monospace'>{''.join(spans)}</div>{legend}"
 
@@ -85,7 +87,8 @@ def token_heatmap(content: Sequence[Any], title: str = "") -> _Heatmap:
     """
     rows = []
     for entry in content:
-        alternatives = [(_field(alt, "token"), math.exp(_field(alt, "logprob")))
-                        for alt in (_field(entry, "top_logprobs") or [])]
+        alternatives = [
+            (_field(alt, "token"), math.exp(_field(alt, "logprob"))) for alt in (_field(entry, "top_logprobs") or [])
+        ]
         rows.append((_field(entry, "token"), math.exp(_field(entry, "logprob")), alternatives))
     return _Heatmap(rows, title)

@@ -16,8 +16,14 @@ import pytest
 
 from course_helpers import backends, hints, settings
 
-COURSE_VARIABLES = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "COURSE_BACKEND", "COURSE_MODEL", "OPENAI_ORG_ID",
-                    "OPENAI_PROJECT_ID"]
+COURSE_VARIABLES = [
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "COURSE_BACKEND",
+    "COURSE_MODEL",
+    "OPENAI_ORG_ID",
+    "OPENAI_PROJECT_ID",
+]
 GOOD_KEY = "sk-test-good-key-0123456789"
 
 
@@ -48,21 +54,44 @@ class _FakeAPI(BaseHTTPRequestHandler):
     def _authorized(self) -> bool:
         if self.headers.get("Authorization") == f"Bearer {GOOD_KEY}":
             return True
-        self._reply(401, {"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error",
-                                    "param": None, "code": "invalid_api_key"}})
+        self._reply(
+            401,
+            {
+                "error": {
+                    "message": "Incorrect API key provided.",
+                    "type": "invalid_request_error",
+                    "param": None,
+                    "code": "invalid_api_key",
+                }
+            },
+        )
         return False
 
     def do_GET(self):  # noqa: N802 (the name http.server calls)
         if self._authorized():
-            self._reply(200, {"object": "list", "data": [{"id": "fake-model", "object": "model",
-                                                          "created": 0, "owned_by": "tests"}]})
+            self._reply(
+                200,
+                {
+                    "object": "list",
+                    "data": [{"id": "fake-model", "object": "model", "created": 0, "owned_by": "tests"}],
+                },
+            )
 
     def do_POST(self):  # noqa: N802
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if self._authorized():
-            self._reply(200, {"id": "chatcmpl-1", "object": "chat.completion", "created": 0,
-                              "model": "fake-model", "choices": [{"index": 0, "finish_reason": "stop",
-                              "message": {"role": "assistant", "content": "Hi"}}]})
+            self._reply(
+                200,
+                {
+                    "id": "chatcmpl-1",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": "fake-model",
+                    "choices": [
+                        {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "Hi"}}
+                    ],
+                },
+            )
 
     def log_message(self, *args):  # keep test output quiet
         pass

@@ -13,8 +13,9 @@ from course_helpers.notebooks import problems, read, write
 
 
 def test_help_lists_every_command():
-    result = subprocess.run([sys.executable, "-m", "course_helpers", "--help"], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "course_helpers", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0
     for command in ["doctor", "start", "exercises", "clean", "serve", "pull"]:
         assert command in result.stdout
@@ -80,11 +81,14 @@ def test_clean_rewrites_notebooks_in_place(tmp_path, capsys):
     assert problems(read(path)) == [] and f"cleaned {path}" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv", [
-    ["exercises", "check", "--quick", "00_setup"],
-    ["exercises", "--quick", "check", "00_setup"],
-    ["exercises", "check", "00_setup", "--quick"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["exercises", "check", "--quick", "00_setup"],
+        ["exercises", "--quick", "check", "00_setup"],
+        ["exercises", "check", "00_setup", "--quick"],
+    ],
+)
 def test_exercises_flags_may_come_before_or_after_names(argv, monkeypatch):
     seen = {}
     monkeypatch.setattr(cli, "_exercises", lambda args: seen.update(vars(args)) or 0)

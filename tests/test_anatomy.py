@@ -5,19 +5,29 @@ from __future__ import annotations
 from openai import OpenAI
 from openai.types.chat import ChatCompletion
 
+from conftest import GOOD_KEY
 from course_helpers.anatomy import FIELD_MEANINGS, flatten, show_completion, show_exchange
 
-from conftest import GOOD_KEY
-
 COMPLETION = {
-    "id": "chatcmpl-1", "object": "chat.completion", "created": 1_700_000_000, "model": "m",
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "created": 1_700_000_000,
+    "model": "m",
     "choices": [
-        {"index": 0, "finish_reason": "length", "logprobs": None,
-         "message": {"role": "assistant", "content": "<b>bold</b>", "refusal": None}},
+        {
+            "index": 0,
+            "finish_reason": "length",
+            "logprobs": None,
+            "message": {"role": "assistant", "content": "<b>bold</b>", "refusal": None},
+        },
         {"index": 1, "finish_reason": "stop", "message": {"role": "assistant", "content": "Two"}},
     ],
-    "usage": {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11,
-              "completion_tokens_details": {"reasoning_tokens": 0}},
+    "usage": {
+        "prompt_tokens": 9,
+        "completion_tokens": 2,
+        "total_tokens": 11,
+        "completion_tokens_details": {"reasoning_tokens": 0},
+    },
 }
 
 
@@ -48,7 +58,8 @@ def test_show_completion_explains_the_main_fields_and_escapes_html():
 def test_show_exchange_masks_the_key_and_shows_both_bodies(fake_api):
     client = OpenAI(base_url=fake_api, api_key=GOOD_KEY, max_retries=0)
     raw = client.chat.completions.with_raw_response.create(
-        model="fake-model", messages=[{"role": "user", "content": "Hello"}], max_tokens=3)
+        model="fake-model", messages=[{"role": "user", "content": "Hello"}], max_tokens=3
+    )
     exchange = show_exchange(raw)
     for text in (repr(exchange), exchange._repr_html_()):
         assert GOOD_KEY not in text

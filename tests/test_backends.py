@@ -4,9 +4,9 @@ import os
 import sys
 
 import pytest
-from conftest import GOOD_KEY
 from openai import OpenAI
 
+from conftest import GOOD_KEY
 from course_helpers import backends
 from course_helpers.backends import SetupError, setup
 
@@ -64,7 +64,9 @@ def test_compatible_server_is_used_as_it_is(course_env, fake_api, monkeypatch, c
     assert info.backend == "server" and info.base_url == fake_api
     assert info.model == "fake-model"  # the first model the server lists
     assert len(lines) == 1 and "OpenAI-compatible server" in lines[0]
-    reply = OpenAI(max_retries=0).chat.completions.create(model=info.model, messages=[{"role": "user", "content": "Hi"}])
+    reply = OpenAI(max_retries=0).chat.completions.create(
+        model=info.model, messages=[{"role": "user", "content": "Hi"}]
+    )
     assert reply.choices[0].message.content == "Hi"
 
 
@@ -104,8 +106,9 @@ class TestLocalBackend:
         assert os.environ["OPENAI_BASE_URL"] == info.base_url
         assert len(lines) == 1 and "SmolLM2-135M-Instruct" in lines[0]
         assert os.environ["OPENAI_API_KEY"] not in everything  # the random token stays hidden
-        reply = OpenAI().chat.completions.create(model=info.model, max_tokens=3,
-                                                 messages=[{"role": "user", "content": "Say hi"}])
+        reply = OpenAI().chat.completions.create(
+            model=info.model, max_tokens=3, messages=[{"role": "user", "content": "Say hi"}]
+        )
         assert reply.choices[0].message.content
 
     def test_second_call_starts_nothing_new(self, course_env, capsys):

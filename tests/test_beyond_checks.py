@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-
 from openai import OpenAI
 
 from course_helpers import beyond_checks as checks
@@ -42,11 +41,14 @@ def base_url_for(backend, host="localhost"):
     return checks.BASE_URLS[backend].format(host=host)
 
 
-@pytest.mark.parametrize(("check", "answer"), [
-    (checks.check_join_deltas, join_deltas),
-    (checks.check_to_langchain, to_langchain),
-    (checks.check_base_url_for, base_url_for),
-])
+@pytest.mark.parametrize(
+    ("check", "answer"),
+    [
+        (checks.check_join_deltas, join_deltas),
+        (checks.check_to_langchain, to_langchain),
+        (checks.check_base_url_for, base_url_for),
+    ],
+)
 def test_right_answers_pass_and_stubs_are_not_done(capsys, check, answer):
     assert _line(capsys, check, answer).startswith("✅")
     assert _line(capsys, check, ...).startswith("⏳")

@@ -19,7 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BINDER = ROOT / "binder"
-CACHE_LINE = re.compile(r'^export COURSE_MODEL_CACHE=(.+)$', re.MULTILINE)
+CACHE_LINE = re.compile(r"^export COURSE_MODEL_CACHE=(.+)$", re.MULTILINE)
 
 
 def _commands(script: str) -> list[list[str]]:
@@ -103,6 +103,11 @@ def test_start_exports_the_model_folder_to_the_command_it_runs(tmp_path):
     if bash is None:
         pytest.skip("no bash")
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "NB_PYTHON_PREFIX": "/srv/conda/envs/notebook"}
-    result = subprocess.run([bash, str(BINDER / "start"), "printenv", "COURSE_MODEL_CACHE"], env=env,
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [bash, str(BINDER / "start"), "printenv", "COURSE_MODEL_CACHE"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert result.stdout.strip() == "/srv/conda/envs/notebook/share/course-models"

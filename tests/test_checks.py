@@ -45,11 +45,14 @@ def test_success_remark_follows_correct(capsys):
     assert _line(capsys) == "✅ Correct: double(21) == 42"
 
 
-@pytest.mark.parametrize("answer, hint", [
-    ("42", "Expected an int, but your answer is a str: '42'."),
-    ([1, 2], "Expected an int, but your answer is a list: [1, 2]."),
-    (41, "Not quite: your answer is an int: 41."),
-])
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        ("42", "Expected an int, but your answer is a str: '42'."),
+        ([1, 2], "Expected an int, but your answer is a list: [1, 2]."),
+        (41, "Not quite: your answer is an int: 41."),
+    ],
+)
 def test_wrong_answer_gets_a_specific_hint(answer, hint, capsys):
     check_equal(answer, 42)
     assert _line(capsys) == f"❌ {hint}"
@@ -66,8 +69,7 @@ def test_exception_in_learner_code_is_a_hint_not_a_crash(capsys):
 
 
 def test_untouched_function_stub_is_not_done(capsys):
-    def double(x):
-        ...  # YOUR CODE HERE
+    def double(x): ...  # YOUR CODE HERE
 
     check_double(double)
     assert _line(capsys).startswith("⏳")
@@ -130,20 +132,28 @@ SYSTEM = {"role": "system", "content": "Be brief."}
 USER = {"role": "user", "content": "Hi"}
 
 
-@pytest.mark.parametrize("messages, line", [
-    ([SYSTEM, USER], "✅ Correct: 2 messages with roles system, user."),
-    ([USER, SYSTEM], "❌ Message 1 has role 'user', expected 'system': a system message must come first."),
-    ([USER], "❌ Your list has 1 message; expected 2 (system, user)."),
-    ("Hi", "❌ `messages` must be a list of dicts, but it is a str: 'Hi'."),
-    ([], "❌ Your list is empty: a request needs at least one message."),
-    ([SYSTEM, "Hi"], "❌ Message 2 must be a dict like {'role': 'user', 'content': '...'}, but it is a str: 'Hi'."),
-    ([SYSTEM, {"role": "human", "content": "Hi"}],
-     "❌ Message 2 has role 'human'; the roles are system, developer, user, assistant, tool."),
-    ([SYSTEM, {"role": "user"}], "❌ Message 2 has no 'content' key."),
-    ([SYSTEM, {"content": "Hi"}], "❌ Message 2 has no 'role' key."),
-    ([SYSTEM, {"role": "user", "content": ""}], "❌ Message 2 has empty content."),
-    ([SYSTEM, {"role": "user", "content": ...}], "⏳ Not done yet: replace the ... with your code, then run this cell again."),
-])
+@pytest.mark.parametrize(
+    "messages, line",
+    [
+        ([SYSTEM, USER], "✅ Correct: 2 messages with roles system, user."),
+        ([USER, SYSTEM], "❌ Message 1 has role 'user', expected 'system': a system message must come first."),
+        ([USER], "❌ Your list has 1 message; expected 2 (system, user)."),
+        ("Hi", "❌ `messages` must be a list of dicts, but it is a str: 'Hi'."),
+        ([], "❌ Your list is empty: a request needs at least one message."),
+        ([SYSTEM, "Hi"], "❌ Message 2 must be a dict like {'role': 'user', 'content': '...'}, but it is a str: 'Hi'."),
+        (
+            [SYSTEM, {"role": "human", "content": "Hi"}],
+            "❌ Message 2 has role 'human'; the roles are system, developer, user, assistant, tool.",
+        ),
+        ([SYSTEM, {"role": "user"}], "❌ Message 2 has no 'content' key."),
+        ([SYSTEM, {"content": "Hi"}], "❌ Message 2 has no 'role' key."),
+        ([SYSTEM, {"role": "user", "content": ""}], "❌ Message 2 has empty content."),
+        (
+            [SYSTEM, {"role": "user", "content": ...}],
+            "⏳ Not done yet: replace the ... with your code, then run this cell again.",
+        ),
+    ],
+)
 def test_check_messages(messages, line, capsys):
     check_messages(messages, roles=["system", "user"])
     assert _line(capsys) == line
@@ -154,12 +164,15 @@ def test_check_messages_without_expected_roles(capsys):
     assert _line(capsys) == "✅ Correct!"
 
 
-@pytest.mark.parametrize("answer, line", [
-    (0.3333, "✅ Correct!"),
-    (0.5, "❌ Your answer is 0.5, off by 0.167."),
-    ("0.33", "❌ Expected a number, but your answer is a str: '0.33'."),
-    (float("nan"), "❌ Your answer is nan: look for a division by zero or a log of 0."),
-])
+@pytest.mark.parametrize(
+    "answer, line",
+    [
+        (0.3333, "✅ Correct!"),
+        (0.5, "❌ Your answer is 0.5, off by 0.167."),
+        ("0.33", "❌ Expected a number, but your answer is a str: '0.33'."),
+        (float("nan"), "❌ Your answer is nan: look for a division by zero or a log of 0."),
+    ],
+)
 def test_check_close(answer, line, capsys):
     check_close(answer, 1 / 3, tolerance=1e-3)
     assert _line(capsys) == line
@@ -168,10 +181,15 @@ def test_check_close(answer, line, capsys):
 def test_check_completion_accepts_a_real_sdk_object(capsys):
     from openai.types.chat import ChatCompletion
 
-    response = ChatCompletion.model_validate({
-        "id": "c", "object": "chat.completion", "created": 0, "model": "m",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "Hi"}}],
-    })
+    response = ChatCompletion.model_validate(
+        {
+            "id": "c",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "m",
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "Hi"}}],
+        }
+    )
     check_completion(response)
     assert _line(capsys) == "✅ Correct: a ChatCompletion with 1 choice."
     check_completion(response, n=2)

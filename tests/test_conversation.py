@@ -9,10 +9,9 @@ import pytest
 from openai import OpenAI
 from openai.types.chat import ChatCompletionMessage
 
+from conftest import GOOD_KEY
 from course_helpers.conversation import ChatApp, Conversation, chat_app, show_messages
 from course_helpers.local import store
-
-from conftest import GOOD_KEY
 
 
 class RecordingClient:
@@ -33,16 +32,16 @@ class RecordingClient:
 
 
 def test_show_messages_takes_dicts_and_sdk_messages():
-    table = show_messages([{"role": "user", "content": "Hi <there>"},
-                           ChatCompletionMessage(role="assistant", content="Hello")])
+    table = show_messages(
+        [{"role": "user", "content": "Hi <there>"}, ChatCompletionMessage(role="assistant", content="Hello")]
+    )
     assert table.rows == [("user", "Hi <there>"), ("assistant", "Hello")]
     html = table._repr_html_()
     assert "Hi &lt;there&gt;" in html and "🤖" in html
 
 
 def test_show_messages_joins_text_parts():
-    table = show_messages([{"role": "user", "content": [{"type": "text", "text": "a"},
-                                                         {"type": "text", "text": "b"}]}])
+    table = show_messages([{"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}])
     assert table.rows == [("user", "ab")]
 
 
@@ -120,8 +119,10 @@ def test_local_prompt_text_explains_when_the_model_is_missing(monkeypatch, tmp_p
     assert "python -m course_helpers pull" in local_prompt_text([{"role": "user", "content": "Hi"}])
 
 
-@pytest.mark.skipif(not store.is_cached("smollm2-135m-instruct"),
-                    reason="the local model is not downloaded (python -m course_helpers pull)")
+@pytest.mark.skipif(
+    not store.is_cached("smollm2-135m-instruct"),
+    reason="the local model is not downloaded (python -m course_helpers pull)",
+)
 def test_local_prompt_text_renders_the_real_template_with_developer_as_system():
     from course_helpers.conversation import local_prompt_text
 

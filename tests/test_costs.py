@@ -8,13 +8,16 @@ from openai.types import CompletionUsage
 from course_helpers.costs import PRICES, PRICES_CHECKED, Price, estimate_cost, price_of, show_prices
 
 
-@pytest.mark.parametrize(("model", "table_name"), [
-    ("gpt-4o-mini", "gpt-4o-mini"),
-    ("gpt-4o-mini-2024-07-18", "gpt-4o-mini"),
-    ("gpt-4o-2024-08-06", "gpt-4o"),
-    ("gpt-4.1-nano-2025-04-14", "gpt-4.1-nano"),
-    ("gpt-5-mini", "gpt-5-mini"),
-])
+@pytest.mark.parametrize(
+    ("model", "table_name"),
+    [
+        ("gpt-4o-mini", "gpt-4o-mini"),
+        ("gpt-4o-mini-2024-07-18", "gpt-4o-mini"),
+        ("gpt-4o-2024-08-06", "gpt-4o"),
+        ("gpt-4.1-nano-2025-04-14", "gpt-4.1-nano"),
+        ("gpt-5-mini", "gpt-5-mini"),
+    ],
+)
 def test_price_of_resolves_dated_snapshots_to_the_longest_name(model, table_name):
     assert price_of(model) == PRICES[table_name]
 

@@ -3,7 +3,6 @@
 import subprocess
 
 from conftest import GOOD_KEY
-
 from course_helpers.doctor import doctor
 
 

@@ -22,32 +22,49 @@ FIXTURE = Path(__file__).parent / "fixtures" / "solutions" / "99_fixture.ipynb"
 SANITIZER = ROOT / ".ci" / "nbval_sanitize.cfg"
 
 
-@pytest.mark.parametrize("solution, stub", [
-    ("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", "x = ...  # YOUR CODE HERE"),
-    ("### BEGIN SOLUTION\nmessages = [\n    {'role': 'user', 'content': 'Hi'},\n]\n### END SOLUTION",
-     "messages = ...  # YOUR CODE HERE"),
-    ("### BEGIN SOLUTION\na = 1\nb: int = 2\nc, d = 3, 4\n### END SOLUTION",
-     "a = ...  # YOUR CODE HERE\nb = ...  # YOUR CODE HERE\nc = ...  # YOUR CODE HERE\nd = ...  # YOUR CODE HERE"),
-    ("### BEGIN SOLUTION\nfor i in range(3):\n    print(i)\n### END SOLUTION", "...  # YOUR CODE HERE"),
-    ("### BEGIN SOLUTION\nx = 1\nprint(x)\n### END SOLUTION", "...  # YOUR CODE HERE"),
-    ("### BEGIN SOLUTION\nresponse.x = 1\n### END SOLUTION", "...  # YOUR CODE HERE"),
-    ("def f(x):\n    ### BEGIN SOLUTION\n    y = x * 2\n    return y\n    ### END SOLUTION\n\nf(2)",
-     "def f(x):\n    ...  # YOUR CODE HERE\n\nf(2)"),
-    ("if True:\n    ### BEGIN SOLUTION\n    z = 3\n    ### END SOLUTION", "if True:\n    z = ...  # YOUR CODE HERE"),
-    ("print('no markers')", "print('no markers')"),
-    ("### BEGIN SOLUTION\na = 1\n### END SOLUTION\nb = 2\n### BEGIN SOLUTION\nc = 3\n### END SOLUTION",
-     "a = ...  # YOUR CODE HERE\nb = 2\nc = ...  # YOUR CODE HERE"),
-])
+@pytest.mark.parametrize(
+    "solution, stub",
+    [
+        ("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", "x = ...  # YOUR CODE HERE"),
+        (
+            "### BEGIN SOLUTION\nmessages = [\n    {'role': 'user', 'content': 'Hi'},\n]\n### END SOLUTION",
+            "messages = ...  # YOUR CODE HERE",
+        ),
+        (
+            "### BEGIN SOLUTION\na = 1\nb: int = 2\nc, d = 3, 4\n### END SOLUTION",
+            "a = ...  # YOUR CODE HERE\nb = ...  # YOUR CODE HERE\nc = ...  # YOUR CODE HERE\nd = ...  # YOUR CODE HERE",
+        ),
+        ("### BEGIN SOLUTION\nfor i in range(3):\n    print(i)\n### END SOLUTION", "...  # YOUR CODE HERE"),
+        ("### BEGIN SOLUTION\nx = 1\nprint(x)\n### END SOLUTION", "...  # YOUR CODE HERE"),
+        ("### BEGIN SOLUTION\nresponse.x = 1\n### END SOLUTION", "...  # YOUR CODE HERE"),
+        (
+            "def f(x):\n    ### BEGIN SOLUTION\n    y = x * 2\n    return y\n    ### END SOLUTION\n\nf(2)",
+            "def f(x):\n    ...  # YOUR CODE HERE\n\nf(2)",
+        ),
+        (
+            "if True:\n    ### BEGIN SOLUTION\n    z = 3\n    ### END SOLUTION",
+            "if True:\n    z = ...  # YOUR CODE HERE",
+        ),
+        ("print('no markers')", "print('no markers')"),
+        (
+            "### BEGIN SOLUTION\na = 1\n### END SOLUTION\nb = 2\n### BEGIN SOLUTION\nc = 3\n### END SOLUTION",
+            "a = ...  # YOUR CODE HERE\nb = 2\nc = ...  # YOUR CODE HERE",
+        ),
+    ],
+)
 def test_stub_rule(solution, stub):
     assert stub_source(solution) == stub
     compile(stub, "<stub>", "exec")  # every stub is valid Python
 
 
-@pytest.mark.parametrize("source, problem", [
-    ("### BEGIN SOLUTION\nx = 1", "line 1: ### BEGIN SOLUTION without ### END SOLUTION"),
-    ("x = 1\n### END SOLUTION", "line 2: ### END SOLUTION without ### BEGIN SOLUTION"),
-    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "line 2: ### BEGIN SOLUTION inside another"),
-])
+@pytest.mark.parametrize(
+    "source, problem",
+    [
+        ("### BEGIN SOLUTION\nx = 1", "line 1: ### BEGIN SOLUTION without ### END SOLUTION"),
+        ("x = 1\n### END SOLUTION", "line 2: ### END SOLUTION without ### BEGIN SOLUTION"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "line 2: ### BEGIN SOLUTION inside another"),
+    ],
+)
 def test_malformed_markers_say_where(source, problem):
     with pytest.raises(ExerciseError, match=f"01_x.ipynb, cell 3, {problem}"):
         stub_source(source, where="01_x.ipynb, cell 3")
@@ -58,7 +75,8 @@ def test_sheet_keeps_text_and_cell_ids_and_drops_solutions():
     sheet = make_sheet(solution)
     assert [c.id for c in sheet.cells] == [c.id for c in solution.cells]
     assert [c.source for c in sheet.cells if c.cell_type == "markdown"] == [
-        c.source for c in solution.cells if c.cell_type == "markdown"]
+        c.source for c in solution.cells if c.cell_type == "markdown"
+    ]
     code = "\n".join(c.source for c in sheet.cells)
     assert "BEGIN SOLUTION" not in code and "text.upper()" not in code and "6 * 7" not in code
     assert all(not c.outputs for c in sheet.cells if c.cell_type == "code")
@@ -95,8 +113,21 @@ def nbval_run(course, tmp_path_factory):
     shutil.copy(course / "exercises" / FIXTURE.name, folder / "exercises" / "99_sheet.ipynb")
     _stale_copy(course / "exercises" / FIXTURE.name, folder / "stale").rename(folder / "stale" / "99_stale.ipynb")
     (folder / "pytest.ini").write_text("[pytest]\n")  # keep the repository's settings out of this run
-    command = [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "--nbval-lax",
-               "--nbval-current-env", "--nbval-sanitize-with", str(SANITIZER), "solutions", "exercises", "stale"]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-v",
+        "-p",
+        "no:cacheprovider",
+        "--nbval-lax",
+        "--nbval-current-env",
+        "--nbval-sanitize-with",
+        str(SANITIZER),
+        "solutions",
+        "exercises",
+        "stale",
+    ]
     return subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=600).stdout
 
 
@@ -106,7 +137,8 @@ def test_built_sheet_shows_not_done_in_every_check_cell(course):
     assert len(checks) == 3
     for cell in checks:
         assert [o.text for o in cell.outputs] == [
-            "⏳ Not done yet: replace the ... with your code, then run this cell again.\n"]
+            "⏳ Not done yet: replace the ... with your code, then run this cell again.\n"
+        ]
     assert problems(sheet) == []
 
 

@@ -7,8 +7,8 @@ import textwrap
 import httpx
 import openai
 import pytest
-from conftest import GOOD_KEY
 
+from conftest import GOOD_KEY
 from course_helpers import hints
 from course_helpers.backends import BackendInfo
 
@@ -66,15 +66,16 @@ def test_bad_request_gets_no_hint():
 
 def test_script_ends_with_the_hint_after_the_traceback(course_env, fake_api):
     script = course_env / "lesson.py"
-    script.write_text(textwrap.dedent("""
+    script.write_text(
+        textwrap.dedent("""
         import course_helpers
         from openai import OpenAI
         info = course_helpers.setup()
         OpenAI(max_retries=0).chat.completions.create(model=info.model, messages=[{"role": "user", "content": "Hi"}])
-    """))
+    """)
+    )
     (course_env / ".env").write_text(f"OPENAI_BASE_URL={fake_api}\nOPENAI_API_KEY=sk-wrong-key-000000000000\n")
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=course_env,
-                            timeout=60)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=course_env, timeout=60)
     assert result.returncode == 1
     traceback_end = result.stderr.index("openai.AuthenticationError")
     assert result.stderr.index("💡 The server at") > traceback_end
@@ -89,8 +90,7 @@ def test_ipython_shows_the_hint_after_the_traceback(course_env, refused_url, mon
         monkeypatch.setenv("OPENAI_BASE_URL", refused_url)
         monkeypatch.setenv("OPENAI_API_KEY", GOOD_KEY)
         shell.run_cell("import course_helpers; info = course_helpers.setup()")
-        result = shell.run_cell("from openai import OpenAI\n"
-                                "OpenAI(max_retries=0).models.list()")
+        result = shell.run_cell("from openai import OpenAI\nOpenAI(max_retries=0).models.list()")
         out = capsys.readouterr().out
         assert isinstance(result.error_in_exec, openai.APIConnectionError)
         assert out.index("APIConnectionError") < out.index(f"💡 Could not reach the API server at {refused_url}")
@@ -106,10 +106,12 @@ def test_jupyter_cell_error_output_ends_with_the_hint(course_env, refused_url, m
 
     monkeypatch.setenv("OPENAI_BASE_URL", refused_url)
     monkeypatch.setenv("OPENAI_API_KEY", GOOD_KEY)
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("import course_helpers\ninfo = course_helpers.setup()"),
-        nbformat.v4.new_code_cell("from openai import OpenAI\nOpenAI(max_retries=0).models.list()"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("import course_helpers\ninfo = course_helpers.setup()"),
+            nbformat.v4.new_code_cell("from openai import OpenAI\nOpenAI(max_retries=0).models.list()"),
+        ]
+    )
     execute(nb, course_env, timeout=60, allow_errors=True)
     error = nb.cells[1].outputs[-1]
     assert error.output_type == "error" and error.ename == "APIConnectionError"

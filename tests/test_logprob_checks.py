@@ -30,10 +30,17 @@ def _line(capsys) -> str:
 
 
 def _entry(token_bytes: bytes, probability: float, alternatives=()):
-    shown = token_bytes.decode("utf-8", errors="strict") if _valid(token_bytes) else "bytes:" + "".join(
-        f"\\x{b:02x}" for b in token_bytes)
-    return {"token": shown, "bytes": list(token_bytes), "logprob": math.log(probability),
-            "top_logprobs": [{"token": t, "bytes": list(t.encode()), "logprob": math.log(p)} for t, p in alternatives]}
+    shown = (
+        token_bytes.decode("utf-8", errors="strict")
+        if _valid(token_bytes)
+        else "bytes:" + "".join(f"\\x{b:02x}" for b in token_bytes)
+    )
+    return {
+        "token": shown,
+        "bytes": list(token_bytes),
+        "logprob": math.log(probability),
+        "top_logprobs": [{"token": t, "bytes": list(t.encode()), "logprob": math.log(p)} for t, p in alternatives],
+    }
 
 
 def _valid(raw: bytes) -> bool:
@@ -48,12 +55,23 @@ def _completion(entries, completion_tokens=None):
     """A ChatCompletion with logprobs, built from test data (not a model's reply)."""
     text = b"".join(bytes(e["bytes"]) for e in entries).decode("utf-8", errors="replace")
     count = len(entries) if completion_tokens is None else completion_tokens
-    return ChatCompletion.model_validate({
-        "id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": "test",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text},
-                     "logprobs": {"content": entries}}],
-        "usage": {"prompt_tokens": 3, "completion_tokens": count, "total_tokens": 3 + count},
-    })
+    return ChatCompletion.model_validate(
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "test",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": text},
+                    "logprobs": {"content": entries},
+                }
+            ],
+            "usage": {"prompt_tokens": 3, "completion_tokens": count, "total_tokens": 3 + count},
+        }
+    )
 
 
 def test_docstring_examples():
@@ -109,10 +127,13 @@ def test_label_probabilities_missing_labels(capsys):
     assert "one entry per label" in _line(capsys)
 
 
-@pytest.mark.parametrize("route, hint", [
-    (lambda p, t: max(p, key=p.get), "a human should decide"),
-    (lambda p, t: max(p, key=p.get) if max(p.values()) > t else "human", "use >="),
-])
+@pytest.mark.parametrize(
+    "route, hint",
+    [
+        (lambda p, t: max(p, key=p.get), "a human should decide"),
+        (lambda p, t: max(p, key=p.get) if max(p.values()) > t else "human", "use >="),
+    ],
+)
 def test_route_mistakes(capsys, route, hint):
     check_route(route)
     assert hint in _line(capsys)
@@ -126,8 +147,7 @@ def test_route_right(capsys):
 def test_text_from_bytes_with_a_split_emoji(capsys):
     pizza = "🍕".encode()
     response = _completion([_entry(b"Hi ", 0.9), _entry(pizza[:2], 0.5), _entry(pizza[2:], 0.8)])
-    check_text_from_bytes(lambda c: b"".join(bytes(e.bytes) for e in c).decode("utf-8", errors="replace"),
-                          response)
+    check_text_from_bytes(lambda c: b"".join(bytes(e.bytes) for e in c).decode("utf-8", errors="replace"), response)
     assert _line(capsys).startswith("✅")
     check_text_from_bytes(lambda c: "".join(e.token for e in c), response)
     assert "joined the token strings" in _line(capsys)
@@ -135,11 +155,14 @@ def test_text_from_bytes_with_a_split_emoji(capsys):
     assert "decode once" in _line(capsys)
 
 
-@pytest.mark.parametrize("value, hint", [
-    (math.exp(float(np.mean(EXAMPLE_LOGPROBS))), "exp(mean"),
-    (math.exp(-sum(EXAMPLE_LOGPROBS)), "mind the sign"),
-    (np.exp(EXAMPLE_LOGPROBS), "one number per token"),
-])
+@pytest.mark.parametrize(
+    "value, hint",
+    [
+        (math.exp(float(np.mean(EXAMPLE_LOGPROBS))), "exp(mean"),
+        (math.exp(-sum(EXAMPLE_LOGPROBS)), "mind the sign"),
+        (np.exp(EXAMPLE_LOGPROBS), "one number per token"),
+    ],
+)
 def test_reply_probability_mistakes(capsys, value, hint):
     check_reply_probability(value)
     assert hint in _line(capsys)
@@ -153,14 +176,18 @@ def _summed(key, combine=lambda total, p: total + p, convert=math.exp):
             if word in totals:
                 totals[word] = combine(totals[word], convert(alternative.logprob))
         return totals
+
     return label_probabilities
 
 
-@pytest.mark.parametrize("function, hint", [
-    (_summed(str.strip), ".lower()"),
-    (_summed(str.lower), ".strip()"),
-    (_summed(lambda t: t.strip().lower(), combine=lambda total, p: p), "+="),
-])
+@pytest.mark.parametrize(
+    "function, hint",
+    [
+        (_summed(str.strip), ".lower()"),
+        (_summed(str.lower), ".strip()"),
+        (_summed(lambda t: t.strip().lower(), combine=lambda total, p: p), "+="),
+    ],
+)
 def test_label_probabilities_spelling_mistakes(capsys, function, hint):
     check_label_probabilities(function, CLASSIFIER)
     assert hint in _line(capsys)

@@ -18,11 +18,16 @@ def one_line(capsys) -> str:
 
 
 def completion(content="Sure.", prompt_tokens=9) -> ChatCompletion:
-    return ChatCompletion.model_validate({
-        "id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": "m",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": 2, "total_tokens": prompt_tokens + 2},
-    })
+    return ChatCompletion.model_validate(
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "m",
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": 2, "total_tokens": prompt_tokens + 2},
+        }
+    )
 
 
 class EchoClient:
@@ -37,21 +42,35 @@ class EchoClient:
 
 
 def translation(text, language):
-    return [{"role": "system", "content": f"Translate English into {language}. Reply with the translation only."},
-            {"role": "user", "content": text}]
+    return [
+        {"role": "system", "content": f"Translate English into {language}. Reply with the translation only."},
+        {"role": "user", "content": text},
+    ]
 
 
-@pytest.mark.parametrize(("function", "hint"), [
-    (lambda text, language: [{"role": "user", "content": f"Translate into {language}: {text}"}], "expected 2"),
-    (lambda text, language: translation(text, language)[::-1], "instructions belong in a 'system'"),
-    (lambda text, language: translation(text, "Italian"), "does not mention 'Japanese'"),
-    (lambda text, language: [translation(text, language)[0], {"role": "user", "content": f"Translate: {text}"}],
-     "exactly the text"),
-    (lambda text, language: [{"role": "system", "content": f"To {language}: {text}"},
-                             {"role": "user", "content": text}], "Keep instructions and data apart"),
-    (lambda text, language: [{"role": "system", "text": language}, {"role": "user", "content": text}],
-     "needs exactly 'role' and 'content'"),
-])
+@pytest.mark.parametrize(
+    ("function", "hint"),
+    [
+        (lambda text, language: [{"role": "user", "content": f"Translate into {language}: {text}"}], "expected 2"),
+        (lambda text, language: translation(text, language)[::-1], "instructions belong in a 'system'"),
+        (lambda text, language: translation(text, "Italian"), "does not mention 'Japanese'"),
+        (
+            lambda text, language: [translation(text, language)[0], {"role": "user", "content": f"Translate: {text}"}],
+            "exactly the text",
+        ),
+        (
+            lambda text, language: [
+                {"role": "system", "content": f"To {language}: {text}"},
+                {"role": "user", "content": text},
+            ],
+            "Keep instructions and data apart",
+        ),
+        (
+            lambda text, language: [{"role": "system", "text": language}, {"role": "user", "content": text}],
+            "needs exactly 'role' and 'content'",
+        ),
+    ],
+)
 def test_check_translation_messages_hints(capsys, function, hint):
     checks.check_translation_messages(function)
     line = one_line(capsys)
@@ -73,12 +92,15 @@ def mutating(history, question, answer):
     return history
 
 
-@pytest.mark.parametrize(("function", "hint"), [
-    (mutating, "changed the `history`"),
-    (lambda h, q, a: h + [{"role": "assistant", "content": a}, {"role": "user", "content": q}], "wrong order"),
-    (lambda h, q, a: h + [{"role": "user", "content": q}], "expected 5"),
-    (lambda h, q, a: [{"role": "user", "content": q}, {"role": "assistant", "content": a}], "expected 5"),
-])
+@pytest.mark.parametrize(
+    ("function", "hint"),
+    [
+        (mutating, "changed the `history`"),
+        (lambda h, q, a: h + [{"role": "assistant", "content": a}, {"role": "user", "content": q}], "wrong order"),
+        (lambda h, q, a: h + [{"role": "user", "content": q}], "expected 5"),
+        (lambda h, q, a: [{"role": "user", "content": q}, {"role": "assistant", "content": a}], "expected 5"),
+    ],
+)
 def test_check_add_exchange_hints(capsys, function, hint):
     checks.check_add_exchange(function)
     line = one_line(capsys)
@@ -113,19 +135,33 @@ def parse_label(reply):
     return found[0] if len(found) == 1 else "unknown"
 
 
-@pytest.mark.parametrize(("function", "hint"), [
-    (lambda reply: reply.strip().lower(), "Strip punctuation"),
-    (lambda reply: next((label for label in checks.LABELS if label in reply.lower()), "unknown"), "ambiguous"),
-    (lambda reply: next((label for label in checks.LABELS if label in reply.lower()), "positive"), "no label"),
-    (lambda reply: reply.strip(" .!'\n") if reply.strip(" .!'\n") in checks.LABELS else "unknown",
-     "Lower-case the reply"),
-    (lambda reply: reply.strip(" .!'\n").lower() if reply.strip(" .!'\n").lower() in checks.LABELS else "unknown",
-     "among the reply's words"),
-    (lambda reply: found[0] if len(found := [word for word in re.findall(r"[a-z]+", reply.lower())
-                                              if word in checks.LABELS]) == 1 else "unknown",
-     "one label, not several"),
-    (lambda reply: None, "forget `return`"),
-])
+@pytest.mark.parametrize(
+    ("function", "hint"),
+    [
+        (lambda reply: reply.strip().lower(), "Strip punctuation"),
+        (lambda reply: next((label for label in checks.LABELS if label in reply.lower()), "unknown"), "ambiguous"),
+        (lambda reply: next((label for label in checks.LABELS if label in reply.lower()), "positive"), "no label"),
+        (
+            lambda reply: reply.strip(" .!'\n") if reply.strip(" .!'\n") in checks.LABELS else "unknown",
+            "Lower-case the reply",
+        ),
+        (
+            lambda reply: (
+                reply.strip(" .!'\n").lower() if reply.strip(" .!'\n").lower() in checks.LABELS else "unknown"
+            ),
+            "among the reply's words",
+        ),
+        (
+            lambda reply: (
+                found[0]
+                if len(found := [word for word in re.findall(r"[a-z]+", reply.lower()) if word in checks.LABELS]) == 1
+                else "unknown"
+            ),
+            "one label, not several",
+        ),
+        (lambda reply: None, "forget `return`"),
+    ],
+)
 def test_check_parse_label_hints(capsys, function, hint):
     checks.check_parse_label(function)
     line = one_line(capsys)
@@ -140,8 +176,10 @@ def test_check_parse_label_passes(capsys):
 def test_check_follow_up(capsys):
     first_messages = [{"role": "user", "content": "My favourite colour is green."}]
     first = completion("Noted!", prompt_tokens=12)
-    second_messages = first_messages + [{"role": "assistant", "content": "Noted!"},
-                                        {"role": "user", "content": "What is my favourite colour?"}]
+    second_messages = first_messages + [
+        {"role": "assistant", "content": "Noted!"},
+        {"role": "user", "content": "What is my favourite colour?"},
+    ]
     second = completion("Green.", prompt_tokens=30)
     checks.check_follow_up(first_messages, first, second_messages, second)
     assert one_line(capsys).startswith("✅")
@@ -171,9 +209,13 @@ def test_check_follow_up(capsys):
 def classify(client, model, review):
     response = client.chat.completions.create(
         model=model,
-        messages=[{"role": "system", "content": "Label the review: positive, negative or neutral."},
-                  {"role": "user", "content": f"'''{review}'''"}],
-        temperature=0, max_tokens=3)
+        messages=[
+            {"role": "system", "content": "Label the review: positive, negative or neutral."},
+            {"role": "user", "content": f"'''{review}'''"},
+        ],
+        temperature=0,
+        max_tokens=3,
+    )
     return parse_label(response.choices[0].message.content)
 
 
@@ -185,8 +227,14 @@ def test_check_classifier_passes_and_records_the_real_request(capsys):
 def test_check_classifier_hints(capsys):
     def hot(client, model, review):
         response = client.chat.completions.create(
-            model=model, messages=[{"role": "system", "content": "positive, negative or neutral?"},
-                                   {"role": "user", "content": review}], temperature=1, max_tokens=3)
+            model=model,
+            messages=[
+                {"role": "system", "content": "positive, negative or neutral?"},
+                {"role": "user", "content": review},
+            ],
+            temperature=1,
+            max_tokens=3,
+        )
         return parse_label(response.choices[0].message.content)
 
     checks.check_classifier(hot, EchoClient(), "m")
@@ -194,8 +242,14 @@ def test_check_classifier_hints(capsys):
 
     def long(client, model, review):
         client.chat.completions.create(
-            model=model, messages=[{"role": "system", "content": "positive, negative or neutral?"},
-                                   {"role": "user", "content": review}], temperature=0, max_tokens=200)
+            model=model,
+            messages=[
+                {"role": "system", "content": "positive, negative or neutral?"},
+                {"role": "user", "content": review},
+            ],
+            temperature=0,
+            max_tokens=200,
+        )
         return "positive"
 
     checks.check_classifier(long, EchoClient(), "m")
@@ -203,8 +257,11 @@ def test_check_classifier_hints(capsys):
 
     def no_labels(client, model, review):
         client.chat.completions.create(
-            model=model, messages=[{"role": "system", "content": "Classify the sentiment."},
-                                   {"role": "user", "content": review}], temperature=0, max_tokens=3)
+            model=model,
+            messages=[{"role": "system", "content": "Classify the sentiment."}, {"role": "user", "content": review}],
+            temperature=0,
+            max_tokens=3,
+        )
         return "positive"
 
     checks.check_classifier(no_labels, EchoClient(), "m")
@@ -212,8 +269,14 @@ def test_check_classifier_hints(capsys):
 
     def raw_reply(client, model, review):
         response = client.chat.completions.create(
-            model=model, messages=[{"role": "system", "content": "positive, negative or neutral?"},
-                                   {"role": "user", "content": f"'''{review}'''"}], temperature=0, max_tokens=3)
+            model=model,
+            messages=[
+                {"role": "system", "content": "positive, negative or neutral?"},
+                {"role": "user", "content": f"'''{review}'''"},
+            ],
+            temperature=0,
+            max_tokens=3,
+        )
         return response.choices[0].message.content
 
     checks.check_classifier(raw_reply, EchoClient("Positive."), "m")
@@ -221,8 +284,14 @@ def test_check_classifier_hints(capsys):
 
     def no_delimiters(client, model, review):
         client.chat.completions.create(
-            model=model, messages=[{"role": "system", "content": "positive, negative or neutral?"},
-                                   {"role": "user", "content": review}], temperature=0, max_tokens=3)
+            model=model,
+            messages=[
+                {"role": "system", "content": "positive, negative or neutral?"},
+                {"role": "user", "content": review},
+            ],
+            temperature=0,
+            max_tokens=3,
+        )
         return "positive"
 
     checks.check_classifier(no_delimiters, EchoClient(), "m")
@@ -236,8 +305,7 @@ def test_check_classifier_hints(capsys):
 
 
 def test_check_classifier_waits_for_a_stub(capsys):
-    def classify(client, model, review):
-        ...  # YOUR CODE HERE
+    def classify(client, model, review): ...  # YOUR CODE HERE
 
     checks.check_classifier(classify, EchoClient(), "m")
     assert one_line(capsys).startswith("⏳")

@@ -27,9 +27,14 @@ matplotlib.use("Agg")
 def _result(violence: float = 0.9, flagged: bool = True) -> Moderation:
     """An SDK Moderation object built from test data (not a model's output)."""
     scores = {name: 0.0 for name in CATEGORIES} | {"violence": violence, "self-harm/intent": 0.2}
-    return Moderation.model_validate({
-        "flagged": flagged, "categories": {name: flagged and name == "violence" for name in CATEGORIES},
-        "category_scores": scores, "category_applied_input_types": {name: ["text"] for name in CATEGORIES}})
+    return Moderation.model_validate(
+        {
+            "flagged": flagged,
+            "categories": {name: flagged and name == "violence" for name in CATEGORIES},
+            "category_scores": scores,
+            "category_applied_input_types": {name: ["text"] for name in CATEGORIES},
+        }
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -54,8 +59,11 @@ def test_every_category_has_a_meaning_and_a_table_row():
 @pytest.mark.parametrize("form", ["sdk", "json", "scores"])
 def test_scores_of_uses_the_api_names_in_every_form(form):
     result = _result()
-    value = {"sdk": result, "json": result.model_dump(by_alias=True),
-             "scores": result.model_dump(by_alias=True)["category_scores"]}[form]
+    value = {
+        "sdk": result,
+        "json": result.model_dump(by_alias=True),
+        "scores": result.model_dump(by_alias=True)["category_scores"],
+    }[form]
     scores = scores_of(value)
     assert list(scores) == list(CATEGORIES)
     assert scores["self-harm/intent"] == 0.2 and scores["violence"] == 0.9
@@ -73,8 +81,9 @@ def test_scores_of_rejects_what_is_not_a_result():
 
 
 def test_plot_marks_flagged_categories_red_and_draws_thresholds():
-    figure = plot_scores({"flagged": _result(), "not": _result(0.1, flagged=False)},
-                         thresholds={"violence": 0.5, "hate": 0.3})
+    figure = plot_scores(
+        {"flagged": _result(), "not": _result(0.1, flagged=False)}, thresholds={"violence": 0.5, "hate": 0.3}
+    )
     left, right = figure.axes
     assert len(left.patches) == len(right.patches) == len(CATEGORIES)
     red = matplotlib.colors.to_rgba("tab:red")

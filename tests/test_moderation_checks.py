@@ -33,10 +33,15 @@ def _line(capsys) -> str:
 def _response(count: int) -> ModerationCreateResponse:
     """A moderation response built from test data (not a model's output)."""
     scores = {name: 0.01 * (i + 1) for i, name in enumerate(CATEGORIES)}
-    result = {"flagged": False, "categories": {name: False for name in scores}, "category_scores": scores,
-              "category_applied_input_types": {name: ["text"] for name in scores}}
-    return ModerationCreateResponse.model_validate({"id": "modr-1", "model": "omni-moderation-latest",
-                                                    "results": [result] * count})
+    result = {
+        "flagged": False,
+        "categories": {name: False for name in scores},
+        "category_scores": scores,
+        "category_applied_input_types": {name: ["text"] for name in scores},
+    }
+    return ModerationCreateResponse.model_validate(
+        {"id": "modr-1", "model": "omni-moderation-latest", "results": [result] * count}
+    )
 
 
 def test_docstring_examples():
@@ -48,8 +53,9 @@ def test_made_up_data_covers_every_category():
     assert list(ADULT_THRESHOLDS) == list(CATEGORIES)
 
 
-@pytest.mark.parametrize("check", [check_top_category, check_flagged_categories, check_child_thresholds,
-                                   check_guarded_reply])
+@pytest.mark.parametrize(
+    "check", [check_top_category, check_flagged_categories, check_child_thresholds, check_guarded_reply]
+)
 def test_a_stub_is_not_done_yet(check, capsys):
     check(...)
     assert _line(capsys).startswith("⏳")
@@ -60,12 +66,15 @@ def test_top_category(capsys):
     assert _line(capsys).startswith("✅")
 
 
-@pytest.mark.parametrize("answer, hint", [
-    (lambda s: max(s.values()), "a score"),
-    (lambda s: max(s.items(), key=lambda kv: kv[1]), "only the name"),
-    (lambda s: min(s, key=s.get), "lowest"),
-    (lambda s: list(s)[0], "expected"),
-])
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (lambda s: max(s.values()), "a score"),
+        (lambda s: max(s.items(), key=lambda kv: kv[1]), "only the name"),
+        (lambda s: min(s, key=s.get), "lowest"),
+        (lambda s: list(s)[0], "expected"),
+    ],
+)
 def test_top_category_mistakes(answer, hint, capsys):
     check_top_category(answer)
     line = _line(capsys)
@@ -77,12 +86,15 @@ def test_flagged_categories(capsys):
     assert _line(capsys).startswith("✅")
 
 
-@pytest.mark.parametrize("answer, hint", [
-    (lambda scores, limits: [n for n, s in scores.items() if s > limits[n]], "use >="),
-    (lambda scores, limits: [n for n, s in scores.items() if s < limits[n]], "below their threshold"),
-    (lambda scores, limits: [n for n, s in scores.items() if s >= 0.5], "its own threshold"),
-    (lambda scores, limits: {n: s >= limits[n] for n, s in scores.items()}, "returned a dict"),
-])
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (lambda scores, limits: [n for n, s in scores.items() if s > limits[n]], "use >="),
+        (lambda scores, limits: [n for n, s in scores.items() if s < limits[n]], "below their threshold"),
+        (lambda scores, limits: [n for n, s in scores.items() if s >= 0.5], "its own threshold"),
+        (lambda scores, limits: {n: s >= limits[n] for n, s in scores.items()}, "returned a dict"),
+    ],
+)
 def test_flagged_categories_mistakes(answer, hint, capsys):
     check_flagged_categories(answer)
     line = _line(capsys)
@@ -90,8 +102,7 @@ def test_flagged_categories_mistakes(answer, hint, capsys):
 
 
 def _child(limits):
-    return {n: min(v, 0.1) if n.split("/")[0] in ("sexual", "self-harm", "violence") else v
-            for n, v in limits.items()}
+    return {n: min(v, 0.1) if n.split("/")[0] in ("sexual", "self-harm", "violence") else v for n, v in limits.items()}
 
 
 def test_child_thresholds(capsys):
@@ -104,15 +115,26 @@ def _in_place(limits):
     return limits
 
 
-@pytest.mark.parametrize("answer, hint", [
-    (_in_place, "changed the dict"),
-    (lambda limits: {n: 0.1 if n.split("/")[0] in ("sexual", "self-harm", "violence") else v
-                     for n, v in limits.items()}, "never be looser"),
-    (lambda limits: {n: min(v, 0.1) if n in ("sexual", "self-harm", "violence") else v
-                     for n, v in limits.items()}, "split('/')"),
-    (lambda limits: {n: min(v, 0.1) for n, v in limits.items()}, "should keep their value"),
-    (lambda limits: {n: v for n, v in _child(limits).items() if n != "hate"}, "missing: ['hate']"),
-])
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (_in_place, "changed the dict"),
+        (
+            lambda limits: {
+                n: 0.1 if n.split("/")[0] in ("sexual", "self-harm", "violence") else v for n, v in limits.items()
+            },
+            "never be looser",
+        ),
+        (
+            lambda limits: {
+                n: min(v, 0.1) if n in ("sexual", "self-harm", "violence") else v for n, v in limits.items()
+            },
+            "split('/')",
+        ),
+        (lambda limits: {n: min(v, 0.1) for n, v in limits.items()}, "should keep their value"),
+        (lambda limits: {n: v for n, v in _child(limits).items() if n != "hate"}, "missing: ['hate']"),
+    ],
+)
 def test_child_thresholds_mistakes(answer, hint, capsys):
     check_child_thresholds(answer)
     line = _line(capsys)
@@ -124,13 +146,16 @@ def test_batch_request(capsys):
     assert _line(capsys).startswith("✅")
 
 
-@pytest.mark.parametrize("request_, response, hint", [
-    ({"model": "text-moderation-latest", "input": TEXTS}, _response(2), "omni-moderation-latest"),
-    ({"model": "omni-moderation-latest", "input": " ".join(TEXTS)}, _response(2), "the list itself"),
-    ({"model": "omni-moderation-latest", "input": TEXTS[:1]}, _response(2), "the list `texts`"),
-    ({"model": "omni-moderation-latest", "input": TEXTS}, _response(1), "1 result for 2 texts"),
-    ({"model": "omni-moderation-latest", "input": TEXTS}, "flagged", "should be what"),
-])
+@pytest.mark.parametrize(
+    "request_, response, hint",
+    [
+        ({"model": "text-moderation-latest", "input": TEXTS}, _response(2), "omni-moderation-latest"),
+        ({"model": "omni-moderation-latest", "input": " ".join(TEXTS)}, _response(2), "the list itself"),
+        ({"model": "omni-moderation-latest", "input": TEXTS[:1]}, _response(2), "the list `texts`"),
+        ({"model": "omni-moderation-latest", "input": TEXTS}, _response(1), "1 result for 2 texts"),
+        ({"model": "omni-moderation-latest", "input": TEXTS}, "flagged", "should be what"),
+    ],
+)
 def test_batch_request_mistakes(request_, response, hint, capsys):
     check_batch_request(request_, response, TEXTS)
     line = _line(capsys)
@@ -147,12 +172,17 @@ def test_scores_by_name(capsys):
     assert _line(capsys).startswith("✅")
 
 
-@pytest.mark.parametrize("answer, hint", [
-    (lambda result: result.category_scores.model_dump(), "by_alias=True"),
-    (lambda result: result.model_dump(by_alias=True), "the whole result"),
-    (lambda result: {k: round(v, 1) for k, v in result.category_scores.model_dump(by_alias=True).items()},
-     "expected the score"),
-])
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (lambda result: result.category_scores.model_dump(), "by_alias=True"),
+        (lambda result: result.model_dump(by_alias=True), "the whole result"),
+        (
+            lambda result: {k: round(v, 1) for k, v in result.category_scores.model_dump(by_alias=True).items()},
+            "expected the score",
+        ),
+    ],
+)
 def test_scores_by_name_mistakes(answer, hint, capsys):
     check_scores_by_name(answer, _response(1))
     line = _line(capsys)
@@ -162,8 +192,13 @@ def test_scores_by_name_mistakes(answer, hint, capsys):
 def _guard(client, model, user_text, *, check_input=True, check_output=True, refuse_output=OUTPUT_REFUSAL):
     if check_input and client.moderations.create(model="omni-moderation-latest", input=user_text).results[0].flagged:
         return INPUT_REFUSAL
-    reply = client.chat.completions.create(model=model, messages=[{"role": "user", "content": user_text}],
-                                           max_completion_tokens=60).choices[0].message.content
+    reply = (
+        client.chat.completions.create(
+            model=model, messages=[{"role": "user", "content": user_text}], max_completion_tokens=60
+        )
+        .choices[0]
+        .message.content
+    )
     if check_output and client.moderations.create(model="omni-moderation-latest", input=reply).results[0].flagged:
         return refuse_output
     return reply
@@ -174,12 +209,15 @@ def test_guarded_reply(capsys):
     assert _line(capsys).startswith("✅")
 
 
-@pytest.mark.parametrize("answer, hint", [
-    (lambda c, m, t: _guard(c, m, t, check_input=False), "first call should moderate"),
-    (lambda c, m, t: _guard(c, m, t, check_output=False), "three calls"),
-    (lambda c, m, t: _guard(c, m, t, refuse_output=INPUT_REFUSAL), "OUTPUT_REFUSAL"),
-    (lambda c, m, t: _guard(c, "gpt-4o", t), "Call the chat model given"),
-])
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (lambda c, m, t: _guard(c, m, t, check_input=False), "first call should moderate"),
+        (lambda c, m, t: _guard(c, m, t, check_output=False), "three calls"),
+        (lambda c, m, t: _guard(c, m, t, refuse_output=INPUT_REFUSAL), "OUTPUT_REFUSAL"),
+        (lambda c, m, t: _guard(c, "gpt-4o", t), "Call the chat model given"),
+    ],
+)
 def test_guarded_reply_mistakes(answer, hint, capsys):
     check_guarded_reply(answer)
     line = _line(capsys)

@@ -25,8 +25,9 @@ def test_every_notebook_is_clean(path):
 
 def _messy_notebook():
     cell = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint('✅ Correct!')", execution_count=1)
-    cell.metadata.update({"execution": {"iopub.execute_input": "2026-01-01T00:00:00Z"}, "collapsed": False,
-                          "tags": ["keep-me"]})
+    cell.metadata.update(
+        {"execution": {"iopub.execute_input": "2026-01-01T00:00:00Z"}, "collapsed": False, "tags": ["keep-me"]}
+    )
     cell.outputs = [
         nbformat.v4.new_output("stream", name="stdout", text="✅ Correct!\n"),
         nbformat.v4.new_output("display_data", data={"audio/wav": "UklGRg=="}),
@@ -34,8 +35,14 @@ def _messy_notebook():
         nbformat.v4.new_output("stream", name="stderr", text="100%|██████| 3/3\n"),
     ]
     nb = nbformat.v4.new_notebook(cells=[cell])
-    nb.metadata.update({"widgets": {}, "vscode": {}, "kernelspec": {"name": "python3", "display_name": "P"},
-                        "language_info": {"name": "python", "version": "3.11.7"}})
+    nb.metadata.update(
+        {
+            "widgets": {},
+            "vscode": {},
+            "kernelspec": {"name": "python3", "display_name": "P"},
+            "language_info": {"name": "python", "version": "3.11.7"},
+        }
+    )
     return nb
 
 
@@ -64,4 +71,5 @@ def test_clean_can_drop_stderr():
 def test_a_check_cell_without_output_is_a_problem():
     cell = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\ncheck_equal(x, 1)")
     assert problems(nbformat.v4.new_notebook(cells=[cell])) == [
-        "cell 1: a check cell without stored output (nbval would not compare it)"]
+        "cell 1: a check cell without stored output (nbval would not compare it)"
+    ]

@@ -30,20 +30,33 @@ def _line(capsys) -> str:
 def _completion(texts, reasons=None, completion_tokens=5, fingerprint="fp_1", id="chatcmpl-1"):
     """A ChatCompletion built from test data (not a model's reply), to exercise the checks' logic."""
     reasons = reasons or ["stop"] * len(texts)
-    return ChatCompletion.model_validate({
-        "id": id, "object": "chat.completion", "created": 0, "model": "test", "system_fingerprint": fingerprint,
-        "choices": [{"index": i, "finish_reason": r, "message": {"role": "assistant", "content": t}}
-                    for i, (t, r) in enumerate(zip(texts, reasons))],
-        "usage": {"prompt_tokens": 3, "completion_tokens": completion_tokens, "total_tokens": 3 + completion_tokens},
-    })
+    return ChatCompletion.model_validate(
+        {
+            "id": id,
+            "object": "chat.completion",
+            "created": 0,
+            "model": "test",
+            "system_fingerprint": fingerprint,
+            "choices": [
+                {"index": i, "finish_reason": r, "message": {"role": "assistant", "content": t}}
+                for i, (t, r) in enumerate(zip(texts, reasons))
+            ],
+            "usage": {
+                "prompt_tokens": 3,
+                "completion_tokens": completion_tokens,
+                "total_tokens": 3 + completion_tokens,
+            },
+        }
+    )
 
 
 def test_docstring_examples():
     assert doctest.testmod(parameter_checks, extraglobs={"np": np}).failed == 0
 
 
-@pytest.mark.parametrize("check, right", [(check_softmax, softmax), (check_top_p, top_p_filter),
-                                          (check_sampling, sampling_probabilities)])
+@pytest.mark.parametrize(
+    "check, right", [(check_softmax, softmax), (check_top_p, top_p_filter), (check_sampling, sampling_probabilities)]
+)
 def test_reference_implementations_pass(capsys, check, right):
     check(right)
     assert _line(capsys).startswith("✅")
@@ -76,21 +89,26 @@ def test_top_p_forgetting_to_renormalize(capsys):
 
 
 def test_sampling_in_the_wrong_order(capsys):
-    check_sampling(lambda logits, t, top_p: softmax(np.log(np.maximum(top_p_filter(softmax(logits), top_p),
-                                                                       1e-300)), t))
+    check_sampling(
+        lambda logits, t, top_p: softmax(np.log(np.maximum(top_p_filter(softmax(logits), top_p), 1e-300)), t)
+    )
     assert "top_p before temperature" in _line(capsys)
 
 
 def test_a_stub_is_not_done(capsys):
-    def stub(logits, temperature):
-        ...  # YOUR CODE HERE
+    def stub(logits, temperature): ...  # YOUR CODE HERE
 
     check_softmax(stub)
     assert _line(capsys).startswith("⏳")
 
 
-REQUEST = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "n": 4, "temperature": 1.0,
-           "max_completion_tokens": 12}
+REQUEST = {
+    "model": "m",
+    "messages": [{"role": "user", "content": "hi"}],
+    "n": 4,
+    "temperature": 1.0,
+    "max_completion_tokens": 12,
+}
 
 
 def test_sampling_request_passes(capsys):
@@ -98,9 +116,15 @@ def test_sampling_request_passes(capsys):
     assert _line(capsys).startswith("✅")
 
 
-@pytest.mark.parametrize("change, hint", [({"n": 1}, "n=4"), ({"temperature": 0}, "above 0"),
-                                          ({"max_completion_tokens": 100}, "between 1 and 12"),
-                                          ({"max_tokens": 10}, "deprecated")])
+@pytest.mark.parametrize(
+    "change, hint",
+    [
+        ({"n": 1}, "n=4"),
+        ({"temperature": 0}, "above 0"),
+        ({"max_completion_tokens": 100}, "between 1 and 12"),
+        ({"max_tokens": 10}, "deprecated"),
+    ],
+)
 def test_sampling_request_mistakes(capsys, change, hint):
     check_sampling_request({**REQUEST, **change}, _completion(["a", "b", "c", "d"]))
     line = _line(capsys)
@@ -155,7 +179,7 @@ def test_top_p_without_sorting(capsys):
 
 def test_complete_replies_is_tried_on_mixed_finish_reasons(capsys):
     all_cut = _completion(["cut", "cut too"], ["length", "length"])
-    check_complete_replies(lambda r: [], all_cut)   # right on an all-cut response, wrong in general
+    check_complete_replies(lambda r: [], all_cut)  # right on an all-cut response, wrong in general
     assert "made-up response" in _line(capsys)
     check_complete_replies(lambda r: [c for c in r.choices if c.finish_reason == "stop"], all_cut)
     assert "list of strings" in _line(capsys)

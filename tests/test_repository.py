@@ -26,8 +26,7 @@ def _tracked_files() -> list[Path]:
 
 def find_keys(text: str) -> list[str]:
     """Key-like strings in ``text`` that are not obviously fake."""
-    return [m for m in KEY_PATTERN.findall(text)
-            if _looks_random(m) and not any(word in m.lower() for word in ALLOWED)]
+    return [m for m in KEY_PATTERN.findall(text) if _looks_random(m) and not any(word in m.lower() for word in ALLOWED)]
 
 
 def test_the_scanner_finds_real_looking_keys():
@@ -66,7 +65,10 @@ def test_nbval_leaves_stderr_out_of_output_comparison():
     import nbformat
     import nbval.plugin
 
-    outputs = [nbformat.v4.new_output("stream", name="stdout", text="✅ Correct!\n"),
-               nbformat.v4.new_output("stream", name="stderr", text="DeprecationWarning: ...\n")]
+    outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="✅ Correct!\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="DeprecationWarning: ...\n"),
+    ]
     assert nbval.plugin.transform_streams_for_comparison(outputs) == [
-        {"output_type": "stream", "stdout": "✅ Correct!\n"}]
+        {"output_type": "stream", "stdout": "✅ Correct!\n"}
+    ]

@@ -7,12 +7,15 @@ import pytest
 from course_helpers.settings import Settings, find_env_file, load_env_file, mask_key, read_settings
 
 
-@pytest.mark.parametrize("key, shown", [
-    ("sk-proj-" + "abcdefghijklmnopqrstuvwxyz" + "1234", "…1234"),  # concatenated: no key-shaped literal
-    ("sk-abcdefgh", "…"),  # too short to show any of it
-    ("", "(none)"),
-    (None, "(none)"),
-])
+@pytest.mark.parametrize(
+    "key, shown",
+    [
+        ("sk-proj-" + "abcdefghijklmnopqrstuvwxyz" + "1234", "…1234"),  # concatenated: no key-shaped literal
+        ("sk-abcdefgh", "…"),  # too short to show any of it
+        ("", "(none)"),
+        (None, "(none)"),
+    ],
+)
 def test_mask_key_shows_at_most_the_last_four_characters(key, shown):
     assert mask_key(key) == shown
 
@@ -53,16 +56,19 @@ def test_misspelled_backend_names_the_accepted_values():
         read_settings({"COURSE_BACKEND": "ollama"})
 
 
-@pytest.mark.parametrize("env, backend", [
-    ({}, "local"),
-    ({"OPENAI_API_KEY": "sk-x"}, "openai"),
-    ({"OPENAI_API_KEY": "sk-x", "COURSE_BACKEND": "local"}, "local"),
-    ({"COURSE_BACKEND": "openai"}, "openai"),
-    ({"OPENAI_BASE_URL": "http://localhost:11434/v1"}, "server"),
-    ({"OPENAI_BASE_URL": "http://localhost:11434/v1", "OPENAI_API_KEY": "sk-x"}, "server"),
-    ({"OPENAI_BASE_URL": "http://localhost:11434/v1", "COURSE_BACKEND": "local"}, "local"),
-    ({"OPENAI_BASE_URL": "https://api.openai.com/v1", "OPENAI_API_KEY": "sk-x"}, "openai"),
-])
+@pytest.mark.parametrize(
+    "env, backend",
+    [
+        ({}, "local"),
+        ({"OPENAI_API_KEY": "sk-x"}, "openai"),
+        ({"OPENAI_API_KEY": "sk-x", "COURSE_BACKEND": "local"}, "local"),
+        ({"COURSE_BACKEND": "openai"}, "openai"),
+        ({"OPENAI_BASE_URL": "http://localhost:11434/v1"}, "server"),
+        ({"OPENAI_BASE_URL": "http://localhost:11434/v1", "OPENAI_API_KEY": "sk-x"}, "server"),
+        ({"OPENAI_BASE_URL": "http://localhost:11434/v1", "COURSE_BACKEND": "local"}, "local"),
+        ({"OPENAI_BASE_URL": "https://api.openai.com/v1", "OPENAI_API_KEY": "sk-x"}, "openai"),
+    ],
+)
 def test_backend_choice(env, backend):
     assert read_settings(env).wants_backend() == backend
 

@@ -19,11 +19,22 @@ def one_line(capsys) -> str:
 
 
 def completion(content="Hi there", finish_reason="stop", completion_tokens=3) -> ChatCompletion:
-    return ChatCompletion.model_validate({
-        "id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": "m",
-        "choices": [{"index": 0, "finish_reason": finish_reason, "message": {"role": "assistant", "content": content}}],
-        "usage": {"prompt_tokens": 9, "completion_tokens": completion_tokens, "total_tokens": 9 + completion_tokens},
-    })
+    return ChatCompletion.model_validate(
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "m",
+            "choices": [
+                {"index": 0, "finish_reason": finish_reason, "message": {"role": "assistant", "content": content}}
+            ],
+            "usage": {
+                "prompt_tokens": 9,
+                "completion_tokens": completion_tokens,
+                "total_tokens": 9 + completion_tokens,
+            },
+        }
+    )
 
 
 def bad_request(param="temperature") -> openai.BadRequestError:
@@ -39,16 +50,20 @@ def client_that(action):
 def raising(error):
     def create(**request):
         raise error
+
     return create
 
 
-@pytest.mark.parametrize(("mask", "hint"), [
-    (lambda key: key, "that is the whole key"),
-    (lambda key: "*" * 4 + key[-4:], "keep the length"),
-    (lambda key: "*" * (len(key) - 4) + key[-4:], "8 characters or fewer are masked completely"),
-    (lambda key: "*" * (len(key) - 3) + key[-3:], "key[-4:]"),
-    (lambda key: None, "forget `return`"),
-])
+@pytest.mark.parametrize(
+    ("mask", "hint"),
+    [
+        (lambda key: key, "that is the whole key"),
+        (lambda key: "*" * 4 + key[-4:], "keep the length"),
+        (lambda key: "*" * (len(key) - 4) + key[-4:], "8 characters or fewer are masked completely"),
+        (lambda key: "*" * (len(key) - 3) + key[-3:], "key[-4:]"),
+        (lambda key: None, "forget `return`"),
+    ],
+)
 def test_check_mask_hints(capsys, mask, hint):
     checks.check_mask(mask)
     line = one_line(capsys)
@@ -69,15 +84,21 @@ def test_check_first_request_passes_a_consistent_answer(capsys):
     assert one_line(capsys).startswith("✅")
 
 
-@pytest.mark.parametrize(("change", "hint"), [
-    (lambda r, resp, reply: ({**r, "max_tokens": 500}, resp, reply), "from 1 to 50"),
-    (lambda r, resp, reply: ({k: v for k, v in r.items() if k != "model"}, resp, reply), "no 'model' key"),
-    (lambda r, resp, reply: ({**r, "messages": [{"role": "assistant", "content": "x"}]}, resp, reply), "last message"),
-    (lambda r, resp, reply: (r, reply, reply), "store the whole object"),
-    (lambda r, resp, reply: (r, resp, resp.choices[0].message), "take its .content"),
-    (lambda r, resp, reply: (r, resp, "other text"), "response.choices[0].message.content"),
-    (lambda r, resp, reply: ({**r, "max_tokens": 2}, resp, reply), "did you send `request`"),
-])
+@pytest.mark.parametrize(
+    ("change", "hint"),
+    [
+        (lambda r, resp, reply: ({**r, "max_tokens": 500}, resp, reply), "from 1 to 50"),
+        (lambda r, resp, reply: ({k: v for k, v in r.items() if k != "model"}, resp, reply), "no 'model' key"),
+        (
+            lambda r, resp, reply: ({**r, "messages": [{"role": "assistant", "content": "x"}]}, resp, reply),
+            "last message",
+        ),
+        (lambda r, resp, reply: (r, reply, reply), "store the whole object"),
+        (lambda r, resp, reply: (r, resp, resp.choices[0].message), "take its .content"),
+        (lambda r, resp, reply: (r, resp, "other text"), "response.choices[0].message.content"),
+        (lambda r, resp, reply: ({**r, "max_tokens": 2}, resp, reply), "did you send `request`"),
+    ],
+)
 def test_check_first_request_hints(capsys, change, hint):
     request = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 20}
     response = completion()
@@ -100,12 +121,15 @@ def test_check_response_fields(capsys):
     assert "exactly when the finish reason is 'length'" in one_line(capsys)
 
 
-@pytest.mark.parametrize(("cost", "hint"), [
-    (lambda p, c, m: p * checks.PRICES[m].input + c * checks.PRICES[m].output, "divide by 1_000_000"),
-    (lambda p, c, m: (p * checks.PRICES[m].output + c * checks.PRICES[m].input) / 1e6, "swapped"),
-    (lambda p, c, m: p * checks.PRICES[m].input / 1e6, "expected"),
-    (lambda p, c, m: "cheap", "number of dollars"),
-])
+@pytest.mark.parametrize(
+    ("cost", "hint"),
+    [
+        (lambda p, c, m: p * checks.PRICES[m].input + c * checks.PRICES[m].output, "divide by 1_000_000"),
+        (lambda p, c, m: (p * checks.PRICES[m].output + c * checks.PRICES[m].input) / 1e6, "swapped"),
+        (lambda p, c, m: p * checks.PRICES[m].input / 1e6, "expected"),
+        (lambda p, c, m: "cheap", "number of dollars"),
+    ],
+)
 def test_check_cost_function_hints(capsys, cost, hint):
     checks.check_cost_function(cost)
     line = one_line(capsys)
@@ -134,8 +158,9 @@ def test_check_bad_request_passes_a_returned_error(capsys):
             return error
 
     checks.check_bad_request(bad_request_error, client_that(raising(bad_request())), "m")
-    assert one_line(capsys) == ("✅ Correct: a 400 BadRequestError that blames the parameter 'temperature' "
-                                "(in error.param).")
+    assert one_line(capsys) == (
+        "✅ Correct: a 400 BadRequestError that blames the parameter 'temperature' (in error.param)."
+    )
 
 
 def test_check_bad_request_hints(capsys):
@@ -159,8 +184,7 @@ def test_check_bad_request_hints(capsys):
 
 
 def test_check_bad_request_waits_for_a_stub(capsys):
-    def bad_request_error(client, model):
-        ...  # YOUR CODE HERE
+    def bad_request_error(client, model): ...  # YOUR CODE HERE
 
     checks.check_bad_request(bad_request_error, client_that(raising(bad_request())), "m")
     assert one_line(capsys).startswith("⏳")

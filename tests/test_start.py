@@ -43,8 +43,9 @@ def test_cli_says_what_was_copied_and_kept(course_env):
     _course(course_env)
     (course_env / "my_work").mkdir()
     (course_env / "my_work" / "02_parameters.ipynb").write_text("mine")
-    result = subprocess.run([sys.executable, "-m", "course_helpers", "start"], cwd=course_env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "course_helpers", "start"], cwd=course_env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0
     assert "  copied 01_messages.ipynb" in result.stdout
     assert "  kept   02_parameters.ipynb (yours, not overwritten)" in result.stdout

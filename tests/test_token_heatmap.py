@@ -13,8 +13,11 @@ from course_helpers.token_heatmap import probability_color, token_heatmap
 
 def _entry(token, probability, alternatives=()):
     return ChatCompletionTokenLogprob(
-        token=token, bytes=list(token.encode()), logprob=math.log(probability),
-        top_logprobs=[TopLogprob(token=t, bytes=list(t.encode()), logprob=math.log(p)) for t, p in alternatives])
+        token=token,
+        bytes=list(token.encode()),
+        logprob=math.log(probability),
+        top_logprobs=[TopLogprob(token=t, bytes=list(t.encode()), logprob=math.log(p)) for t, p in alternatives],
+    )
 
 
 def test_docstring_examples():

@@ -76,8 +76,9 @@ class ChatTemplate:
             {"role": _ROLE_AS_TRAINED.get(m["role"], m["role"]), "content": f"{marker}{i}\x00"}
             for i, m in enumerate(messages)
         ]
-        rendered = self._template.render(messages=placeholders, add_generation_prompt=add_generation_prompt,
-                                         **self._tokens)
+        rendered = self._template.render(
+            messages=placeholders, add_generation_prompt=add_generation_prompt, **self._tokens
+        )
         pieces: list[tuple[str, bool]] = []
         for index, part in enumerate(re.split(re.escape(marker) + r"(\d+)\x00", rendered)):
             if index % 2 == 0:

@@ -172,7 +172,7 @@ class Engine:
         chunks = []
         for start in range(0, len(token_ids), PREFILL_CHUNK):
             states: list[np.ndarray] = []
-            self.model.forward([token_ids[start:start + PREFILL_CHUNK]], [cache], hidden_states=states)
+            self.model.forward([token_ids[start : start + PREFILL_CHUNK]], [cache], hidden_states=states)
             chunks.append(np.stack(states))  # (n_layers + 1, chunk, d_model)
         return np.concatenate(chunks, axis=1)
 

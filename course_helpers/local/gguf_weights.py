@@ -80,13 +80,13 @@ class LayerWeights:
     def attn_k(self) -> np.ndarray:
         """Key matrix (n_kv_heads * head_dim, d_model)."""
         q = self.attn_output.shape[1]
-        return self.attn_qkv[q: q + (self.attn_qkv.shape[0] - q) // 2]
+        return self.attn_qkv[q : q + (self.attn_qkv.shape[0] - q) // 2]
 
     @property
     def attn_v(self) -> np.ndarray:
         """Value matrix (n_kv_heads * head_dim, d_model)."""
         q = self.attn_output.shape[1]
-        return self.attn_qkv[q + (self.attn_qkv.shape[0] - q) // 2:]
+        return self.attn_qkv[q + (self.attn_qkv.shape[0] - q) // 2 :]
 
     @property
     def ffn_gate(self) -> np.ndarray:
@@ -96,7 +96,7 @@ class LayerWeights:
     @property
     def ffn_up(self) -> np.ndarray:
         """Up matrix (d_ff, d_model)."""
-        return self.ffn_gate_up[self.ffn_down.shape[1]:]
+        return self.ffn_gate_up[self.ffn_down.shape[1] :]
 
 
 @dataclass(frozen=True)
@@ -164,16 +164,20 @@ def _build_cache(gguf_path: Path, data_path: Path, index_path: Path) -> None:
         tensor = quantized[name]
         return np.asarray(dequantize(tensor.data, tensor.tensor_type), dtype=np.float32)
 
-    arrays = {"token_embd.weight": lambda: dequantized("token_embd.weight"),
-              "output_norm.weight": lambda: dequantized("output_norm.weight")}
+    arrays = {
+        "token_embd.weight": lambda: dequantized("token_embd.weight"),
+        "output_norm.weight": lambda: dequantized("output_norm.weight"),
+    }
     for i in range(config.n_layers):
         block = f"blk.{i}."
         for name in ("attn_norm", "attn_output", "ffn_norm", "ffn_down"):
             arrays[block + name] = lambda name=block + name + ".weight": dequantized(name)
         arrays[block + "attn_qkv"] = lambda b=block: np.concatenate(
-            [dequantized(b + part + ".weight") for part in ("attn_q", "attn_k", "attn_v")])
+            [dequantized(b + part + ".weight") for part in ("attn_q", "attn_k", "attn_v")]
+        )
         arrays[block + "ffn_gate_up"] = lambda b=block: np.concatenate(
-            [dequantized(b + part + ".weight") for part in ("ffn_gate", "ffn_up")])
+            [dequantized(b + part + ".weight") for part in ("ffn_gate", "ffn_up")]
+        )
     offsets = {}
     tmp_data = data_path.with_suffix(".tmp")
     with open(tmp_data, "wb") as out:
@@ -232,14 +236,12 @@ def load_weights(gguf_path: str | os.PathLike) -> ModelWeights:
         entry = index["tensors"][name]
         start = entry["offset"] // 4
         size = int(np.prod(entry["shape"]))
-        return flat[start:start + size].reshape(entry["shape"])
+        return flat[start : start + size].reshape(entry["shape"])
 
     config = ModelConfig(**index["config"])
     layers = []
     for i in range(config.n_layers):
-        layers.append(LayerWeights(**{
-            part: tensor(f"blk.{i}.{part}") for part in LayerWeights.__dataclass_fields__
-        }))
+        layers.append(LayerWeights(**{part: tensor(f"blk.{i}.{part}") for part in LayerWeights.__dataclass_fields__}))
     return ModelWeights(
         config=config,
         token_embeddings=tensor("token_embd.weight"),

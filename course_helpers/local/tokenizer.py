@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
-from functools import lru_cache
+from functools import cache, lru_cache
 
 __all__ = ["Tokenizer", "bytes_to_unicode", "display_token"]
 
@@ -34,8 +34,8 @@ def bytes_to_unicode() -> dict[int, str]:
     >>> bytes_to_unicode()[ord("A")]
     'A'
     """
-    keep = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(
-        range(ord("®"), ord("ÿ") + 1)
+    keep = (
+        list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
     )
     table, shift = {}, 0
     for byte in range(256):
@@ -81,7 +81,7 @@ class Tokenizer:
         self.vocab_size = len(tokens)
 
     @classmethod
-    def from_metadata(cls, metadata: dict) -> "Tokenizer":
+    def from_metadata(cls, metadata: dict) -> Tokenizer:
         """Build the tokenizer from the metadata dict of ``gguf_weights.read_gguf_metadata``."""
         from tokenizers import AddedToken, decoders, models, pre_tokenizers
         from tokenizers import Tokenizer as HFTokenizer
@@ -90,15 +90,20 @@ class Tokenizer:
         vocab = {token: i for i, token in enumerate(tokens)}
         merges = [tuple(merge.split(" ", 1)) for merge in metadata["merges"]]
         hf = HFTokenizer(models.BPE(vocab=vocab, merges=merges, fuse_unk=False, byte_fallback=False))
-        hf.pre_tokenizer = pre_tokenizers.Sequence([
-            pre_tokenizers.Digits(individual_digits=True),
-            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True),
-        ])
+        hf.pre_tokenizer = pre_tokenizers.Sequence(
+            [
+                pre_tokenizers.Digits(individual_digits=True),
+                pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True),
+            ]
+        )
         hf.decoder = decoders.ByteLevel()
-        hf.add_special_tokens([
-            AddedToken(token, special=True, normalized=False)
-            for token, kind in zip(tokens, types) if kind == _CONTROL
-        ])
+        hf.add_special_tokens(
+            [
+                AddedToken(token, special=True, normalized=False)
+                for token, kind in zip(tokens, types)
+                if kind == _CONTROL
+            ]
+        )
         return cls(hf, tokens, types)
 
     def encode(self, text: str, special: bool = True) -> list[int]:
@@ -145,7 +150,7 @@ class Tokenizer:
         """The raw UTF-8 bytes of a sequence of tokens."""
         return b"".join(self.token_bytes(int(i)) for i in ids)
 
-    @lru_cache(maxsize=None)
+    @cache
     def token_bytes(self, token_id: int) -> bytes:
         """The raw bytes one token stands for (may be part of a UTF-8 character)."""
         token = self._tokens[token_id]

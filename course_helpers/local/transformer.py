@@ -120,7 +120,7 @@ class KVCache:
             new[:, :, : self.length] = old[:, :, : self.length]
             setattr(self, name, new)
 
-    def copy(self) -> "KVCache":
+    def copy(self) -> KVCache:
         """An independent copy (for the n choices of one prompt)."""
         clone = object.__new__(KVCache)
         clone.keys, clone.values = self.keys.copy(), self.values.copy()
@@ -128,8 +128,9 @@ class KVCache:
         return clone
 
 
-def grouped_query_attention(queries: np.ndarray, keys: np.ndarray, values: np.ndarray,
-                            first_position: int) -> np.ndarray:
+def grouped_query_attention(
+    queries: np.ndarray, keys: np.ndarray, values: np.ndarray, first_position: int
+) -> np.ndarray:
     """Causal attention where each key/value head is shared by a group of query heads.
 
     queries: (T, n_heads, head_dim), the T new positions starting at ``first_position``
@@ -155,9 +156,16 @@ def grouped_query_attention(queries: np.ndarray, keys: np.ndarray, values: np.nd
     return mixed.transpose(2, 0, 1, 3).reshape(T, n_heads, head_dim)
 
 
-def attention_block(x: np.ndarray, layer: LayerWeights, layer_index: int, config: ModelConfig,
-                    rotations: np.ndarray, segments: list[tuple[int, int]],
-                    caches: list[KVCache], linear=Linear()) -> np.ndarray:
+def attention_block(
+    x: np.ndarray,
+    layer: LayerWeights,
+    layer_index: int,
+    config: ModelConfig,
+    rotations: np.ndarray,
+    segments: list[tuple[int, int]],
+    caches: list[KVCache],
+    linear=Linear(),
+) -> np.ndarray:
     """The attention half of a block: what each new token gathers from the tokens before it.
 
     x: (rows, d_model), the new tokens of every sequence stacked; rows
@@ -171,8 +179,8 @@ def attention_block(x: np.ndarray, layer: LayerWeights, layer_index: int, config
     h = rms_norm(x, layer.attn_norm, config.rms_eps)
     qkv = linear(h, layer.attn_qkv)  # (rows, n_q + 2 * n_kv): queries, keys, values side by side
     queries = qkv[:, :n_q].reshape(rows, config.n_heads, hd)
-    keys = qkv[:, n_q:n_q + n_kv].reshape(rows, config.n_kv_heads, hd)
-    values = qkv[:, n_q + n_kv:].reshape(rows, config.n_kv_heads, hd)
+    keys = qkv[:, n_q : n_q + n_kv].reshape(rows, config.n_kv_heads, hd)
+    values = qkv[:, n_q + n_kv :].reshape(rows, config.n_kv_heads, hd)
     apply_rope(queries, rotations)  # positions enter through queries and keys only
     apply_rope(keys, rotations)
     mixed = np.empty((rows, config.n_heads, hd), np.float32)
@@ -203,7 +211,7 @@ def feed_forward_block(x: np.ndarray, layer: LayerWeights, config: ModelConfig, 
     """
     h = rms_norm(x, layer.ffn_norm, config.rms_eps)
     gate_up = linear(h, layer.ffn_gate_up)  # (rows, 2 * d_ff)
-    gate, up = gate_up[:, :config.d_ff], gate_up[:, config.d_ff:]
+    gate, up = gate_up[:, : config.d_ff], gate_up[:, config.d_ff :]
     return linear(silu(gate) * up, layer.ffn_down)  # (rows, d_model)
 
 
@@ -220,8 +228,15 @@ class Transformer:
         """An empty KV cache for one sequence."""
         return KVCache(self.config, capacity)
 
-    def forward(self, tokens: list, caches: list[KVCache], *, all_logits: bool = False,
-                hidden_states: list | None = None, up_to_layer: int | None = None) -> list[np.ndarray]:
+    def forward(
+        self,
+        tokens: list,
+        caches: list[KVCache],
+        *,
+        all_logits: bool = False,
+        hidden_states: list | None = None,
+        up_to_layer: int | None = None,
+    ) -> list[np.ndarray]:
         """Feed new tokens of several sequences; return their logits and extend their caches.
 
         tokens[s]: the new token ids of sequence s (a prompt, or the one last token)

@@ -23,15 +23,20 @@ def test_default_system_prompt_when_none_given(render):
 
 
 def test_developer_role_is_rendered_as_system(render):
-    prompt = render([{"role": "developer", "content": "Answer in French."},
-                     {"role": "user", "content": "Hi"}])
+    prompt = render([{"role": "developer", "content": "Answer in French."}, {"role": "user", "content": "Hi"}])
     assert prompt.startswith("<|im_start|>system\nAnswer in French.<|im_end|>")
     assert "helpful AI assistant" not in prompt
 
 
 def test_multi_turn_keeps_order(render):
-    prompt = render([{"role": "system", "content": "S"}, {"role": "user", "content": "U1"},
-                     {"role": "assistant", "content": "A1"}, {"role": "user", "content": "U2"}])
+    prompt = render(
+        [
+            {"role": "system", "content": "S"},
+            {"role": "user", "content": "U1"},
+            {"role": "assistant", "content": "A1"},
+            {"role": "user", "content": "U2"},
+        ]
+    )
     assert prompt.index("U1") < prompt.index("A1") < prompt.index("U2")
     assert "<|im_start|>assistant\nA1<|im_end|>" in prompt
 

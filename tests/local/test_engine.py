@@ -43,23 +43,26 @@ def test_engine_identity(engine):
 
 
 def test_greedy_answer_knows_the_capital_of_france(engine):
-    texts, finishes, _, generation = run(engine, ask(engine, "What is the capital of France?"),
-                                         temperature=0, max_tokens=20)
+    texts, finishes, _, generation = run(
+        engine, ask(engine, "What is the capital of France?"), temperature=0, max_tokens=20
+    )
     assert "Paris" in texts[0]
     assert generation.prompt_tokens == len(ask(engine, "What is the capital of France?"))
 
 
 def test_usage_counts_reply_tokens_equal_to_logprob_entries(engine):
-    texts, finishes, entries, generation = run(engine, ask(engine, "Say hello."), temperature=0,
-                                               logprobs=True, top_logprobs=5, max_tokens=30)
+    texts, finishes, entries, generation = run(
+        engine, ask(engine, "Say hello."), temperature=0, logprobs=True, top_logprobs=5, max_tokens=30
+    )
     assert finishes == ["stop"]  # ended by the end-of-turn token, which is not counted
     assert generation.completion_tokens == len(entries[0]) > 0
     assert "".join(e.token for e in entries[0]) == texts[0]
 
 
 def test_greedy_choice_is_first_of_distinct_top_logprobs(engine):
-    _, _, entries, _ = run(engine, ask(engine, "Write a word."), temperature=0, logprobs=True,
-                           top_logprobs=20, max_tokens=8)
+    _, _, entries, _ = run(
+        engine, ask(engine, "Write a word."), temperature=0, logprobs=True, top_logprobs=20, max_tokens=8
+    )
     for entry in entries[0]:
         tops = [t.token for t in entry.top_logprobs]
         assert len(tops) == 20 and len(set(tops)) == 20
@@ -91,8 +94,9 @@ def test_same_seed_same_reply_even_next_to_other_requests(engine):
 
 
 def test_choices_of_one_seeded_request_differ(engine):
-    texts, finishes, _, generation = run(engine, ask(engine, "Invent a name for a cat."), n=3,
-                                         temperature=1.2, seed=5, max_tokens=8)
+    texts, finishes, _, generation = run(
+        engine, ask(engine, "Invent a name for a cat."), n=3, temperature=1.2, seed=5, max_tokens=8
+    )
     assert len(set(texts)) > 1
     assert all(f in ("stop", "length") for f in finishes)
     assert generation.completion_tokens <= 3 * 8
@@ -137,8 +141,10 @@ def test_batch_hidden_states_stop_at_a_layer_with_the_same_states(engine):
     assert np.array_equal(first, every[:21])
 
 
-@pytest.mark.parametrize("module", ["tokenizer", "chat_template", "text_stream", "sampler", "transformer", "linear",
-                                    "thread_tuner", "gguf_weights"])
+@pytest.mark.parametrize(
+    "module",
+    ["tokenizer", "chat_template", "text_stream", "sampler", "transformer", "linear", "thread_tuner", "gguf_weights"],
+)
 def test_docstring_examples(module):
     mod = importlib.import_module(f"course_helpers.local.{module}")
     result = doctest.testmod(mod, extraglobs={"np": np})

@@ -29,10 +29,17 @@ def write_tiny_gguf(path, rng):
     writer.add_token_merges(["a b"])
     writer.add_chat_template("{{ messages[0]['content'] }}")
     shapes = {
-        "token_embd.weight": (vocab, d), "output_norm.weight": (d,),
-        "blk.0.attn_norm.weight": (d,), "blk.0.attn_q.weight": (d, d), "blk.0.attn_k.weight": (4, d),
-        "blk.0.attn_v.weight": (4, d), "blk.0.attn_output.weight": (d, d), "blk.0.ffn_norm.weight": (d,),
-        "blk.0.ffn_gate.weight": (ff, d), "blk.0.ffn_up.weight": (ff, d), "blk.0.ffn_down.weight": (d, ff),
+        "token_embd.weight": (vocab, d),
+        "output_norm.weight": (d,),
+        "blk.0.attn_norm.weight": (d,),
+        "blk.0.attn_q.weight": (d, d),
+        "blk.0.attn_k.weight": (4, d),
+        "blk.0.attn_v.weight": (4, d),
+        "blk.0.attn_output.weight": (d, d),
+        "blk.0.ffn_norm.weight": (d,),
+        "blk.0.ffn_gate.weight": (ff, d),
+        "blk.0.ffn_up.weight": (ff, d),
+        "blk.0.ffn_down.weight": (d, ff),
     }
     tensors = {name: rng.standard_normal(shape).astype(np.float32) for name, shape in shapes.items()}
     for name, array in tensors.items():

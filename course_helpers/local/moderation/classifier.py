@@ -123,17 +123,24 @@ class Probes:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as handle:
             probes = (self.gate, *self.categories)
-            np.savez(handle, mean=np.stack([p.mean for p in probes]), scale=np.stack([p.scale for p in probes]),
-                     weights=np.stack([p.weights for p in probes]), biases=np.array([p.bias for p in probes]),
-                     seconds=np.array(self.seconds))
+            np.savez(
+                handle,
+                mean=np.stack([p.mean for p in probes]),
+                scale=np.stack([p.scale for p in probes]),
+                weights=np.stack([p.weights for p in probes]),
+                biases=np.array([p.bias for p in probes]),
+                seconds=np.array(self.seconds),
+            )
         os.replace(handle.name, path)
 
     @classmethod
-    def load(cls, path: Path) -> "Probes":
+    def load(cls, path: Path) -> Probes:
         """Read weights written by :meth:`save`."""
         with np.load(path) as stored:
-            probes = [Probe(mean=m, scale=s, weights=w, bias=float(b)) for m, s, w, b in
-                      zip(stored["mean"], stored["scale"], stored["weights"], stored["biases"])]
+            probes = [
+                Probe(mean=m, scale=s, weights=w, bias=float(b))
+                for m, s, w, b in zip(stored["mean"], stored["scale"], stored["weights"], stored["biases"])
+            ]
             return cls(gate=probes[0], categories=tuple(probes[1:]), seconds=float(stored["seconds"]))
 
 
@@ -155,8 +162,7 @@ def _settings_key() -> str:
 
     digest = hashlib.sha256()
     digest.update(data_bytes("train"))
-    settings = (store.MODELS[_MODEL_ID].wheel_sha256, ENGINE_VERSION, CODE_VERSION,
-                FEATURES, L2, template_parts())
+    settings = (store.MODELS[_MODEL_ID].wheel_sha256, ENGINE_VERSION, CODE_VERSION, FEATURES, L2, template_parts())
     digest.update(repr(settings).encode())
     return digest.hexdigest()[:16]
 
@@ -221,7 +227,7 @@ def message_windows(engine: Any, text: str) -> list[str]:
             windows.append(current)
             current, current_tokens = "", 0
         if len(ids) > _WINDOW_TOKENS:  # one very long sentence: cut it by tokens
-            windows += [engine.decode(ids[i:i + _WINDOW_TOKENS]) for i in range(0, len(ids), _WINDOW_TOKENS)]
+            windows += [engine.decode(ids[i : i + _WINDOW_TOKENS]) for i in range(0, len(ids), _WINDOW_TOKENS)]
             continue
         current, current_tokens = f"{current} {sentence}".strip(), current_tokens + len(ids)
     return windows + ([current] if current else [])
@@ -257,6 +263,7 @@ def moderate(texts: list[str], engine: Any | None = None) -> list[ModerationResu
         for child, parent in PARENT.items():  # self-harm instructions are self-harm content too
             category_scores[parent] = max(category_scores[parent], category_scores[child])
         categories = {name: category_scores[name] >= THRESHOLDS[name] for name in CATEGORIES}
-        results.append(ModerationResult(flagged=any(categories.values()), categories=categories,
-                                        category_scores=category_scores))
+        results.append(
+            ModerationResult(flagged=any(categories.values()), categories=categories, category_scores=category_scores)
+        )
     return results

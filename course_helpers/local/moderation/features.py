@@ -96,8 +96,8 @@ def pooled_states(engine: Any, texts: list[str], layers: list[int]) -> dict[str,
         start = 0
         for i, ids in zip(group, tokens):
             n_message = rows[i][1]
-            span = chosen[:, start:start + len(ids)]  # (len(layers), T, d_model)
-            pooled["mean"][i] = span[:, n_prefix:n_prefix + n_message].mean(axis=1)
+            span = chosen[:, start : start + len(ids)]  # (len(layers), T, d_model)
+            pooled["mean"][i] = span[:, n_prefix : n_prefix + n_message].mean(axis=1)
             pooled["last"][i] = span[:, -1]
             start += len(ids)
     return pooled

@@ -172,6 +172,11 @@ def calibration_table(labels: np.ndarray, probabilities: np.ndarray, bins: int =
     for b in range(bins):
         members = which == b
         if members.any():
-            rows.append((round(float(probabilities[members].mean()), 3),
-                         round(float(labels[members].mean()), 3), int(members.sum())))
+            rows.append(
+                (
+                    round(float(probabilities[members].mean()), 3),
+                    round(float(labels[members].mean()), 3),
+                    int(members.sum()),
+                )
+            )
     return rows

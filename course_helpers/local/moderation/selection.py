@@ -66,8 +66,11 @@ def _main(layers: list[int], l2s: list[float], engine: Any | None = None) -> Non
         for i, layer in enumerate(layers):
             for l2 in l2s:
                 summary = cross_validate(pooled[pooling][:, i].astype(np.float64), labels, l2)
-                print(f"{pooling:8} {layer:5d} {l2:6g} {summary['log_loss']:9.4f} "
-                      f"{summary['flag_accuracy']:10.3f} {summary['category_accuracy']:11.4f}", flush=True)
+                print(
+                    f"{pooling:8} {layer:5d} {l2:6g} {summary['log_loss']:9.4f} "
+                    f"{summary['flag_accuracy']:10.3f} {summary['category_accuracy']:11.4f}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -166,14 +166,21 @@ async def gather_unless_disconnected(request: Request, events: ThreadedIterator,
     return client_gone
 
 
-async def _collect(request: Request, chat: ChatRequest, engine: Any, generation: Any,
-                   events: ThreadedIterator, first: Any) -> Response:
+async def _collect(
+    request: Request, chat: ChatRequest, engine: Any, generation: Any, events: ThreadedIterator, first: Any
+) -> Response:
     """Gather the whole reply; stop early (and cancel) if the client disconnects."""
     states = [ChoiceState(i, chat.sampling["logprobs"]) for i in range(chat.n)]
     if await gather_unless_disconnected(request, events, first, lambda event: _apply(event, states)):
         return Response(status_code=204)  # nobody is listening; the generation is already cancelled
-    body = completion(new_completion_id(), engine.model_name, engine.fingerprint, states,
-                      generation.prompt_tokens, generation.completion_tokens)
+    body = completion(
+        new_completion_id(),
+        engine.model_name,
+        engine.fingerprint,
+        states,
+        generation.prompt_tokens,
+        generation.completion_tokens,
+    )
     return JSONResponse(body)
 
 
@@ -191,8 +198,7 @@ def _event_deltas(event: Any, chat: ChatRequest) -> list[dict[str, Any]]:
     return out
 
 
-async def _sse(chat: ChatRequest, engine: Any, generation: Any, events: ThreadedIterator,
-               first: Any) -> Any:
+async def _sse(chat: ChatRequest, engine: Any, generation: Any, events: ThreadedIterator, first: Any) -> Any:
     """The streamed reply: role chunks, one chunk per token, finish chunks, usage, [DONE]."""
     completion_id, created = new_completion_id(), int(time.time())
     model, fingerprint = engine.model_name, engine.fingerprint
@@ -228,6 +234,7 @@ async def chat_completions(request: Request) -> Response:
         admission.leave()
         raise
     if chat.stream:
+
         def close() -> None:
             events.close()
             admission.leave()

@@ -30,16 +30,47 @@ __all__ = [
 ]
 
 # Every parameter of the Chat Completions API (openai SDK 3.x, `completions.create`).
-KNOWN_PARAMETERS = frozenset({
-    "messages", "model", "audio", "frequency_penalty", "function_call", "functions",
-    "logit_bias", "logprobs", "max_completion_tokens", "max_tokens", "metadata",
-    "modalities", "moderation", "n", "parallel_tool_calls", "prediction",
-    "presence_penalty", "prompt_cache_key", "prompt_cache_options",
-    "prompt_cache_retention", "reasoning_effort", "response_format",
-    "safety_identifier", "seed", "service_tier", "stop", "store", "stream",
-    "stream_options", "temperature", "tool_choice", "tools", "top_logprobs",
-    "top_p", "user", "verbosity", "web_search_options",
-})
+KNOWN_PARAMETERS = frozenset(
+    {
+        "messages",
+        "model",
+        "audio",
+        "frequency_penalty",
+        "function_call",
+        "functions",
+        "logit_bias",
+        "logprobs",
+        "max_completion_tokens",
+        "max_tokens",
+        "metadata",
+        "modalities",
+        "moderation",
+        "n",
+        "parallel_tool_calls",
+        "prediction",
+        "presence_penalty",
+        "prompt_cache_key",
+        "prompt_cache_options",
+        "prompt_cache_retention",
+        "reasoning_effort",
+        "response_format",
+        "safety_identifier",
+        "seed",
+        "service_tier",
+        "stop",
+        "store",
+        "stream",
+        "stream_options",
+        "temperature",
+        "tool_choice",
+        "tools",
+        "top_logprobs",
+        "top_p",
+        "user",
+        "verbosity",
+        "web_search_options",
+    }
+)
 
 # Parameters the API knows but the local model cannot honour, and why.
 _UNSUPPORTED = {
@@ -134,10 +165,14 @@ def _check_unsupported(body: dict[str, Any]) -> None:
         if not isinstance(modalities, list) or not all(isinstance(m, str) for m in modalities):
             raise type_error("modalities", "an array of strings", modalities)
         if any(m != "text" for m in modalities):
-            raise unsupported("audio") if "audio" in modalities else invalid_request(
-                f"Invalid value in 'modalities': {modalities}. Supported values are: 'text' and 'audio'.",
-                param="modalities",
-                code="invalid_value",
+            raise (
+                unsupported("audio")
+                if "audio" in modalities
+                else invalid_request(
+                    f"Invalid value in 'modalities': {modalities}. Supported values are: 'text' and 'audio'.",
+                    param="modalities",
+                    code="invalid_value",
+                )
             )
 
 
@@ -149,8 +184,7 @@ def _message_text(message: dict[str, Any], role: str, where: str) -> str:
             param=f"{where}.content",
             code="invalid_value",
         )
-    return text_of_parts(content, where, _TEXT_PART_TYPES[role],
-                         send='Send text parts ({"type": "text", "text": ...})')
+    return text_of_parts(content, where, _TEXT_PART_TYPES[role], send='Send text parts ({"type": "text", "text": ...})')
 
 
 def _parse_message(message: Any, i: int) -> dict[str, str]:
@@ -158,8 +192,9 @@ def _parse_message(message: Any, i: int) -> dict[str, str]:
     if not isinstance(message, dict):
         raise type_error(where, "an object", message)
     if "role" not in message:
-        raise invalid_request(f"Missing required parameter: '{where}.role'.", param=f"{where}.role",
-                              code="missing_required_parameter")
+        raise invalid_request(
+            f"Missing required parameter: '{where}.role'.", param=f"{where}.role", code="missing_required_parameter"
+        )
     role = string(message, "role", default=None, choices=_ALL_ROLES, param=f"{where}.role")
     if role not in _CHAT_ROLES:
         raise invalid_request(
@@ -190,15 +225,15 @@ def _parse_message(message: Any, i: int) -> dict[str, str]:
 
 def _parse_messages(body: dict[str, Any]) -> list[dict[str, str]]:
     if "messages" not in body or body["messages"] is None:
-        raise invalid_request("Missing required parameter: 'messages'.", param="messages",
-                              code="missing_required_parameter")
+        raise invalid_request(
+            "Missing required parameter: 'messages'.", param="messages", code="missing_required_parameter"
+        )
     messages = body["messages"]
     if not isinstance(messages, list):
         raise type_error("messages", "an array", messages)
     if not messages:
         raise invalid_request(
-            "Invalid 'messages': empty array. Expected an array with minimum length 1, "
-            "but got an empty array instead.",
+            "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
             param="messages",
             code="empty_array",
         )
@@ -229,8 +264,7 @@ def _parse_stop(body: dict[str, Any]) -> list[str]:
 def _parse_model(body: dict[str, Any]) -> str:
     model = body.get("model")
     if model is None or model == "":
-        raise invalid_request("You must provide a model parameter.", param="model",
-                              code="missing_required_parameter")
+        raise invalid_request("You must provide a model parameter.", param="model", code="missing_required_parameter")
     if not isinstance(model, str):
         raise type_error("model", "a string", model)
     reason = non_chat_model_reason(model)
@@ -313,5 +347,6 @@ def parse_chat_request(body: dict[str, Any]) -> ChatRequest:
         "frequency_penalty": decimal(body, "frequency_penalty", default=0.0, minimum=-2, maximum=2),
     }
     n = integer(body, "n", default=1, minimum=1, maximum=128)
-    return ChatRequest(model=model, messages=messages, n=n, stream=stream,
-                       include_usage=include_usage, sampling=sampling)
+    return ChatRequest(
+        model=model, messages=messages, n=n, stream=stream, include_usage=include_usage, sampling=sampling
+    )

@@ -40,8 +40,7 @@ _STARTED = int(time.time())
 LOCAL_MODELS: dict[str, dict] = {}
 
 # Substrings of OpenAI model names that are not chat models (embeddings, audio, images).
-_NON_CHAT = ("embedding", "whisper", "tts", "transcribe", "dall-e", "gpt-image",
-             "moderation", "davinci", "babbage")
+_NON_CHAT = ("embedding", "whisper", "tts", "transcribe", "dall-e", "gpt-image", "moderation", "davinci", "babbage")
 
 
 def register_model(model_id: str, owned_by: str = _OWNER) -> None:

@@ -146,11 +146,13 @@ async def moderations(request: Request) -> JSONResponse:
         )
     texts = parse_input(body.get("input"))
     results = await run_in_threadpool(moderate, texts)
-    return JSONResponse({
-        "id": "modr-" + secrets.token_hex(12),
-        "model": model,
-        "results": [result_json(result) for result in results],
-    })
+    return JSONResponse(
+        {
+            "id": "modr-" + secrets.token_hex(12),
+            "model": model,
+            "results": [result_json(result) for result in results],
+        }
+    )
 
 
 routes = [Route("/v1/moderations", moderations, methods=["POST"])]

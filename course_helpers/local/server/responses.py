@@ -39,8 +39,7 @@ from .chat import DEFAULT_MAX_ACTIVE, _admission, _all_events, _open, gather_unl
 from .chat_request import _SERVICE_TIERS, ChatRequest, _parse_model, _parse_stream_options, unsupported
 from .errors import APIError, invalid_request
 from .streaming import EventStreamResponse, sse_event
-from .validation import (boolean, decimal, integer, read_json_object, reject_unknown, string, text_of_parts,
-                         type_error)
+from .validation import boolean, decimal, integer, read_json_object, reject_unknown, string, text_of_parts, type_error
 
 __all__ = [
     "KNOWN_PARAMETERS",
@@ -51,24 +50,64 @@ __all__ = [
 ]
 
 # Every parameter of `client.responses.create` (openai SDK 3.x).
-KNOWN_PARAMETERS = frozenset({
-    "access_programs", "background", "background_options", "context_management", "conversation",
-    "image", "include", "input", "instructions", "max_output_tokens", "max_tool_calls", "metadata",
-    "model", "moderation", "parallel_tool_calls", "previous_response_id", "prompt",
-    "prompt_cache_key", "prompt_cache_options", "prompt_cache_retention", "reasoning",
-    "safety_identifier", "service_tier", "store", "stream", "stream_options", "temperature", "text",
-    "tool_choice", "tools", "top_logprobs", "top_p", "truncation", "user",
-})
+KNOWN_PARAMETERS = frozenset(
+    {
+        "access_programs",
+        "background",
+        "background_options",
+        "context_management",
+        "conversation",
+        "image",
+        "include",
+        "input",
+        "instructions",
+        "max_output_tokens",
+        "max_tool_calls",
+        "metadata",
+        "model",
+        "moderation",
+        "parallel_tool_calls",
+        "previous_response_id",
+        "prompt",
+        "prompt_cache_key",
+        "prompt_cache_options",
+        "prompt_cache_retention",
+        "reasoning",
+        "safety_identifier",
+        "service_tier",
+        "store",
+        "stream",
+        "stream_options",
+        "temperature",
+        "text",
+        "tool_choice",
+        "tools",
+        "top_logprobs",
+        "top_p",
+        "truncation",
+        "user",
+    }
+)
 
 # Parameters that change what the model must do; any non-empty value is a 400.
-_UNSUPPORTED = ("tools", "previous_response_id", "conversation", "reasoning", "prompt", "image",
-                "include", "context_management", "moderation", "top_logprobs", "background_options",
-                "access_programs")
+_UNSUPPORTED = (
+    "tools",
+    "previous_response_id",
+    "conversation",
+    "reasoning",
+    "prompt",
+    "image",
+    "include",
+    "context_management",
+    "moderation",
+    "top_logprobs",
+    "background_options",
+    "access_programs",
+)
 _ROLES = ("user", "system", "developer", "assistant")
 _ITEM_KEYS = {"type", "role", "content", "id", "status"}  # an input message item
 _TEXT_KEYS = {"format", "verbosity"}
-_PART_TYPES = {"user": "input_text", "system": "input_text", "developer": "input_text",
-               "assistant": "output_text"}
+_PART_TYPES = {"user": "input_text", "system": "input_text", "developer": "input_text", "assistant": "output_text"}
 
 
 @dataclass
@@ -121,15 +160,15 @@ def _input_messages(body: dict[str, Any]) -> list[dict[str, str]]:
     """``input`` as chat messages: a string is one user message."""
     value = body.get("input")
     if value is None:
-        raise invalid_request("Missing required parameter: 'input'.", param="input",
-                              code="missing_required_parameter")
+        raise invalid_request("Missing required parameter: 'input'.", param="input", code="missing_required_parameter")
     if isinstance(value, str):
         return [{"role": "user", "content": value}]
     if not isinstance(value, list):
         raise type_error("input", "a string or an array", value)
     if not value:
-        raise invalid_request("Invalid 'input': empty array. Expected at least one input item.",
-                              param="input", code="empty_array")
+        raise invalid_request(
+            "Invalid 'input': empty array. Expected at least one input item.", param="input", code="empty_array"
+        )
     messages = []
     for i, item in enumerate(value):
         where = f"input[{i}]"
@@ -145,13 +184,22 @@ def _input_messages(body: dict[str, Any]) -> list[dict[str, str]]:
             )
         for key in item:
             if key not in _ITEM_KEYS:
-                raise invalid_request(f"Unknown parameter: '{where}.{key}'.", param=f"{where}.{key}",
-                                      code="unknown_parameter")
+                raise invalid_request(
+                    f"Unknown parameter: '{where}.{key}'.", param=f"{where}.{key}", code="unknown_parameter"
+                )
         role = string(item, "role", default=None, choices=_ROLES, param=f"{where}.role")
         if role is None:
-            raise invalid_request(f"Missing required parameter: '{where}.role'.", param=f"{where}.role",
-                                  code="missing_required_parameter")
-        messages.append({"role": role, "content": text_of_parts(item.get("content"), where, (_PART_TYPES[role],), send="Send 'input_text' parts")})
+            raise invalid_request(
+                f"Missing required parameter: '{where}.role'.", param=f"{where}.role", code="missing_required_parameter"
+            )
+        messages.append(
+            {
+                "role": role,
+                "content": text_of_parts(
+                    item.get("content"), where, (_PART_TYPES[role],), send="Send 'input_text' parts"
+                ),
+            }
+        )
     return messages
 
 
@@ -226,8 +274,7 @@ class _ResponseBuilder:
 
     def message(self, status: str) -> dict[str, Any]:
         content = [self.part(self.text)] if status != "in_progress" else []
-        return {"id": self.message_id, "type": "message", "status": status, "role": "assistant",
-                "content": content}
+        return {"id": self.message_id, "type": "message", "status": status, "role": "assistant", "content": content}
 
     def response(self, status: str, usage: dict[str, Any] | None = None) -> dict[str, Any]:
         sampling = self.request.chat.sampling
@@ -333,7 +380,8 @@ async def responses(request: Request) -> Response:
     if parsed.truncation == "auto":
         engine = await anyio.to_thread.run_sync(chat_endpoint.get_engine)
         parsed.chat.messages = await anyio.to_thread.run_sync(
-            fit_to_context, engine, parsed.chat.messages, bool(parsed.instructions))
+            fit_to_context, engine, parsed.chat.messages, bool(parsed.instructions)
+        )
     admission = _admission(request)
     admission.enter(getattr(request.app.state, "max_active", DEFAULT_MAX_ACTIVE))
     try:
@@ -349,6 +397,7 @@ async def responses(request: Request) -> Response:
         raise
     builder = _ResponseBuilder(parsed, engine.model_name)
     if parsed.chat.stream:
+
         def close() -> None:
             events.close()
             admission.leave()

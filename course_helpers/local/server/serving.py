@@ -103,7 +103,7 @@ class ServerHandle:
         self._server.should_exit = True
         self._thread.join(timeout)
 
-    def __enter__(self) -> "ServerHandle":
+    def __enter__(self) -> ServerHandle:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -132,9 +132,7 @@ def start_in_thread(
         create_app(api_key=api_key), log_level="warning", lifespan="off", timeout_graceful_shutdown=2
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="course-helpers-server"
-    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="course-helpers-server")
     thread.start()
     deadline = time.monotonic() + timeout
     while not server.started:
@@ -161,5 +159,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000, api_key: str | None = None)
         f"Learners set OPENAI_BASE_URL to that address. Ctrl+C stops.",
         flush=True,
     )
-    uvicorn.run(create_app(api_key=api_key), host=host.strip("[]"), port=port, log_level="info",
-                timeout_graceful_shutdown=5)
+    uvicorn.run(
+        create_app(api_key=api_key), host=host.strip("[]"), port=port, log_level="info", timeout_graceful_shutdown=5
+    )

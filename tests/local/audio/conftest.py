@@ -27,8 +27,7 @@ def write_container(samples: np.ndarray, container_format: str, codec: str, samp
     """Write int16 mono samples into any container FFmpeg knows (mp4, webm, ...), for upload tests."""
     buffer = io.BytesIO()
     with av.open(buffer, mode="w", format=container_format) as container:
-        stream = container.add_stream(codec, rate=48_000 if codec == "libopus" else sample_rate,
-                                      layout="mono")
+        stream = container.add_stream(codec, rate=48_000 if codec == "libopus" else sample_rate, layout="mono")
         frame = av.AudioFrame.from_ndarray(samples[np.newaxis, :].astype(np.int16), format="s16", layout="mono")
         frame.sample_rate = sample_rate
         for packet in stream.encode(frame):

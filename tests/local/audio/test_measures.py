@@ -35,8 +35,11 @@ def test_median_pitch_of_a_tone(frequency):
     rate = 24_000
     t = np.arange(rate) / rate
     # a buzzy, voice-like tone: the fundamental and two overtones
-    signal = np.sin(2 * np.pi * frequency * t) + 0.6 * np.sin(4 * np.pi * frequency * t) + 0.3 * np.sin(
-        6 * np.pi * frequency * t)
+    signal = (
+        np.sin(2 * np.pi * frequency * t)
+        + 0.6 * np.sin(4 * np.pi * frequency * t)
+        + 0.3 * np.sin(6 * np.pi * frequency * t)
+    )
     assert median_pitch(signal, rate) == pytest.approx(frequency, rel=0.01)
 
 

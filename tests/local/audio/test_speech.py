@@ -19,8 +19,9 @@ def seconds(samples: np.ndarray) -> float:
 @pytest.fixture(scope="module")
 def pitches() -> dict[str, float]:
     """The median pitch (Hz) of every voice saying the same two sentences."""
-    return {name: median_pitch(speech.synthesize_all(PITCH_TEXT, voice=name) / 32768, speech.SAMPLE_RATE)
-            for name in VOICES}
+    return {
+        name: median_pitch(speech.synthesize_all(PITCH_TEXT, voice=name) / 32768, speech.SAMPLE_RATE) for name in VOICES
+    }
 
 
 def test_speech_is_int16_at_24khz_one_block_per_sentence():
@@ -51,8 +52,7 @@ def test_speed_changes_the_duration_accordingly(sentence_samples, speed):
 def test_voices_are_distinct_by_pitch_in_the_order_of_their_settings(pitches):
     by_setting = sorted(VOICES, key=lambda name: VOICES[name].semitones)
     measured = [pitches[name] for name in by_setting]
-    assert all(higher > lower * 1.005 for lower, higher in zip(measured, measured[1:])), dict(zip(by_setting,
-                                                                                                  measured))
+    assert all(higher > lower * 1.005 for lower, higher in zip(measured, measured[1:])), dict(zip(by_setting, measured))
 
 
 def test_each_voice_is_shifted_by_its_semitones(pitches):

@@ -9,8 +9,18 @@ from course_helpers.local.audio.transcription import Segment, Transcript, Word
 
 
 def segment(i: int, start: float, end: float, text: str) -> Segment:
-    return Segment(id=i, seek=0, start=start, end=end, text=text, tokens=[50257, 11],
-                   temperature=0.0, avg_logprob=-0.2, compression_ratio=1.1, no_speech_prob=0.01)
+    return Segment(
+        id=i,
+        seek=0,
+        start=start,
+        end=end,
+        text=text,
+        tokens=[50257, 11],
+        temperature=0.0,
+        avg_logprob=-0.2,
+        compression_ratio=1.1,
+        no_speech_prob=0.01,
+    )
 
 
 TRANSCRIPT = Transcript(
@@ -24,7 +34,12 @@ TRANSCRIPT = Transcript(
 
 @pytest.mark.parametrize(
     ("seconds", "marker", "expected"),
-    [(0, ",", "00:00:00,000"), (1.5, ",", "00:00:01,500"), (3661.25, ".", "01:01:01.250"), (59.9996, ".", "00:01:00.000")],
+    [
+        (0, ",", "00:00:00,000"),
+        (1.5, ",", "00:00:01,500"),
+        (3661.25, ".", "01:01:01.250"),
+        (59.9996, ".", "00:01:00.000"),
+    ],
 )
 def test_timestamp(seconds, marker, expected):
     assert timestamp(seconds, marker) == expected
@@ -32,15 +47,13 @@ def test_timestamp(seconds, marker, expected):
 
 def test_srt_numbers_cues_and_uses_commas():
     assert to_srt(TRANSCRIPT.segments) == (
-        "1\n00:00:00,000 --> 00:00:01,500\nHello there.\n\n"
-        "2\n01:00:00,000 --> 01:01:01,250\nGeneral Kenobi.\n"
+        "1\n00:00:00,000 --> 00:00:01,500\nHello there.\n\n2\n01:00:00,000 --> 01:01:01,250\nGeneral Kenobi.\n"
     )
 
 
 def test_vtt_has_its_header_and_uses_dots():
     assert to_vtt(TRANSCRIPT.segments) == (
-        "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nHello there.\n\n"
-        "01:00:00.000 --> 01:01:01.250\nGeneral Kenobi.\n"
+        "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nHello there.\n\n01:00:00.000 --> 01:01:01.250\nGeneral Kenobi.\n"
     )
 
 

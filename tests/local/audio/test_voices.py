@@ -4,8 +4,21 @@ from __future__ import annotations
 
 from course_helpers.local.audio.voices import VOICES
 
-OPENAI_VOICES = {"alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse",
-                 "marin", "cedar"}
+OPENAI_VOICES = {
+    "alloy",
+    "ash",
+    "ballad",
+    "coral",
+    "echo",
+    "fable",
+    "nova",
+    "onyx",
+    "sage",
+    "shimmer",
+    "verse",
+    "marin",
+    "cedar",
+}
 
 
 def test_every_openai_voice_name_is_there_and_nothing_else():

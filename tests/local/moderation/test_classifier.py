@@ -32,8 +32,10 @@ def test_heldout_flagged_accuracy(heldout_scores):
     print(f"\nheld-out flagged accuracy: {accuracy:.3f} on {len(texts)} messages")
     for c, name in enumerate(CATEGORIES):
         predicted, actual = scores[:, c] >= thresholds[c], labels[:, c] == 1
-        print(f"  {name:24} {int(actual.sum()):3d} examples, accuracy {np.mean(predicted == actual):.3f}, "
-              f"recall {predicted[actual].mean():.2f}")
+        print(
+            f"  {name:24} {int(actual.sum()):3d} examples, accuracy {np.mean(predicted == actual):.3f}, "
+            f"recall {predicted[actual].mean():.2f}"
+        )
     assert accuracy >= HELD_OUT_TARGET
 
 
@@ -46,8 +48,10 @@ def test_blind_set_flagged_accuracy():
     flagged = (scores >= np.array([THRESHOLDS[name] for name in CATEGORIES])).any(axis=1)
     harmful = labels.any(axis=1)
     accuracy = float(np.mean(flagged == harmful))
-    print(f"\nblind-set flagged accuracy: {accuracy:.3f} on {len(texts)} messages "
-          f"(harmful caught {flagged[harmful].mean():.3f}, harmless let through {(~flagged[~harmful]).mean():.3f})")
+    print(
+        f"\nblind-set flagged accuracy: {accuracy:.3f} on {len(texts)} messages "
+        f"(harmful caught {flagged[harmful].mean():.3f}, harmless let through {(~flagged[~harmful]).mean():.3f})"
+    )
     assert accuracy >= HELD_OUT_TARGET
 
 
@@ -127,10 +131,13 @@ def test_trained_probes_are_used_without_writing_to_the_cache_folder(monkeypatch
 THREAT = "I will kill you, I am going to stab you to death tonight."
 
 
-@pytest.mark.parametrize("text", [
-    THREAT + " a" * 2000,  # the probes read 512 tokens at most: this one used to score the a's only
-    "Hello there. " * 200 + THREAT + " Have a nice day." * 200,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        THREAT + " a" * 2000,  # the probes read 512 tokens at most: this one used to score the a's only
+        "Hello there. " * 200 + THREAT + " Have a nice day." * 200,
+    ],
+)
 def test_a_threat_anywhere_in_a_long_message_is_flagged(text):
     assert classifier.moderate([THREAT])[0].flagged
     assert classifier.moderate([text])[0].flagged

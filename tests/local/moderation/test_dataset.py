@@ -42,8 +42,9 @@ def test_splits_are_disjoint_and_without_duplicates():
 
 
 def test_heldout_has_the_context_examples_verbatim():
-    stored = {json.loads(line)["text"]: json.loads(line)["categories"]
-              for line in data_bytes("heldout").decode().splitlines()}
+    stored = {
+        json.loads(line)["text"]: json.loads(line)["categories"] for line in data_bytes("heldout").decode().splitlines()
+    }
     for text, categories in CONTEXT_EXAMPLES.items():
         assert stored[text] == categories
 

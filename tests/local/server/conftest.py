@@ -42,15 +42,13 @@ def engine(fake_server):
 @pytest.fixture
 def client(fake_server) -> OpenAI:
     """The real openai SDK, strict about every response field, no retries."""
-    with OpenAI(base_url=fake_server.base_url, api_key=API_KEY, max_retries=0,
-                _strict_response_validation=True) as sdk:
+    with OpenAI(base_url=fake_server.base_url, api_key=API_KEY, max_retries=0, _strict_response_validation=True) as sdk:
         yield sdk
 
 
 @pytest.fixture
 def async_client(fake_server) -> AsyncOpenAI:
-    return AsyncOpenAI(base_url=fake_server.base_url, api_key=API_KEY, max_retries=0,
-                       _strict_response_validation=True)
+    return AsyncOpenAI(base_url=fake_server.base_url, api_key=API_KEY, max_retries=0, _strict_response_validation=True)
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +63,7 @@ def real_server():
 
 @pytest.fixture
 def real_client(real_server) -> OpenAI:
-    with OpenAI(base_url=real_server.base_url, api_key=API_KEY, max_retries=0,
-                _strict_response_validation=True) as sdk:
+    with OpenAI(base_url=real_server.base_url, api_key=API_KEY, max_retries=0, _strict_response_validation=True) as sdk:
         yield sdk
 
 

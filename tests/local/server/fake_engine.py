@@ -60,7 +60,7 @@ class Event:
 class FakeGeneration:
     """Echoes the prompt's words; n choices interleaved; cancellable."""
 
-    def __init__(self, engine: "FakeEngine", prompt_ids: list[int], params: SamplingParams, n: int) -> None:
+    def __init__(self, engine: FakeEngine, prompt_ids: list[int], params: SamplingParams, n: int) -> None:
         self.engine = engine
         self.words = engine.reply_words(prompt_ids)
         self.params = params
@@ -132,7 +132,7 @@ class FakeEngine:
     def reply_words(self, prompt_ids: list[int]) -> list[str]:
         """The words of the last message: what follows the last role marker (id 0)."""
         last_marker = len(prompt_ids) - 1 - prompt_ids[::-1].index(0)
-        return [self.vocabulary[i] + " " for i in prompt_ids[last_marker + 1:]]
+        return [self.vocabulary[i] + " " for i in prompt_ids[last_marker + 1 :]]
 
     def generate(self, prompt_ids: list[int], params: SamplingParams, n: int = 1) -> FakeGeneration:
         if len(prompt_ids) > self.context_length:

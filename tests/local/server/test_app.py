@@ -23,8 +23,7 @@ def _post(server, body: bytes | dict, headers=None, path="/chat/completions") ->
     headers = {**AUTH, **(headers or {})}
     if isinstance(body, dict):
         return httpx.post(server.base_url + path, json=body, headers=headers)
-    return httpx.post(server.base_url + path, content=body,
-                      headers={**headers, "content-type": "application/json"})
+    return httpx.post(server.base_url + path, content=body, headers={**headers, "content-type": "application/json"})
 
 
 def _error_of(response: httpx.Response) -> dict:
@@ -66,8 +65,9 @@ def test_huge_body_is_413(fake_server):
     assert _error_of(response)["code"] == "request_too_large"
 
 
-@pytest.mark.parametrize("raw", [b"", b"{", b"not json", b"[1, 2]", b'"text"', b"null",
-                                 b'{"model": NaN}', b"\xff\xfe", b"[" * 100_000])
+@pytest.mark.parametrize(
+    "raw", [b"", b"{", b"not json", b"[1, 2]", b'"text"', b"null", b'{"model": NaN}', b"\xff\xfe", b"[" * 100_000]
+)
 def test_malformed_json_is_400(fake_server, raw):
     response = _post(fake_server, raw)
     assert response.status_code == 400
@@ -81,13 +81,55 @@ def test_every_response_has_a_request_id(client):
 
 def _mutations(rng: random.Random):
     """Valid requests with one field replaced by a random JSON value, or a random key added."""
-    values = [None, True, False, 0, -1, 1, 3.5, -1e300, 2**70, 10**400, 1e-320, "", "x", "🙂" * 3, [], [1], ["a"],
-              [None], {}, {"a": 1}, {"type": "text"}, [{"type": "text", "text": 1}],
-              [{"role": "user"}], [{"role": "user", "content": [{"type": None}]}]]
-    keys = ["model", "messages", "temperature", "top_p", "n", "stop", "max_tokens", "logprobs",
-            "top_logprobs", "seed", "stream", "stream_options", "response_format", "tools",
-            "metadata", "user", "presence_penalty", "messages[0]", "messages[0].content",
-            "messages[0].role", "surprise"]
+    values = [
+        None,
+        True,
+        False,
+        0,
+        -1,
+        1,
+        3.5,
+        -1e300,
+        2**70,
+        10**400,
+        1e-320,
+        "",
+        "x",
+        "🙂" * 3,
+        [],
+        [1],
+        ["a"],
+        [None],
+        {},
+        {"a": 1},
+        {"type": "text"},
+        [{"type": "text", "text": 1}],
+        [{"role": "user"}],
+        [{"role": "user", "content": [{"type": None}]}],
+    ]
+    keys = [
+        "model",
+        "messages",
+        "temperature",
+        "top_p",
+        "n",
+        "stop",
+        "max_tokens",
+        "logprobs",
+        "top_logprobs",
+        "seed",
+        "stream",
+        "stream_options",
+        "response_format",
+        "tools",
+        "metadata",
+        "user",
+        "presence_penalty",
+        "messages[0]",
+        "messages[0].content",
+        "messages[0].role",
+        "surprise",
+    ]
     for _ in range(150):
         body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "a b"}]}
         key, value = rng.choice(keys), rng.choice(values)
@@ -116,8 +158,7 @@ def test_fuzzed_bodies_never_make_a_500(fake_server):
             response = http.post(fake_server.base_url + "/chat/completions", content=raw)
             assert response.status_code == 400
         # still serving
-        ok = http.post(fake_server.base_url + "/chat/completions",
-                       json={"model": "gpt-4o", "messages": USER})
+        ok = http.post(fake_server.base_url + "/chat/completions", json={"model": "gpt-4o", "messages": USER})
         assert ok.status_code == 200
     assert 400 in statuses and 200 in statuses  # the fuzz reached both sides
 
@@ -133,6 +174,8 @@ def test_keyless_app_accepts_any_key():
 
 
 def test_json_body_survives_unicode(fake_server):
-    response = _post(fake_server, json.dumps({"model": "gpt-4o", "messages": [
-        {"role": "user", "content": "héllo 🙂 日本"}]}).encode())
+    response = _post(
+        fake_server,
+        json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "héllo 🙂 日本"}]}).encode(),
+    )
     assert response.json()["choices"][0]["message"]["content"] == "héllo 🙂 日本 "

@@ -100,36 +100,57 @@ def test_speech_pcm_is_raw_24khz_16bit(client, tmp_path):
 
 @pytest.mark.parametrize("model", ["tts-1", "tts-1-hd", "gpt-4o-mini-tts"])
 def test_every_speech_model_name_is_served_and_instructions_are_accepted(client, model):
-    response = client.audio.speech.create(model=model, voice="coral", input="Hi there.",
-                                          instructions="Speak in a cheerful tone.")
+    response = client.audio.speech.create(
+        model=model, voice="coral", input="Hi there.", instructions="Speak in a cheerful tone."
+    )
     assert response.response.headers["content-type"] == "audio/mpeg"
     assert len(response.content) > 1000
 
 
 def test_speed_changes_duration_through_the_api(client, tmp_path):
     def seconds(speed):
-        data = client.audio.speech.create(model="tts-1", voice="nova", input="Counting slowly to five.",
-                                          response_format="pcm", speed=speed).content
+        data = client.audio.speech.create(
+            model="tts-1", voice="nova", input="Counting slowly to five.", response_format="pcm", speed=speed
+        ).content
         return len(data) / 2 / 24_000
 
     assert seconds(2.0) == pytest.approx(seconds(1.0) / 2, rel=0.03)
 
 
 def test_speech_is_streamed_in_several_chunks(fake_server):
-    body = {"model": "tts-1", "voice": "alloy", "response_format": "pcm",
-            "input": "First sentence here. Second sentence here. Third sentence here."}
-    with httpx.stream("POST", fake_server.base_url + "/audio/speech", json=body,
-                      headers={"Authorization": f"Bearer {API_KEY}"}, timeout=60) as response:
+    body = {
+        "model": "tts-1",
+        "voice": "alloy",
+        "response_format": "pcm",
+        "input": "First sentence here. Second sentence here. Third sentence here.",
+    }
+    with httpx.stream(
+        "POST",
+        fake_server.base_url + "/audio/speech",
+        json=body,
+        headers={"Authorization": f"Bearer {API_KEY}"},
+        timeout=60,
+    ) as response:
         assert response.headers.get("transfer-encoding") == "chunked"
         chunks = [chunk for chunk in response.iter_raw() if chunk]
     assert len(chunks) >= 3
 
 
 def test_speech_sse_events_carry_the_audio(fake_server):
-    body = {"model": "gpt-4o-mini-tts", "voice": "alloy", "input": "Hello. Goodbye.", "response_format": "pcm",
-            "stream_format": "sse"}
-    with httpx.stream("POST", fake_server.base_url + "/audio/speech", json=body,
-                      headers={"Authorization": f"Bearer {API_KEY}"}, timeout=60) as response:
+    body = {
+        "model": "gpt-4o-mini-tts",
+        "voice": "alloy",
+        "input": "Hello. Goodbye.",
+        "response_format": "pcm",
+        "stream_format": "sse",
+    }
+    with httpx.stream(
+        "POST",
+        fake_server.base_url + "/audio/speech",
+        json=body,
+        headers={"Authorization": f"Bearer {API_KEY}"},
+        timeout=60,
+    ) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         events = [json.loads(line[6:]) for line in response.iter_lines() if line.startswith("data: ")]
     assert [e["type"] for e in events[:-1]] == ["speech.audio.delta"] * (len(events) - 1)
@@ -160,8 +181,9 @@ def test_bad_speech_requests_are_400s_naming_the_parameter(client, change, param
 
 
 def test_input_of_exactly_4096_characters_is_accepted(client):
-    with client.audio.speech.with_streaming_response.create(model="tts-1", voice="alloy", input="a " * 2048,
-                                                            response_format="pcm") as response:
+    with client.audio.speech.with_streaming_response.create(
+        model="tts-1", voice="alloy", input="a " * 2048, response_format="pcm"
+    ) as response:
         assert response.status_code == 200  # the body is not read: the check is on the request
 
 
@@ -182,8 +204,9 @@ def test_transcription_json_has_text_and_usage(client, clip):
 
 @pytest.mark.parametrize("response_format", ["text", "srt", "vtt"])
 def test_transcription_text_formats(client, clip, response_format):
-    body = client.audio.transcriptions.create(model="whisper-1", file=("clip.mp3", clip),
-                                              response_format=response_format)
+    body = client.audio.transcriptions.create(
+        model="whisper-1", file=("clip.mp3", clip), response_format=response_format
+    )
     assert isinstance(body, str)
     time = r"\d\d:\d\d:\d\d[.,]\d\d\d"
     if response_format == "text":
@@ -195,9 +218,12 @@ def test_transcription_text_formats(client, clip, response_format):
 
 
 def test_verbose_json_with_word_timestamps(client, clip):
-    transcript = client.audio.transcriptions.create(model="whisper-1", file=("clip.mp3", clip),
-                                                    response_format="verbose_json",
-                                                    timestamp_granularities=["word", "segment"])
+    transcript = client.audio.transcriptions.create(
+        model="whisper-1",
+        file=("clip.mp3", clip),
+        response_format="verbose_json",
+        timestamp_granularities=["word", "segment"],
+    )
     assert transcript.language == "english" and transcript.duration > 1
     assert transcript.segments and transcript.segments[0].text.strip()
     words = [w.word.strip(",.").lower() for w in transcript.words]
@@ -235,8 +261,11 @@ def test_unknown_transcription_model_is_404(client, clip):
 
 
 def test_a_json_body_instead_of_an_upload_is_a_400(fake_server):
-    response = httpx.post(fake_server.base_url + "/audio/transcriptions", json={"model": "whisper-1"},
-                          headers={"Authorization": f"Bearer {API_KEY}"})
+    response = httpx.post(
+        fake_server.base_url + "/audio/transcriptions",
+        json={"model": "whisper-1"},
+        headers={"Authorization": f"Bearer {API_KEY}"},
+    )
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "file"
 

@@ -14,7 +14,6 @@ import httpx
 import openai
 import pytest
 
-from . import fake_engine
 from .conftest import API_KEY, wait_for
 
 HELLO = [{"role": "user", "content": "one two three"}]
@@ -57,8 +56,16 @@ def test_max_completion_tokens_wins_over_max_tokens(client, engine):
 
 def test_parameters_reach_the_engine(client, engine):
     client.chat.completions.create(
-        model="gpt-4o", messages=HELLO, temperature=0.3, top_p=0.9, seed=7, stop=["x", "y"],
-        presence_penalty=0.5, frequency_penalty=-0.5, logprobs=True, top_logprobs=2,
+        model="gpt-4o",
+        messages=HELLO,
+        temperature=0.3,
+        top_p=0.9,
+        seed=7,
+        stop=["x", "y"],
+        presence_penalty=0.5,
+        frequency_penalty=-0.5,
+        logprobs=True,
+        top_logprobs=2,
     )
     params = engine.generations[-1].params
     assert (params.temperature, params.top_p, params.seed) == (0.3, 0.9, 7)
@@ -112,8 +119,11 @@ def test_stream_chunks(client):
 
 
 def test_stream_include_usage_ends_with_usage_chunk(client):
-    chunks = list(client.chat.completions.create(
-        model="gpt-4o-mini", messages=HELLO, stream=True, stream_options={"include_usage": True}))
+    chunks = list(
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=HELLO, stream=True, stream_options={"include_usage": True}
+        )
+    )
     assert chunks[-1].choices == []
     assert chunks[-1].usage.completion_tokens == 3
     assert all(c.usage is None for c in chunks[:-1])
@@ -133,8 +143,9 @@ def test_stream_n_interleaved(client):
 
 
 def test_stream_logprobs_join_to_the_text(client):
-    chunks = list(client.chat.completions.create(
-        model="gpt-4o-mini", messages=HELLO, stream=True, logprobs=True, top_logprobs=1))
+    chunks = list(
+        client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=True, logprobs=True, top_logprobs=1)
+    )
     tokens = [e.token for c in chunks for ch in c.choices if ch.logprobs for e in ch.logprobs.content]
     assert "".join(tokens) == "one two three "
 
@@ -154,8 +165,9 @@ def test_sse_wire_format(fake_server):
 def test_async_client(async_client):
     async def ask():
         async with async_client:
-            replies = await asyncio.gather(*[
-                async_client.chat.completions.create(model="gpt-4o-mini", messages=HELLO) for _ in range(4)])
+            replies = await asyncio.gather(
+                *[async_client.chat.completions.create(model="gpt-4o-mini", messages=HELLO) for _ in range(4)]
+            )
             stream = await async_client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=True)
             streamed = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
             return replies, streamed
@@ -185,7 +197,8 @@ def test_disconnect_mid_stream_cancels_generation(client, engine):
     engine.delay = 0.05
     words = " ".join(f"w{i}" for i in range(40))
     stream = client.chat.completions.create(
-        model="gpt-4o-mini", messages=[{"role": "user", "content": words}], stream=True)
+        model="gpt-4o-mini", messages=[{"role": "user", "content": words}], stream=True
+    )
     next(iter(stream))
     stream.close()
     generation = engine.generations[-1]
@@ -199,8 +212,12 @@ def test_disconnect_while_waiting_for_json_cancels_generation(fake_server, engin
     words = " ".join(f"w{i}" for i in range(40))
     body = {"model": "gpt-4o", "messages": [{"role": "user", "content": words}]}
     with pytest.raises(httpx.ReadTimeout):
-        httpx.post(fake_server.base_url + "/chat/completions", json=body, timeout=0.4,
-                   headers={"Authorization": f"Bearer {API_KEY}"})
+        httpx.post(
+            fake_server.base_url + "/chat/completions",
+            json=body,
+            timeout=0.4,
+            headers={"Authorization": f"Bearer {API_KEY}"},
+        )
     generation = engine.generations[-1]
     assert wait_for(generation.cancelled.is_set)
     assert generation.completion_tokens < 40
@@ -212,6 +229,7 @@ def test_busy_server_answers_429_that_the_sdk_retries(fake_server, engine):
     app_state.max_active = 1
     results = []
     try:
+
         def held_request():
             with openai.OpenAI(base_url=fake_server.base_url, api_key=API_KEY, max_retries=0) as sdk:
                 results.append(sdk.chat.completions.create(model="gpt-4o", messages=HELLO))
@@ -260,8 +278,9 @@ def test_server_keeps_serving_after_failures(client, engine):
 
 
 def test_sdk_stream_helper_accumulates_the_completion(client):
-    with client.chat.completions.stream(model="gpt-4o-mini", messages=HELLO, logprobs=True,
-                                        stream_options={"include_usage": True}) as stream:
+    with client.chat.completions.stream(
+        model="gpt-4o-mini", messages=HELLO, logprobs=True, stream_options={"include_usage": True}
+    ) as stream:
         kinds = {event.type for event in stream}
         final = stream.get_final_completion()
     assert {"chunk", "content.delta", "content.done"} <= kinds

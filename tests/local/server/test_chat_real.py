@@ -23,16 +23,16 @@ CAPITAL = [{"role": "user", "content": "What is the capital of France?"}]
 
 
 def test_greedy_answer_names_paris(real_client):
-    reply = real_client.chat.completions.create(model="gpt-4o-mini", messages=CAPITAL,
-                                                temperature=0, max_tokens=20)
+    reply = real_client.chat.completions.create(model="gpt-4o-mini", messages=CAPITAL, temperature=0, max_tokens=20)
     assert "Paris" in reply.choices[0].message.content
     assert reply.model == CHAT_MODEL_ID
     assert reply.system_fingerprint.startswith("fp_")
 
 
 def test_logprobs_agree_with_usage_and_greedy_choice(real_client):
-    reply = real_client.chat.completions.create(model="gpt-4o-mini", messages=CAPITAL, temperature=0,
-                                                max_tokens=8, logprobs=True, top_logprobs=5)
+    reply = real_client.chat.completions.create(
+        model="gpt-4o-mini", messages=CAPITAL, temperature=0, max_tokens=8, logprobs=True, top_logprobs=5
+    )
     content = reply.choices[0].logprobs.content
     assert len(content) == reply.usage.completion_tokens
     for entry in content:
@@ -44,26 +44,39 @@ def test_logprobs_agree_with_usage_and_greedy_choice(real_client):
 
 
 def test_same_seed_same_reply_and_streaming_joins_to_it(real_client):
-    ask = dict(model="gpt-4o-mini", messages=[{"role": "user", "content": "Tell me a story."}],
-               temperature=1.0, seed=11, max_tokens=12)
+    ask = dict(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "Tell me a story."}],
+        temperature=1.0,
+        seed=11,
+        max_tokens=12,
+    )
     first = real_client.chat.completions.create(**ask).choices[0].message.content
     second = real_client.chat.completions.create(**ask).choices[0].message.content
-    streamed = "".join(chunk.choices[0].delta.content or ""
-                       for chunk in real_client.chat.completions.create(**ask, stream=True) if chunk.choices)
+    streamed = "".join(
+        chunk.choices[0].delta.content or ""
+        for chunk in real_client.chat.completions.create(**ask, stream=True)
+        if chunk.choices
+    )
     assert first == second == streamed
 
 
 def test_stop_string_is_not_returned(real_client):
-    reply = real_client.chat.completions.create(model="gpt-4o-mini", temperature=0, max_tokens=30,
-                                                messages=[{"role": "user", "content": "Count from 1 to 9."}],
-                                                stop=["5"])
+    reply = real_client.chat.completions.create(
+        model="gpt-4o-mini",
+        temperature=0,
+        max_tokens=30,
+        messages=[{"role": "user", "content": "Count from 1 to 9."}],
+        stop=["5"],
+    )
     assert "5" not in reply.choices[0].message.content
     assert reply.choices[0].finish_reason == "stop"
 
 
 def test_n_choices_in_one_request(real_client):
-    reply = real_client.chat.completions.create(model="gpt-4o-mini", messages=CAPITAL, n=3,
-                                                temperature=1.0, seed=3, max_tokens=6)
+    reply = real_client.chat.completions.create(
+        model="gpt-4o-mini", messages=CAPITAL, n=3, temperature=1.0, seed=3, max_tokens=6
+    )
     assert [choice.index for choice in reply.choices] == [0, 1, 2]
     assert 3 <= reply.usage.completion_tokens <= 18  # summed over the choices
     assert all(choice.message.content for choice in reply.choices)
@@ -79,11 +92,15 @@ def test_prompt_longer_than_the_context_is_a_400(real_client):
 
 def test_concurrent_requests_all_answered(real_server):
     async def ask_four():
-        async with openai.AsyncOpenAI(base_url=real_server.base_url, api_key=API_KEY, max_retries=0,
-                                      _strict_response_validation=True) as sdk:
-            return await asyncio.gather(*[
-                sdk.chat.completions.create(model="gpt-4o-mini", messages=CAPITAL, temperature=0, max_tokens=10)
-                for _ in range(4)])
+        async with openai.AsyncOpenAI(
+            base_url=real_server.base_url, api_key=API_KEY, max_retries=0, _strict_response_validation=True
+        ) as sdk:
+            return await asyncio.gather(
+                *[
+                    sdk.chat.completions.create(model="gpt-4o-mini", messages=CAPITAL, temperature=0, max_tokens=10)
+                    for _ in range(4)
+                ]
+            )
 
     replies = asyncio.run(ask_four())
     texts = {reply.choices[0].message.content for reply in replies}
@@ -92,13 +109,26 @@ def test_concurrent_requests_all_answered(real_server):
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_curl_streaming(real_server):
-    body = json.dumps({"model": "gpt-4o-mini", "messages": CAPITAL, "max_tokens": 5, "stream": True,
-                       "temperature": 0})
+    body = json.dumps({"model": "gpt-4o-mini", "messages": CAPITAL, "max_tokens": 5, "stream": True, "temperature": 0})
     result = subprocess.run(
-        ["curl", "-sS", "-N", real_server.base_url + "/chat/completions", "-H", "Content-Type: application/json",
-         "-H", f"Authorization: Bearer {API_KEY}", "-d", body],
-        capture_output=True, text=True, timeout=120, check=True)
-    events = [line[len("data: "):] for line in result.stdout.splitlines() if line.startswith("data: ")]
+        [
+            "curl",
+            "-sS",
+            "-N",
+            real_server.base_url + "/chat/completions",
+            "-H",
+            "Content-Type: application/json",
+            "-H",
+            f"Authorization: Bearer {API_KEY}",
+            "-d",
+            body,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    events = [line[len("data: ") :] for line in result.stdout.splitlines() if line.startswith("data: ")]
     assert events[-1] == "[DONE]"
     chunks = [json.loads(event) for event in events[:-1]]
     assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
@@ -108,8 +138,9 @@ def test_curl_streaming(real_server):
 def test_langchain_chat_openai(real_server):
     import langchain_openai  # a declared dependency (lesson 06): its absence is a failure, not a skip
 
-    llm = langchain_openai.ChatOpenAI(model="gpt-4o-mini", base_url=real_server.base_url, api_key=API_KEY,
-                                      temperature=0, max_tokens=20, max_retries=0)
+    llm = langchain_openai.ChatOpenAI(
+        model="gpt-4o-mini", base_url=real_server.base_url, api_key=API_KEY, temperature=0, max_tokens=20, max_retries=0
+    )
     answer = llm.invoke([("system", "You are a helpful assistant."), ("human", "What is the capital of France?")])
     assert "Paris" in answer.content
     assert answer.response_metadata["model_name"] == CHAT_MODEL_ID
@@ -129,8 +160,9 @@ def test_disconnect_cancels_the_real_generation(real_client, monkeypatch):
         return started[-1]
 
     monkeypatch.setattr(engine, "generate", recording_generate)
-    stream = real_client.chat.completions.create(model="gpt-4o-mini", messages=CAPITAL, max_tokens=200,
-                                                 temperature=1.0, seed=5, stream=True)
+    stream = real_client.chat.completions.create(
+        model="gpt-4o-mini", messages=CAPITAL, max_tokens=200, temperature=1.0, seed=5, stream=True
+    )
     next(iter(stream))
     stream.close()
     for _ in range(500):

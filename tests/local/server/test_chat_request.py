@@ -56,7 +56,8 @@ def test_out_of_range_or_wrong_type(name, value, code):
 
 def test_range_message_reads_like_openai():
     assert _error(temperature=5).message == (
-        "Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got 5 instead.")
+        "Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got 5 instead."
+    )
 
 
 @pytest.mark.parametrize("name", ["temperature", "top_p", "n", "seed", "stop", "max_tokens", "user"])
@@ -66,8 +67,18 @@ def test_null_means_not_given(name):
 
 
 def test_boundaries_are_accepted():
-    request = parse_chat_request({"model": "gpt-4o", "messages": USER, "temperature": 2, "top_p": 0,
-                                  "n": 128, "logprobs": True, "top_logprobs": 20, "presence_penalty": -2})
+    request = parse_chat_request(
+        {
+            "model": "gpt-4o",
+            "messages": USER,
+            "temperature": 2,
+            "top_p": 0,
+            "n": 128,
+            "logprobs": True,
+            "top_logprobs": 20,
+            "presence_penalty": -2,
+        }
+    )
     assert (request.sampling["temperature"], request.n, request.sampling["top_logprobs"]) == (2.0, 128, 20)
 
 
@@ -91,8 +102,9 @@ def test_stop_accepts_a_string_or_up_to_four():
 
 def test_stream_options_only_with_stream():
     assert _error(stream_options={"include_usage": True}).param == "stream_options"
-    request = parse_chat_request({"model": "m", "messages": USER, "stream": True,
-                                  "stream_options": {"include_usage": True}})
+    request = parse_chat_request(
+        {"model": "m", "messages": USER, "stream": True, "stream_options": {"include_usage": True}}
+    )
     assert request.include_usage
 
 
@@ -123,10 +135,22 @@ def test_valid_but_unsupported_features_are_named(extra, param):
 
 
 def test_harmless_values_of_unsupported_features_pass():
-    request = parse_chat_request({"model": "m", "messages": USER, "tools": [], "tool_choice": "none",
-                                  "response_format": {"type": "text"}, "modalities": ["text"],
-                                  "parallel_tool_calls": True, "store": False, "metadata": {"a": "b"},
-                                  "user": "u1", "service_tier": "auto", "logit_bias": {}})
+    request = parse_chat_request(
+        {
+            "model": "m",
+            "messages": USER,
+            "tools": [],
+            "tool_choice": "none",
+            "response_format": {"type": "text"},
+            "modalities": ["text"],
+            "parallel_tool_calls": True,
+            "store": False,
+            "metadata": {"a": "b"},
+            "user": "u1",
+            "service_tier": "auto",
+            "logit_bias": {},
+        }
+    )
     assert request.messages == USER
 
 
@@ -147,8 +171,11 @@ def test_harmless_values_of_unsupported_features_pass():
         ([{"role": "user", "content": [{"type": "video"}]}], "messages[0].content[0].type", "invalid_value"),
         ([{"role": "user", "content": "a", "mood": "x"}], "messages[0].mood", "invalid_value"),
         ([{"role": "user", "content": "a", "name": 3}], "messages[0].name", "invalid_type"),
-        ([{"role": "assistant", "content": None, "tool_calls": [{"id": "1"}]}], "messages[0].tool_calls",
-         "unsupported_value"),
+        (
+            [{"role": "assistant", "content": None, "tool_calls": [{"id": "1"}]}],
+            "messages[0].tool_calls",
+            "unsupported_value",
+        ),
     ],
 )
 def test_message_checks(messages, param, code):
@@ -156,11 +183,14 @@ def test_message_checks(messages, param, code):
     assert (error.status, error.param, error.code) == (400, param, code)
 
 
-@pytest.mark.parametrize("part", [
-    {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}},
-    {"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}},
-    {"type": "file", "file": {"file_id": "file-1"}},
-])
+@pytest.mark.parametrize(
+    "part",
+    [
+        {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}},
+        {"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}},
+        {"type": "file", "file": {"file_id": "file-1"}},
+    ],
+)
 def test_image_audio_and_file_parts_say_text_only(part):
     error = _error(messages=[{"role": "user", "content": [{"type": "text", "text": "Look"}, part]}])
     assert error.param == "messages[0].content[1]"
@@ -191,8 +221,10 @@ def test_sdk_raises_bad_request_with_param(client):
 def test_sdk_unsupported_feature(client):
     with pytest.raises(openai.BadRequestError) as caught:
         client.chat.completions.create(
-            model="gpt-4o-mini", messages=USER,
-            tools=[{"type": "function", "function": {"name": "get_weather", "parameters": {}}}])
+            model="gpt-4o-mini",
+            messages=USER,
+            tools=[{"type": "function", "function": {"name": "get_weather", "parameters": {}}}],
+        )
     assert caught.value.param == "tools"
 
 

@@ -8,13 +8,11 @@ import pytest
 
 import course_helpers.local.server as server
 
-MODULES = ["app", "chat", "chat_request", "chat_response", "errors", "models", "serving", "streaming",
-           "validation"]
+MODULES = ["app", "chat", "chat_request", "chat_response", "errors", "models", "serving", "streaming", "validation"]
 
 
 def test_package_exports_the_entry_points():
-    for name in ("create_app", "start_in_thread", "serve", "APIError", "error_response",
-                 "KeylessPublicServerError"):
+    for name in ("create_app", "start_in_thread", "serve", "APIError", "error_response", "KeylessPublicServerError"):
         assert name in server.__all__ and callable(getattr(server, name))
 
 

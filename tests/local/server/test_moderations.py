@@ -16,8 +16,9 @@ from .conftest import API_KEY
 
 
 def _post(handle, body) -> httpx.Response:
-    return httpx.post(f"{handle.base_url}/moderations", json=body,
-                      headers={"Authorization": f"Bearer {API_KEY}"}, timeout=600)
+    return httpx.post(
+        f"{handle.base_url}/moderations", json=body, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=600
+    )
 
 
 @pytest.mark.parametrize(
@@ -43,10 +44,12 @@ def test_bad_input_is_a_400_naming_the_param(fake_server, body, param):
 
 def test_image_parts_say_the_local_model_reads_text_only(client):
     with pytest.raises(openai.BadRequestError) as caught:
-        client.moderations.create(input=[
-            {"type": "text", "text": "hello"},
-            {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
-        ])
+        client.moderations.create(
+            input=[
+                {"type": "text", "text": "hello"},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+            ]
+        )
     assert "text only" in caught.value.message
     assert caught.value.param == "input[1]"
 

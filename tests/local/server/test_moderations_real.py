@@ -55,5 +55,7 @@ def test_judges_meaning_in_context(real_client, text, flagged):
 
 def test_text_parts_give_the_same_scores_as_the_string(real_client):
     as_string = real_client.moderations.create(input="I will find you and hurt you").results[0]
-    as_parts = real_client.moderations.create(input=[{"type": "text", "text": "I will find you and hurt you"}]).results[0]
+    as_parts = real_client.moderations.create(input=[{"type": "text", "text": "I will find you and hurt you"}]).results[
+        0
+    ]
     assert as_parts.category_scores.violence == pytest.approx(as_string.category_scores.violence, abs=1e-6)

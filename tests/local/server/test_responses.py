@@ -27,8 +27,12 @@ def test_disconnect_while_waiting_for_a_whole_response_cancels_generation(fake_s
     engine.delay = 0.05
     words = " ".join(f"w{i}" for i in range(40))
     with pytest.raises(httpx.ReadTimeout):
-        httpx.post(fake_server.base_url + "/responses", json={"model": "gpt-4o", "input": words}, timeout=0.4,
-                   headers={"Authorization": f"Bearer {API_KEY}"})
+        httpx.post(
+            fake_server.base_url + "/responses",
+            json={"model": "gpt-4o", "input": words},
+            timeout=0.4,
+            headers={"Authorization": f"Bearer {API_KEY}"},
+        )
     generation = engine.generations[-1]
     assert wait_for(generation.cancelled.is_set)
     assert generation.completion_tokens < 40
@@ -58,18 +62,20 @@ def test_instructions_become_a_first_system_message(client, engine):
 
 
 def test_message_list_with_parts(client):
-    response = client.responses.create(model="gpt-4o-mini", input=[
-        {"role": "developer", "content": "Answer in French."},
-        {"role": "user", "content": [{"type": "input_text", "text": "first"}]},
-        {"role": "assistant", "content": [{"type": "output_text", "text": "reply"}]},
-        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "last words"}]},
-    ])
+    response = client.responses.create(
+        model="gpt-4o-mini",
+        input=[
+            {"role": "developer", "content": "Answer in French."},
+            {"role": "user", "content": [{"type": "input_text", "text": "first"}]},
+            {"role": "assistant", "content": [{"type": "output_text", "text": "reply"}]},
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "last words"}]},
+        ],
+    )
     assert response.output_text == "last words "
 
 
 def test_sampling_parameters_reach_the_engine(client, engine):
-    client.responses.create(model="gpt-4o-mini", input="a b", temperature=0.3, top_p=0.5,
-                            max_output_tokens=64)
+    client.responses.create(model="gpt-4o-mini", input="a b", temperature=0.3, top_p=0.5, max_output_tokens=64)
     params = engine.generations[-1].params
     assert (params.temperature, params.top_p, params.max_tokens) == (0.3, 0.5, 64)
 
@@ -85,10 +91,18 @@ def test_max_output_tokens_makes_an_incomplete_response(client):
 def test_stream_events_in_order(client):
     events = list(client.responses.create(model="gpt-4o-mini", input="one two three", stream=True))
     types = [event.type for event in events]
-    assert types[:4] == ["response.created", "response.in_progress", "response.output_item.added",
-                         "response.content_part.added"]
-    assert types[-4:] == ["response.output_text.done", "response.content_part.done",
-                          "response.output_item.done", "response.completed"]
+    assert types[:4] == [
+        "response.created",
+        "response.in_progress",
+        "response.output_item.added",
+        "response.content_part.added",
+    ]
+    assert types[-4:] == [
+        "response.output_text.done",
+        "response.content_part.done",
+        "response.output_item.done",
+        "response.completed",
+    ]
     assert [event.sequence_number for event in events] == list(range(len(events)))
     deltas = [event.delta for event in events if event.type == "response.output_text.delta"]
     assert deltas == ["one ", "two ", "three "]
@@ -97,8 +111,7 @@ def test_stream_events_in_order(client):
 
 
 def test_stream_ends_incomplete_when_cut(client):
-    events = list(client.responses.create(model="gpt-4o-mini", input=WORDS, stream=True,
-                                          max_output_tokens=16))
+    events = list(client.responses.create(model="gpt-4o-mini", input=WORDS, stream=True, max_output_tokens=16))
     assert events[-1].type == "response.incomplete"
     assert events[-1].response.incomplete_details.reason == "max_output_tokens"
 
@@ -110,19 +123,21 @@ def test_stream_helper_collects_the_final_response(client):
     assert "".join(texts) == final.output_text == "alpha beta "
 
 
-@pytest.mark.parametrize(("extra", "param"), [
-    ({"tools": [{"type": "web_search"}]}, "tools"),
-    ({"previous_response_id": "resp_123"}, "previous_response_id"),
-    ({"reasoning": {"effort": "low"}}, "reasoning"),
-    ({"text": {"format": {"type": "json_schema", "name": "x", "schema": {}}}}, "text.format"),
-    ({"input": [{"role": "user", "content": [{"type": "input_image", "image_url": "x"}]}]},
-     "input[0].content[0]"),
-    ({"input": [{"type": "function_call_output", "call_id": "c", "output": "x"}]}, "input[0].type"),
-    ({"input": [{"role": "user", "content": [{"type": "input_text"}]}]}, "input[0].content[0].text"),
-    ({"input": [{"role": "user", "content": [{"type": "output_text", "text": "x"}]}]}, "input[0].content[0].type"),
-    ({"temperature": 3}, "temperature"),
-    ({"max_output_tokens": 2}, "max_output_tokens"),
-])
+@pytest.mark.parametrize(
+    ("extra", "param"),
+    [
+        ({"tools": [{"type": "web_search"}]}, "tools"),
+        ({"previous_response_id": "resp_123"}, "previous_response_id"),
+        ({"reasoning": {"effort": "low"}}, "reasoning"),
+        ({"text": {"format": {"type": "json_schema", "name": "x", "schema": {}}}}, "text.format"),
+        ({"input": [{"role": "user", "content": [{"type": "input_image", "image_url": "x"}]}]}, "input[0].content[0]"),
+        ({"input": [{"type": "function_call_output", "call_id": "c", "output": "x"}]}, "input[0].type"),
+        ({"input": [{"role": "user", "content": [{"type": "input_text"}]}]}, "input[0].content[0].text"),
+        ({"input": [{"role": "user", "content": [{"type": "output_text", "text": "x"}]}]}, "input[0].content[0].type"),
+        ({"temperature": 3}, "temperature"),
+        ({"max_output_tokens": 2}, "max_output_tokens"),
+    ],
+)
 def test_unsupported_or_invalid_is_a_400_naming_the_param(client, extra, param):
     body = {"model": "gpt-4o-mini", "input": "hi", **extra}
     with pytest.raises(openai.BadRequestError) as caught:
@@ -131,8 +146,16 @@ def test_unsupported_or_invalid_is_a_400_naming_the_param(client, extra, param):
 
 
 def test_off_values_of_unsupported_features_are_accepted(client):
-    response = client.responses.create(model="gpt-4o-mini", input="a b", top_logprobs=0, include=[],
-                                       tools=[], tool_choice="auto", background=False, store=True)
+    response = client.responses.create(
+        model="gpt-4o-mini",
+        input="a b",
+        top_logprobs=0,
+        include=[],
+        tools=[],
+        tool_choice="auto",
+        background=False,
+        store=True,
+    )
     assert response.output_text == "a b "
 
 
@@ -149,8 +172,13 @@ def test_too_long_input_names_input(client):
 
 
 def test_real_model_sync_and_stream_agree(real_client):
-    request = {"model": "gpt-4o-mini", "input": "What is the capital of France?",
-               "instructions": "Answer in one short sentence.", "temperature": 0, "max_output_tokens": 20}
+    request = {
+        "model": "gpt-4o-mini",
+        "input": "What is the capital of France?",
+        "instructions": "Answer in one short sentence.",
+        "temperature": 0,
+        "max_output_tokens": 20,
+    }
     response = real_client.responses.create(**request)
     assert response.output_text.strip()
     assert response.usage.output_tokens <= 20
@@ -161,16 +189,23 @@ def test_real_model_sync_and_stream_agree(real_client):
 
 
 def _raw(fake_server, body):
-    return httpx.post(fake_server.base_url + "/responses", json={"model": "gpt-4o", **body}, timeout=10,
-                      headers={"Authorization": f"Bearer {API_KEY}"})
+    return httpx.post(
+        fake_server.base_url + "/responses",
+        json={"model": "gpt-4o", **body},
+        timeout=10,
+        headers={"Authorization": f"Bearer {API_KEY}"},
+    )
 
 
-@pytest.mark.parametrize("body, param", [
-    ({"input": "hi", "text": {"format": {"type": "text"}, "verbosity": "low"}}, "text.verbosity"),
-    ({"input": "hi", "text": {"colour": "red"}}, "text.colour"),
-    ({"input": "hi", "service_tier": "bogus"}, "service_tier"),
-    ({"input": [{"role": "user", "content": "x", "extra": 1}]}, "input[0].extra"),
-])
+@pytest.mark.parametrize(
+    "body, param",
+    [
+        ({"input": "hi", "text": {"format": {"type": "text"}, "verbosity": "low"}}, "text.verbosity"),
+        ({"input": "hi", "text": {"colour": "red"}}, "text.colour"),
+        ({"input": "hi", "service_tier": "bogus"}, "service_tier"),
+        ({"input": [{"role": "user", "content": "x", "extra": 1}]}, "input[0].extra"),
+    ],
+)
 def test_parameters_it_cannot_honour_or_does_not_know_are_400s(fake_server, body, param):
     response = _raw(fake_server, body)
     assert response.status_code == 400
