@@ -24,9 +24,11 @@ Used in: course_helpers/local/engine.py, notebooks/02_parameters.ipynb, notebook
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
+
+from .sampling_params import SamplingParams
 
 __all__ = [
     "SamplingParams",
@@ -44,21 +46,6 @@ __all__ = [
 
 f32 = np.float32
 _LARGEST = float(np.finfo(np.float32).max)
-
-
-@dataclass
-class SamplingParams:
-    """The request parameters that shape sampling (the server has validated their ranges)."""
-
-    temperature: float = 1.0  # 0 = greedy
-    top_p: float = 1.0
-    max_tokens: int | None = None  # None: until the context is full
-    stop: list[str] = field(default_factory=list)  # up to 4 strings, never returned
-    seed: int | None = None
-    logprobs: bool = False
-    top_logprobs: int = 0  # 0-20
-    presence_penalty: float = 0.0
-    frequency_penalty: float = 0.0
 
 
 @dataclass(frozen=True)

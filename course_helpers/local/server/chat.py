@@ -101,10 +101,8 @@ def _context_error(error: Exception) -> APIError:
 
 def _start_generation(engine: Any, chat: ChatRequest) -> Any:
     """Render, tokenize and start generating (blocking: runs in a worker thread)."""
-    from course_helpers.local.engine import SamplingParams
-
     prompt_ids = engine.encode_chat(chat.messages)  # what users wrote stays plain text
-    return engine.generate(prompt_ids, SamplingParams(**chat.sampling), n=chat.n)
+    return engine.generate(prompt_ids, chat.sampling, n=chat.n)
 
 
 async def _open(chat: ChatRequest) -> tuple[Any, Any, ThreadedIterator, Any]:
@@ -170,7 +168,7 @@ async def _collect(
     request: Request, chat: ChatRequest, engine: Any, generation: Any, events: ThreadedIterator, first: Any
 ) -> Response:
     """Gather the whole reply; stop early (and cancel) if the client disconnects."""
-    states = [ChoiceState(i, chat.sampling["logprobs"]) for i in range(chat.n)]
+    states = [ChoiceState(i, chat.sampling.logprobs) for i in range(chat.n)]
     if await gather_unless_disconnected(request, events, first, lambda event: _apply(event, states)):
         return Response(status_code=204)  # nobody is listening; the generation is already cancelled
     body = completion(
@@ -187,7 +185,7 @@ async def _collect(
 def _event_deltas(event: Any, chat: ChatRequest) -> list[dict[str, Any]]:
     """The chunk choices one engine event turns into (content, then finish)."""
     out = []
-    wants_logprobs = chat.sampling["logprobs"]
+    wants_logprobs = chat.sampling.logprobs
     if event.text or event.logprob is not None:
         entries = None
         if wants_logprobs:
@@ -209,7 +207,7 @@ async def _sse(chat: ChatRequest, engine: Any, generation: Any, events: Threaded
 
     for index in range(chat.n):
         role_delta = {"role": "assistant", "content": "", "refusal": None}
-        yield frame([delta_choice(index, role_delta, [] if chat.sampling["logprobs"] else None)])
+        yield frame([delta_choice(index, role_delta, [] if chat.sampling.logprobs else None)])
     try:
         async for event in _all_events(first, events):
             for choice in _event_deltas(event, chat):

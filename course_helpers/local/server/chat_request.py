@@ -10,7 +10,7 @@ get a 400 that says so, never a silently different answer.
 >>> request = parse_chat_request({"model": "gpt-4o-mini",
 ...                               "messages": [{"role": "user", "content": "Hi"}],
 ...                               "temperature": 0})
->>> request.messages, request.sampling["temperature"], request.n
+>>> request.messages, request.sampling.temperature, request.n
 ([{'role': 'user', 'content': 'Hi'}], 0.0, 1)
 """
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..sampling_params import SamplingParams
 from .errors import invalid_request, not_found
 from .models import non_chat_model_reason
 from .validation import boolean, decimal, integer, reject_unknown, string, text_of_parts, type_error
@@ -113,7 +114,7 @@ class ChatRequest:
     n: int = 1
     stream: bool = False
     include_usage: bool = False
-    sampling: dict[str, Any] = field(default_factory=dict)
+    sampling: SamplingParams = field(default_factory=SamplingParams)
 
 
 def unsupported(param: str, what: str | None = None) -> Exception:
@@ -335,17 +336,17 @@ def parse_chat_request(body: dict[str, Any]) -> ChatRequest:
         )
     max_tokens = integer(body, "max_tokens", default=None, minimum=1)
     max_completion_tokens = integer(body, "max_completion_tokens", default=None, minimum=1)
-    sampling = {
-        "temperature": decimal(body, "temperature", default=1.0, minimum=0, maximum=2),
-        "top_p": decimal(body, "top_p", default=1.0, minimum=0, maximum=1),
-        "max_tokens": max_completion_tokens if max_completion_tokens is not None else max_tokens,
-        "stop": _parse_stop(body),
-        "seed": integer(body, "seed", default=None, minimum=-(2**63), maximum=2**63 - 1),
-        "logprobs": logprobs,
-        "top_logprobs": top_logprobs or 0,
-        "presence_penalty": decimal(body, "presence_penalty", default=0.0, minimum=-2, maximum=2),
-        "frequency_penalty": decimal(body, "frequency_penalty", default=0.0, minimum=-2, maximum=2),
-    }
+    sampling = SamplingParams(
+        temperature=decimal(body, "temperature", default=1.0, minimum=0, maximum=2),
+        top_p=decimal(body, "top_p", default=1.0, minimum=0, maximum=1),
+        max_tokens=max_completion_tokens if max_completion_tokens is not None else max_tokens,
+        stop=tuple(_parse_stop(body)),
+        seed=integer(body, "seed", default=None, minimum=-(2**63), maximum=2**63 - 1),
+        logprobs=logprobs,
+        top_logprobs=top_logprobs or 0,
+        presence_penalty=decimal(body, "presence_penalty", default=0.0, minimum=-2, maximum=2),
+        frequency_penalty=decimal(body, "frequency_penalty", default=0.0, minimum=-2, maximum=2),
+    )
     n = integer(body, "n", default=1, minimum=1, maximum=128)
     return ChatRequest(
         model=model, messages=messages, n=n, stream=stream, include_usage=include_usage, sampling=sampling

@@ -34,6 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..sampling_params import SamplingParams
 from . import chat as chat_endpoint
 from .chat import DEFAULT_MAX_ACTIVE, _admission, _all_events, _open, gather_unless_disconnected
 from .chat_request import _SERVICE_TIERS, ChatRequest, _parse_model, _parse_stream_options, unsupported
@@ -230,17 +231,11 @@ def parse_responses_request(body: dict[str, Any]) -> ResponsesRequest:
     stream = bool(boolean(body, "stream", default=False))
     _parse_stream_options(body, stream)
     max_output_tokens = integer(body, "max_output_tokens", default=None, minimum=16)
-    sampling = {
-        "temperature": decimal(body, "temperature", default=1.0, minimum=0, maximum=2),
-        "top_p": decimal(body, "top_p", default=1.0, minimum=0, maximum=1),
-        "max_tokens": max_output_tokens,
-        "stop": [],
-        "seed": None,
-        "logprobs": False,
-        "top_logprobs": 0,
-        "presence_penalty": 0.0,
-        "frequency_penalty": 0.0,
-    }
+    sampling = SamplingParams(
+        temperature=decimal(body, "temperature", default=1.0, minimum=0, maximum=2),
+        top_p=decimal(body, "top_p", default=1.0, minimum=0, maximum=1),
+        max_tokens=max_output_tokens,
+    )
     chat = ChatRequest(model=model, messages=messages, stream=stream, sampling=sampling)
     return ResponsesRequest(chat, instructions, max_output_tokens, metadata, truncation)
 
@@ -298,12 +293,12 @@ class _ResponseBuilder:
             "reasoning": {"effort": None, "summary": None},
             "service_tier": "default",
             "store": False,  # this server keeps no responses
-            "temperature": sampling["temperature"],
+            "temperature": sampling.temperature,
             "text": {"format": {"type": "text"}, "verbosity": "medium"},
             "tool_choice": "auto",
             "tools": [],
             "top_logprobs": 0,
-            "top_p": sampling["top_p"],
+            "top_p": sampling.top_p,
             "truncation": self.request.truncation,
             "usage": usage,
             "user": None,

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from course_helpers.local.sampling_params import SamplingParams
 
 
 class ContextLengthExceeded(Exception):
@@ -19,19 +21,6 @@ class ContextLengthExceeded(Exception):
         super().__init__(f"{prompt_tokens} > {context_length}")
         self.prompt_tokens = prompt_tokens
         self.context_length = context_length
-
-
-@dataclass
-class SamplingParams:
-    temperature: float = 1.0
-    top_p: float = 1.0
-    max_tokens: int | None = None
-    stop: list[str] = field(default_factory=list)
-    seed: int | None = None
-    logprobs: bool = False
-    top_logprobs: int = 0
-    presence_penalty: float = 0.0
-    frequency_penalty: float = 0.0
 
 
 @dataclass

@@ -69,7 +69,7 @@ def test_parameters_reach_the_engine(client, engine):
     )
     params = engine.generations[-1].params
     assert (params.temperature, params.top_p, params.seed) == (0.3, 0.9, 7)
-    assert params.stop == ["x", "y"]
+    assert params.stop == ("x", "y")
     assert (params.presence_penalty, params.frequency_penalty) == (0.5, -0.5)
     assert (params.logprobs, params.top_logprobs) == (True, 2)
 

@@ -63,7 +63,7 @@ def test_range_message_reads_like_openai():
 @pytest.mark.parametrize("name", ["temperature", "top_p", "n", "seed", "stop", "max_tokens", "user"])
 def test_null_means_not_given(name):
     request = parse_chat_request({"model": "gpt-4o", "messages": USER, name: None})
-    assert request.n == 1 and request.sampling["temperature"] == 1.0
+    assert request.n == 1 and request.sampling.temperature == 1.0
 
 
 def test_boundaries_are_accepted():
@@ -79,7 +79,7 @@ def test_boundaries_are_accepted():
             "presence_penalty": -2,
         }
     )
-    assert (request.sampling["temperature"], request.n, request.sampling["top_logprobs"]) == (2.0, 128, 20)
+    assert (request.sampling.temperature, request.n, request.sampling.top_logprobs) == (2.0, 128, 20)
 
 
 def test_unknown_parameter():
@@ -94,7 +94,7 @@ def test_top_logprobs_needs_logprobs():
 
 
 def test_stop_accepts_a_string_or_up_to_four():
-    assert parse_chat_request({"model": "m", "messages": USER, "stop": "END"}).sampling["stop"] == ["END"]
+    assert parse_chat_request({"model": "m", "messages": USER, "stop": "END"}).sampling.stop == ("END",)
     error = _error(stop=["a", "b", "c", "d", "e"])
     assert (error.param, error.code) == ("stop", "array_above_max_length")
     assert _error(stop=[1]).param == "stop[0]"
