@@ -55,7 +55,7 @@ def bench_synthesis(repeats: int) -> np.ndarray:
     print(f"speech voice load:              {time.perf_counter() - start:6.2f} s")
     for voice in ("onyx", "alloy", "shimmer"):
         speech._piper_audio.cache_clear()  # time the neural network, not the cache of a repeated sentence
-        seconds, samples = best_of(1, lambda: speech.synthesize_all(PARAGRAPH, voice=voice))
+        seconds, samples = best_of(1, lambda voice=voice: speech.synthesize_all(PARAGRAPH, voice=voice))
         print(
             f"synthesis RTF ({voice:7s}):        {seconds / (len(samples) / speech.SAMPLE_RATE):6.3f}"
             f"   ({len(samples) / speech.SAMPLE_RATE:.1f} s of audio in {seconds:.2f} s)"
@@ -63,7 +63,9 @@ def bench_synthesis(repeats: int) -> np.ndarray:
     samples = speech.synthesize_all(PARAGRAPH, voice="alloy")
     audio_seconds = len(samples) / speech.SAMPLE_RATE
     for response_format in encoding.FORMATS:
-        seconds, data = best_of(repeats, lambda: encoding.encode(samples, response_format))
+        seconds, data = best_of(
+            repeats, lambda response_format=response_format: encoding.encode(samples, response_format)
+        )
         print(
             f"encoding RTF ({response_format:4s}):            {seconds / audio_seconds:6.4f}"
             f"   ({len(data) / 1024:.0f} KiB)"

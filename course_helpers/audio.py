@@ -31,8 +31,10 @@ Used in: notebooks/05_audio.ipynb
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -148,7 +150,7 @@ def plot_waveform(samples: np.ndarray, sample_rate: int, title: str = "", words:
     wave_ax.set_ylabel("amplitude")
     wave_ax.set_ylim(-1.05, 1.05)
     for number, word in enumerate(words or []):
-        get = word.get if isinstance(word, dict) else lambda name, w=word: getattr(w, name)
+        get: Callable[[str], Any] = word.get if isinstance(word, dict) else partial(getattr, word)
         wave_ax.axvspan(get("start"), get("end"), color=f"C{1 + number % 2}", alpha=0.15)
         wave_ax.text((get("start") + get("end")) / 2, 0.9 if number % 2 else 0.72, get("word"), ha="center", fontsize=8)
     if title:

@@ -150,7 +150,7 @@ def call(function: object, *args, **kwargs):
     return result
 
 
-def _one_line(text: str) -> str:
+def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 

@@ -78,7 +78,7 @@ def _assigned_names(code: str) -> list[str] | None:
             items = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
             if not all(isinstance(item, ast.Name) for item in items):
                 return None
-            names += [item.id for item in items if item.id not in names]
+            names += [item.id for item in items if isinstance(item, ast.Name) and item.id not in names]
     return names or None
 
 
@@ -91,7 +91,9 @@ def _stub_lines(body: list[str], indent: str) -> list[str]:
 
 def stub_source(source: str, where: str = "this cell") -> str:
     """Replace each solution region of a cell's source by its stub (see the module docstring)."""
-    lines, region, indent, start = [], None, "", 0
+    lines: list[str] = []
+    region: list[str] | None = None
+    indent, start = "", 0
     for number, line in enumerate(source.split("\n"), start=1):
         marker = line.strip()
         if marker == BEGIN:

@@ -320,7 +320,7 @@ def _text_of(message: dict) -> str:
 
 
 def _check_classifier_request(request: dict[str, Any], review: str, where: str) -> None:
-    messages = request.get("messages")
+    messages: Any = request.get("messages")
     expect(
         isinstance(messages, list) and messages and all(isinstance(m, dict) for m in messages),
         f"{where} sent messages={describe(messages)}; send a list of message dicts.",

@@ -216,7 +216,7 @@ def check_sampling_request(request, response, n: int = 4, max_tokens: int = 12):
         f"temperature={temperature!r}: to get varied replies it must be above 0 (and at most 2). "
         "At 0 all the replies would be the same.",
     )
-    limit = _token_limit(request)
+    limit: Any = _token_limit(request)
     expect(limit is not None, f"Cap each reply with max_completion_tokens={max_tokens} (or less).")
     expect(
         "max_tokens" not in request,

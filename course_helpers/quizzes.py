@@ -41,7 +41,7 @@ def _answer_index(options: Sequence[str], answer: int | str) -> int:
         return answer
     if answer not in options:
         raise ValueError(f"answer={answer!r} is not one of the options {list(options)}")
-    return list(options).index(answer)
+    return list(options).index(str(answer))  # a str here: a bool is not among the options
 
 
 def _validate(options: Sequence[str], answer: int | str) -> int:

@@ -22,6 +22,7 @@ Used in: notebooks/00_setup.ipynb
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,7 +144,7 @@ class Settings:
         return "local"
 
 
-def read_settings(env: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
+def read_settings(env: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
     """Read the course's settings from ``env`` (default ``os.environ``).
 
     Raises ValueError with the accepted values when ``COURSE_BACKEND`` is misspelled.
@@ -151,7 +152,7 @@ def read_settings(env: dict[str, str] | None = None, env_file: Path | None = Non
     >>> read_settings({"COURSE_BACKEND": "LOCAL"}).backend
     'local'
     """
-    env = os.environ if env is None else env
+    env = os.environ if env is None else env  # a Mapping: os.environ is not a dict
     backend = env.get("COURSE_BACKEND", "").strip().lower() or "auto"
     if backend not in BACKENDS:
         raise ValueError(

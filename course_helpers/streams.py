@@ -65,6 +65,7 @@ class LiveText:
     def _draw(self, cursor: str) -> None:
         from IPython.display import Pretty
 
+        assert self._handle is not None  # only called with a display (see its callers)
         self._handle.update(Pretty(self.text + cursor))
         self._last_draw = time.perf_counter()
 

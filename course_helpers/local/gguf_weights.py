@@ -23,7 +23,9 @@ from __future__ import annotations
 import json
 import mmap
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -164,20 +166,21 @@ def _build_cache(gguf_path: Path, data_path: Path, index_path: Path) -> None:
         tensor = quantized[name]
         return np.asarray(dequantize(tensor.data, tensor.tensor_type), dtype=np.float32)
 
-    arrays = {
-        "token_embd.weight": lambda: dequantized("token_embd.weight"),
-        "output_norm.weight": lambda: dequantized("output_norm.weight"),
+    def stacked(*names: str) -> np.ndarray:  # matrices read by one product: queries, keys and values side by side
+        return np.concatenate([dequantized(name) for name in names])
+
+    arrays: dict[str, Callable[[], np.ndarray]] = {
+        "token_embd.weight": partial(dequantized, "token_embd.weight"),
+        "output_norm.weight": partial(dequantized, "output_norm.weight"),
     }
     for i in range(config.n_layers):
         block = f"blk.{i}."
         for name in ("attn_norm", "attn_output", "ffn_norm", "ffn_down"):
-            arrays[block + name] = lambda name=block + name + ".weight": dequantized(name)
-        arrays[block + "attn_qkv"] = lambda b=block: np.concatenate(
-            [dequantized(b + part + ".weight") for part in ("attn_q", "attn_k", "attn_v")]
+            arrays[block + name] = partial(dequantized, block + name + ".weight")
+        arrays[block + "attn_qkv"] = partial(
+            stacked, *(block + part + ".weight" for part in ("attn_q", "attn_k", "attn_v"))
         )
-        arrays[block + "ffn_gate_up"] = lambda b=block: np.concatenate(
-            [dequantized(b + part + ".weight") for part in ("ffn_gate", "ffn_up")]
-        )
+        arrays[block + "ffn_gate_up"] = partial(stacked, *(block + part + ".weight" for part in ("ffn_gate", "ffn_up")))
     offsets = {}
     tmp_data = data_path.with_suffix(".tmp")
     with open(tmp_data, "wb") as out:

@@ -150,7 +150,7 @@ class Tokenizer:
         """The raw UTF-8 bytes of a sequence of tokens."""
         return b"".join(self.token_bytes(int(i)) for i in ids)
 
-    @cache
+    @cache  # noqa: B019 (a tokenizer lives as long as its engine: the cache frees nothing worth freeing)
     def token_bytes(self, token_id: int) -> bytes:
         """The raw bytes one token stands for (may be part of a UTF-8 character)."""
         token = self._tokens[token_id]

@@ -29,6 +29,7 @@ from __future__ import annotations
 import io
 import struct
 from collections.abc import Iterable, Iterator
+from typing import cast
 
 import av
 import numpy as np
@@ -121,7 +122,7 @@ class Encoder:
             container_format, codec = _FFMPEG[response_format]
             self._sink = _Sink()
             self._container = av.open(self._sink, mode="w", format=container_format)
-            self._stream = self._container.add_stream(codec, rate=sample_rate, layout="mono")
+            self._stream = cast(av.AudioStream, self._container.add_stream(codec, rate=sample_rate, layout="mono"))
             if response_format in _BIT_RATES:
                 self._stream.bit_rate = _BIT_RATES[response_format]
 
@@ -192,7 +193,7 @@ def decode(data: bytes, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     ((24000,), 0.0305)
     """
     resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
-    blocks = []
+    blocks: list[np.ndarray] = []
     with av.open(io.BytesIO(data), mode="r") as container:
         if not container.streams.audio:
             raise ValueError("the file has no audio stream")
