@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..limits import ContextLengthExceeded
 from .chat_request import ChatRequest, parse_chat_request
 from .chat_response import (
     ChoiceState,
@@ -88,15 +89,8 @@ def _admission(request: Request) -> _Admission:
     return state.chat_admission
 
 
-def _context_error(error: Exception) -> APIError:
-    prompt_tokens = getattr(error, "prompt_tokens", None)
-    context_length = getattr(error, "context_length", None)
-    return invalid_request(
-        f"This model's maximum context length is {context_length} tokens. However, your messages "
-        f"resulted in {prompt_tokens} tokens. Please reduce the length of the messages.",
-        param="messages",
-        code="context_length_exceeded",
-    )
+def _context_error(error: ContextLengthExceeded) -> APIError:
+    return invalid_request(error.message("messages"), param="messages", code="context_length_exceeded")
 
 
 def _start_generation(engine: Any, chat: ChatRequest) -> Any:
@@ -107,8 +101,6 @@ def _start_generation(engine: Any, chat: ChatRequest) -> Any:
 
 async def _open(chat: ChatRequest) -> tuple[Any, Any, ThreadedIterator, Any]:
     """Start the generation and wait for its first event; context errors become 400s."""
-    from course_helpers.local.engine import ContextLengthExceeded
-
     engine = await anyio.to_thread.run_sync(get_engine)
     try:
         generation = await anyio.to_thread.run_sync(_start_generation, engine, chat)

@@ -13,14 +13,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from course_helpers.local.limits import ContextLengthExceeded
 from course_helpers.local.sampling_params import SamplingParams
-
-
-class ContextLengthExceeded(Exception):
-    def __init__(self, prompt_tokens: int, context_length: int) -> None:
-        super().__init__(f"{prompt_tokens} > {context_length}")
-        self.prompt_tokens = prompt_tokens
-        self.context_length = context_length
 
 
 @dataclass
