@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import logging
 import secrets
+from collections.abc import Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -24,6 +25,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .chat import DEFAULT_MAX_ACTIVE
+from .chat_engine import ChatEngine, EngineSource
 from .errors import APIError, error_response
 
 __all__ = [
@@ -154,9 +156,17 @@ class _ServerErrors:
             await response(scope, receive, send)
 
 
-def create_app(api_key: str | None = None, *, max_active: int = DEFAULT_MAX_ACTIVE) -> Starlette:
+def create_app(
+    api_key: str | None = None,
+    *,
+    engine: ChatEngine | Callable[[], ChatEngine] | None = None,
+    max_active: int = DEFAULT_MAX_ACTIVE,
+) -> Starlette:
     """The server as an ASGI app; ``api_key=None`` accepts any key (for loopback only).
 
+    ``engine`` answers chat and Responses requests: a :class:`.ChatEngine`, a
+    function making one on first use, or None for the local SmolLM2 engine,
+    loaded by the first request that needs it (see :mod:`.chat_engine`).
     ``max_active`` bounds concurrent chat generations; requests past it get a
     429 that the openai SDK retries by itself.
     """
@@ -167,6 +177,7 @@ def create_app(api_key: str | None = None, *, max_active: int = DEFAULT_MAX_ACTI
         routes=routes,
         exception_handlers={APIError: _api_error, HTTPException: _http_error},
     )
+    app.state.engine = EngineSource(engine)
     app.state.max_active = max_active
     app.add_middleware(_ServerErrors)
     app.add_middleware(_BearerAuth, api_key=api_key)

@@ -28,6 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..limits import ContextLengthExceeded
+from .chat_engine import ChatEngine, Generation, engine_for
 from .chat_request import ChatRequest, parse_chat_request
 from .chat_response import (
     ChoiceState,
@@ -45,20 +46,12 @@ from .validation import read_json_object
 __all__ = [
     "DEFAULT_MAX_ACTIVE",
     "chat_completions",
-    "get_engine",
     "routes",
 ]
 
 # Generations running at once before new requests get a 429 (a class of 30
 # learners, each with a couple of cells running, stays well under this).
 DEFAULT_MAX_ACTIVE = 64
-
-
-def get_engine() -> Any:
-    """The local chat engine (loaded on first use). Tests may replace this function."""
-    from course_helpers.local.engine import get_engine as engine_singleton
-
-    return engine_singleton()
 
 
 class _Admission:
@@ -93,15 +86,14 @@ def _context_error(error: ContextLengthExceeded) -> APIError:
     return invalid_request(error.message("messages"), param="messages", code="context_length_exceeded")
 
 
-def _start_generation(engine: Any, chat: ChatRequest) -> Any:
+def _start_generation(engine: ChatEngine, chat: ChatRequest) -> Generation:
     """Render, tokenize and start generating (blocking: runs in a worker thread)."""
     prompt_ids = engine.encode_chat(chat.messages)  # what users wrote stays plain text
     return engine.generate(prompt_ids, chat.sampling, n=chat.n)
 
 
-async def _open(chat: ChatRequest) -> tuple[Any, Any, ThreadedIterator, Any]:
+async def _open(engine: ChatEngine, chat: ChatRequest) -> tuple[Any, ThreadedIterator, Any]:
     """Start the generation and wait for its first event; context errors become 400s."""
-    engine = await anyio.to_thread.run_sync(get_engine)
     try:
         generation = await anyio.to_thread.run_sync(_start_generation, engine, chat)
     except ContextLengthExceeded as error:
@@ -113,7 +105,7 @@ async def _open(chat: ChatRequest) -> tuple[Any, Any, ThreadedIterator, Any]:
         raise _context_error(error) from None
     except StopAsyncIteration:
         first = None
-    return engine, generation, events, first
+    return generation, events, first
 
 
 async def _all_events(first: Any, events: ThreadedIterator) -> Any:
@@ -219,7 +211,8 @@ async def chat_completions(request: Request) -> Response:
     admission = _admission(request)
     admission.enter(getattr(request.app.state, "max_active", DEFAULT_MAX_ACTIVE))
     try:
-        engine, generation, events, first = await _open(chat)
+        engine = await engine_for(request)
+        generation, events, first = await _open(engine, chat)
     except BaseException:
         admission.leave()
         raise

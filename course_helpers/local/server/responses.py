@@ -35,8 +35,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..sampling_params import SamplingParams
-from . import chat as chat_endpoint
 from .chat import DEFAULT_MAX_ACTIVE, _admission, _all_events, _open, gather_unless_disconnected
+from .chat_engine import engine_for
 from .chat_request import _SERVICE_TIERS, ChatRequest, _parse_model, _parse_stream_options, unsupported
 from .errors import APIError, invalid_request
 from .streaming import EventStreamResponse, sse_event
@@ -373,14 +373,15 @@ async def responses(request: Request) -> Response:
     """``POST /v1/responses``: check, generate, answer (a Response, or its event stream)."""
     parsed = parse_responses_request(await read_json_object(request))
     if parsed.truncation == "auto":
-        engine = await anyio.to_thread.run_sync(chat_endpoint.get_engine)
+        engine = await engine_for(request)
         parsed.chat.messages = await anyio.to_thread.run_sync(
             fit_to_context, engine, parsed.chat.messages, bool(parsed.instructions)
         )
     admission = _admission(request)
     admission.enter(getattr(request.app.state, "max_active", DEFAULT_MAX_ACTIVE))
     try:
-        engine, generation, events, first = await _open(parsed.chat)
+        engine = await engine_for(request)
+        generation, events, first = await _open(engine, parsed.chat)
     except APIError as error:
         admission.leave()
         if error.code == "context_length_exceeded":  # chat names 'messages'; here it is 'input'
