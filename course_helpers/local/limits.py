@@ -10,7 +10,7 @@ so the server and its tests can import it without the model.
 >>> error.message("input").split(". ")[1]
 'However, your input resulted in 9000 tokens'
 
-Used in: course_helpers/local/engine.py, course_helpers/local/server/chat.py
+Used in: course_helpers/local/engine.py, course_helpers/local/server/session.py
 """
 
 from __future__ import annotations

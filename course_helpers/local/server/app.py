@@ -24,9 +24,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .chat import DEFAULT_MAX_ACTIVE
 from .chat_engine import ChatEngine, EngineSource
 from .errors import APIError, error_response
+from .session import DEFAULT_MAX_ACTIVE, Admission
 
 __all__ = [
     "ENDPOINT_MODULES",
@@ -179,6 +179,7 @@ def create_app(
     )
     app.state.engine = EngineSource(engine)
     app.state.max_active = max_active
+    app.state.admission = Admission()
     app.add_middleware(_ServerErrors)
     app.add_middleware(_BearerAuth, api_key=api_key)
     app.add_middleware(_RequestId)

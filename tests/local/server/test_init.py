@@ -17,6 +17,7 @@ MODULES = [
     "errors",
     "models",
     "serving",
+    "session",
     "streaming",
     "validation",
 ]

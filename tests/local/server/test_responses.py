@@ -169,6 +169,7 @@ def test_too_long_input_names_input(client):
     with pytest.raises(openai.BadRequestError) as caught:
         client.responses.create(model="gpt-4o-mini", input=" ".join(["x"] * 100))
     assert (caught.value.param, caught.value.code) == ("input", "context_length_exceeded")
+    assert "However, your input resulted in 101 tokens." in caught.value.message
 
 
 def test_real_model_sync_and_stream_agree(real_client):
