@@ -166,14 +166,20 @@ class GenerationSession:
             self.close()
             scope.cancel()
 
+        failure: Exception | None = None
         try:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(watch_disconnect, tasks.cancel_scope)
-                async for event in self.events():
-                    apply(event)
+                try:
+                    async for event in self.events():
+                        apply(event)
+                except Exception as error:  # raised below, itself rather than in the task group's ExceptionGroup
+                    failure = error
                 tasks.cancel_scope.cancel()
         finally:
             self.close()
+        if failure is not None:
+            raise failure
         return client_gone
 
     def event_stream(
