@@ -35,6 +35,7 @@ import numpy as np
 from . import store
 from .chat_template import ChatTemplate
 from .gguf_weights import load_weights
+from .limits import ContextLengthExceeded
 from .sampler import LogprobEntry, SamplingParams, TopLogprob
 from .scheduler import PREFILL_CHUNK, BatchScheduler, Event, Generation
 from .tokenizer import Tokenizer
@@ -56,18 +57,6 @@ ENGINE_VERSION = "2"  # part of the system fingerprint: bump when outputs may ch
 MODEL_ID = "smollm2-135m-instruct"
 _END_OF_TURN_NAMES = ("<|im_end|>", "<|endoftext|>", "<|im_start|>")
 THREADS_ENV = "COURSE_ENGINE_THREADS"  # threads sharing each matrix product (default: 2 if the CPU has 2)
-
-
-class ContextLengthExceeded(ValueError):
-    """The prompt (plus at least one generated token) does not fit in the model's context."""
-
-    def __init__(self, prompt_tokens: int, context_length: int):
-        self.prompt_tokens = prompt_tokens
-        self.context_length = context_length
-        super().__init__(
-            f"This model's maximum context length is {context_length} tokens. However, your messages "
-            f"resulted in {prompt_tokens} tokens. Please reduce the length of the messages."
-        )
 
 
 class Engine:

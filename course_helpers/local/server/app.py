@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import logging
 import secrets
+from collections.abc import Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -23,8 +24,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .chat import DEFAULT_MAX_ACTIVE
+from .chat_engine import ChatEngine, EngineSource
 from .errors import APIError, error_response
+from .session import DEFAULT_MAX_ACTIVE, Admission
 
 __all__ = [
     "ENDPOINT_MODULES",
@@ -53,18 +55,34 @@ def _masked(key: str) -> str:
     return key[:3] + "*" * 4 + key[-4:] if len(key) > 8 else "*" * len(key)
 
 
-class _BearerAuth:
-    """ASGI middleware: ``/v1`` requests need ``Authorization: Bearer <api_key>``.
+class _HTTPMiddleware:
+    """Plain ASGI middleware (not BaseHTTPMiddleware, so streamed responses pass through untouched).
 
-    Plain ASGI (not BaseHTTPMiddleware) so streamed responses pass through untouched.
+    ``handle`` sees each HTTP request; anything else (lifespan, websockets) goes straight through.
     """
 
-    def __init__(self, app: ASGIApp, api_key: str | None) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.api_key = api_key
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.api_key is None or not scope["path"].startswith("/v1"):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class _BearerAuth(_HTTPMiddleware):
+    """ASGI middleware: ``/v1`` requests need ``Authorization: Bearer <api_key>``."""
+
+    def __init__(self, app: ASGIApp, api_key: str | None) -> None:
+        super().__init__(app)
+        self.api_key = api_key
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.api_key is None or not scope["path"].startswith("/v1"):
             await self.app(scope, receive, send)
             return
         header = Request(scope).headers.get("authorization", "")
@@ -83,16 +101,10 @@ class _BearerAuth:
         await self.app(scope, receive, send)
 
 
-class _RequestId:
+class _RequestId(_HTTPMiddleware):
     """ASGI middleware: an ``x-request-id`` header on every response (the SDK exposes it)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = ("req_" + secrets.token_hex(16)).encode()
 
         async def send_with_id(message: Message) -> None:
@@ -118,20 +130,14 @@ async def _http_error(request: Request, error: Exception) -> Response:
     return error_response(error.status_code, str(error.detail))
 
 
-class _ServerErrors:
+class _ServerErrors(_HTTPMiddleware):
     """ASGI middleware: an unexpected exception becomes a 500 ``server_error`` response.
 
     Unlike Starlette's own handler it does not re-raise afterwards: uvicorn
     would then reset the connection, and the client could lose the response.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:
@@ -154,9 +160,17 @@ class _ServerErrors:
             await response(scope, receive, send)
 
 
-def create_app(api_key: str | None = None, *, max_active: int = DEFAULT_MAX_ACTIVE) -> Starlette:
+def create_app(
+    api_key: str | None = None,
+    *,
+    engine: ChatEngine | Callable[[], ChatEngine] | None = None,
+    max_active: int = DEFAULT_MAX_ACTIVE,
+) -> Starlette:
     """The server as an ASGI app; ``api_key=None`` accepts any key (for loopback only).
 
+    ``engine`` answers chat and Responses requests: a :class:`.ChatEngine`, a
+    function making one on first use, or None for the local SmolLM2 engine,
+    loaded by the first request that needs it (see :mod:`.chat_engine`).
     ``max_active`` bounds concurrent chat generations; requests past it get a
     429 that the openai SDK retries by itself.
     """
@@ -167,7 +181,9 @@ def create_app(api_key: str | None = None, *, max_active: int = DEFAULT_MAX_ACTI
         routes=routes,
         exception_handlers={APIError: _api_error, HTTPException: _http_error},
     )
+    app.state.engine = EngineSource(engine)
     app.state.max_active = max_active
+    app.state.admission = Admission()
     app.add_middleware(_ServerErrors)
     app.add_middleware(_BearerAuth, api_key=api_key)
     app.add_middleware(_RequestId)

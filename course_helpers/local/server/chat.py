@@ -10,9 +10,10 @@ One request, start to finish:
    token as a ``ChatCompletionChunk`` the moment it exists (``stream=True``).
 
 Generations of concurrent requests are batched by the engine, so the handler
-only waits for its own tokens. A client that disconnects cancels its
-generation. Past ``max_active`` concurrent generations the server answers
-429 with ``x-should-retry: true`` and the SDK retries after a pause.
+only waits for its own tokens. Admission (a 429 past ``max_active``), the
+context-length 400, cancelling when the client disconnects and reporting a
+failure midway are the request's session (:mod:`.session`), shared with
+``/v1/responses``.
 
 Used in: notebooks/00_setup.ipynb (every lesson's ``client.chat.completions.create``)
 """
@@ -20,13 +21,14 @@ Used in: notebooks/00_setup.ipynb (every lesson's ``client.chat.completions.crea
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncGenerator
 from typing import Any
 
-import anyio
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .chat_engine import GenerationEvent, engine_for
 from .chat_request import ChatRequest, parse_chat_request
 from .chat_response import (
     ChoiceState,
@@ -37,102 +39,18 @@ from .chat_response import (
     new_completion_id,
     usage,
 )
-from .errors import APIError, invalid_request
-from .streaming import DONE_EVENT, EventStreamResponse, ThreadedIterator, sse_event
+from .errors import APIError
+from .session import GenerationSession, open_session
+from .streaming import DONE_EVENT, sse_event
 from .validation import read_json_object
 
 __all__ = [
-    "DEFAULT_MAX_ACTIVE",
     "chat_completions",
-    "get_engine",
     "routes",
 ]
 
-# Generations running at once before new requests get a 429 (a class of 30
-# learners, each with a couple of cells running, stays well under this).
-DEFAULT_MAX_ACTIVE = 64
 
-
-def get_engine() -> Any:
-    """The local chat engine (loaded on first use). Tests may replace this function."""
-    from course_helpers.local.engine import get_engine as engine_singleton
-
-    return engine_singleton()
-
-
-class _Admission:
-    """Counts running generations; refuses past the limit with a 429 the SDK retries."""
-
-    def __init__(self) -> None:
-        self.active = 0
-
-    def enter(self, limit: int) -> None:
-        if self.active >= limit:
-            raise APIError(
-                429,
-                f"The local server is busy ({self.active} generations running). Retry shortly.",
-                type="requests",
-                code="rate_limit_exceeded",
-                headers={"x-should-retry": "true", "retry-after": "1"},
-            )
-        self.active += 1
-
-    def leave(self) -> None:
-        self.active -= 1
-
-
-def _admission(request: Request) -> _Admission:
-    state = request.app.state
-    if not hasattr(state, "chat_admission"):
-        state.chat_admission = _Admission()
-    return state.chat_admission
-
-
-def _context_error(error: Exception) -> APIError:
-    prompt_tokens = getattr(error, "prompt_tokens", None)
-    context_length = getattr(error, "context_length", None)
-    return invalid_request(
-        f"This model's maximum context length is {context_length} tokens. However, your messages "
-        f"resulted in {prompt_tokens} tokens. Please reduce the length of the messages.",
-        param="messages",
-        code="context_length_exceeded",
-    )
-
-
-def _start_generation(engine: Any, chat: ChatRequest) -> Any:
-    """Render, tokenize and start generating (blocking: runs in a worker thread)."""
-    prompt_ids = engine.encode_chat(chat.messages)  # what users wrote stays plain text
-    return engine.generate(prompt_ids, chat.sampling, n=chat.n)
-
-
-async def _open(chat: ChatRequest) -> tuple[Any, Any, ThreadedIterator, Any]:
-    """Start the generation and wait for its first event; context errors become 400s."""
-    from course_helpers.local.engine import ContextLengthExceeded
-
-    engine = await anyio.to_thread.run_sync(get_engine)
-    try:
-        generation = await anyio.to_thread.run_sync(_start_generation, engine, chat)
-    except ContextLengthExceeded as error:
-        raise _context_error(error) from None
-    events = ThreadedIterator(generation, on_close=generation.cancel)
-    try:
-        first = await events.__anext__()
-    except ContextLengthExceeded as error:
-        raise _context_error(error) from None
-    except StopAsyncIteration:
-        first = None
-    return engine, generation, events, first
-
-
-async def _all_events(first: Any, events: ThreadedIterator) -> Any:
-    """The already-awaited first event (if any), then the rest."""
-    if first is not None:
-        yield first
-    async for event in events:
-        yield event
-
-
-def _apply(event: Any, states: list[ChoiceState]) -> None:
+def _apply(event: GenerationEvent, states: list[ChoiceState]) -> None:
     state = states[event.index]
     state.text_parts.append(event.text or "")
     if event.logprob is not None and state.logprobs:
@@ -141,36 +59,12 @@ def _apply(event: Any, states: list[ChoiceState]) -> None:
         state.finish_reason = event.finish_reason
 
 
-async def gather_unless_disconnected(request: Request, events: ThreadedIterator, first: Any, apply) -> bool:
-    """Pass every event to ``apply``; stop early, cancelling the generation, if the client disconnects.
-
-    Returns True if the client went away (nobody is left to answer).
-    """
-    client_gone = False
-
-    async def watch_disconnect(scope: anyio.CancelScope) -> None:
-        nonlocal client_gone
-        while (await request.receive())["type"] != "http.disconnect":
-            continue
-        client_gone = True
-        events.close()
-        scope.cancel()
-
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(watch_disconnect, tasks.cancel_scope)
-        async for event in _all_events(first, events):
-            apply(event)
-        tasks.cancel_scope.cancel()
-    return client_gone
-
-
-async def _collect(
-    request: Request, chat: ChatRequest, engine: Any, generation: Any, events: ThreadedIterator, first: Any
-) -> Response:
+async def _collect(request: Request, chat: ChatRequest, session: GenerationSession) -> Response:
     """Gather the whole reply; stop early (and cancel) if the client disconnects."""
     states = [ChoiceState(i, chat.sampling.logprobs) for i in range(chat.n)]
-    if await gather_unless_disconnected(request, events, first, lambda event: _apply(event, states)):
+    if await session.gather(request, lambda event: _apply(event, states)):
         return Response(status_code=204)  # nobody is listening; the generation is already cancelled
+    engine, generation = session.engine, session.generation
     body = completion(
         new_completion_id(),
         engine.model_name,
@@ -182,7 +76,7 @@ async def _collect(
     return JSONResponse(body)
 
 
-def _event_deltas(event: Any, chat: ChatRequest) -> list[dict[str, Any]]:
+def _event_deltas(event: GenerationEvent, chat: ChatRequest) -> list[dict[str, Any]]:
     """The chunk choices one engine event turns into (content, then finish)."""
     out = []
     wants_logprobs = chat.sampling.logprobs
@@ -196,10 +90,10 @@ def _event_deltas(event: Any, chat: ChatRequest) -> list[dict[str, Any]]:
     return out
 
 
-async def _sse(chat: ChatRequest, engine: Any, generation: Any, events: ThreadedIterator, first: Any) -> Any:
+async def _sse(chat: ChatRequest, session: GenerationSession) -> AsyncGenerator[bytes, None]:
     """The streamed reply: role chunks, one chunk per token, finish chunks, usage, [DONE]."""
     completion_id, created = new_completion_id(), int(time.time())
-    model, fingerprint = engine.model_name, engine.fingerprint
+    model, fingerprint = session.engine.model_name, session.engine.fingerprint
 
     def frame(choices: list[dict[str, Any]], usage_object: dict[str, Any] | None = None) -> bytes:
         body = chunk(completion_id, model, fingerprint, created, choices, chat.include_usage, usage_object)
@@ -208,41 +102,29 @@ async def _sse(chat: ChatRequest, engine: Any, generation: Any, events: Threaded
     for index in range(chat.n):
         role_delta = {"role": "assistant", "content": "", "refusal": None}
         yield frame([delta_choice(index, role_delta, [] if chat.sampling.logprobs else None)])
-    try:
-        async for event in _all_events(first, events):
-            for choice in _event_deltas(event, chat):
-                yield frame([choice])
-    except Exception as error:  # the headers are sent: report the failure in-stream, as OpenAI does
-        yield sse_event(APIError(500, f"The local model failed: {error}", type="server_error").body())
-        return
+    async for event in session.events():
+        for choice in _event_deltas(event, chat):
+            yield frame([choice])
     if chat.include_usage:
+        generation = session.generation
         yield frame([], usage(generation.prompt_tokens, generation.completion_tokens))
     yield DONE_EVENT
+
+
+def _error_event(error: APIError) -> bytes:
+    """A failure after the headers: ``data: {"error": ...}``, as OpenAI streams it."""
+    return sse_event(error.body())
 
 
 async def chat_completions(request: Request) -> Response:
     """``POST /v1/chat/completions``: check, generate, answer (JSON or server-sent events)."""
     body = await read_json_object(request)
     chat = parse_chat_request(body)
-    admission = _admission(request)
-    admission.enter(getattr(request.app.state, "max_active", DEFAULT_MAX_ACTIVE))
-    try:
-        engine, generation, events, first = await _open(chat)
-    except BaseException:
-        admission.leave()
-        raise
+    engine = await engine_for(request)
+    session = await open_session(request, engine, chat.messages, chat.sampling, chat.n, param="messages")
     if chat.stream:
-
-        def close() -> None:
-            events.close()
-            admission.leave()
-
-        return EventStreamResponse(_sse(chat, engine, generation, events, first), on_close=close)
-    try:
-        return await _collect(request, chat, engine, generation, events, first)
-    finally:
-        events.close()
-        admission.leave()
+        return session.event_stream(_sse(chat, session), report=_error_event)
+    return await _collect(request, chat, session)
 
 
 routes = [Route("/v1/chat/completions", chat_completions, methods=["POST"])]

@@ -20,6 +20,8 @@ inside its handler; the app turns it into the response.
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import JSONResponse
 
 __all__ = [
@@ -76,20 +78,15 @@ class APIError(Exception):
         return JSONResponse(self.body(), status_code=self.status, headers=self.headers)
 
 
-def error_response(
-    status: int,
-    message: str,
-    type: str = "invalid_request_error",
-    param: str | None = None,
-    code: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
+def error_response(status: int, message: str, **fields: Any) -> JSONResponse:
     """An OpenAI-shaped error response, for code that returns instead of raising.
+
+    ``fields`` are :class:`APIError`'s keywords: ``type``, ``param``, ``code``, ``headers``.
 
     >>> error_response(401, "Incorrect API key provided.", code="invalid_api_key").status_code
     401
     """
-    return APIError(status, message, type=type, param=param, code=code, headers=headers).response()
+    return APIError(status, message, **fields).response()
 
 
 def invalid_request(message: str, *, param: str | None = None, code: str | None = None) -> APIError:

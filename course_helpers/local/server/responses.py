@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,11 +36,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..sampling_params import SamplingParams
-from . import chat as chat_endpoint
-from .chat import DEFAULT_MAX_ACTIVE, _admission, _all_events, _open, gather_unless_disconnected
+from .chat_engine import ChatEngine, Generation, GenerationEvent, engine_for
 from .chat_request import _SERVICE_TIERS, ChatRequest, _parse_model, _parse_stream_options, unsupported
 from .errors import APIError, invalid_request
-from .streaming import EventStreamResponse, sse_event
+from .session import GenerationSession, open_session
+from .streaming import sse_event
 from .validation import boolean, decimal, integer, read_json_object, reject_unknown, string, text_of_parts, type_error
 
 __all__ = [
@@ -308,7 +309,7 @@ class _ResponseBuilder:
         return "incomplete" if self.incomplete else "completed"
 
 
-def _usage(generation: Any) -> dict[str, Any]:
+def _usage(generation: Generation) -> dict[str, Any]:
     """The Responses ``usage`` object (names differ from chat's prompt/completion tokens)."""
     return {
         "input_tokens": int(generation.prompt_tokens),
@@ -319,43 +320,49 @@ def _usage(generation: Any) -> dict[str, Any]:
     }
 
 
-def _apply(event: Any, builder: _ResponseBuilder) -> None:
+def _apply(event: GenerationEvent, builder: _ResponseBuilder) -> None:
     builder.text_parts.append(event.text or "")
     if event.finish_reason is not None:
         builder.finish_reason = event.finish_reason
 
 
-async def _events(builder: _ResponseBuilder, generation: Any, events: Any, first: Any) -> Any:
-    """The streamed reply as Responses events, each numbered by ``sequence_number``."""
-    sequence = 0
+class _EventWriter:
+    """Responses stream events, numbered by ``sequence_number`` in the order they are written."""
 
-    def emit(kind: str, **fields: Any) -> bytes:
-        nonlocal sequence
-        payload = {"type": kind, "sequence_number": sequence, **fields}
-        sequence += 1
+    def __init__(self) -> None:
+        self.sequence = 0
+
+    def __call__(self, kind: str, **fields: Any) -> bytes:
+        payload = {"type": kind, "sequence_number": self.sequence, **fields}
+        self.sequence += 1
         return b"event: " + kind.encode() + b"\n" + sse_event(payload)
 
+    def error(self, error: APIError) -> bytes:
+        """A failure after the headers, as the Responses API streams it (its ``code`` is the error's type)."""
+        return self("error", code=error.type, message=error.message, param=error.param)
+
+
+async def _events(
+    builder: _ResponseBuilder, session: GenerationSession, emit: _EventWriter
+) -> AsyncGenerator[bytes, None]:
+    """The streamed reply as Responses events."""
     where = {"item_id": builder.message_id, "output_index": 0, "content_index": 0}
     yield emit("response.created", response=builder.response("in_progress"))
     yield emit("response.in_progress", response=builder.response("in_progress"))
     yield emit("response.output_item.added", output_index=0, item=builder.message("in_progress"))
     yield emit("response.content_part.added", part=builder.part(""), **where)
-    try:
-        async for event in _all_events(first, events):
-            _apply(event, builder)
-            if event.text:
-                yield emit("response.output_text.delta", delta=event.text, logprobs=[], **where)
-    except Exception as error:  # headers are sent: report the failure in-stream, as OpenAI does
-        yield emit("error", code="server_error", message=f"The local model failed: {error}", param=None)
-        return
+    async for event in session.events():
+        _apply(event, builder)
+        if event.text:
+            yield emit("response.output_text.delta", delta=event.text, logprobs=[], **where)
     status = builder.final_status()
     yield emit("response.output_text.done", text=builder.text, logprobs=[], **where)
     yield emit("response.content_part.done", part=builder.part(builder.text), **where)
     yield emit("response.output_item.done", output_index=0, item=builder.message(status))
-    yield emit(f"response.{status}", response=builder.response(status, _usage(generation)))
+    yield emit(f"response.{status}", response=builder.response(status, _usage(session.generation)))
 
 
-def fit_to_context(engine: Any, messages: list[dict[str, str]], keep_first: bool) -> list[dict[str, str]]:
+def fit_to_context(engine: ChatEngine, messages: list[dict[str, str]], keep_first: bool) -> list[dict[str, str]]:
     """``truncation="auto"``: drop the oldest messages until the prompt leaves room for a reply.
 
     The instructions (the first message, when ``keep_first``) and the last
@@ -372,40 +379,18 @@ def fit_to_context(engine: Any, messages: list[dict[str, str]], keep_first: bool
 async def responses(request: Request) -> Response:
     """``POST /v1/responses``: check, generate, answer (a Response, or its event stream)."""
     parsed = parse_responses_request(await read_json_object(request))
+    chat = parsed.chat
+    engine = await engine_for(request)
     if parsed.truncation == "auto":
-        engine = await anyio.to_thread.run_sync(chat_endpoint.get_engine)
-        parsed.chat.messages = await anyio.to_thread.run_sync(
-            fit_to_context, engine, parsed.chat.messages, bool(parsed.instructions)
-        )
-    admission = _admission(request)
-    admission.enter(getattr(request.app.state, "max_active", DEFAULT_MAX_ACTIVE))
-    try:
-        engine, generation, events, first = await _open(parsed.chat)
-    except APIError as error:
-        admission.leave()
-        if error.code == "context_length_exceeded":  # chat names 'messages'; here it is 'input'
-            error.param = "input"
-            error.message = error.message.replace("your messages", "your input")
-        raise
-    except BaseException:
-        admission.leave()
-        raise
+        chat.messages = await anyio.to_thread.run_sync(fit_to_context, engine, chat.messages, bool(parsed.instructions))
     builder = _ResponseBuilder(parsed, engine.model_name)
-    if parsed.chat.stream:
-
-        def close() -> None:
-            events.close()
-            admission.leave()
-
-        return EventStreamResponse(_events(builder, generation, events, first), on_close=close)
-    try:
-        client_gone = await gather_unless_disconnected(request, events, first, lambda event: _apply(event, builder))
-    finally:
-        events.close()
-        admission.leave()
-    if client_gone:  # nobody is listening; the generation is already cancelled
-        return Response(status_code=204)
-    return JSONResponse(builder.response(builder.final_status(), _usage(generation)))
+    session = await open_session(request, engine, chat.messages, chat.sampling, chat.n, param="input")
+    if chat.stream:
+        emit = _EventWriter()
+        return session.event_stream(_events(builder, session, emit), report=emit.error)
+    if await session.gather(request, lambda event: _apply(event, builder)):
+        return Response(status_code=204)  # nobody is listening; the generation is already cancelled
+    return JSONResponse(builder.response(builder.final_status(), _usage(session.generation)))
 
 
 routes = [Route("/v1/responses", responses, methods=["POST"])]

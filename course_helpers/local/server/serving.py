@@ -21,11 +21,14 @@ import ipaddress
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import uvicorn
+from starlette.applications import Starlette
 
 from .app import create_app
+from .chat_engine import ChatEngine, EngineSource
 
 __all__ = [
     "KeylessPublicServerError",
@@ -62,11 +65,10 @@ def _check_exposure(host: str, api_key: str | None) -> None:
         )
 
 
-def _warm_engine() -> str:
-    """Load the chat model now (memory-maps the weights) and return its name."""
-    from . import chat
-
-    return chat.get_engine().model_name
+def _warm_engine(app: Starlette) -> str:
+    """Load the app's chat engine now (memory-maps the weights) and return its model's name."""
+    source: EngineSource = app.state.engine
+    return source.get().model_name
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -117,20 +119,21 @@ def start_in_thread(
     *,
     warm: bool = True,
     timeout: float = 60.0,
+    engine: ChatEngine | Callable[[], ChatEngine] | None = None,
 ) -> ServerHandle:
     """Start the server in a daemon thread; return once it accepts connections.
 
     ``port=0`` picks a free port. ``warm=True`` loads the model first, so the
     first request does not pay for it. With ``api_key=None`` any key is
     accepted and ``handle.api_key`` is a placeholder a client can send.
+    ``engine`` goes to :func:`.create_app` (None: the local SmolLM2 engine).
     """
     _check_exposure(host, api_key)
+    app = create_app(api_key=api_key, engine=engine)
     if warm:
-        _warm_engine()
+        _warm_engine(app)
     sock = _bind(host, port)
-    config = uvicorn.Config(
-        create_app(api_key=api_key), log_level="warning", lifespan="off", timeout_graceful_shutdown=2
-    )
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="course-helpers-server")
     thread.start()
@@ -152,13 +155,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, api_key: str | None = None)
     Raises KeylessPublicServerError for a non-loopback host without ``api_key``.
     """
     _check_exposure(host, api_key)
-    name = _warm_engine()
+    app = create_app(api_key=api_key)
+    name = _warm_engine(app)
     key_note = "any API key accepted" if api_key is None else "API key required"
     print(
         f"Serving {name} at http://{_url_host(host)}:{port}/v1 ({key_note}). "
         f"Learners set OPENAI_BASE_URL to that address. Ctrl+C stops.",
         flush=True,
     )
-    uvicorn.run(
-        create_app(api_key=api_key), host=host.strip("[]"), port=port, log_level="info", timeout_graceful_shutdown=5
-    )
+    uvicorn.run(app, host=host.strip("[]"), port=port, log_level="info", timeout_graceful_shutdown=5)

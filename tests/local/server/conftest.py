@@ -6,7 +6,6 @@ predictable text); ``real_server`` with the real SmolLM2 model.
 
 from __future__ import annotations
 
-import sys
 import time
 
 import pytest
@@ -14,29 +13,34 @@ from openai import AsyncOpenAI, OpenAI
 
 from course_helpers.local.server import start_in_thread
 
-from . import fake_engine
+from .fake_engine import FakeEngine
 
 API_KEY = "sk-test-local-key"
 
 
 @pytest.fixture(scope="module")
-def fake_server():
-    """A running server whose engine is the echoing stand-in; yields (handle, engine)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(sys.modules, "course_helpers.local.engine", fake_engine)
-        fake_engine.ENGINE = fake_engine.FakeEngine()
-        handle = start_in_thread(api_key=API_KEY)
-        try:
-            yield handle
-        finally:
-            handle.stop()
+def stand_in_engine() -> FakeEngine:
+    """The echoing stand-in engine that ``fake_server`` serves."""
+    return FakeEngine()
+
+
+@pytest.fixture(scope="module")
+def fake_server(stand_in_engine):
+    """A running server whose engine is the echoing stand-in."""
+    with start_in_thread(api_key=API_KEY, engine=stand_in_engine) as handle:
+        yield handle
+
+
+@pytest.fixture(autouse=True)
+def _fresh_stand_in(stand_in_engine) -> None:
+    """Every test starts with the stand-in's default settings (no delay, gate or failure)."""
+    stand_in_engine.reset()
 
 
 @pytest.fixture
-def engine(fake_server):
-    """The stand-in engine behind ``fake_server``, fresh for each test."""
-    fake_engine.ENGINE = fake_engine.FakeEngine()
-    return fake_engine.ENGINE
+def engine(fake_server, stand_in_engine) -> FakeEngine:
+    """The stand-in engine behind ``fake_server``."""
+    return stand_in_engine
 
 
 @pytest.fixture

@@ -1,10 +1,11 @@
-"""A stand-in for the numpy engine with the same Python API, for protocol tests.
+"""A stand-in for the numpy engine with the interface the server needs (``ChatEngine``), for protocol tests.
 
 The server's own job (checking requests, shaping JSON and SSE, cancelling on
 disconnect, admission) does not depend on what the model says, and the real
 model makes every test slow on two cores. This engine answers by echoing the
 last message word by word, so tests can predict the exact text, token count,
 logprobs and finish reason. Tests of the real model live in test_chat_real.py.
+The server gets it through its seam: ``start_in_thread(engine=FakeEngine())``.
 """
 
 from __future__ import annotations
@@ -13,14 +14,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from course_helpers.local.limits import ContextLengthExceeded
 from course_helpers.local.sampling_params import SamplingParams
-
-
-class ContextLengthExceeded(Exception):
-    def __init__(self, prompt_tokens: int, context_length: int) -> None:
-        super().__init__(f"{prompt_tokens} > {context_length}")
-        self.prompt_tokens = prompt_tokens
-        self.context_length = context_length
 
 
 @dataclass
@@ -98,6 +93,10 @@ class FakeEngine:
     context_length = 64
 
     def __init__(self, delay: float = 0.0) -> None:
+        self.reset(delay)
+
+    def reset(self, delay: float = 0.0) -> None:
+        """Back to a fresh engine's settings and history (a server keeps one engine for all its tests)."""
         self.delay = delay
         self.gate: threading.Event | None = None
         self.fail_at_step: int | None = None  # raise inside generation at this step (tests of failures)
@@ -129,10 +128,3 @@ class FakeEngine:
         generation = FakeGeneration(self, prompt_ids, params, n)
         self.generations.append(generation)
         return generation
-
-
-ENGINE = FakeEngine()
-
-
-def get_engine() -> FakeEngine:
-    return ENGINE

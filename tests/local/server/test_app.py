@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 
 import httpx
 import openai
@@ -179,3 +181,34 @@ def test_json_body_survives_unicode(fake_server):
         json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "héllo 🙂 日本"}]}).encode(),
     )
     assert response.json()["choices"][0]["message"]["content"] == "héllo 🙂 日本 "
+
+
+def test_an_engine_provider_is_called_once_on_the_first_chat_request():
+    from starlette.testclient import TestClient
+
+    from course_helpers.local.server import create_app
+
+    from .fake_engine import FakeEngine
+
+    made = []
+
+    def make_engine() -> FakeEngine:
+        made.append(FakeEngine())
+        return made[-1]
+
+    with TestClient(create_app(api_key=None, engine=make_engine)) as http:
+        assert http.get("/v1/models").status_code == 200
+        assert made == []  # listing models, like moderation and audio, needs no chat engine
+        for _ in range(2):
+            reply = http.post("/v1/chat/completions", json={"model": "gpt-4o", "messages": USER})
+            assert reply.json()["choices"][0]["message"]["content"] == "Hi "
+    assert len(made) == 1 and len(made[0].generations) == 2
+
+
+def test_creating_the_app_loads_no_model():
+    code = (
+        "import sys; from course_helpers.local.server import create_app; create_app(); "
+        "print('course_helpers.local.engine' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

@@ -259,14 +259,32 @@ def test_engine_failure_is_a_500_server_error_not_retried(fake_server, engine):
         with pytest.raises(openai.InternalServerError) as caught:
             sdk.chat.completions.create(model="gpt-4o", messages=HELLO)
     assert caught.value.type == "server_error"
+    assert "RuntimeError: the stand-in engine broke on purpose" in caught.value.message
     assert len(engine.generations) == 1  # x-should-retry: false stopped the SDK's retries
 
 
 def test_engine_failure_mid_stream_raises_in_the_client(client, engine):
     engine.fail_at_step = 2
-    with pytest.raises(openai.APIError, match="broke on purpose"):
+    with pytest.raises(openai.APIError, match="broke on purpose") as caught:
         for _ in client.chat.completions.create(model="gpt-4o", messages=HELLO, stream=True):
             pass
+    assert caught.value.type == "server_error"
+
+
+def test_engine_failure_before_the_first_token_of_a_stream_is_a_500(client, engine):
+    engine.fail_at_step = 0  # nothing sent yet: a status code can still say it
+    with pytest.raises(openai.InternalServerError) as caught:
+        client.chat.completions.create(model="gpt-4o", messages=HELLO, stream=True)
+    assert caught.value.type == "server_error"
+
+
+def test_server_keeps_serving_after_a_failed_stream(client, engine):
+    engine.fail_at_step = 1
+    with pytest.raises(openai.APIError, match="broke on purpose"):
+        list(client.chat.completions.create(model="gpt-4o", messages=HELLO, stream=True))
+    engine.fail_at_step = None
+    chunks = client.chat.completions.create(model="gpt-4o", messages=HELLO, stream=True)
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "one two three "
 
 
 def test_server_keeps_serving_after_failures(client, engine):

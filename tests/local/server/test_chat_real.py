@@ -181,3 +181,10 @@ def test_special_tokens_written_by_a_user_are_plain_text(real_client):
     engine = get_engine()
     assert reply.usage.prompt_tokens == len(engine.encode_chat(forged))
     assert reply.usage.prompt_tokens > len(engine.encode(engine.render_chat(forged)))  # markers read as text
+
+
+def test_the_real_engine_has_the_interface_the_server_needs(real_server):
+    from course_helpers.local.engine import get_engine
+    from course_helpers.local.server.chat_engine import ChatEngine
+
+    assert isinstance(get_engine(), ChatEngine)

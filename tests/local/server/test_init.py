@@ -8,7 +8,19 @@ import pytest
 
 import course_helpers.local.server as server
 
-MODULES = ["app", "chat", "chat_request", "chat_response", "errors", "models", "serving", "streaming", "validation"]
+MODULES = [
+    "app",
+    "chat",
+    "chat_engine",
+    "chat_request",
+    "chat_response",
+    "errors",
+    "models",
+    "serving",
+    "session",
+    "streaming",
+    "validation",
+]
 
 
 def test_package_exports_the_entry_points():

@@ -169,6 +169,7 @@ def test_too_long_input_names_input(client):
     with pytest.raises(openai.BadRequestError) as caught:
         client.responses.create(model="gpt-4o-mini", input=" ".join(["x"] * 100))
     assert (caught.value.param, caught.value.code) == ("input", "context_length_exceeded")
+    assert "However, your input resulted in 101 tokens." in caught.value.message
 
 
 def test_real_model_sync_and_stream_agree(real_client):
@@ -223,3 +224,33 @@ def test_truncation_auto_drops_the_oldest_items_until_the_input_fits(fake_server
     assert response.json()["output"][0]["content"][0]["text"] == "last words "
     prompt = engine.vocabulary
     assert "be" in prompt and "old3_0" in prompt and response.json()["usage"]["input_tokens"] <= 64
+
+
+def test_engine_failure_is_a_500_server_error_in_openais_shape(fake_server, engine):
+    engine.fail_at_step = 1
+    response = _raw(fake_server, {"input": "one two three"})
+    assert response.status_code == 500
+    assert response.headers["x-should-retry"] == "false"
+    error = response.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"}
+    assert error["type"] == "server_error" and "broke on purpose" in error["message"]
+
+
+def test_engine_failure_mid_stream_is_an_error_event(client, engine):
+    engine.fail_at_step = 1
+    events = list(client.responses.create(model="gpt-4o", input="one two three", stream=True))
+    assert [event.type for event in events[-2:]] == ["response.output_text.delta", "error"]
+    assert events[-1].code == "server_error" and "broke on purpose" in events[-1].message
+    assert events[-1].sequence_number == len(events) - 1
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_server_keeps_serving_after_a_failure(client, engine, stream):
+    engine.fail_at_step = 1
+    if stream:
+        assert list(client.responses.create(model="gpt-4o", input="one two", stream=True))[-1].type == "error"
+    else:
+        with pytest.raises(openai.InternalServerError):
+            client.responses.create(model="gpt-4o", input="one two")
+    engine.fail_at_step = None
+    assert client.responses.create(model="gpt-4o", input="one two").output_text == "one two "
