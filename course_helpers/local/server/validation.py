@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -74,15 +75,46 @@ async def read_json_object(request: Request, max_bytes: int = MAX_BODY_BYTES) ->
             raise _too_large(max_bytes)
         pieces.append(piece)
     try:
-        body = json.loads(b"".join(pieces), parse_constant=_reject_constant)
+        raw = b"".join(pieces)
+        body = json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise invalid_request(_MALFORMED_JSON) from None
+    if _LONE_SURROGATE_ESCAPE.search(raw) and _holds_lone_surrogate(body):
+        # "\udcff" is valid JSON syntax but no Unicode text: the tokenizer (and the JSON encoder of any
+        # error that quotes it) cannot take it. OpenAI's parser rejects it as malformed JSON; so does this.
+        raise invalid_request(_MALFORMED_JSON)
     if not isinstance(body, dict):
         raise invalid_request(
             f"Invalid type for body: expected an object, but got {json_type_name(body)} instead.",
             code="invalid_type",
         )
     return body
+
+
+# A surrogate escape (\\ud800 to \\udfff) in the raw body; a valid pair of them is one character.
+_LONE_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _holds_lone_surrogate(value: Any) -> bool:
+    """Whether a parsed JSON value holds a string (or key) that is not valid Unicode.
+
+    >>> _holds_lone_surrogate({"a": ["ok", "\N{GRINNING FACE}"]}), _holds_lone_surrogate(["\\udcff"])
+    (False, True)
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and not item.isascii():
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
 
 
 def _too_large(max_bytes: int) -> APIError:
