@@ -2,6 +2,7 @@
 
 - :mod:`.base`: the JSON field types (``Integer``, ``Decimal``) and base models;
 - :mod:`.errors`: pydantic's validation errors in OpenAI's words (``parse``);
+- :mod:`.content`: what chat and Responses share (message content, roles, model names);
 - :mod:`.chat`, :mod:`.responses`, :mod:`.moderations`, :mod:`.audio`: the requests.
 
 A request is parsed in two steps: the model checks each parameter's type and

@@ -18,8 +18,17 @@ from pydantic import BeforeValidator, Discriminator, Field, Tag
 
 from ..errors import invalid_request
 from .base import Decimal, Integer, JSONModel, RequestModel, StreamOptions, check_stream_options, is_off
-from .chat import ChatModelName, TextPart, content_check, joined_text, string_or_list, text_part_check, unsupported
-from .errors import invalid_choice, invalid_type, missing, parse, rule
+from .chat import (
+    ChatModelName,
+    TextPart,
+    check_role,
+    content_check,
+    joined_text,
+    string_or_list,
+    text_part_check,
+    unsupported,
+)
+from .errors import invalid_type, parse, rule
 
 __all__ = [
     "UNSUPPORTED",
@@ -45,7 +54,6 @@ UNSUPPORTED = (
     "access_programs",
     "background",
 )
-_ROLES = ("user", "system", "developer", "assistant")
 
 
 InputPart = Annotated[TextPart, text_part_check(("input_text",), "Send 'input_text' parts")]
@@ -89,9 +97,7 @@ class OutputMessage(JSONModel):
 
 
 def _item_check(item: Any) -> Any:
-    if not isinstance(item, dict):
-        raise invalid_type("an object")
-    kind = item.get("type", "message")
+    kind = item.get("type", "message") if isinstance(item, dict) else "message"
     if kind != "message":
         raise rule(
             "unsupported_value",
@@ -99,12 +105,7 @@ def _item_check(item: Any) -> Any:
             "(no tool calls, tool outputs or reasoning items).",
             field="type",
         )
-    if item.get("role") is None:
-        raise missing("role")
-    if not isinstance(item["role"], str):
-        raise invalid_type("a string", field="role")
-    if item["role"] not in _ROLES:
-        raise invalid_choice(_ROLES, field="role")
+    check_role(item, ("user", "system", "developer", "assistant"))
     return item
 
 
