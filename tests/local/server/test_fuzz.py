@@ -22,23 +22,22 @@ from .conftest import API_KEY
 CHAT_CASES = 300
 RESPONSES_CASES = 200
 
-_STRINGS = [
-    "",
-    " ",
-    "hi",
-    "NaN",
-    "Infinity",
-    "-1",
-    "2",
-    "true",
-    "null",
-    "\udcff",
-    "a\udcffb",
-    "\ud83d",
-    "😀",
-    "x" * 300,
-]
+_STRINGS = ["", " ", "hi", "NaN", "Infinity", "-1", "2", "true", "null", "\N{GRINNING FACE}", "x" * 300]
+_LONE_SURROGATES = ["\udcff", "a\udcffb", "\ud83d"]  # valid JSON escapes, not Unicode: rare, or they hide the rest
 _NUMBERS = [0, 1, -1, 2, 0.5, 1.5, 2.0, -2.5, 5, 21, 128, 129, 2**63, 2**64, -(2**64), 10**400, 1e308, -1e-320]
+# values a learner would plausibly send, boundaries included: most cases pass the first checks and reach deeper
+_PLAUSIBLE: dict[str, list[Any]] = {
+    "temperature": [0, 0.7, 2, 2.5], "top_p": [0, 0.5, 1], "n": [1, 2, 128], "max_tokens": [1, 5, 16],
+    "max_completion_tokens": [1, 8], "max_output_tokens": [16, 20], "logprobs": [True, False],
+    "top_logprobs": [0, 2, 20], "seed": [0, 42, -(2**63)], "presence_penalty": [-2, 0, 1.5],
+    "frequency_penalty": [-2, 0.5, 2], "stop": ["END", ["a", "b"], [""], []], "stream": [True, False],
+    "stream_options": [{"include_usage": True}, {}], "user": ["u1"], "store": [True, False],
+    "metadata": [{"a": "b"}, {}], "service_tier": ["auto", "flex"], "tools": [[]], "tool_choice": ["none", "auto"],
+    "response_format": [{"type": "text"}], "modalities": [["text"]], "logit_bias": [{}],
+    "parallel_tool_calls": [True], "prompt_cache_key": ["k"], "prompt_cache_retention": ["24h"],
+    "web_search_options": [{}], "instructions": ["Be brief.", ""], "truncation": ["auto", "disabled"],
+    "text": [{"format": {"type": "text"}}], "background": [False], "include": [[]],
+}  # fmt: skip
 _CHAT_PARAMS = [
     "temperature", "top_p", "n", "max_tokens", "max_completion_tokens", "logprobs", "top_logprobs", "seed",
     "presence_penalty", "frequency_penalty", "stop", "stream", "stream_options", "user", "store", "metadata",
@@ -52,6 +51,10 @@ _RESPONSES_PARAMS = [
 ]  # fmt: skip
 
 
+def _string(rng: random.Random) -> str:
+    return rng.choice(_LONE_SURROGATES) if rng.random() < 0.02 else rng.choice(_STRINGS)
+
+
 def _scalar(rng: random.Random) -> Any:
     kind = rng.randrange(5)
     if kind == 0:
@@ -60,7 +63,7 @@ def _scalar(rng: random.Random) -> Any:
         return rng.choice([True, False])
     if kind == 2:
         return rng.choice(_NUMBERS)
-    return rng.choice(_STRINGS)
+    return _string(rng)
 
 
 def _junk(rng: random.Random, depth: int = 0) -> Any:
@@ -70,62 +73,66 @@ def _junk(rng: random.Random, depth: int = 0) -> Any:
         return _scalar(rng)
     if kind == 4:
         return [_junk(rng, depth + 1) for _ in range(rng.randrange(4))]
-    keys = ["type", "text", "role", "content", "include_usage", "format", "verbosity", "x", "\udcff"]
+    keys = ["type", "text", "role", "content", "include_usage", "format", "verbosity", "x", _string(rng)]
     return {rng.choice(keys): _junk(rng, depth + 1) for _ in range(rng.randrange(4))}
 
 
 def _part(rng: random.Random, text_type: str) -> Any:
-    kind = rng.randrange(6)
+    kind = rng.randrange(8)
     if kind == 0:
         return _junk(rng)
+    if kind > 3:
+        return {"type": text_type, "text": _string(rng)}
     types = [text_type, "text", "refusal", "image_url", "input_text", "output_text", "video", None, 3]
     part: dict[str, Any] = {"type": rng.choice(types)}
     if kind > 1:
-        part["text"] = rng.choice([*_STRINGS, _junk(rng)])
+        part["text"] = rng.choice([_string(rng), _junk(rng)])
     return part
 
 
 def _message(rng: random.Random, text_type: str) -> Any:
-    if rng.random() < 0.1:
+    if rng.random() < 0.05:
         return _junk(rng)
     message: dict[str, Any] = {}
-    if rng.random() < 0.9:
-        message["role"] = rng.choice(["user", "system", "developer", "assistant", "tool", "robot", 5, None])
-    content_kind = rng.randrange(4)
-    if content_kind == 0:
-        message["content"] = rng.choice(_STRINGS)
-    elif content_kind == 1:
+    if rng.random() < 0.95:
+        roles = ["user", "user", "system", "developer", "assistant", "assistant", "tool", "robot", 5, None]
+        message["role"] = rng.choice(roles)
+    content_kind = rng.randrange(6)
+    if content_kind < 3:
+        message["content"] = _string(rng)
+    elif content_kind < 5:
         message["content"] = [_part(rng, text_type) for _ in range(rng.randrange(4))]
-    elif content_kind == 2:
+    elif rng.random() < 0.5:
         message["content"] = _junk(rng)
-    if rng.random() < 0.2:
+    if rng.random() < 0.1:
         message[rng.choice(["name", "tool_calls", "refusal", "type", "mood", "annotations"])] = _junk(rng)
     return message
 
 
 def _with_params(rng: random.Random, body: dict[str, Any], names: list[str]) -> dict[str, Any]:
     for name in rng.sample(names, rng.randrange(min(4, len(names) + 1))):
-        body[name] = _junk(rng)
-    if rng.random() < 0.05:
+        plausible = _PLAUSIBLE.get(name)
+        body[name] = rng.choice(plausible) if plausible and rng.random() < 0.7 else _junk(rng)
+    if rng.random() < 0.03:
         body["not_a_parameter"] = 1
     for key in rng.sample(sorted(body), min(len(body), rng.randrange(2))):
-        if rng.random() < 0.3:
+        if rng.random() < 0.1:
             del body[key]  # required parameters go missing too
     return body
 
 
 def chat_body(rng: random.Random) -> dict[str, Any]:
-    messages = [_message(rng, "text") for _ in range(rng.randrange(1, 4))] if rng.random() < 0.9 else _junk(rng)
-    model = rng.choice(["gpt-4o-mini", "gpt-4o-mini", "text-embedding-3-small", "", 5])
+    messages = [_message(rng, "text") for _ in range(rng.randrange(1, 4))] if rng.random() < 0.95 else _junk(rng)
+    model = rng.choice(["gpt-4o-mini"] * 6 + ["text-embedding-3-small", "", 5])
     return _with_params(rng, {"model": model, "messages": messages}, _CHAT_PARAMS)
 
 
 def responses_body(rng: random.Random) -> dict[str, Any]:
     if rng.random() < 0.4:
-        given: Any = rng.choice(_STRINGS[:-1])
+        given: Any = _string(rng)
     else:
         given = [_message(rng, "input_text") for _ in range(rng.randrange(1, 4))]
-    model = rng.choice(["gpt-4o-mini", "gpt-4o-mini", "whisper-1", None])
+    model = rng.choice(["gpt-4o-mini"] * 6 + ["whisper-1", None])
     return _with_params(rng, {"model": model, "input": given, "max_output_tokens": 16}, _RESPONSES_PARAMS)
 
 
@@ -153,6 +160,9 @@ def speech_body(rng: random.Random) -> dict[str, Any]:
     return body
 
 
+_PYDANTIC_WORDS = ("Input should", "should have", "Value error", "Field required", "Extra inputs")
+
+
 def _raw_json(body: Any) -> bytes:
     # ensure_ascii writes a lone surrogate as the escape "\udcff", as a client would send it
     return json.dumps(body, ensure_ascii=True).encode()
@@ -165,6 +175,7 @@ def _check(response: httpx.Response, body: Any) -> None:
     error = response.json()["error"]
     assert set(error) == {"message", "type", "param", "code"}, (error, body)
     assert isinstance(error["message"], str) and error["message"], (error, body)
+    assert not any(words in error["message"] for words in _PYDANTIC_WORDS), (error, body)  # all in OpenAI's words
     assert error["type"] == "invalid_request_error", (error, body)
     assert error["param"] is None or isinstance(error["param"], str), (error, body)
 

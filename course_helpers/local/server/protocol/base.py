@@ -18,7 +18,8 @@ import math
 from collections.abc import Collection
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Strict, model_validator
+from pydantic_core import PydanticKnownError
 
 from ..errors import invalid_request
 from .errors import invalid_choice
@@ -43,19 +44,21 @@ def _integral(value: Any) -> Any:
 
 
 def _as_float(value: Any) -> Any:
-    """An integer is a decimal; one too large for a float is out of range, not a crash."""
+    """An integer is a decimal; one too large for a float (``1e999``, ``10**400``) is not a finite number."""
     if isinstance(value, int) and not isinstance(value, bool):
         try:
-            return float(value)
+            value = float(value)
         except OverflowError:
-            return math.inf if value > 0 else -math.inf
+            raise PydanticKnownError("finite_number") from None
+    if isinstance(value, float) and not math.isfinite(value):  # before the range check, which would say "inf"
+        raise PydanticKnownError("finite_number")
     return value
 
 
 # Range bounds are declared as ``Field(ge=1)`` for an Integer and ``Field(ge=0.0)`` for a Decimal: the
 # bound's type is how the error translator words "integer below minimum value" or "decimal ...".
 Integer = Annotated[int, Strict(), BeforeValidator(_integral)]
-Decimal = Annotated[float, Strict(), BeforeValidator(_as_float), Field(allow_inf_nan=False)]
+Decimal = Annotated[float, Strict(), BeforeValidator(_as_float)]
 
 
 def one_of(choices: Collection[str]) -> AfterValidator:

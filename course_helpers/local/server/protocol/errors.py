@@ -123,8 +123,8 @@ def _translate(error: ErrorDetails, schema_checked: tuple[str, ...]) -> APIError
         return choice_error(param, value, tuple(c.strip("'") for c in choices))
     if kind == "invalid_choice":
         return choice_error(param, value, ctx["choices"])
-    if kind in ("too_short", "too_long"):
-        return _length(kind, param, value, ctx)
+    if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
+        return _length(kind.removeprefix("string_"), param, value, ctx)
     if kind == "rule":
         message = ctx["message"].replace("{param}", param).replace("{parent}", param_path(error["loc"]))
         return APIError(ctx.get("status", 400), message, param=param, code=ctx["code"])
