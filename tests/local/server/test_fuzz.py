@@ -180,9 +180,11 @@ def _check(response: httpx.Response, body: Any) -> None:
     assert error["param"] is None or isinstance(error["param"], str), (error, body)
 
 
-def session(handle) -> httpx.Client:
-    """A keep-alive client of a running server that sends raw JSON bytes."""
-    headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
+def session(handle, content_type: str | None = "application/json") -> httpx.Client:
+    """A keep-alive client of a running server that sends raw JSON bytes (or forms, ``content_type=None``)."""
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    if content_type:
+        headers["Content-Type"] = content_type
     return httpx.Client(base_url=handle.base_url, headers=headers, timeout=60)
 
 
