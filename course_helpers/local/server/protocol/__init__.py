@@ -9,7 +9,14 @@ A request is parsed in two steps: the model checks each parameter's type and
 range (pydantic), then a ``check_*`` function applies the rules between
 parameters and what the local models refuse. Those rules read the parsed
 model, so a rule of a model profile ("this model rejects ``temperature``")
-is a lookup over ``request.model_fields_set``, not another walk of the body.
+is a lookup over ``request.model_fields_set`` (the parameters given, not
+null), not another walk of the body:
+
+>>> from .chat import parse_chat_completion
+>>> request = parse_chat_completion({"model": "o3-mini", "temperature": 0.5, "top_p": None,
+...                                  "messages": [{"role": "user", "content": "Hi"}]})
+>>> sorted(request.model_fields_set)
+['messages', 'model', 'temperature']
 
 Design after vLLM's ``vllm/entrypoints/openai/protocol.py``.
 """
