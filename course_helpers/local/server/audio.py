@@ -41,10 +41,18 @@ from starlette.routing import Route
 
 from course_helpers.local import store
 from course_helpers.local.audio import encoding, speech, transcript_formats, transcription
-from course_helpers.local.audio.voices import VOICES
 
 from .errors import APIError, invalid_request, not_found
 from .models import register_model
+from .protocol.audio import (
+    LOCAL_SPEECH_MODEL,
+    LOCAL_TRANSCRIPTION_MODEL,
+    MISSING_MODEL,
+    SPEECH_MODELS,
+    TRANSCRIPTION_MODELS,
+    parse_speech,
+    unknown_model,
+)
 from .validation import decimal, read_json_object, reject_unknown, string
 
 __all__ = [
@@ -53,14 +61,8 @@ __all__ = [
     "routes",
 ]
 
-SPEECH_MODELS = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15")
-TRANSCRIPTION_MODELS = ("whisper-1", "gpt-4o-transcribe", "gpt-4o-mini-transcribe")
-# the real local models, listed by GET /v1/models and accepted as `model` too
-LOCAL_SPEECH_MODEL = "piper-en_US-joe-medium"
-LOCAL_TRANSCRIPTION_MODEL = "whisper-tiny.en"
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # OpenAI's limit for audio uploads
 
-_SPEECH_FIELDS = frozenset({"model", "input", "voice", "response_format", "speed", "instructions", "stream_format"})
 _TRANSCRIPTION_FIELDS = frozenset({
     "file", "model", "language", "prompt", "response_format", "temperature",
     "timestamp_granularities[]", "timestamp_granularities", "include[]", "include",
@@ -75,16 +77,11 @@ register_model(LOCAL_TRANSCRIPTION_MODEL)
 def _check_model(name: str | None, known: tuple[str, ...], local: str, hint: tuple[str, ...]) -> str:
     """The requested model name if this endpoint serves it, else the API's 400/404."""
     if name is None or name == "":
-        raise invalid_request("you must provide a model parameter", param="model", code="missing_required_parameter")
-    if name in known or name == local or any(part in name for part in hint):
-        return name
-    raise not_found(
-        f"The model '{name}' does not exist or cannot be used here. This endpoint accepts "
-        + ", ".join(f"'{m}'" for m in known)
-        + f" (all answered by the local model {local}).",
-        param="model",
-        code="model_not_found",
-    )
+        raise invalid_request(MISSING_MODEL, param="model", code="missing_required_parameter")
+    reason = unknown_model(name, known, local, hint)
+    if reason:
+        raise not_found(reason, param="model", code="model_not_found")
+    return name
 
 
 # ---------------------------------------------------------------- speech
@@ -92,46 +89,14 @@ def _check_model(name: str | None, known: tuple[str, ...], local: str, hint: tup
 
 def _speech_request(body: dict[str, Any]) -> dict[str, Any]:
     """Check a speech request body; returns the values to synthesize with."""
-    reject_unknown(body, _SPEECH_FIELDS)
-    model = _check_model(string(body, "model", default=None), SPEECH_MODELS, LOCAL_SPEECH_MODEL, ("tts",))
-    text = string(body, "input", default=None)
-    if text is None:
-        raise invalid_request("Missing required parameter: 'input'.", param="input", code="missing_required_parameter")
-    if not text.strip():
-        raise invalid_request(
-            "Invalid 'input': empty string. Expected a string with at least 1 character that is not a space.",
-            param="input",
-            code="empty_string",
-        )
-    if len(text) > speech.MAX_INPUT_CHARS:
-        raise invalid_request(
-            f"Invalid 'input': string too long. Expected a string with maximum length "
-            f"{speech.MAX_INPUT_CHARS}, but got a string with length {len(text)} instead.",
-            param="input",
-            code="string_above_max_length",
-        )
-    voice = body.get("voice")
-    if isinstance(voice, dict):
-        raise invalid_request(
-            "Custom voices (a voice object with an 'id') are not available on the local server; "
-            "use one of the built-in voice names.",
-            param="voice",
-            code="invalid_value",
-        )
-    if voice is None:
-        raise invalid_request("Missing required parameter: 'voice'.", param="voice", code="missing_required_parameter")
-    voice = string(body, "voice", default=None, choices=tuple(sorted(VOICES)))
-    response_format = string(body, "response_format", default="mp3", choices=encoding.FORMATS)
-    speed = decimal(body, "speed", default=1.0, minimum=speech.SPEED_RANGE[0], maximum=speech.SPEED_RANGE[1])
-    string(body, "instructions", default=None)  # accepted, checked, and not acted on (see the module doc)
-    stream_format = string(body, "stream_format", default="audio", choices=("sse", "audio"))
-    if stream_format == "sse" and model in ("tts-1", "tts-1-hd"):
-        raise invalid_request(
-            f"stream_format 'sse' is not supported for {model}; use gpt-4o-mini-tts.",
-            param="stream_format",
-            code="unsupported_value",
-        )
-    return {"text": text, "voice": voice, "speed": speed, "format": response_format, "stream_format": stream_format}
+    request = parse_speech(body)
+    return {
+        "text": request.input,
+        "voice": request.voice,
+        "speed": request.speed,
+        "format": request.response_format,
+        "stream_format": request.stream_format,
+    }
 
 
 def _speech_bytes(text: str, voice: str, speed: float, response_format: str) -> Iterator[bytes]:

@@ -30,9 +30,9 @@ from starlette.routing import Route
 
 from ..moderation.categories import CATEGORIES
 from ..moderation.classifier import ModerationResult, moderate
-from .errors import invalid_request, not_found
 from .models import register_model
-from .validation import read_json_object, reject_unknown, string, type_error
+from .protocol.moderations import DEFAULT_MODEL, MAX_INPUTS, MODERATION_MODELS, parse_moderation
+from .validation import read_json_object
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -44,44 +44,10 @@ __all__ = [
     "routes",
 ]
 
-DEFAULT_MODEL = "omni-moderation-latest"
-MODERATION_MODELS = (
-    "omni-moderation-latest",
-    "omni-moderation-2024-09-26",
-    "text-moderation-latest",
-    "text-moderation-stable",
-)
-# More messages than this in one request is a 400 (each one is a pass through the model).
-MAX_INPUTS = 256
-_KNOWN_PARAMS = frozenset({"input", "model"})
 _OWNER = "course-helpers-local (probes on SmolLM2-135M-Instruct)"
-_TEXT_ONLY = (
-    "The local moderation model reads text only, so image inputs are not supported. "
-    "Send the text parts only (or use the OpenAI API for images)."
-)
 
 for _name in MODERATION_MODELS:
     register_model(_name, owned_by=_OWNER)
-
-
-def _text_of_part(part: Any, index: int) -> str:
-    """The text of one content part; a 400 for images and anything malformed."""
-    param = f"input[{index}]"
-    if not isinstance(part, dict):
-        raise type_error(param, "an object", part)
-    kind = part.get("type")
-    if kind == "image_url":
-        raise invalid_request(_TEXT_ONLY, param=param, code="invalid_value")
-    if kind != "text":
-        raise invalid_request(
-            f"Invalid value for '{param}.type': expected 'text' or 'image_url', but got {kind!r}.",
-            param=f"{param}.type",
-            code="invalid_value",
-        )
-    text = part.get("text")
-    if not isinstance(text, str):
-        raise type_error(f"{param}.text", "a string", text)
-    return text
 
 
 def parse_input(value: Any) -> list[str]:
@@ -94,32 +60,7 @@ def parse_input(value: Any) -> list[str]:
     >>> parse_input([{"type": "text", "text": "hi"}, {"type": "text", "text": "there"}])
     ['hi\\nthere']
     """
-    if isinstance(value, str):
-        return [value]
-    if value is None:
-        raise invalid_request("Missing required parameter: 'input'.", param="input", code="missing_required_parameter")
-    if not isinstance(value, list):
-        raise type_error("input", "a string or an array", value)
-    if not value:
-        raise invalid_request(
-            "Invalid 'input': empty array. Expected an array with minimum length 1, but got an empty array instead.",
-            param="input",
-            code="empty_array",
-        )
-    if len(value) > MAX_INPUTS:
-        raise invalid_request(
-            f"Invalid 'input': array too long. Expected an array with maximum length {MAX_INPUTS}, "
-            f"but got an array with length {len(value)} instead.",
-            param="input",
-            code="array_above_max_length",
-        )
-    if all(isinstance(item, str) for item in value):
-        return list(value)
-    if any(isinstance(item, str) for item in value):
-        first = next(i for i, item in enumerate(value) if not isinstance(item, str))
-        raise type_error(f"input[{first}]", "a string (every item of a list of strings)", value[first])
-    # A list of content parts describes one message (text and, for OpenAI, images).
-    return ["\n".join(_text_of_part(part, index) for index, part in enumerate(value))]
+    return parse_moderation({"input": value}).texts()
 
 
 def result_json(result: ModerationResult) -> dict[str, Any]:
@@ -134,22 +75,12 @@ def result_json(result: ModerationResult) -> dict[str, Any]:
 
 async def moderations(request: Request) -> JSONResponse:
     """``POST /v1/moderations``: classify text inputs for the 13 categories."""
-    body = await read_json_object(request)
-    reject_unknown(body, _KNOWN_PARAMS)
-    model = string(body, "model", default=DEFAULT_MODEL)
-    if model not in MODERATION_MODELS:
-        raise not_found(
-            f"The model '{model}' does not exist or is not a moderation model. "
-            f"The local server offers: {', '.join(MODERATION_MODELS)}.",
-            param="model",
-            code="model_not_found",
-        )
-    texts = parse_input(body.get("input"))
-    results = await run_in_threadpool(moderate, texts)
+    checked = parse_moderation(await read_json_object(request))
+    results = await run_in_threadpool(moderate, checked.texts())
     return JSONResponse(
         {
             "id": "modr-" + secrets.token_hex(12),
-            "model": model,
+            "model": checked.model,
             "results": [result_json(result) for result in results],
         }
     )

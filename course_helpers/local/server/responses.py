@@ -37,79 +37,19 @@ from starlette.routing import Route
 
 from ..sampling_params import SamplingParams
 from .chat_engine import ChatEngine, Generation, GenerationEvent, engine_for
-from .chat_request import _SERVICE_TIERS, ChatRequest, _parse_model, _parse_stream_options, unsupported
-from .errors import APIError, invalid_request
+from .chat_request import ChatRequest
+from .errors import APIError
+from .protocol.responses import parse_responses
 from .session import GenerationSession, open_session
 from .streaming import sse_event
-from .validation import boolean, decimal, integer, read_json_object, reject_unknown, string, text_of_parts, type_error
+from .validation import read_json_object
 
 __all__ = [
-    "KNOWN_PARAMETERS",
     "ResponsesRequest",
     "parse_responses_request",
     "responses",
     "routes",
 ]
-
-# Every parameter of `client.responses.create` (openai SDK 3.x).
-KNOWN_PARAMETERS = frozenset(
-    {
-        "access_programs",
-        "background",
-        "background_options",
-        "context_management",
-        "conversation",
-        "image",
-        "include",
-        "input",
-        "instructions",
-        "max_output_tokens",
-        "max_tool_calls",
-        "metadata",
-        "model",
-        "moderation",
-        "parallel_tool_calls",
-        "previous_response_id",
-        "prompt",
-        "prompt_cache_key",
-        "prompt_cache_options",
-        "prompt_cache_retention",
-        "reasoning",
-        "safety_identifier",
-        "service_tier",
-        "store",
-        "stream",
-        "stream_options",
-        "temperature",
-        "text",
-        "tool_choice",
-        "tools",
-        "top_logprobs",
-        "top_p",
-        "truncation",
-        "user",
-    }
-)
-
-# Parameters that change what the model must do; any non-empty value is a 400.
-_UNSUPPORTED = (
-    "tools",
-    "previous_response_id",
-    "conversation",
-    "reasoning",
-    "prompt",
-    "image",
-    "include",
-    "context_management",
-    "moderation",
-    "top_logprobs",
-    "background_options",
-    "access_programs",
-)
-_ROLES = ("user", "system", "developer", "assistant")
-_ITEM_KEYS = {"type", "role", "content", "id", "status"}  # an input message item
-_TEXT_KEYS = {"format", "verbosity"}
-_PART_TYPES = {"user": "input_text", "system": "input_text", "developer": "input_text", "assistant": "output_text"}
 
 
 @dataclass
@@ -123,122 +63,26 @@ class ResponsesRequest:
     truncation: str = "disabled"  # "auto": drop the oldest input items until the prompt fits
 
 
-def _is_empty(value: Any) -> bool:
-    """Not given, or given as its "off" value (``top_logprobs=0``, ``include=[]``, ``background=False``)."""
-    return value is None or value is False or value == 0 or value == [] or value == {}
-
-
-def _check_unsupported(body: dict[str, Any]) -> None:
-    for param in _UNSUPPORTED:
-        if not _is_empty(body.get(param)):
-            raise unsupported(param)
-    if body.get("background"):
-        raise unsupported("background")
-    if body.get("tool_choice") not in (None, "none", "auto"):
-        raise unsupported("tool_choice")
-    text = body.get("text")
-    if text is None:
-        return
-    if not isinstance(text, dict):
-        raise type_error("text", "an object", text)
-    for key in text:
-        if key not in _TEXT_KEYS:
-            raise invalid_request(f"Unknown parameter: 'text.{key}'.", param=f"text.{key}", code="unknown_parameter")
-    if text.get("verbosity") is not None:  # as in chat completions: a GPT-5 setting
-        raise unsupported("text.verbosity", "verbosity (a GPT-5 setting)")
-    text_format = text.get("format") or {"type": "text"}
-    if not isinstance(text_format, dict):
-        raise type_error("text.format", "an object", text_format)
-    if text_format.get("type") != "text":
-        raise invalid_request(
-            f"Unsupported value: 'text.format.type' {text_format.get('type')!r}. The local model "
-            "cannot guarantee JSON output; ask for JSON in the prompt instead, or use the OpenAI backend.",
-            param="text.format",
-            code="unsupported_value",
-        )
-
-
-def _input_messages(body: dict[str, Any]) -> list[dict[str, str]]:
-    """``input`` as chat messages: a string is one user message."""
-    value = body.get("input")
-    if value is None:
-        raise invalid_request("Missing required parameter: 'input'.", param="input", code="missing_required_parameter")
-    if isinstance(value, str):
-        return [{"role": "user", "content": value}]
-    if not isinstance(value, list):
-        raise type_error("input", "a string or an array", value)
-    if not value:
-        raise invalid_request(
-            "Invalid 'input': empty array. Expected at least one input item.", param="input", code="empty_array"
-        )
-    messages = []
-    for i, item in enumerate(value):
-        where = f"input[{i}]"
-        if not isinstance(item, dict):
-            raise type_error(where, "an object", item)
-        kind = item.get("type", "message")
-        if kind != "message":
-            raise invalid_request(
-                f"Unsupported input item type '{kind}' ({where}): the local model takes messages only "
-                "(no tool calls, tool outputs or reasoning items).",
-                param=f"{where}.type",
-                code="unsupported_value",
-            )
-        for key in item:
-            if key not in _ITEM_KEYS:
-                raise invalid_request(
-                    f"Unknown parameter: '{where}.{key}'.", param=f"{where}.{key}", code="unknown_parameter"
-                )
-        role = string(item, "role", default=None, choices=_ROLES, param=f"{where}.role")
-        if role is None:
-            raise invalid_request(
-                f"Missing required parameter: '{where}.role'.", param=f"{where}.role", code="missing_required_parameter"
-            )
-        messages.append(
-            {
-                "role": role,
-                "content": text_of_parts(
-                    item.get("content"), where, (_PART_TYPES[role],), send="Send 'input_text' parts"
-                ),
-            }
-        )
-    return messages
-
-
 def parse_responses_request(body: dict[str, Any]) -> ResponsesRequest:
     """Check a Responses body and translate it into a chat request; raise APIError if invalid.
 
     >>> parse_responses_request({"model": "gpt-4o", "input": "x", "tools": [{"type": "web_search"}]})
+    ... # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    course_helpers.local.server.errors.APIError: Unsupported parameter: 'tools'. The local model (a small text-only chat model) does not support tool (function) calling. Remove 'tools', or use the OpenAI backend for this feature.
+    course_helpers.local.server.errors.APIError: Unsupported parameter: 'tools'. The local model ...
     """
-    reject_unknown(body, KNOWN_PARAMETERS)
-    model = _parse_model(body)
-    messages = _input_messages(body)
-    _check_unsupported(body)
-    instructions = string(body, "instructions", default=None)
-    if instructions:  # instructions come first, as a system message the model sees every turn
-        messages = [{"role": "system", "content": instructions}, *messages]
-    for name in ("user", "safety_identifier", "prompt_cache_key"):
-        string(body, name, default=None)
-    string(body, "service_tier", default=None, choices=_SERVICE_TIERS)
-    truncation = string(body, "truncation", default=None, choices=("auto", "disabled")) or "disabled"
-    for name in ("store", "parallel_tool_calls"):
-        boolean(body, name, default=None)
-    metadata = body.get("metadata") or {}
-    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
-        raise type_error("metadata", "an object of strings", metadata)
-    stream = bool(boolean(body, "stream", default=False))
-    _parse_stream_options(body, stream)
-    max_output_tokens = integer(body, "max_output_tokens", default=None, minimum=16)
+    request = parse_responses(body)
+    messages = [{"role": item.role, "content": item.text()} for item in request.input]
+    if request.instructions:  # instructions come first, as a system message the model sees every turn
+        messages = [{"role": "system", "content": request.instructions}, *messages]
     sampling = SamplingParams(
-        temperature=decimal(body, "temperature", default=1.0, minimum=0, maximum=2),
-        top_p=decimal(body, "top_p", default=1.0, minimum=0, maximum=1),
-        max_tokens=max_output_tokens,
+        temperature=request.temperature, top_p=request.top_p, max_tokens=request.max_output_tokens
     )
-    chat = ChatRequest(model=model, messages=messages, stream=stream, sampling=sampling)
-    return ResponsesRequest(chat, instructions, max_output_tokens, metadata, truncation)
+    chat = ChatRequest(model=request.model, messages=messages, stream=request.stream, sampling=sampling)
+    return ResponsesRequest(
+        chat, request.instructions, request.max_output_tokens, dict(request.metadata), request.truncation
+    )
 
 
 def _new_id(prefix: str) -> str:

@@ -8,8 +8,12 @@ which parameter is wrong (``param``) and how (``code``), for example
          "type": "invalid_request_error", "param": "temperature",
          "code": "decimal_above_max_value"}
 
-These helpers give every endpoint of the local server the same checks and
-the same wording. ``null`` counts as "not given", as it does for OpenAI.
+This module holds that wording once: the JSON bodies are declared as typed
+models in :mod:`.protocol`, whose error translator words every mistake with
+``type_error``, ``range_error``, ``choice_error`` and ``missing_error``; the
+scalar checks below (``decimal``, ``integer``, ``boolean``, ``string``) use
+the same words for the fields of multipart forms (audio uploads), which are
+all text. ``null`` counts as "not given", as it does for OpenAI.
 
 >>> body = {"temperature": 0.5, "n": 2}
 >>> decimal(body, "temperature", default=1.0, minimum=0, maximum=2)
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -31,9 +36,12 @@ from .errors import APIError, invalid_request
 __all__ = [
     "MAX_BODY_BYTES",
     "boolean",
+    "choice_error",
     "decimal",
     "integer",
     "json_type_name",
+    "missing_error",
+    "range_error",
     "read_json_object",
     "reject_unknown",
     "string",
@@ -74,15 +82,46 @@ async def read_json_object(request: Request, max_bytes: int = MAX_BODY_BYTES) ->
             raise _too_large(max_bytes)
         pieces.append(piece)
     try:
-        body = json.loads(b"".join(pieces), parse_constant=_reject_constant)
+        raw = b"".join(pieces)
+        body = json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise invalid_request(_MALFORMED_JSON) from None
+    if _LONE_SURROGATE_ESCAPE.search(raw) and _holds_lone_surrogate(body):
+        # "\udcff" is valid JSON syntax but no Unicode text: the tokenizer (and the JSON encoder of any
+        # error that quotes it) cannot take it. OpenAI's parser rejects it as malformed JSON; so does this.
+        raise invalid_request(_MALFORMED_JSON)
     if not isinstance(body, dict):
         raise invalid_request(
             f"Invalid type for body: expected an object, but got {json_type_name(body)} instead.",
             code="invalid_type",
         )
     return body
+
+
+# A surrogate escape (\\ud800 to \\udfff) in the raw body; a valid pair of them is one character.
+_LONE_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _holds_lone_surrogate(value: Any) -> bool:
+    """Whether a parsed JSON value holds a string (or key) that is not valid Unicode.
+
+    >>> _holds_lone_surrogate({"a": ["ok", "\N{GRINNING FACE}"]}), _holds_lone_surrogate(["\\udcff"])
+    (False, True)
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and not item.isascii():
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
 
 
 def _too_large(max_bytes: int) -> APIError:
@@ -148,21 +187,47 @@ def _number_text(value: float) -> str:
     return f"{value:g}"
 
 
+def range_error(param: str, value: float, kind: str, side: str, bound: float) -> APIError:
+    """The 400 for a number out of range; ``kind`` is "decimal" or "integer", ``side`` "below" or "above".
+
+    >>> range_error("temperature", 5, "decimal", "above", 2).message
+    "Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got 5 instead."
+    """
+    limit, sign = ("minimum", ">=") if side == "below" else ("maximum", "<=")
+    return invalid_request(
+        f"Invalid '{param}': {kind} {side} {limit} value. "
+        f"Expected a value {sign} {_number_text(bound)}, but got {_number_text(value)} instead.",
+        param=param,
+        code=f"{kind}_{side}_{limit[:3]}_value",
+    )
+
+
 def _range_check(param: str, value: float, kind: str, minimum: float | None, maximum: float | None) -> None:
     if minimum is not None and value < minimum:
-        raise invalid_request(
-            f"Invalid '{param}': {kind} below minimum value. "
-            f"Expected a value >= {_number_text(minimum)}, but got {_number_text(value)} instead.",
-            param=param,
-            code=f"{kind}_below_min_value",
-        )
+        raise range_error(param, value, kind, "below", minimum)
     if maximum is not None and value > maximum:
-        raise invalid_request(
-            f"Invalid '{param}': {kind} above maximum value. "
-            f"Expected a value <= {_number_text(maximum)}, but got {_number_text(value)} instead.",
-            param=param,
-            code=f"{kind}_above_max_value",
-        )
+        raise range_error(param, value, kind, "above", maximum)
+
+
+def missing_error(param: str) -> APIError:
+    """The 400 for a required parameter that is absent or null.
+
+    >>> missing_error("messages[0].role").code
+    'missing_required_parameter'
+    """
+    return invalid_request(f"Missing required parameter: '{param}'.", param=param, code="missing_required_parameter")
+
+
+def choice_error(param: str, value: str, choices: tuple[str, ...]) -> APIError:
+    """The 400 for a string that is not one of ``choices``.
+
+    >>> choice_error("voice", "bob", ("alloy", "echo")).message
+    "Invalid value: 'bob'. Supported values are: 'alloy', 'echo'."
+    """
+    supported = ", ".join(f"'{choice}'" for choice in choices)
+    return invalid_request(
+        f"Invalid value: '{value}'. Supported values are: {supported}.", param=param, code="invalid_value"
+    )
 
 
 def decimal(
@@ -176,10 +241,10 @@ def decimal(
 ) -> float | None:
     """A number parameter (integers allowed), range-checked; ``default`` if absent or null.
 
-    >>> decimal({"top_p": 2}, "top_p", default=1.0, maximum=1)
+    >>> decimal({"top_p": 2}, "top_p", default=1.0, maximum=1)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    course_helpers.local.server.errors.APIError: Invalid 'top_p': decimal above maximum value. Expected a value <= 1, but got 2 instead.
+    course_helpers.local.server.errors.APIError: Invalid 'top_p': decimal above maximum value. ...
     """
     param = param or name
     value = body.get(name)
@@ -210,10 +275,10 @@ def integer(
 
     A float with no fractional part (``2.0``) is accepted as the API does.
 
-    >>> integer({"n": 0}, "n", default=1, minimum=1)
+    >>> integer({"n": 0}, "n", default=1, minimum=1)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    course_helpers.local.server.errors.APIError: Invalid 'n': integer below minimum value. Expected a value >= 1, but got 0 instead.
+    course_helpers.local.server.errors.APIError: Invalid 'n': integer below minimum value. ...
     """
     param = param or name
     value = body.get(name)
@@ -261,51 +326,5 @@ def string(
     if not isinstance(value, str):
         raise type_error(param, "a string", value)
     if choices is not None and value not in choices:
-        supported = ", ".join(f"'{choice}'" for choice in choices)
-        raise invalid_request(
-            f"Invalid value: '{value}'. Supported values are: {supported}.",
-            param=param,
-            code="invalid_value",
-        )
+        raise choice_error(param, value, choices)
     return value
-
-
-NOT_TEXT_PARTS = ("image_url", "input_audio", "file", "input_image", "input_file")  # parts the local model cannot read
-
-
-def text_of_parts(content: Any, where: str, allowed: tuple[str, ...], send: str) -> str:
-    """The text of a message's ``content``: a string, or a list of text parts joined.
-
-    ``allowed``: the part types this role may send (a part's text is under
-    its type's name for "refusal", under "text" otherwise); ``send`` ends
-    the error for an image, audio or file part ("Send text parts ...").
-    """
-    if isinstance(content, str):
-        return content
-    if not isinstance(content, list):
-        raise type_error(f"{where}.content", "a string or an array", content)
-    texts = []
-    for j, part in enumerate(content):
-        part_where = f"{where}.content[{j}]"
-        if not isinstance(part, dict):
-            raise type_error(part_where, "an object", part)
-        kind = part.get("type")
-        if kind in NOT_TEXT_PARTS:
-            raise invalid_request(
-                f"Invalid content part '{part_where}' of type '{kind}': the local model reads text only. "
-                f"{send}, or use the OpenAI backend for images, audio and files.",
-                param=part_where,
-                code="unsupported_value",
-            )
-        if kind not in allowed:
-            raise invalid_request(
-                f"Invalid value: {kind!r}. Supported values are: {', '.join(repr(t) for t in allowed)}.",
-                param=f"{part_where}.type",
-                code="invalid_value",
-            )
-        key = "refusal" if kind == "refusal" else "text"
-        text = part.get(key)
-        if not isinstance(text, str):
-            raise type_error(f"{part_where}.{key}", "a string", text)
-        texts.append(text)
-    return "".join(texts)

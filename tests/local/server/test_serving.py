@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+
 import httpx
 import pytest
 
-from course_helpers.local.server import KeylessPublicServerError, serve, start_in_thread
+from course_helpers.local.server import KeylessPublicServerError, serve, serving, start_in_thread
 from course_helpers.local.server.serving import is_loopback
 
 
@@ -61,3 +63,12 @@ def test_two_servers_side_by_side():
     finally:
         first.stop()
         second.stop()
+
+
+def test_connections_send_small_answers_at_once():
+    # without TCP_NODELAY each keep-alive answer waited 40 ms for the client's delayed ACK
+    sock = serving._bind("127.0.0.1", 0)
+    try:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    finally:
+        sock.close()

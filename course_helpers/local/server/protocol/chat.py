@@ -1,0 +1,246 @@
+"""``POST /v1/chat/completions``: the request, declared once.
+
+Every parameter of the Chat Completions API (openai SDK 3.x) is a field here,
+with its JSON type and range, in the order OpenAI reports mistakes. What a
+135M-parameter text model cannot honour (tools, JSON mode, audio, ...) is
+declared too, so its type is checked, and then refused by :func:`check_features`
+with a 400 that says so, never a silently different answer.
+
+>>> request = parse_chat_completion({"model": "gpt-4o-mini", "temperature": 0,
+...                                  "messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}]})
+>>> request.messages[0].text(), request.temperature, request.n
+('Hi', 0.0, 1)
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator
+
+from ..errors import invalid_request
+from .base import Decimal, Integer, JSONModel, RequestModel, StreamOptions, check_stream_options, is_off
+from .content import (
+    UNSUPPORTED,
+    ChatModelName,
+    RefusalPart,
+    TextPart,
+    check_role,
+    content_check,
+    joined_text,
+    string_or_list,
+    text_part_check,
+    unsupported,
+)
+from .errors import invalid_type, parse, rule
+
+__all__ = [
+    "AssistantMessage",
+    "ChatCompletionRequest",
+    "ChatMessage",
+    "TextMessage",
+    "check_features",
+    "parse_chat_completion",
+]
+
+_ALL_ROLES = ("system", "assistant", "user", "function", "tool", "developer")
+
+
+# ------------------------------------------------------------------ content
+
+
+_SEND_TEXT = 'Send text parts ({"type": "text", "text": ...})'
+UserPart = Annotated[TextPart, text_part_check(("text",), _SEND_TEXT)]
+AssistantPart = Annotated[
+    Annotated[TextPart, Tag("<text>")] | Annotated[RefusalPart, Tag("<refusal>")],
+    Discriminator(lambda part: "<refusal>" if part.get("type") == "refusal" else "<text>"),
+    text_part_check(("text", "refusal"), _SEND_TEXT),
+]
+_NULL_CONTENT = "Invalid value for '{param}': expected a string or an array of text parts, got null."
+UserContent = Annotated[
+    Annotated[str, Tag("<string>")] | Annotated[list[UserPart], Tag("<parts>")],
+    Discriminator(string_or_list),
+    content_check(_NULL_CONTENT),
+]
+AssistantContent = Annotated[
+    Annotated[str, Tag("<string>")] | Annotated[list[AssistantPart], Tag("<parts>")],
+    Discriminator(string_or_list),
+    content_check(_NULL_CONTENT),
+]
+
+
+# ------------------------------------------------------------------ messages
+
+
+class TextMessage(JSONModel):
+    """A ``system``, ``developer`` or ``user`` message: text only."""
+
+    role: Literal["system", "developer", "user"]
+    name: str | None = None
+    content: UserContent = Field(None, validate_default=True)
+
+    def text(self) -> str:
+        return joined_text(self.content)
+
+
+def _must_be_off(value: Any) -> Any:
+    if not is_off(value):
+        raise rule(
+            "unsupported_value",
+            "Unsupported value: '{param}'. The local model has no tool calling or audio, "
+            "so assistant messages must carry text content.",
+        )
+    return value
+
+
+Off = Annotated[Any, BeforeValidator(_must_be_off)]
+
+
+class AssistantMessage(JSONModel):
+    """An earlier reply in the history. ``annotations`` comes back when a learner appends
+    ``completion.choices[0].message`` itself (the SDK serializes the whole message); it is ignored."""
+
+    role: Literal["assistant"]
+    name: str | None = None
+    tool_calls: Off = None  # checked before content: a tool-call message has null content
+    function_call: Off = None
+    audio: Off = None
+    refusal: str | None = None
+    annotations: Any = None
+    content: AssistantContent = Field(None, validate_default=True)
+
+    def text(self) -> str:
+        return joined_text(self.content)
+
+
+def _message_check(message: Any) -> Any:
+    role = check_role(message, _ALL_ROLES)
+    if role in ("tool", "function"):
+        raise rule(
+            "unsupported_value",
+            f"Messages with role '{role}' ({{parent}}) are not supported: the local model has no "
+            "tool or function calling. Use roles 'developer', 'system', 'user' and 'assistant'.",
+            field="role",
+        )
+    return message
+
+
+ChatMessage = Annotated[
+    Annotated[TextMessage, Tag("<text>")] | Annotated[AssistantMessage, Tag("<assistant>")],
+    Discriminator(lambda message: "<assistant>" if message["role"] == "assistant" else "<text>"),
+    BeforeValidator(_message_check),
+]
+
+
+# ------------------------------------------------------------------ the request
+
+
+class ResponseFormat(JSONModel, extra="allow"):
+    """``response_format``: only ``text`` is possible locally (see :func:`check_features`)."""
+
+    type: Literal["text", "json_object", "json_schema"]
+
+
+class ChatCompletionRequest(RequestModel):
+    """A ``POST /v1/chat/completions`` body. Fields are in the order their mistakes are reported."""
+
+    SCHEMA_CHECKED: ClassVar[tuple[str, ...]] = ("messages",)
+
+    messages: list[ChatMessage] = Field(min_length=1)
+    model: ChatModelName = Field(None, validate_default=True)
+    # valid for OpenAI, refused by check_features unless off
+    tools: list[Any] | None = None
+    functions: list[Any] | None = None
+    function_call: Any = None
+    audio: dict[str, Any] | None = None
+    prediction: dict[str, Any] | None = None
+    logit_bias: dict[str, Any] | None = None
+    web_search_options: dict[str, Any] | None = None
+    moderation: Any = None
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh"] | None = None
+    verbosity: Literal["low", "medium", "high"] | None = None
+    tool_choice: Any = None
+    response_format: ResponseFormat | None = None
+    modalities: list[Literal["text", "audio"]] | None = None
+    # accepted and ignored, their types checked
+    user: str | None = None
+    safety_identifier: str | None = None
+    prompt_cache_key: str | None = None
+    service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None = None
+    prompt_cache_retention: Literal["in_memory", "24h"] | None = None
+    store: bool | None = None
+    parallel_tool_calls: bool | None = None
+    metadata: dict[str, str] | None = None
+    prompt_cache_options: dict[str, Any] | None = None
+    # what the engine does
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    logprobs: bool = False
+    top_logprobs: Integer | None = Field(None, ge=0, le=20)
+    max_tokens: Integer | None = Field(None, ge=1)
+    max_completion_tokens: Integer | None = Field(None, ge=1)
+    temperature: Decimal = Field(1.0, ge=0.0, le=2.0)
+    top_p: Decimal = Field(1.0, ge=0.0, le=1.0)
+    stop: list[str] = Field(default_factory=list)  # a string is a list of one
+    seed: Integer | None = Field(None, ge=-(2**63), le=2**63 - 1)
+    presence_penalty: Decimal = Field(0.0, ge=-2.0, le=2.0)
+    frequency_penalty: Decimal = Field(0.0, ge=-2.0, le=2.0)
+    n: Integer = Field(1, ge=1, le=128)
+
+    @field_validator("stop", mode="before")
+    @classmethod
+    def _stop_list(cls, stop: Any) -> Any:
+        if isinstance(stop, str):
+            return [stop]
+        if not isinstance(stop, list):
+            raise invalid_type("a string or an array of strings")
+        if len(stop) > 4:
+            raise rule(
+                "array_above_max_length",
+                f"Invalid '{{param}}': array too long. Expected an array with maximum length 4, "
+                f"but got an array with length {len(stop)} instead.",
+            )
+        return stop
+
+
+def check_features(request: ChatCompletionRequest) -> None:
+    """The rules between parameters, and the features the local model refuses (``UNSUPPORTED``)."""
+    for param in UNSUPPORTED:
+        if not _is_empty(getattr(request, param)):
+            raise unsupported(param)
+    if request.tool_choice not in (None, "none"):
+        raise unsupported("tool_choice")
+    if request.response_format is not None and request.response_format.type != "text":
+        raise invalid_request(
+            f"Unsupported value: 'response_format.type' '{request.response_format.type}'. The local model cannot "
+            "guarantee JSON output; ask for JSON in the prompt instead, or use the OpenAI backend.",
+            param="response_format",
+            code="unsupported_value",
+        )
+    if request.modalities and "audio" in request.modalities:
+        raise unsupported("audio")
+    check_stream_options(request.stream_options, request.stream)
+    if request.top_logprobs is not None and not request.logprobs:
+        raise invalid_request(
+            "Invalid 'top_logprobs': 'logprobs' must be set to true when 'top_logprobs' is used.",
+            param="top_logprobs",
+            code="invalid_value",
+        )
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == [] or value == {}
+
+
+def parse_chat_completion(body: Any) -> ChatCompletionRequest:
+    """A chat completions body checked as OpenAI checks it; raise APIError if invalid.
+
+    >>> parse_chat_completion({"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}],
+    ...                        "top_logprobs": 3})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    course_helpers.local.server.errors.APIError: Invalid 'top_logprobs': 'logprobs' must be set to true ...
+    """
+    request = parse(ChatCompletionRequest, body)
+    check_features(request)
+    return request

@@ -1,0 +1,202 @@
+"""``POST /v1/responses``: the request, declared once.
+
+``input`` is a string or a list of message items (text parts only);
+features a small text model cannot honour (tools, reasoning, JSON schemas,
+images) and ``previous_response_id`` (this server stores no responses) are
+declared, then refused by :func:`check_features` with a 400 naming them.
+
+>>> request = parse_responses({"model": "gpt-4o-mini", "input": [{"role": "user", "content": "Hi"}]})
+>>> request.input[0].role, request.input[0].text(), request.truncation
+('user', 'Hi', 'disabled')
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Discriminator, Field, Tag
+
+from ..errors import invalid_request
+from .base import Decimal, Integer, JSONModel, RequestModel, StreamOptions, check_stream_options, is_off
+from .chat import (
+    ChatModelName,
+    TextPart,
+    check_role,
+    content_check,
+    joined_text,
+    string_or_list,
+    text_part_check,
+    unsupported,
+)
+from .errors import invalid_type, parse, rule
+
+__all__ = [
+    "UNSUPPORTED",
+    "InputItem",
+    "ResponsesCreateRequest",
+    "check_features",
+    "parse_responses",
+]
+
+# Parameters that change what the model must do; any value but an "off" one is a 400.
+UNSUPPORTED = (
+    "tools",
+    "previous_response_id",
+    "conversation",
+    "reasoning",
+    "prompt",
+    "image",
+    "include",
+    "context_management",
+    "moderation",
+    "top_logprobs",
+    "background_options",
+    "access_programs",
+    "background",
+)
+
+
+InputPart = Annotated[TextPart, text_part_check(("input_text",), "Send 'input_text' parts")]
+OutputPart = Annotated[TextPart, text_part_check(("output_text",), "Send 'output_text' parts")]
+InputContent = Annotated[
+    Annotated[str, Tag("<string>")] | Annotated[list[InputPart], Tag("<parts>")],
+    Discriminator(string_or_list),
+    content_check(),
+]
+OutputContent = Annotated[
+    Annotated[str, Tag("<string>")] | Annotated[list[OutputPart], Tag("<parts>")],
+    Discriminator(string_or_list),
+    content_check(),
+]
+
+
+class InputMessage(JSONModel):
+    """A message item from the user, the developer or the system: ``input_text`` parts."""
+
+    type: Literal["message"] = "message"
+    role: Literal["user", "system", "developer"]
+    id: str | None = None
+    status: str | None = None
+    content: InputContent = Field(None, validate_default=True)
+
+    def text(self) -> str:
+        return joined_text(self.content)
+
+
+class OutputMessage(JSONModel):
+    """An earlier assistant reply given back as input: ``output_text`` parts."""
+
+    type: Literal["message"] = "message"
+    role: Literal["assistant"]
+    id: str | None = None
+    status: str | None = None
+    content: OutputContent = Field(None, validate_default=True)
+
+    def text(self) -> str:
+        return joined_text(self.content)
+
+
+def _item_check(item: Any) -> Any:
+    kind = item.get("type", "message") if isinstance(item, dict) else "message"
+    if kind != "message":
+        raise rule(
+            "unsupported_value",
+            f"Unsupported input item type '{kind}' ({{parent}}): the local model takes messages only "
+            "(no tool calls, tool outputs or reasoning items).",
+            field="type",
+        )
+    check_role(item, ("user", "system", "developer", "assistant"))
+    return item
+
+
+InputItem = Annotated[
+    Annotated[InputMessage, Tag("<input>")] | Annotated[OutputMessage, Tag("<output>")],
+    Discriminator(lambda item: "<output>" if item["role"] == "assistant" else "<input>"),
+    BeforeValidator(_item_check),
+]
+
+
+def _input_check(value: Any) -> Any:
+    if not isinstance(value, (str, list)):
+        raise invalid_type("a string or an array")
+    return [{"role": "user", "content": value}] if isinstance(value, str) else value  # a string is one user message
+
+
+class TextFormat(JSONModel, extra="allow"):
+    type: str
+
+
+class TextConfig(JSONModel):
+    """``text``: the output format (only plain text locally) and verbosity (a GPT-5 setting)."""
+
+    format: TextFormat | None = None
+    verbosity: Literal["low", "medium", "high"] | None = None
+
+
+class ResponsesCreateRequest(RequestModel):
+    """A ``POST /v1/responses`` body. Fields are in the order their mistakes are reported."""
+
+    model: ChatModelName = Field(None, validate_default=True)
+    input: Annotated[list[InputItem], Field(min_length=1), BeforeValidator(_input_check)]
+    # valid for OpenAI, refused by check_features unless off
+    tools: list[Any] | None = None
+    previous_response_id: str | None = None
+    conversation: Any = None
+    reasoning: dict[str, Any] | None = None
+    prompt: dict[str, Any] | None = None
+    image: Any = None
+    include: list[str] | None = None
+    context_management: Any = None
+    moderation: Any = None
+    top_logprobs: Integer | None = Field(None, ge=0, le=20)
+    background_options: Any = None
+    access_programs: Any = None
+    background: bool | None = None
+    tool_choice: Any = None
+    text: TextConfig | None = None
+    max_tool_calls: Integer | None = Field(None, ge=1)
+    # accepted and ignored, their types checked
+    instructions: str | None = None
+    user: str | None = None
+    safety_identifier: str | None = None
+    prompt_cache_key: str | None = None
+    prompt_cache_options: dict[str, Any] | None = None
+    prompt_cache_retention: Literal["in_memory", "24h"] | None = None
+    service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None = None
+    truncation: Literal["auto", "disabled"] = "disabled"
+    store: bool | None = None
+    parallel_tool_calls: bool | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+    # what the engine does
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    max_output_tokens: Integer | None = Field(None, ge=16)
+    temperature: Decimal = Field(1.0, ge=0.0, le=2.0)
+    top_p: Decimal = Field(1.0, ge=0.0, le=1.0)
+
+
+def check_features(request: ResponsesCreateRequest) -> None:
+    """The rules between parameters, and the features the local model refuses (``UNSUPPORTED``)."""
+    for param in UNSUPPORTED:
+        if not is_off(getattr(request, param)):
+            raise unsupported(param)
+    if request.tool_choice not in (None, "none", "auto"):
+        raise unsupported("tool_choice")
+    if request.text is not None:
+        if request.text.verbosity is not None:  # as in chat completions: a GPT-5 setting
+            raise unsupported("text.verbosity", "verbosity (a GPT-5 setting)")
+        if request.text.format is not None and request.text.format.type != "text":
+            raise invalid_request(
+                f"Unsupported value: 'text.format.type' {request.text.format.type!r}. The local model "
+                "cannot guarantee JSON output; ask for JSON in the prompt instead, or use the OpenAI backend.",
+                param="text.format",
+                code="unsupported_value",
+            )
+    check_stream_options(request.stream_options, request.stream)
+
+
+def parse_responses(body: Any) -> ResponsesCreateRequest:
+    """A Responses body checked as OpenAI checks it; raise APIError if invalid."""
+    request = parse(ResponsesCreateRequest, body)
+    check_features(request)
+    return request
