@@ -10,7 +10,7 @@ This is the Python API the local HTTP server uses::
 
 Where to look for what a lesson explains: the forward pass (attention,
 feed-forward) is in ``transformer.py``, temperature, top_p, seed and logprobs
-in ``sampler.py``, stop strings in ``text_stream.py``, and how many requests
+in ``sampler.py`` (their display in ``logprob_entries.py``), stop strings in ``text_stream.py``, and how many requests
 share one pass over the weights in ``scheduler.py`` (the matrix products and
 how two cores share them in ``linear.py`` and ``thread_tuner.py``; the GGUF
 file and its float32 cache in ``gguf_weights.py``).
@@ -35,7 +35,8 @@ import numpy as np
 from . import store
 from .chat_template import ChatTemplate
 from .gguf_weights import load_weights
-from .sampler import LogprobEntry, SamplingParams, TopLogprob
+from .logprob_entries import LogprobEntry, TopLogprob
+from .sampler import SamplingParams
 from .scheduler import PREFILL_CHUNK, BatchScheduler, Event, Generation
 from .tokenizer import Tokenizer
 from .transformer import Transformer

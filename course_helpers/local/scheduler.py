@@ -32,7 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .sampler import ChoiceSampler, LogprobEntry, SamplingParams, log_softmax, logprob_entry
+from .logprob_entries import LogprobEntry, logprob_entry
+from .sampler import ChoiceSampler, SamplingParams
 from .text_stream import ReplyText
 from .thread_tuner import ThreadTuner
 from .transformer import KVCache, Transformer
@@ -312,8 +313,7 @@ class BatchScheduler:
     def _advance(self, choice: _Choice, logits: np.ndarray) -> None:
         """Sample the choice's next token from ``logits`` and emit its event."""
         generation, params = choice.generation, choice.generation.params
-        adjusted = choice.sampler.adjusted_logits(logits)
-        token = choice.sampler.choose_from_adjusted(adjusted)
+        token, logprobs = choice.sampler.step(logits)
         if token in self.end_tokens:  # end of turn: not part of the reply
             choice.done = True
             generation._emit(Event(choice.index, choice.text.finish(), None, "stop"))
@@ -321,8 +321,8 @@ class BatchScheduler:
         choice.generated += 1
         generation.completion_tokens += 1
         entry = None
-        if params.logprobs:
-            entry = logprob_entry(log_softmax(adjusted), token, params.top_logprobs, self.token_bytes)
+        if logprobs is not None:
+            entry = logprob_entry(logprobs, token, params.top_logprobs, self.token_bytes)
         delta, stopped = choice.text.feed(self.token_bytes(token))
         finish = None
         if stopped:

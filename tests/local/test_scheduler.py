@@ -210,7 +210,7 @@ def wait_until(condition, timeout=10.0) -> bool:
 
 
 def test_a_failing_sampler_costs_only_its_request(engine, healthy_text, monkeypatch):
-    monkeypatch.setattr(ChoiceSampler, "choose_from_adjusted", fail_for(FAILING, ChoiceSampler.choose_from_adjusted))
+    monkeypatch.setattr(ChoiceSampler, "step", fail_for(FAILING, ChoiceSampler.step))
     assert_fault_costs_one_request(engine, healthy_text)
     monkeypatch.undo()
     assert_engine_still_serves(engine, healthy_text)
@@ -252,7 +252,7 @@ def test_a_failing_prefill_costs_only_its_request(engine, healthy_text, monkeypa
 def test_a_choice_failing_at_its_start_fails_its_request_once(engine, healthy_text, monkeypatch):
     # n=2: the second choice's first token raises after the first choice has joined the batch
     started = []
-    original = ChoiceSampler.choose_from_adjusted
+    original = ChoiceSampler.step
 
     def second_choice_fails(self, *args):
         if self.params is FAILING and self not in started:
@@ -261,7 +261,7 @@ def test_a_choice_failing_at_its_start_fails_its_request_once(engine, healthy_te
                 raise Injected("injected fault")
         return original(self, *args)
 
-    monkeypatch.setattr(ChoiceSampler, "choose_from_adjusted", second_choice_fails)
+    monkeypatch.setattr(ChoiceSampler, "step", second_choice_fails)
     assert_fault_costs_one_request(engine, healthy_text, n=2)
     monkeypatch.undo()
     assert_engine_still_serves(engine, healthy_text)
