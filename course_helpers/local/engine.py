@@ -144,7 +144,8 @@ class Engine:
         """
         if not 0 < len(token_ids) <= self.context_length:
             raise ContextLengthExceeded(len(token_ids), self.context_length)
-        return self._scheduler.call(lambda: self._hidden_states(list(token_ids)))
+        token_ids = list(token_ids)
+        return self._scheduler.call(lambda: self.model.hidden_states([token_ids], chunk=PREFILL_CHUNK))
 
     def batch_hidden_states(self, sequences: list[list[int]], up_to_layer: int | None = None) -> np.ndarray:
         """``hidden_states`` of several short sequences in one pass, their rows stacked.
@@ -160,22 +161,7 @@ class Engine:
         for ids in sequences:
             if not 0 < len(ids) <= self.context_length:
                 raise ContextLengthExceeded(len(ids), self.context_length)
-        return self._scheduler.call(lambda: self._batch_hidden_states(sequences, up_to_layer))
-
-    def _batch_hidden_states(self, sequences: list[list[int]], up_to_layer: int | None) -> np.ndarray:
-        caches = [self.model.new_cache(capacity=len(ids)) for ids in sequences]
-        states: list[np.ndarray] = []
-        self.model.forward(sequences, caches, hidden_states=states, up_to_layer=up_to_layer)
-        return np.stack(states)
-
-    def _hidden_states(self, token_ids: list[int]) -> np.ndarray:
-        cache = self.model.new_cache(capacity=len(token_ids))
-        chunks = []
-        for start in range(0, len(token_ids), PREFILL_CHUNK):
-            states: list[np.ndarray] = []
-            self.model.forward([token_ids[start : start + PREFILL_CHUNK]], [cache], hidden_states=states)
-            chunks.append(np.stack(states))  # (n_layers + 1, chunk, d_model)
-        return np.concatenate(chunks, axis=1)
+        return self._scheduler.call(lambda: self.model.hidden_states(sequences, up_to_layer))
 
 
 _engine: Engine | None = None
