@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +34,7 @@ import numpy as np
 from . import store
 from .chat_template import ChatTemplate
 from .gguf_weights import load_weights
+from .lazy import Lazy
 from .logprob_entries import LogprobEntry, TopLogprob
 from .sampler import SamplingParams
 from .scheduler import PREFILL_CHUNK, BatchScheduler, Event, Generation
@@ -54,7 +54,6 @@ __all__ = [
 ]
 
 ENGINE_VERSION = "2"  # part of the system fingerprint: bump when outputs may change (2: the race draw)
-MODEL_ID = "smollm2-135m-instruct"
 _END_OF_TURN_NAMES = ("<|im_end|>", "<|endoftext|>", "<|im_start|>")
 THREADS_ENV = "COURSE_ENGINE_THREADS"  # threads sharing each matrix product (default: 2 if the CPU has 2)
 
@@ -75,8 +74,9 @@ class Engine:
     """A loaded chat model with its tokenizer, chat template and decoding thread."""
 
     def __init__(self, model_folder: str | os.PathLike | None = None, *, threads: int | None = None):
-        folder = Path(model_folder) if model_folder is not None else store.model_path(MODEL_ID)
-        gguf_file = folder / store.MODELS[MODEL_ID].main_file if folder.is_dir() else folder
+        spec = store.MODELS[store.CHAT_MODEL]
+        folder = Path(model_folder) if model_folder is not None else store.model_path(spec.name)
+        gguf_file = folder / spec.main_file if folder.is_dir() else folder
         self.weights = load_weights(gguf_file)
         if threads is None:
             threads = int(os.environ.get(THREADS_ENV, "0")) or min(2, os.cpu_count() or 1)
@@ -84,9 +84,9 @@ class Engine:
         self.model = Transformer(self.weights, workers=threads)
         self.tokenizer = Tokenizer.from_metadata(self.weights.metadata)
         self.template = ChatTemplate(self.weights.metadata["chat_template"])
-        self.model_name = "SmolLM2-135M-Instruct"
+        self.model_name = spec.title
         self.context_length = self.weights.config.context_length
-        digest = hashlib.sha256(f"{store.MODELS[MODEL_ID].wheel_sha256}:{ENGINE_VERSION}".encode())
+        digest = hashlib.sha256(f"{spec.wheel_sha256}:{ENGINE_VERSION}".encode())
         self.fingerprint = "fp_" + digest.hexdigest()[:10]
         tokens = self.weights.metadata["tokens"]
         self.end_tokens = {tokens.index(name) for name in _END_OF_TURN_NAMES if name in tokens}
@@ -164,15 +164,9 @@ class Engine:
         return self._scheduler.call(lambda: self.model.hidden_states(sequences, up_to_layer))
 
 
-_engine: Engine | None = None
-_engine_lock = threading.Lock()
+_engine: Lazy[Engine] = Lazy(Engine)
 
 
 def get_engine() -> Engine:
     """The process-wide engine, loaded on first use (fetching the model if it is missing)."""
-    global _engine
-    if _engine is None:
-        with _engine_lock:
-            if _engine is None:
-                _engine = Engine()
-    return _engine
+    return _engine.get()
