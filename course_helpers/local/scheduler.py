@@ -256,6 +256,8 @@ class BatchScheduler:
         """
         decoding = list(self._active)
         feeding = self._next_chunks()
+        if not decoding and not feeding:  # the only prompts waiting failed: nothing to feed
+            return
         tokens = [[c.last_token] for c in decoding] + [chunk for _, chunk in feeding]
         caches = [c.cache for c in decoding] + [p.cache for p, _ in feeding]
         mode = PROMPT_MODE if feeding else self.tuner.mode(len(decoding))

@@ -161,11 +161,11 @@ def prompt_for(engine, question):
     return engine.encode(engine.render_chat([{"role": "user", "content": question}]))
 
 
-def fail_for(failing_params, method):
-    """A replacement for ``method`` that raises Injected when called for the request with ``failing_params``."""
+def failing_only(method, of_failing_request):
+    """``method``, but raising Injected when ``of_failing_request(self)``: one request breaks, the others not."""
 
     def replacement(self, *args, **kwargs):
-        if getattr(self, "params", None) is failing_params or MARKER in getattr(self, "_stop", ()):
+        if of_failing_request(self):
             raise Injected("injected fault")
         return method(self, *args, **kwargs)
 
@@ -196,11 +196,12 @@ def assert_engine_still_serves(engine, healthy_text):
     """The next request is answered normally, a model job (``call``) still returns, no slot is kept."""
     assert collect(engine.generate(prompt_for(engine, HEALTHY_QUESTION), HEALTHY)) == (healthy_text, None)
     assert engine.hidden_states(engine.encode("still works")).dtype == np.float32
-    slots = engine._scheduler
-    assert wait_until(lambda: not slots._active and not slots._prefilling), "a failed request kept its slots"
+    batch = engine._scheduler
+    assert wait_until(lambda: not batch._active and not batch._prefilling), "a failed request kept its slots"
 
 
 def wait_until(condition, timeout=10.0) -> bool:
+    """Poll ``condition()`` until it is true (True) or ``timeout`` seconds pass (False)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -210,14 +211,14 @@ def wait_until(condition, timeout=10.0) -> bool:
 
 
 def test_a_failing_sampler_costs_only_its_request(engine, healthy_text, monkeypatch):
-    monkeypatch.setattr(ChoiceSampler, "step", fail_for(FAILING, ChoiceSampler.step))
+    monkeypatch.setattr(ChoiceSampler, "step", failing_only(ChoiceSampler.step, lambda s: s.params is FAILING))
     assert_fault_costs_one_request(engine, healthy_text)
     monkeypatch.undo()
     assert_engine_still_serves(engine, healthy_text)
 
 
 def test_a_failing_text_step_costs_only_its_request(engine, healthy_text, monkeypatch):
-    monkeypatch.setattr(ReplyText, "feed", fail_for(FAILING, ReplyText.feed))
+    monkeypatch.setattr(ReplyText, "feed", failing_only(ReplyText.feed, lambda text: MARKER in text._stop))
     assert_fault_costs_one_request(engine, healthy_text)
     monkeypatch.undo()
     assert_engine_still_serves(engine, healthy_text)
