@@ -291,7 +291,8 @@ class Transformer:
         """The block loop every job shares: embeddings, the blocks, the final norm; caches extended.
 
         Returns the normalized output (rows, d_model), the rows of all
-        sequences stacked, and each sequence's (start, stop) rows. ``states``:
+        sequences stacked (stopped early: the input of block L), and each
+        sequence's (start, stop) rows. ``states``:
         a list to append the input of every block and the final output to.
         ``up_to_layer=L``: stop before block L (its input is the last state
         appended); the caches then hold layers 0 to L - 1 only, so only
