@@ -115,9 +115,9 @@ def _prepare_local_models() -> None:
     """
     from .local.gguf_weights import load_weights
     from .local.moderation.classifier import ensure_trained
-    from .local.store import MODELS, model_path
+    from .local.store import CHAT_MODEL, MODELS, model_path
 
-    chat = MODELS["smollm2-135m-instruct"]
+    chat = MODELS[CHAT_MODEL]
     print("Preparing the chat model's float32 weights ...", flush=True)
     load_weights(model_path(chat.name) / chat.main_file)
     print("Training the moderation probes (once; a minute or more) ...", flush=True)

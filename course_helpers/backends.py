@@ -111,9 +111,9 @@ def _stop_local_server() -> None:
 
 
 def _local_title() -> str:
-    from .local.store import MODELS
+    from .local.store import CHAT_MODEL, MODELS
 
-    return MODELS["smollm2-135m-instruct"].title
+    return MODELS[CHAT_MODEL].title
 
 
 def _first_server_model(base_url: str, api_key: str) -> str | None:

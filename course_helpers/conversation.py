@@ -81,7 +81,7 @@ def local_prompt_text(messages: list[dict]) -> str:
     """
     from .local import store
 
-    if not store.is_cached("smollm2-135m-instruct"):
+    if not store.is_cached(store.CHAT_MODEL):
         return (
             "(The local model is not downloaded, so its chat template cannot be shown: "
             "run `python -m course_helpers pull` once to see it.)"

@@ -43,10 +43,10 @@ def test_serve_refuses_a_public_address_without_a_key(capsys):
 
 def test_pull_says_where_the_models_are(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("COURSE_MODEL_CACHE", str(tmp_path))
-    monkeypatch.setattr(store, "pull_all", lambda: [tmp_path / "smollm2-135m-instruct"])
+    monkeypatch.setattr(store, "pull_all", lambda: [tmp_path / store.CHAT_MODEL])
     monkeypatch.setattr(cli, "_prepare_local_models", lambda: None)
     assert main(["pull"]) == 0
-    assert capsys.readouterr().out == f"The local models are in {tmp_path}:\n  {tmp_path / 'smollm2-135m-instruct'}\n"
+    assert capsys.readouterr().out == f"The local models are in {tmp_path}:\n  {tmp_path / store.CHAT_MODEL}\n"
 
 
 def test_pull_builds_the_weight_file_and_trains_the_probes(monkeypatch, tmp_path, capsys):

@@ -120,7 +120,7 @@ def test_local_prompt_text_explains_when_the_model_is_missing(monkeypatch, tmp_p
 
 
 @pytest.mark.skipif(
-    not store.is_cached("smollm2-135m-instruct"),
+    not store.is_cached(store.CHAT_MODEL),
     reason="the local model is not downloaded (python -m course_helpers pull)",
 )
 def test_local_prompt_text_renders_the_real_template_with_developer_as_system():

@@ -10,7 +10,7 @@ This is the Python API the local HTTP server uses::
 
 Where to look for what a lesson explains: the forward pass (attention,
 feed-forward) is in ``transformer.py``, temperature, top_p, seed and logprobs
-in ``sampler.py``, stop strings in ``text_stream.py``, and how many requests
+in ``sampler.py`` (their display in ``logprob_entries.py``), stop strings in ``text_stream.py``, and how many requests
 share one pass over the weights in ``scheduler.py`` (the matrix products and
 how two cores share them in ``linear.py`` and ``thread_tuner.py``; the GGUF
 file and its float32 cache in ``gguf_weights.py``).
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -35,8 +34,10 @@ import numpy as np
 from . import store
 from .chat_template import ChatTemplate
 from .gguf_weights import load_weights
+from .lazy import Lazy
 from .limits import ContextLengthExceeded
-from .sampler import LogprobEntry, SamplingParams, TopLogprob
+from .logprob_entries import LogprobEntry, TopLogprob
+from .sampling_params import SamplingParams
 from .scheduler import PREFILL_CHUNK, BatchScheduler, Event, Generation
 from .tokenizer import Tokenizer
 from .transformer import Transformer
@@ -54,7 +55,6 @@ __all__ = [
 ]
 
 ENGINE_VERSION = "2"  # part of the system fingerprint: bump when outputs may change (2: the race draw)
-MODEL_ID = "smollm2-135m-instruct"
 _END_OF_TURN_NAMES = ("<|im_end|>", "<|endoftext|>", "<|im_start|>")
 THREADS_ENV = "COURSE_ENGINE_THREADS"  # threads sharing each matrix product (default: 2 if the CPU has 2)
 
@@ -63,8 +63,9 @@ class Engine:
     """A loaded chat model with its tokenizer, chat template and decoding thread."""
 
     def __init__(self, model_folder: str | os.PathLike | None = None, *, threads: int | None = None):
-        folder = Path(model_folder) if model_folder is not None else store.model_path(MODEL_ID)
-        gguf_file = folder / store.MODELS[MODEL_ID].main_file if folder.is_dir() else folder
+        spec = store.MODELS[store.CHAT_MODEL]
+        folder = Path(model_folder) if model_folder is not None else store.model_path(spec.name)
+        gguf_file = folder / spec.main_file if folder.is_dir() else folder
         self.weights = load_weights(gguf_file)
         if threads is None:
             threads = int(os.environ.get(THREADS_ENV, "0")) or min(2, os.cpu_count() or 1)
@@ -72,9 +73,9 @@ class Engine:
         self.model = Transformer(self.weights, workers=threads)
         self.tokenizer = Tokenizer.from_metadata(self.weights.metadata)
         self.template = ChatTemplate(self.weights.metadata["chat_template"])
-        self.model_name = "SmolLM2-135M-Instruct"
+        self.model_name = spec.title
         self.context_length = self.weights.config.context_length
-        digest = hashlib.sha256(f"{store.MODELS[MODEL_ID].wheel_sha256}:{ENGINE_VERSION}".encode())
+        digest = hashlib.sha256(f"{spec.wheel_sha256}:{ENGINE_VERSION}".encode())
         self.fingerprint = "fp_" + digest.hexdigest()[:10]
         tokens = self.weights.metadata["tokens"]
         self.end_tokens = {tokens.index(name) for name in _END_OF_TURN_NAMES if name in tokens}
@@ -132,7 +133,8 @@ class Engine:
         """
         if not 0 < len(token_ids) <= self.context_length:
             raise ContextLengthExceeded(len(token_ids), self.context_length)
-        return self._scheduler.call(lambda: self._hidden_states(list(token_ids)))
+        token_ids = list(token_ids)
+        return self._scheduler.call(lambda: self.model.hidden_states([token_ids], chunk=PREFILL_CHUNK))
 
     def batch_hidden_states(self, sequences: list[list[int]], up_to_layer: int | None = None) -> np.ndarray:
         """``hidden_states`` of several short sequences in one pass, their rows stacked.
@@ -148,33 +150,12 @@ class Engine:
         for ids in sequences:
             if not 0 < len(ids) <= self.context_length:
                 raise ContextLengthExceeded(len(ids), self.context_length)
-        return self._scheduler.call(lambda: self._batch_hidden_states(sequences, up_to_layer))
-
-    def _batch_hidden_states(self, sequences: list[list[int]], up_to_layer: int | None) -> np.ndarray:
-        caches = [self.model.new_cache(capacity=len(ids)) for ids in sequences]
-        states: list[np.ndarray] = []
-        self.model.forward(sequences, caches, hidden_states=states, up_to_layer=up_to_layer)
-        return np.stack(states)
-
-    def _hidden_states(self, token_ids: list[int]) -> np.ndarray:
-        cache = self.model.new_cache(capacity=len(token_ids))
-        chunks = []
-        for start in range(0, len(token_ids), PREFILL_CHUNK):
-            states: list[np.ndarray] = []
-            self.model.forward([token_ids[start : start + PREFILL_CHUNK]], [cache], hidden_states=states)
-            chunks.append(np.stack(states))  # (n_layers + 1, chunk, d_model)
-        return np.concatenate(chunks, axis=1)
+        return self._scheduler.call(lambda: self.model.hidden_states(sequences, up_to_layer))
 
 
-_engine: Engine | None = None
-_engine_lock = threading.Lock()
+_engine: Lazy[Engine] = Lazy(Engine)
 
 
 def get_engine() -> Engine:
     """The process-wide engine, loaded on first use (fetching the model if it is missing)."""
-    global _engine
-    if _engine is None:
-        with _engine_lock:
-            if _engine is None:
-                _engine = Engine()
-    return _engine
+    return _engine.get()

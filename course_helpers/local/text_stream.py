@@ -24,6 +24,7 @@ Used in: course_helpers/local/engine.py
 from __future__ import annotations
 
 import codecs
+from collections.abc import Sequence
 
 __all__ = ["ReplyText"]
 
@@ -31,7 +32,7 @@ __all__ = ["ReplyText"]
 class ReplyText:
     """The text of one reply as it grows token by token."""
 
-    def __init__(self, stop: list[str] | None = None):
+    def __init__(self, stop: Sequence[str] | None = None):
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._stop = [s for s in (stop or []) if s]
         self._held = ""  # decoded text not released yet (could start a stop string)

@@ -164,16 +164,17 @@ def attention_block(
     rotations: np.ndarray,
     segments: list[tuple[int, int]],
     caches: list[KVCache],
-    linear=Linear(),
+    linear: Linear | None = None,
 ) -> np.ndarray:
     """The attention half of a block: what each new token gathers from the tokens before it.
 
     x: (rows, d_model), the new tokens of every sequence stacked; rows
     ``segments[s][0]:segments[s][1]`` belong to sequence s, whose past is ``caches[s]``.
     rotations: (rows, head_dim/2), each row's position for RoPE.
-    linear(x, weight) computes x @ weight.T (see linear.py).
+    linear(x, weight) computes x @ weight.T (see linear.py); None: a fresh one-thread Linear.
     Returns (rows, d_model), to be added to x.
     """
+    linear = linear if linear is not None else Linear()  # never a shared default: a Linear serves one thread
     rows, hd = x.shape[0], config.head_dim
     n_q, n_kv = config.n_heads * hd, config.n_kv_heads * hd
     h = rms_norm(x, layer.attn_norm, config.rms_eps)
@@ -184,7 +185,7 @@ def attention_block(
     apply_rope(queries, rotations)  # positions enter through queries and keys only
     apply_rope(keys, rotations)
     mixed = np.empty((rows, config.n_heads, hd), np.float32)
-    for (start, stop), cache in zip(segments, caches):
+    for (start, stop), cache in zip(segments, caches, strict=True):
         past = cache.length
         end = past + (stop - start)
         cache.keys[layer_index, :, past:end] = keys[start:stop].transpose(1, 0, 2)
@@ -204,11 +205,15 @@ def silu(x: np.ndarray) -> np.ndarray:
     return x / (f32(1.0) + np.exp(-x))
 
 
-def feed_forward_block(x: np.ndarray, layer: LayerWeights, config: ModelConfig, linear=Linear()) -> np.ndarray:
+def feed_forward_block(
+    x: np.ndarray, layer: LayerWeights, config: ModelConfig, linear: Linear | None = None
+) -> np.ndarray:
     """The feed-forward half of a block (SwiGLU): widen, gate, narrow again.
 
     x: (rows, d_model) -> (rows, d_model), to be added to x
+    linear: as in ``attention_block``; None: a fresh one-thread Linear.
     """
+    linear = linear if linear is not None else Linear()  # never a shared default: a Linear serves one thread
     h = rms_norm(x, layer.ffn_norm, config.rms_eps)
     gate_up = linear(h, layer.ffn_gate_up)  # (rows, 2 * d_ff)
     gate, up = gate_up[:, : config.d_ff], gate_up[:, config.d_ff :]
@@ -228,54 +233,97 @@ class Transformer:
         """An empty KV cache for one sequence."""
         return KVCache(self.config, capacity)
 
-    def forward(
-        self,
-        tokens: list,
-        caches: list[KVCache],
-        *,
-        all_logits: bool = False,
-        hidden_states: list | None = None,
-        up_to_layer: int | None = None,
-    ) -> list[np.ndarray]:
-        """Feed new tokens of several sequences; return their logits and extend their caches.
+    def forward(self, tokens: list[list[int]], caches: list[KVCache]) -> list[np.ndarray]:
+        """Feed new tokens of several sequences; return each one's next-token logits and extend its cache.
 
-        tokens[s]: the new token ids of sequence s (a prompt, or the one last token)
-        returns: per sequence, the logits of its last token (vocab_size,), or of
-        all its new tokens (T, vocab_size) when ``all_logits``. If a list is given
-        as ``hidden_states``, the input of every block and the final normalized
-        output are appended to it (rows of all sequences stacked).
-        ``up_to_layer=L``: stop once ``hidden_states`` holds entries 0 to L (the
-        input of block L), without running the later blocks; no logits are
-        returned and the caches are left incomplete (throw them away).
+        tokens[s]: the new token ids of sequence s (a prompt chunk, or the one last token)
+        returns: per sequence, the logits of its last token (vocab_size,)
+        """
+        x, segments = self._blocks(tokens, caches)
+        last_rows = x[[stop - 1 for _, stop in segments]]  # (sequences, d_model)
+        logits = self.linear(last_rows, self.weights.token_embeddings)  # (sequences, vocab_size): tied output layer
+        return list(logits)
+
+    def forward_all_logits(self, tokens: list[list[int]], caches: list[KVCache]) -> list[np.ndarray]:
+        """Like ``forward``, but the logits after every new token: per sequence (T, vocab_size).
+
+        What a perplexity needs: how likely each token of a text was, given the ones before.
+        """
+        x, segments = self._blocks(tokens, caches)
+        logits = self.linear(x, self.weights.token_embeddings)  # (rows, vocab_size)
+        return [logits[start:stop] for start, stop in segments]
+
+    def hidden_states(
+        self, sequences: list[list[int]], up_to_layer: int | None = None, chunk: int | None = None
+    ) -> np.ndarray:
+        """Every layer's view of each token: (n_layers + 1, total tokens, d_model), sequences' rows stacked.
+
+        Entry 0 is the token embeddings, entry i the input of block i, the last
+        the normalized output of the final block. ``up_to_layer=L``: only
+        entries 0 to L, without running the later blocks. ``chunk``: feed each
+        sequence at most this many tokens per pass (bounds the attention
+        scores' memory for a long text). Uses caches of its own, thrown away:
+        no caller's cache is touched.
+        """
+        caches = [self.new_cache(capacity=len(ids)) for ids in sequences]
+        longest = max(len(ids) for ids in sequences)
+        step = min(chunk or longest, longest)
+        per_sequence: list[list[np.ndarray]] = [[] for _ in sequences]  # each sequence's chunks of states
+        for start in range(0, longest, step):
+            live = [s for s, ids in enumerate(sequences) if start < len(ids)]
+            pieces = [sequences[s][start : start + step] for s in live]
+            states: list[np.ndarray] = []
+            _, segments = self._blocks(pieces, [caches[s] for s in live], states, up_to_layer)
+            stacked = np.stack(states)  # (entries, rows of this pass, d_model)
+            if step == longest:
+                return stacked  # one pass fed everything (the usual case): its rows are in order already
+            for s, (first, stop) in zip(live, segments, strict=True):
+                per_sequence[s].append(stacked[:, first:stop])
+        return np.concatenate([piece for pieces in per_sequence for piece in pieces], axis=1)
+
+    def _blocks(
+        self,
+        tokens: list[list[int]],
+        caches: list[KVCache],
+        states: list[np.ndarray] | None = None,
+        up_to_layer: int | None = None,
+    ) -> tuple[np.ndarray, list[tuple[int, int]]]:
+        """The block loop every job shares: embeddings, the blocks, the final norm; caches extended.
+
+        Returns the normalized output (rows, d_model), the rows of all
+        sequences stacked (stopped early: the input of block L), and each
+        sequence's (start, stop) rows. ``states``:
+        a list to append the input of every block and the final output to.
+        ``up_to_layer=L``: stop before block L (its input is the last state
+        appended); the caches then hold layers 0 to L - 1 only, so only
+        ``hidden_states``, with its throw-away caches, asks for it.
         """
         config, weights = self.config, self.weights
         lengths = [len(t) for t in tokens]
         bounds = np.cumsum([0] + lengths)
         segments = [(int(bounds[i]), int(bounds[i + 1])) for i in range(len(tokens))]
-        for cache, n in zip(caches, lengths):
+        for cache, n in zip(caches, lengths, strict=True):
             if cache.length + n > config.context_length:
                 raise ValueError("sequence longer than the model's context")
             cache.reserve(cache.length + n)
         token_ids = np.concatenate([np.asarray(t, dtype=np.int64) for t in tokens])
-        positions = np.concatenate([np.arange(c.length, c.length + n) for c, n in zip(caches, lengths)])
+        positions = np.concatenate([np.arange(c.length, c.length + n) for c, n in zip(caches, lengths, strict=True)])
         rotations = self.rope[positions]  # (rows, head_dim/2)
 
+        n_blocks = len(weights.layers) if up_to_layer is None else min(up_to_layer, len(weights.layers))
         x = weights.token_embeddings[token_ids]  # (rows, d_model)
-        for index, layer in enumerate(weights.layers):
-            if hidden_states is not None:
-                hidden_states.append(x)
-            if index == up_to_layer:
-                return []
+        for index, layer in enumerate(weights.layers[:n_blocks]):
+            if states is not None:
+                states.append(x)
             x = x + attention_block(x, layer, index, config, rotations, segments, caches, self.linear)
             x = x + feed_forward_block(x, layer, config, self.linear)
-        for cache, n in zip(caches, lengths):
+        for cache, n in zip(caches, lengths, strict=True):
             cache.length += n
+        if n_blocks < len(weights.layers):  # stopped early: x is the input of block up_to_layer
+            if states is not None:
+                states.append(x)
+            return x, segments
         x = rms_norm(x, weights.output_norm, config.rms_eps)
-        if hidden_states is not None:
-            hidden_states.append(x)
-        if all_logits:
-            logits = self.linear(x, weights.token_embeddings)  # (rows, vocab): tied output layer
-            return [logits[a:b] for a, b in segments]
-        last_rows = x[[b - 1 for _, b in segments]]  # (sequences, d_model)
-        logits = self.linear(last_rows, weights.token_embeddings)  # (sequences, vocab_size)
-        return list(logits)
+        if states is not None:
+            states.append(x)
+        return x, segments

@@ -67,7 +67,7 @@ def test_greedy_choice_is_first_of_distinct_top_logprobs(engine):
         tops = [t.token for t in entry.top_logprobs]
         assert len(tops) == 20 and len(set(tops)) == 20
         assert tops[0] == entry.token and entry.top_logprobs[0].logprob == pytest.approx(entry.logprob)
-        assert all(a.logprob >= b.logprob for a, b in zip(entry.top_logprobs, entry.top_logprobs[1:]))
+        assert all(a.logprob >= b.logprob for a, b in zip(entry.top_logprobs, entry.top_logprobs[1:], strict=False))
         assert bytes(entry.bytes).decode("utf-8", errors="replace")
 
 
@@ -143,7 +143,17 @@ def test_batch_hidden_states_stop_at_a_layer_with_the_same_states(engine):
 
 @pytest.mark.parametrize(
     "module",
-    ["tokenizer", "chat_template", "text_stream", "sampler", "transformer", "linear", "thread_tuner", "gguf_weights"],
+    [
+        "tokenizer",
+        "chat_template",
+        "text_stream",
+        "sampler",
+        "logprob_entries",
+        "transformer",
+        "linear",
+        "thread_tuner",
+        "gguf_weights",
+    ],
 )
 def test_docstring_examples(module):
     mod = importlib.import_module(f"course_helpers.local.{module}")

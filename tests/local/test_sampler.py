@@ -11,7 +11,6 @@ from course_helpers.local.sampler import (
     apply_penalties,
     draw,
     log_softmax,
-    logprob_entry,
     nucleus,
     temperature_probabilities,
     top_k_indices,
@@ -89,15 +88,6 @@ def test_top_k_orders_ties_by_index_without_full_sort():
     assert top_k_indices(values, 4).tolist() == [1, 3, 4, 2]
 
 
-def test_logprob_entry_shows_incomplete_utf8_and_keeps_strings_distinct():
-    vocab = [b"\xe2\x80", b"A", b"A", b"B"]  # two ids with the same text
-    logprobs = log_softmax(np.log(np.array([0.4, 0.3, 0.2, 0.1], np.float32)))
-    entry = logprob_entry(logprobs, 0, 3, lambda i: vocab[i])
-    assert entry.token == "bytes:\\xe2\\x80" and entry.bytes == [0xE2, 0x80]
-    assert [t.token for t in entry.top_logprobs] == ["bytes:\\xe2\\x80", "A", "B"]
-    assert entry.top_logprobs[0].logprob == pytest.approx(np.log(0.4), abs=1e-5)
-
-
 def test_draw_follows_the_probabilities_and_never_picks_an_impossible_token():
     rng = np.random.default_rng(0)
     probabilities = np.array([0.2, 0.0, 0.5, 0.3] + [0.0] * 300, np.float32)
@@ -139,3 +129,24 @@ def test_tiny_temperatures_give_the_greedy_limit_not_nan(temperature):
     assert probabilities.tolist() == [1.0, 0.0, 0.0, 0.0]
     if temperature:
         assert draw_many(SamplingParams(temperature=temperature), seed=4, count=20).tolist() == [0] * 20
+
+
+def test_step_reports_logprobs_after_penalties_and_before_temperature():
+    # logprobs describe the model's scores (penalized), not the tempered distribution the draw uses
+    logits = np.array([2.0, 1.0, 0.0], np.float32)
+    params = SamplingParams(temperature=0.3, presence_penalty=1.0, logprobs=True)
+    sampler = ChoiceSampler(params, (5, 0))
+    sampler.counts = {0: 1}
+    token, logprobs = sampler.step(logits)
+    assert np.allclose(logprobs, log_softmax(np.array([1.0, 1.0, 0.0], np.float32)))
+    assert ChoiceSampler(SamplingParams(), None).step(logits)[1] is None  # not asked for: not computed
+
+
+def test_step_draws_the_same_tokens_as_the_textbook_order_for_a_seed():
+    # temperature, then top_p, then a race on this choice's generator: the reproducible order
+    logits = np.random.default_rng(9).standard_normal(500).astype(np.float32) * 3
+    params = SamplingParams(temperature=0.7, top_p=0.9)
+    sampler, rng = ChoiceSampler(params, (11, 2)), np.random.default_rng([11, 2])
+    for _ in range(20):
+        ids, kept = nucleus(temperature_probabilities(logits, 0.7), 0.9)
+        assert sampler.step(logits)[0] == int(ids[draw(kept, rng)])

@@ -8,7 +8,10 @@ import time
 import numpy as np
 import pytest
 
+from course_helpers.local import scheduler
 from course_helpers.local.engine import SamplingParams, get_engine
+from course_helpers.local.sampler import ChoiceSampler
+from course_helpers.local.text_stream import ReplyText
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +124,164 @@ def test_a_stop_string_completed_by_the_last_held_text_ends_with_stop(engine):
     assert "\ufffd" not in "".join(event.text for event in events)
     plain = list(engine.generate(prompt, SamplingParams(temperature=0, max_tokens=cut)))
     assert plain[-1].finish_reason == "length" and "".join(e.text for e in plain).endswith("\ufffd")
+
+
+# ---- one failure costs one request -------------------------------------------------------
+
+MARKER = "<never in a reply: marks the failing request>"  # a stop string that only tags a request
+FAILING = SamplingParams(temperature=0, max_tokens=4, stop=(MARKER,))
+HEALTHY = SamplingParams(temperature=0, max_tokens=12)
+
+
+class Injected(RuntimeError):
+    """The fault the tests inject."""
+
+
+def collect(generation, timeout=30.0) -> tuple[str, BaseException | None]:
+    """All the text of a generation and the error its iteration raised (None), failing instead of hanging."""
+    outcome: dict = {}
+
+    def read():
+        text = ""
+        try:
+            for event in generation:
+                text += event.text
+        except Exception as error:  # the outcome under test
+            outcome["error"] = error
+        outcome["text"] = text
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout)
+    assert not reader.is_alive(), "the request never ended: the decoding thread is stuck or dead"
+    return outcome["text"], outcome.get("error")
+
+
+def prompt_for(engine, question):
+    return engine.encode(engine.render_chat([{"role": "user", "content": question}]))
+
+
+def failing_only(method, of_failing_request):
+    """``method``, but raising Injected when ``of_failing_request(self)``: one request breaks, the others not."""
+
+    def replacement(self, *args, **kwargs):
+        if of_failing_request(self):
+            raise Injected("injected fault")
+        return method(self, *args, **kwargs)
+
+    return replacement
+
+
+HEALTHY_QUESTION = "Name three colors."
+
+
+@pytest.fixture(scope="module")
+def healthy_text(engine):
+    """What the healthy request answers when it runs alone."""
+    text, error = collect(engine.generate(prompt_for(engine, HEALTHY_QUESTION), HEALTHY))
+    assert error is None
+    return text
+
+
+def assert_fault_costs_one_request(engine, healthy_text, failing_params=FAILING, n=1):
+    """Run a healthy request beside one that fails; the failing one raises, the other is untouched."""
+    healthy = engine.generate(prompt_for(engine, HEALTHY_QUESTION), HEALTHY)
+    failing = engine.generate(prompt_for(engine, "What is 2 + 2?"), failing_params, n=n)
+    _, error = collect(failing)
+    assert isinstance(error, Injected)
+    assert collect(healthy) == (healthy_text, None)
+
+
+def assert_engine_still_serves(engine, healthy_text):
+    """The next request is answered normally, a model job (``call``) still returns, no slot is kept."""
+    assert collect(engine.generate(prompt_for(engine, HEALTHY_QUESTION), HEALTHY)) == (healthy_text, None)
+    assert engine.hidden_states(engine.encode("still works")).dtype == np.float32
+    batch = engine._scheduler
+    assert wait_until(lambda: not batch._active and not batch._prefilling), "a failed request kept its slots"
+
+
+def wait_until(condition, timeout=10.0) -> bool:
+    """Poll ``condition()`` until it is true (True) or ``timeout`` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_a_failing_sampler_costs_only_its_request(engine, healthy_text, monkeypatch):
+    monkeypatch.setattr(ChoiceSampler, "step", failing_only(ChoiceSampler.step, lambda s: s.params is FAILING))
+    assert_fault_costs_one_request(engine, healthy_text)
+    monkeypatch.undo()
+    assert_engine_still_serves(engine, healthy_text)
+
+
+def test_a_failing_text_step_costs_only_its_request(engine, healthy_text, monkeypatch):
+    monkeypatch.setattr(ReplyText, "feed", failing_only(ReplyText.feed, lambda text: MARKER in text._stop))
+    assert_fault_costs_one_request(engine, healthy_text)
+    monkeypatch.undo()
+    assert_engine_still_serves(engine, healthy_text)
+
+
+def test_a_failing_logprobs_step_costs_only_its_request(engine, healthy_text, monkeypatch):
+    def failing_entry(*args):
+        raise Injected("injected fault")  # only the failing request asks for logprobs
+
+    monkeypatch.setattr(scheduler, "logprob_entry", failing_entry)
+    assert_fault_costs_one_request(engine, healthy_text, SamplingParams(temperature=0, max_tokens=4, logprobs=True))
+    monkeypatch.undo()
+    assert_engine_still_serves(engine, healthy_text)
+
+
+@pytest.mark.parametrize("stage", ["__init__", "next_chunk"])
+def test_a_failing_prefill_costs_only_its_request(engine, healthy_text, monkeypatch, stage):
+    original = getattr(scheduler._Prefill, stage)
+
+    def replacement(self, *args):
+        generation = args[0] if stage == "__init__" else self.generation
+        if generation.params is FAILING:
+            raise Injected("injected fault")
+        return original(self, *args)
+
+    monkeypatch.setattr(scheduler._Prefill, stage, replacement)
+    assert_fault_costs_one_request(engine, healthy_text)
+    monkeypatch.undo()
+    assert_engine_still_serves(engine, healthy_text)
+
+
+def test_a_choice_failing_at_its_start_fails_its_request_once(engine, healthy_text, monkeypatch):
+    # n=2: the second choice's first token raises after the first choice has joined the batch
+    started = []
+    original = ChoiceSampler.step
+
+    def second_choice_fails(self, *args):
+        if self.params is FAILING and self not in started:
+            started.append(self)
+            if len(started) == 2:
+                raise Injected("injected fault")
+        return original(self, *args)
+
+    monkeypatch.setattr(ChoiceSampler, "step", second_choice_fails)
+    assert_fault_costs_one_request(engine, healthy_text, n=2)
+    monkeypatch.undo()
+    assert_engine_still_serves(engine, healthy_text)
+
+
+def test_an_error_outside_any_request_is_logged_and_the_thread_survives(engine, healthy_text, monkeypatch, caplog):
+    tuner = engine._scheduler.tuner
+    original, raised = tuner.mode, []
+
+    def broken_once(batch_size):  # the tuner is asked at each decoding step, for no request in particular
+        if not raised:
+            raised.append(batch_size)
+            raise Injected("injected bug")
+        return original(batch_size)
+
+    monkeypatch.setattr(tuner, "mode", broken_once)
+    with caplog.at_level("ERROR", logger=scheduler.__name__):
+        _, error = collect(engine.generate(prompt_for(engine, "What is 2 + 2?"), FAILING))
+    assert isinstance(error, Injected)
+    assert any(record.exc_info and record.exc_info[0] is Injected for record in caplog.records)
+    monkeypatch.undo()
+    assert_engine_still_serves(engine, healthy_text)

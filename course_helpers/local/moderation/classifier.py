@@ -42,7 +42,6 @@ import hashlib
 import os
 import re
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +51,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .. import store
+from ..lazy import Lazy
 from .categories import CATEGORIES, PARENT, THRESHOLDS
 from .dataset import data_bytes, load_examples
 from .features import MAX_MESSAGE_TOKENS, pooled_states, template_parts
@@ -81,8 +81,6 @@ FEATURES: tuple[tuple[str, int], ...] = (("mean", 16), ("last", 20))
 L2 = 0.2
 # Bump when a change in this package changes the learned weights.
 CODE_VERSION = "1"
-
-_MODEL_ID = "smollm2-135m-instruct"
 
 
 def _engine() -> Any:
@@ -139,7 +137,7 @@ class Probes:
         with np.load(path) as stored:
             probes = [
                 Probe(mean=m, scale=s, weights=w, bias=float(b))
-                for m, s, w, b in zip(stored["mean"], stored["scale"], stored["weights"], stored["biases"])
+                for m, s, w, b in zip(stored["mean"], stored["scale"], stored["weights"], stored["biases"], strict=True)
             ]
             return cls(gate=probes[0], categories=tuple(probes[1:]), seconds=float(stored["seconds"]))
 
@@ -162,7 +160,14 @@ def _settings_key() -> str:
 
     digest = hashlib.sha256()
     digest.update(data_bytes("train"))
-    settings = (store.MODELS[_MODEL_ID].wheel_sha256, ENGINE_VERSION, CODE_VERSION, FEATURES, L2, template_parts())
+    settings = (
+        store.MODELS[store.CHAT_MODEL].wheel_sha256,
+        ENGINE_VERSION,
+        CODE_VERSION,
+        FEATURES,
+        L2,
+        template_parts(),
+    )
     digest.update(repr(settings).encode())
     return digest.hexdigest()[:16]
 
@@ -172,18 +177,12 @@ def cache_file() -> Path:
     return store.cache_dir() / "moderation" / f"probes-{_settings_key()}.npz"
 
 
-_probes: Probes | None = None
-_probes_lock = threading.Lock()
+_probes: Lazy[Probes] = Lazy(lambda: Probes.load(ensure_trained()))
 
 
 def get_probes() -> Probes:
     """The trained probes: from memory, else from the cache file, else trained now."""
-    global _probes
-    if _probes is None:
-        with _probes_lock:
-            if _probes is None:
-                _probes = Probes.load(ensure_trained())
-    return _probes
+    return _probes.get()
 
 
 def ensure_trained() -> Path:
@@ -257,9 +256,9 @@ def moderate(texts: list[str], engine: Any | None = None) -> list[ModerationResu
     window_scores = probes.scores(message_features([w for ws in windows for w in ws], engine))  # (windows, 13)
     bounds = np.cumsum([0] + [len(ws) for ws in windows])
     results = []
-    for start, stop in zip(bounds[:-1], bounds[1:]):
+    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
         row = window_scores[start:stop].max(axis=0)  # a long message is as harmful as its worst part
-        category_scores = {name: float(score) for name, score in zip(CATEGORIES, row)}
+        category_scores = {name: float(score) for name, score in zip(CATEGORIES, row, strict=True)}
         for child, parent in PARENT.items():  # self-harm instructions are self-harm content too
             category_scores[parent] = max(category_scores[parent], category_scores[child])
         categories = {name: category_scores[name] >= THRESHOLDS[name] for name in CATEGORIES}

@@ -18,6 +18,12 @@ The HTTP side of the local audio models (the models themselves live in
   English audio into English text (a transcription). Audio in another language
   cannot be translated locally; use the OpenAI backend for that.
 
+One failure costs one request: the models run on the server's thread pool,
+their locks are taken in ``with`` blocks, and the first piece of a streamed
+answer is made before the response starts, so a model failing at once is a
+500 ``server_error`` (logged) rather than an empty 200; a failure later in a
+stream ends that stream only. The next request is served as usual.
+
 What the local models cannot do is said, not faked: ``instructions`` (tone of
 voice) is accepted and ignored, because the Piper voice has no way to act it
 out; a non-English ``language`` is a 400.
@@ -125,14 +131,31 @@ async def _ensure_loaded(loader) -> None:
         raise APIError(503, str(error), type="server_error", code="model_not_available") from None
 
 
+async def _started(pieces: Iterator[bytes]) -> Iterator[bytes]:
+    """``pieces`` with its first piece made now, before the response (and its 200) starts.
+
+    A model that fails on the first sentence or segment then fails the
+    request with a proper 500 instead of cutting an empty 200 stream.
+    """
+    first = await run_in_threadpool(next, pieces, None)
+    return _prepend(first, pieces)
+
+
+def _prepend(first: bytes | None, rest: Iterator[bytes]) -> Iterator[bytes]:
+    """``first`` then the rest; closing this generator closes ``rest`` (the model stops)."""
+    if first is not None:
+        yield first
+    yield from rest
+
+
 async def create_speech(request: Request) -> Response:
     """``POST /v1/audio/speech``: text in, an audio file out (streamed)."""
     values = _speech_request(await read_json_object(request))
     await _ensure_loaded(speech.load_voice)
     args = (values["text"], values["voice"], values["speed"], values["format"])
     if values["stream_format"] == "sse":
-        return StreamingResponse(_speech_events(*args), media_type="text/event-stream")
-    return StreamingResponse(_speech_bytes(*args), media_type=encoding.MEDIA_TYPES[values["format"]])
+        return StreamingResponse(await _started(_speech_events(*args)), media_type="text/event-stream")
+    return StreamingResponse(await _started(_speech_bytes(*args)), media_type=encoding.MEDIA_TYPES[values["format"]])
 
 
 # ---------------------------------------------------------- transcription
@@ -230,7 +253,7 @@ async def _stream_transcript(data: bytes, *, prompt: str | None, temperature: fl
         samples = await run_in_threadpool(transcription.decode_upload, data)  # bad audio: a 400, not a cut stream
     except transcription.AudioError as error:
         raise invalid_request(str(error), param="file", code="invalid_value") from None
-    events = _transcript_events(samples, prompt=prompt, temperature=temperature)
+    events = await _started(_transcript_events(samples, prompt=prompt, temperature=temperature))
     return StreamingResponse(events, media_type="text/event-stream")
 
 

@@ -158,3 +158,25 @@ def test_a_subcategory_never_scores_above_its_parent():
     for result in classifier.moderate(texts[:40]):
         for child, parent in PARENT.items():
             assert result.category_scores[parent] >= result.category_scores[child]
+
+
+def test_a_failing_moderation_costs_only_its_request(monkeypatch):
+    # moderation runs on the engine's decoding thread (scheduler.call): its failure must reach
+    # the caller and leave the thread serving moderation and chat alike
+    from course_helpers.local.engine import SamplingParams
+
+    engine = classifier._engine()
+    original, calls = engine.model.hidden_states, []
+
+    def fails_once(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise MemoryError("injected fault")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(engine.model, "hidden_states", fails_once)
+    with pytest.raises(MemoryError, match="injected"):
+        classifier.moderate([THREAT], engine)
+    assert classifier.moderate([THREAT], engine)[0].flagged
+    reply = engine.generate(engine.encode("Hello"), SamplingParams(temperature=0, max_tokens=3))
+    assert sum(1 for _ in reply) == 3 and engine._scheduler._thread.is_alive()

@@ -228,7 +228,7 @@ def test_verbose_json_with_word_timestamps(client, clip):
     assert transcript.segments and transcript.segments[0].text.strip()
     words = [w.word.strip(",.").lower() for w in transcript.words]
     assert words[:3] == ["thank", "you", "for"]
-    assert all(a.start <= b.start for a, b in zip(transcript.words, transcript.words[1:]))
+    assert all(a.start <= b.start for a, b in zip(transcript.words, transcript.words[1:], strict=False))
 
 
 def test_translation_of_english_audio_is_english_text(client, clip):
@@ -287,3 +287,51 @@ def test_a_missing_model_is_a_clear_503(client, monkeypatch):
     with pytest.raises(openai.InternalServerError) as error:
         client.audio.speech.create(model="tts-1", voice="alloy", input="Hello.")
     assert error.value.status_code == 503 and "course_helpers pull" in error.value.message
+
+
+# ----------------------------------------------------------- one failure costs one request
+
+
+class Injected(RuntimeError):
+    """The fault the tests inject into a model."""
+
+
+def fail_once(monkeypatch, cls, name):
+    """Make ``cls.name`` raise Injected on its next call only (the model breaks for one request)."""
+    original, calls = getattr(cls, name), []
+
+    def replacement(self, *args, **kwargs):
+        calls.append(name)
+        if len(calls) == 1:
+            raise Injected("injected fault")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, name, replacement)
+    return calls
+
+
+def test_a_failing_synthesis_costs_only_its_request(client, tmp_path, monkeypatch):
+    from piper import PiperVoice
+
+    text = "A sentence that no other test speaks, so that Piper runs afresh."  # not in the audio cache
+    calls = fail_once(monkeypatch, PiperVoice, "phoneme_ids_to_audio")
+    with pytest.raises(openai.InternalServerError) as error:  # a clear 500, not an empty 200
+        client.audio.speech.create(model="tts-1", voice="alloy", input=text)
+    assert "Injected" in error.value.message
+    assert calls and seconds_of(speech_frames(speak(client, text, tmp_path), "mp3")) > 1  # the next one is served
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_failing_transcription_costs_only_its_request(client, clip, monkeypatch, stream):
+    from faster_whisper import WhisperModel
+
+    from course_helpers.local.audio import transcription
+
+    calls = fail_once(monkeypatch, WhisperModel, "transcribe")
+    with pytest.raises(openai.InternalServerError):
+        answer = client.audio.transcriptions.create(model="whisper-1", file=("clip.mp3", clip), stream=stream)
+        if stream:
+            list(answer)  # a stream that had started would fail only here
+    assert calls and not transcription._lock.locked()  # the model's lock was given back
+    transcript = client.audio.transcriptions.create(model="whisper-1", file=("clip.mp3", clip))
+    assert "Goodbye" in transcript.text
