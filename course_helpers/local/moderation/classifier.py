@@ -147,7 +147,7 @@ def train_probes(engine: Any | None = None) -> Probes:
     started = time.perf_counter()
     texts, labels = load_examples("train")
     features = message_features(texts, engine)
-    harmful = labels.any(axis=1)
+    harmful = np.asarray(labels.any(axis=1))  # (messages,) bool: any category
     # Small matrices: one BLAS thread is fastest and does not fight the chat engine.
     with threadpool_limits(limits=1, user_api="blas"):
         gate = fit_probe(features, harmful.astype(np.float64), L2)

@@ -237,7 +237,7 @@ def _answer(transcript, response_format: str, *, words: bool, segments: bool, ta
 
 def _transcript_events(samples, *, prompt: str | None, temperature: float) -> Iterator[bytes]:
     """``transcript.text.delta`` per segment as Whisper decodes it, then ``transcript.text.done``."""
-    texts = []
+    texts: list[str] = []
     for segment, _words in transcription.iter_segments(samples, prompt=prompt, temperature=temperature):
         delta = segment.text if texts else segment.text.lstrip()
         texts.append(delta)

@@ -15,11 +15,11 @@ scalar checks below (``decimal``, ``integer``, ``boolean``, ``string``) use
 the same words for the fields of multipart forms (audio uploads), which are
 all text. ``null`` counts as "not given", as it does for OpenAI.
 
->>> body = {"temperature": 0.5, "n": 2}
+>>> body = {"temperature": 0.5, "response_format": "srt"}
 >>> decimal(body, "temperature", default=1.0, minimum=0, maximum=2)
 0.5
->>> integer(body, "n", default=1, minimum=1, maximum=128)
-2
+>>> string(body, "response_format", default="json", choices=("json", "srt"))
+'srt'
 """
 
 from __future__ import annotations
@@ -27,18 +27,18 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 
 from .errors import APIError, invalid_request
 
+_Default = TypeVar("_Default")  # what a parameter is when not given: a value, or None
+
 __all__ = [
     "MAX_BODY_BYTES",
-    "boolean",
     "choice_error",
     "decimal",
-    "integer",
     "json_type_name",
     "missing_error",
     "range_error",
@@ -234,11 +234,11 @@ def decimal(
     body: dict[str, Any],
     name: str,
     *,
-    default: float | None,
+    default: _Default,
     minimum: float | None = None,
     maximum: float | None = None,
     param: str | None = None,
-) -> float | None:
+) -> float | _Default:
     """A number parameter (integers allowed), range-checked; ``default`` if absent or null.
 
     >>> decimal({"top_p": 2}, "top_p", default=1.0, maximum=1)  # doctest: +ELLIPSIS
@@ -262,58 +262,14 @@ def decimal(
     return value
 
 
-def integer(
-    body: dict[str, Any],
-    name: str,
-    *,
-    default: int | None,
-    minimum: int | None = None,
-    maximum: int | None = None,
-    param: str | None = None,
-) -> int | None:
-    """An integer parameter, range-checked; ``default`` if absent or null.
-
-    A float with no fractional part (``2.0``) is accepted as the API does.
-
-    >>> integer({"n": 0}, "n", default=1, minimum=1)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    course_helpers.local.server.errors.APIError: Invalid 'n': integer below minimum value. ...
-    """
-    param = param or name
-    value = body.get(name)
-    if value is None:
-        return default
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise type_error(param, "an integer", value)
-    _range_check(param, value, "integer", minimum, maximum)
-    return value
-
-
-def boolean(body: dict[str, Any], name: str, *, default: bool | None, param: str | None = None) -> bool | None:
-    """A true/false parameter; ``default`` if absent or null.
-
-    >>> boolean({"stream": True}, "stream", default=False)
-    True
-    """
-    value = body.get(name)
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise type_error(param or name, "a boolean", value)
-    return value
-
-
 def string(
     body: dict[str, Any],
     name: str,
     *,
-    default: str | None,
+    default: _Default,
     choices: tuple[str, ...] | None = None,
     param: str | None = None,
-) -> str | None:
+) -> str | _Default:
     """A string parameter, optionally one of ``choices``; ``default`` if absent or null.
 
     >>> string({"voice": "alloy"}, "voice", default=None, choices=("alloy", "echo"))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from course_helpers.local.server.chat_request import parse_chat_request
 from course_helpers.local.server.errors import APIError
-from course_helpers.local.server.validation import boolean, decimal, integer, json_type_name, string
+from course_helpers.local.server.validation import decimal, json_type_name, string
+
+USER = [{"role": "user", "content": "Hi"}]
 
 
 def test_integral_floats_count_as_integers():
-    assert integer({"n": 2.0}, "n", default=1) == 2
+    assert parse_chat_request({"model": "m", "messages": USER, "n": 2.0}).n == 2
 
 
 @pytest.mark.parametrize("value", [float("nan"), 10**400, -(10**400)])
@@ -27,7 +30,7 @@ def test_string_choices_list_the_supported_values():
 
 def test_param_override_names_nested_fields():
     with pytest.raises(APIError) as caught:
-        boolean({"include_usage": "yes"}, "include_usage", default=False, param="stream_options.include_usage")
+        parse_chat_request({"model": "m", "messages": USER, "stream": True, "stream_options": {"include_usage": "yes"}})
     assert caught.value.param == "stream_options.include_usage"
 
 
@@ -38,5 +41,5 @@ def test_type_names():
 @pytest.mark.parametrize("value", [10**400, -(10**400), 2**63])
 def test_huge_integers_are_out_of_range_not_a_crash(value):
     with pytest.raises(APIError) as caught:
-        integer({"seed": value}, "seed", default=None, minimum=-(2**63), maximum=2**63 - 1)
+        parse_chat_request({"model": "m", "messages": USER, "seed": value})
     assert caught.value.code in ("integer_above_max_value", "integer_below_min_value")
