@@ -18,7 +18,7 @@ from pydantic import BeforeValidator, Discriminator, Field, Tag
 
 from ..errors import invalid_request
 from .base import Decimal, Integer, JSONModel, RequestModel, StreamOptions, check_stream_options, is_off
-from .chat import (
+from .content import (
     ChatModelName,
     TextPart,
     check_role,
