@@ -7,7 +7,8 @@ hour ago on a shared machine says little about one measured now. So this
 script checks the base revision out into a temporary git worktree and runs
 the same measurements (``bench_engine.decode_speed`` and
 ``concurrent_speed``, engine with 2 threads, after a warm-up reply) on the
-base and on the working tree, alternately, each in a fresh process, and
+base and on the working tree, alternately (who goes first alternates too), each in a
+fresh process, and
 prints the medians and the ratio working tree / base (1.00 = no change).
 """
 
@@ -66,7 +67,8 @@ def main() -> None:
         try:
             sides: dict[str, list[dict[str, float]]] = {"base": [], "working tree": []}
             for round_number in range(args.rounds):
-                for name, root in (("base", base_root), ("working tree", ROOT)):
+                order = [("base", base_root), ("working tree", ROOT)]
+                for name, root in order if round_number % 2 == 0 else order[::-1]:  # neither side always first
                     figures = measure(root, args.tokens, args.streams)
                     sides[name].append(figures)
                     print(
