@@ -114,13 +114,16 @@ def _prepare_local_models() -> None:
     more), once per cache folder: a classroom image or CI cache then starts warm.
     """
     from .local.gguf_weights import load_weights
-    from .local.moderation.classifier import ensure_trained
+    from .local.moderation.classifier import cache_file, ensure_trained
     from .local.store import CHAT_MODEL, MODELS, model_path
 
     chat = MODELS[CHAT_MODEL]
     print("Preparing the chat model's float32 weights ...", flush=True)
     load_weights(model_path(chat.name) / chat.main_file)
-    print("Training the moderation probes (once; a minute or more) ...", flush=True)
+    if cache_file().is_file():
+        print("The moderation probes are trained already:", flush=True)
+    else:
+        print("Training the moderation probes (once; a minute or more) ...", flush=True)
     print(f"  {ensure_trained()}")
 
 

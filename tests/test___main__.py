@@ -58,9 +58,26 @@ def test_pull_builds_the_weight_file_and_trains_the_probes(monkeypatch, tmp_path
     monkeypatch.setattr(store, "model_path", lambda name: tmp_path / name)
     monkeypatch.setattr(gguf_weights, "load_weights", lambda path: done.append(("weights", path.name)))
     monkeypatch.setattr(classifier, "ensure_trained", lambda: done.append(("probes",)) or tmp_path / "p.npz")
+    monkeypatch.setattr(classifier, "cache_file", lambda: tmp_path / "p.npz")  # not there yet
     assert main(["pull"]) == 0
     assert done == [("weights", "SmolLM2-135M-Instruct.Q4_1.gguf"), ("probes",)]
-    assert "moderation probes" in capsys.readouterr().out
+    assert "Training the moderation probes" in capsys.readouterr().out
+
+
+def test_pull_does_not_announce_training_when_the_probes_are_cached(monkeypatch, tmp_path, capsys):
+    from course_helpers.local import gguf_weights
+    from course_helpers.local.moderation import classifier
+
+    trained = tmp_path / "p.npz"
+    trained.write_bytes(b"")
+    monkeypatch.setattr(store, "pull_all", lambda: [])
+    monkeypatch.setattr(store, "model_path", lambda name: tmp_path / name)
+    monkeypatch.setattr(gguf_weights, "load_weights", lambda path: None)
+    monkeypatch.setattr(classifier, "ensure_trained", lambda: trained)
+    monkeypatch.setattr(classifier, "cache_file", lambda: trained)
+    assert main(["pull"]) == 0
+    out = capsys.readouterr().out
+    assert "trained already" in out and "Training" not in out
 
 
 def test_pull_offline_fails_with_the_stores_message(monkeypatch, capsys):
