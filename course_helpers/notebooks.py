@@ -7,7 +7,7 @@ audio; its outputs stay, because nbval compares the check cells' outputs.
 :func:`clean` fixes it (``python -m course_helpers clean NOTEBOOK...``).
 
 >>> import nbformat
->>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+>>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")], metadata={"kernelspec": KERNELSPEC})
 >>> nb.cells[0].metadata["scrolled"] = True
 >>> problems(nb)
 ['cell 1: editor metadata scrolled']
@@ -25,6 +25,7 @@ import nbformat
 
 __all__ = [
     "CHECK_MARKER",
+    "KERNELSPEC",
     "clean",
     "execute",
     "is_check_cell",
@@ -37,6 +38,9 @@ CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"
 # Metadata worth keeping: cell tags (nbval and Jupyter read them) and slide types.
 CELL_METADATA = {"tags", "slideshow"}
 NOTEBOOK_METADATA = {"kernelspec", "language_info"}
+# The kernel every lesson runs on, named exactly as ipykernel installs it: a stored spec that differs
+# ("Python 3") makes JupyterLab rewrite it on opening, and then ask to save a lesson nobody changed.
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 _AUDIO_HTML = re.compile(r"<audio|data:audio/", re.IGNORECASE)
 
 
@@ -63,6 +67,8 @@ def _is_audio(output) -> bool:
 def problems(nb: nbformat.NotebookNode) -> list[str]:
     """What keeps ``nb`` from being clean, one readable line per problem (empty when clean)."""
     found = [f"notebook metadata {key}" for key in sorted(set(nb.metadata) - NOTEBOOK_METADATA)]
+    if nb.metadata.get("kernelspec") != KERNELSPEC:
+        found.append(f"notebook metadata kernelspec is not {KERNELSPEC} (JupyterLab would ask to save it)")
     extra_language_info = set(nb.metadata.get("language_info", {})) - {"name"}
     if extra_language_info:
         found.append(f"notebook metadata language_info.{sorted(extra_language_info)[0]} (machine-specific)")
@@ -84,6 +90,7 @@ def clean(nb: nbformat.NotebookNode, *, drop_stderr: bool = False) -> nbformat.N
     is noise in a generated exercise sheet.
     """
     nb.metadata = nbformat.NotebookNode({k: v for k, v in nb.metadata.items() if k in NOTEBOOK_METADATA})
+    nb.metadata.kernelspec = nbformat.NotebookNode(KERNELSPEC)
     if "language_info" in nb.metadata:
         nb.metadata.language_info = nbformat.NotebookNode({"name": nb.metadata.language_info.get("name", "python")})
     for cell in nb.cells:

@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_helpers.notebooks import clean, problems, read
+from course_helpers.notebooks import KERNELSPEC, clean, problems, read
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,6 +70,15 @@ def test_clean_can_drop_stderr():
 
 def test_a_check_cell_without_output_is_a_problem():
     cell = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\ncheck_equal(x, 1)")
-    assert problems(nbformat.v4.new_notebook(cells=[cell])) == [
+    assert problems(nbformat.v4.new_notebook(cells=[cell], metadata={"kernelspec": KERNELSPEC})) == [
         "cell 1: a check cell without stored output (nbval would not compare it)"
     ]
+
+
+def test_a_kernelspec_jupyterlab_would_rewrite_is_a_problem_that_clean_fixes():
+    """A stored "Python 3" makes JupyterLab call an untouched lesson changed; clean stores ipykernel's own name."""
+    nb = nbformat.v4.new_notebook(
+        metadata={"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}
+    )
+    assert [p for p in problems(nb) if "kernelspec" in p]
+    assert problems(clean(nb)) == [] and nb.metadata.kernelspec == KERNELSPEC
