@@ -6,8 +6,8 @@ Every lesson starts with::
     info = course_helpers.setup()   # loads .env, picks a backend, prints one line
 
 and then writes ordinary SDK code (``from openai import OpenAI; client = OpenAI()``),
-passing ``model=info.model``. Quizzes are ``course_helpers.quiz(...)``; exercise
-checks live in :mod:`course_helpers.checks`.
+passing ``model=info.model``. Quizzes are ``course_helpers.lesson_quiz("02.1")``
+(their texts are in quiz_bank.py); exercise checks live in :mod:`course_helpers.checks`.
 
 >>> from course_helpers import mask_key
 >>> mask_key("sk-proj-abcdefghijklmnopWXYZ")
@@ -16,7 +16,7 @@ checks live in :mod:`course_helpers.checks`.
 
 from . import checks
 from .backends import BackendInfo, SetupError, setup
-from .quizzes import quiz
+from .quizzes import lesson_quiz, quiz
 from .settings import mask_key
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "SetupError",
     "checks",
     "mask_key",
+    "lesson_quiz",
     "quiz",
     "setup",
 ]

@@ -29,7 +29,9 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-__all__ = ["quiz", "quiz_widget"]
+from .quiz_bank import QUIZZES
+
+__all__ = ["lesson_quiz", "quiz", "quiz_widget"]
 
 _LETTERS = "ABCDEFGHIJ"
 
@@ -130,3 +132,15 @@ def quiz(question: str, options: Sequence[str], answer: int | str, explanation: 
     bundle["text/markdown"] = markdown
     bundle["text/plain"] = markdown
     display(bundle, raw=True)
+
+
+def lesson_quiz(key: str) -> None:
+    """Show the lesson quiz stored under ``key`` in ``quiz_bank.py`` ("02.1": lesson 02, first quiz).
+
+    The question and its answer live in the package, so the lesson's cell
+    gives nothing away before the learner chooses.
+    """
+    if key not in QUIZZES:
+        raise KeyError(f"No quiz {key!r}; the quizzes are {', '.join(QUIZZES)} (course_helpers/quiz_bank.py).")
+    stored = QUIZZES[key]
+    quiz(stored.question, stored.options, stored.answer, stored.explanation)

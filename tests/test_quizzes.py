@@ -1,8 +1,17 @@
 """Tests for course_helpers/quizzes.py: a widget with immediate feedback, a readable fallback elsewhere."""
 
+import re
+from pathlib import Path
+
+import nbformat
 import pytest
 
+import course_helpers
+from course_helpers import quizzes
+from course_helpers.quiz_bank import QUIZZES
 from course_helpers.quizzes import quiz, quiz_widget
+
+ROOT = Path(__file__).resolve().parent.parent
 
 QUESTION = "Which parameter makes the output reproducible?"
 OPTIONS = ["temperature", "seed", "n"]
@@ -54,3 +63,39 @@ def test_kernel_display_has_the_widget_and_fallbacks(monkeypatch):
 def test_a_broken_quiz_fails_loudly_for_the_author(options, answer):
     with pytest.raises(ValueError):
         quiz("?", options, answer)
+
+
+def test_every_stored_quiz_is_valid():
+    for key, stored in QUIZZES.items():
+        assert re.fullmatch(r"\d\d\.\d+", key), key
+        assert stored.question and stored.explanation, key
+        quizzes._validate(stored.options, stored.answer)  # raises for an answer that is not an option
+
+
+def _quiz_cells():
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code" and "quiz(" in cell.source:
+                yield path, cell.source
+
+
+def test_lessons_show_quizzes_without_their_answers():
+    """A quiz cell names its quiz; the answer stays in the package, out of the learner's sight."""
+    used = []
+    for path, source in _quiz_cells():
+        match = re.fullmatch(r'course_helpers\.lesson_quiz\("(\d\d\.\d+)"\)', source.strip())
+        assert match, f"{path.name}: a quiz cell shows more than its key: {source[:80]!r}"
+        assert match.group(1).startswith(path.name[:2]), f"{path.name} shows another lesson's quiz {match.group(1)}"
+        used.append(match.group(1))
+    assert sorted(used) == sorted(QUIZZES), "every stored quiz is shown once, and only stored quizzes are shown"
+
+
+def test_lesson_quiz_prints_the_stored_quiz_outside_a_kernel(capsys):
+    course_helpers.lesson_quiz("02.1")
+    out = capsys.readouterr().out
+    assert QUIZZES["02.1"].question in out and "<details>" in out
+
+
+def test_an_unknown_quiz_names_the_known_ones():
+    with pytest.raises(KeyError, match="00.1"):
+        course_helpers.lesson_quiz("99.9")
