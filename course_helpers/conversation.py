@@ -184,7 +184,21 @@ class ChatApp:
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
-        display(self.widget)
+        display(self.mimebundle(), raw=True)
+
+    def mimebundle(self) -> dict[str, Any]:
+        """The window for Jupyter, with a readable fallback where widgets do not render.
+
+        GitHub, nbviewer and a notebook opened before its kernel runs show
+        ``text/html`` (or ``text/plain``): the transcript so far and a line
+        saying where the window comes alive, instead of a raw ``VBox(...)``.
+        """
+        note = "(A chat window: run this cell in Jupyter to type messages.)"
+        table = show_messages(self.conversation.messages)
+        bundle = dict(self.widget._repr_mimebundle_())
+        bundle["text/html"] = f"{table._repr_html_()}<p>{self.status.value}</p><p><i>{note}</i></p>"
+        bundle["text/plain"] = f"{table!r}\n{note}"
+        return bundle
 
     def _on_text(self, change: dict) -> None:
         text = (change.get("new") or "").strip()

@@ -129,3 +129,12 @@ def test_local_prompt_text_renders_the_real_template_with_developer_as_system():
     text = local_prompt_text([{"role": "developer", "content": "Be brief."}, {"role": "user", "content": "Hi"}])
     assert text.index("system\nBe brief.") < text.index("user\nHi")
     assert text.rstrip().endswith("assistant")
+
+
+def test_the_chat_window_reads_as_a_transcript_where_widgets_do_not_render():
+    """GitHub shows text/html or text/plain: the conversation so far, not a raw ``VBox(children=...)``."""
+    bundle = ChatApp(Conversation(RecordingClient(), "m", system="You are a tutor.")).mimebundle()
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # Jupyter still gets the live window
+    for fallback in (bundle["text/html"], bundle["text/plain"]):
+        assert "You are a tutor." in fallback and "run this cell in Jupyter" in fallback
+        assert "VBox" not in fallback
