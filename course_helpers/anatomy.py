@@ -96,12 +96,13 @@ class _FieldTable:
 
     def _repr_html_(self) -> str:
         body = "".join(
-            f"<tr><td><code>{html.escape(path)}</code></td>"
+            f"<tr><td style='text-align:left'><code>{html.escape(path)}</code></td>"
             f"<td style='text-align:left'>{html.escape(value)}</td>"
             f"<td style='text-align:left'>{html.escape(meaning)}</td></tr>"
             for path, value, meaning in self.rows
         )
-        return f"<table><tr><th>field</th><th>value</th><th>what it means</th></tr>{body}</table>"
+        head = "".join(f"<th style='text-align:left'>{name}</th>" for name in ("field", "value", "what it means"))
+        return f"<table><tr>{head}</tr>{body}</table>"
 
     def __repr__(self) -> str:
         width = max(len(path) for path, _, _ in self.rows)
@@ -205,7 +206,8 @@ class _Exchange:
     def _repr_html_(self) -> str:
         cell = "<td style='vertical-align:top;text-align:left'><pre>{}</pre></td>"
         return (
-            "<table><tr><th>request (what your code sent)</th><th>response (what came back)</th></tr>"
+            "<table><tr><th style='text-align:left'>request (what your code sent)</th>"
+            "<th style='text-align:left'>response (what came back)</th></tr>"
             f"<tr>{cell.format(html.escape(self.request_text))}"
             f"{cell.format(html.escape(self.response_text))}</tr></table>"
         )

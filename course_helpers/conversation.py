@@ -49,11 +49,12 @@ class _MessageTable:
         caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
         body = "".join(
             f"<tr style='background:{_ROLE_COLORS.get(role, '#eee')};color:#111'>"
-            f"<td>{i}</td><td>{ROLE_ICONS.get(role, '')} <b>{html.escape(role)}</b></td>"
+            f"<td>{i}</td><td style='white-space:nowrap'>{ROLE_ICONS.get(role, '')} <b>{html.escape(role)}</b></td>"
             f"<td style='text-align:left;white-space:pre-wrap'>{html.escape(text)}</td></tr>"
             for i, (role, text) in enumerate(self.rows)
         )
-        return f"<table>{caption}<tr><th>#</th><th>role</th><th>content</th></tr>{body}</table>"
+        head = "<tr><th>#</th><th style='text-align:left'>role</th><th style='text-align:left'>content</th></tr>"
+        return f"<table>{caption}{head}{body}</table>"
 
     def __repr__(self) -> str:
         lines = [self.title] if self.title else []

@@ -32,7 +32,8 @@ class _Table:
 
     def _repr_html_(self) -> str:
         caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.headers)
+        # left, like the cells below: JupyterLab right-aligns headers by default, over left-aligned text
+        head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in self.headers)
         body = "".join(
             "<tr>" + "".join(f"<td style='text-align:left'>{_html_cell(cell)}</td>" for cell in row) + "</tr>"
             for row in self.rows

@@ -23,3 +23,9 @@ def test_a_line_break_in_a_cell_keeps_its_row_on_one_line():
     lines = repr(table).splitlines()
     assert len(lines) == 3 and "Whamalsa\\nLab" in lines[1]
     assert "Whamalsa<br>Lab" in table._repr_html_()  # HTML shows the line break as one
+
+
+def test_headers_are_aligned_like_their_left_aligned_cells():
+    """JupyterLab right-aligns <th> by default; over left-aligned text that reads as a misplaced header."""
+    rendered = show_table(["model", "reply"], [("m", "Hello there")])._repr_html_()
+    assert rendered.count("<th style='text-align:left'>") == 2
