@@ -121,7 +121,6 @@ def test_stream_options_only_with_stream():
         ({"modalities": ["text", "audio"]}, "audio"),
         ({"logit_bias": {"50256": -100}}, "logit_bias"),
         ({"prediction": {"type": "content", "content": "x"}}, "prediction"),
-        ({"reasoning_effort": "low"}, "reasoning_effort"),
         ({"web_search_options": {}}, None),  # empty options: nothing to refuse
     ],
 )
@@ -132,6 +131,12 @@ def test_valid_but_unsupported_features_are_named(extra, param):
     error = _error(**extra)
     assert error.status == 400 and error.param == param
     assert "local model" in error.message
+
+
+def test_reasoning_effort_on_a_model_without_a_profile_is_the_local_400():
+    with pytest.raises(APIError) as caught:
+        parse_chat_request({"model": "my-own-model", "messages": USER, "reasoning_effort": "low"})
+    assert caught.value.param == "reasoning_effort" and "local model" in caught.value.message
 
 
 def test_harmless_values_of_unsupported_features_pass():
@@ -201,7 +206,7 @@ def test_model_is_required_and_any_chat_name_is_accepted():
     with pytest.raises(APIError) as caught:
         parse_chat_request({"messages": USER})
     assert caught.value.param == "model"
-    for name in ["gpt-4o-mini", "gpt-4.1", "o3-mini", "my-own-model"]:
+    for name in ["gpt-4o-mini", "gpt-4.1", "gpt-6-luna", "my-own-model"]:
         assert parse_chat_request({"model": name, "messages": USER}).model == name
 
 
