@@ -24,9 +24,25 @@ from ..sampling_params import SamplingParams
 from .protocol.chat import ChatCompletionRequest, parse_chat_completion
 
 __all__ = [
+    "DEFAULT_MAX_OUTPUT_TOKENS",
     "ChatRequest",
+    "output_limit",
     "parse_chat_request",
 ]
+
+# A reply without a requested limit stops here, with finish_reason "length" (Responses: status "incomplete"),
+# as an OpenAI model stops at its own maximum output. Without it, a reply that starts repeating itself runs
+# until the 8,192-token context is full: minutes on one CPU. An explicit limit, even a larger one, is honoured.
+DEFAULT_MAX_OUTPUT_TOKENS = 1024
+
+
+def output_limit(requested: int | None) -> int:
+    """The most tokens a reply may have: the request's limit, or :data:`DEFAULT_MAX_OUTPUT_TOKENS`.
+
+    >>> output_limit(None), output_limit(5), output_limit(4000)
+    (1024, 5, 4000)
+    """
+    return DEFAULT_MAX_OUTPUT_TOKENS if requested is None else requested
 
 
 @dataclass
@@ -51,7 +67,7 @@ def sampling_params(request: ChatCompletionRequest) -> SamplingParams:
     return SamplingParams(
         temperature=request.temperature,
         top_p=request.top_p,
-        max_tokens=max_tokens,
+        max_tokens=output_limit(max_tokens),
         stop=tuple(item for item in request.stop if item),  # an empty stop string would end every reply at once
         seed=request.seed,
         logprobs=request.logprobs,

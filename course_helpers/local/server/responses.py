@@ -10,9 +10,13 @@ Streaming sends typed events (``response.created``,
 The model, the sampler and the batching are the ones behind
 ``/v1/chat/completions`` (see :mod:`.chat`): this module only translates the
 request into chat messages and the tokens into Response shapes. Features a
-small text model cannot honour (tools, reasoning, JSON schemas, images) and
-``previous_response_id`` (this server stores no responses) get a 400 naming
-the parameter.
+small text model cannot honour (tools, reasoning summaries, JSON schemas,
+images) and ``previous_response_id`` (this server stores no responses) get a
+400 naming the parameter. A reasoning model's ``reasoning.effort`` is checked
+against its profile (:mod:`.protocol.profiles`), echoed, and has no effect:
+the local model does not reason (``usage.output_tokens_details.reasoning_tokens``
+is 0). A response without ``max_output_tokens`` ends at
+:data:`.chat_request.DEFAULT_MAX_OUTPUT_TOKENS` (status ``incomplete``).
 
 >>> request = parse_responses_request({"model": "gpt-4o-mini", "input": "Hi",
 ...                                    "instructions": "Be brief."})
@@ -37,8 +41,9 @@ from starlette.routing import Route
 
 from ..sampling_params import SamplingParams
 from .chat_engine import ChatEngine, Generation, GenerationEvent, engine_for
-from .chat_request import ChatRequest
+from .chat_request import ChatRequest, output_limit
 from .errors import APIError
+from .protocol.profiles import effective_effort, profile_for
 from .protocol.responses import parse_responses
 from .session import GenerationSession, open_session
 from .streaming import sse_event
@@ -61,6 +66,7 @@ class ResponsesRequest:
     max_output_tokens: int | None
     metadata: dict[str, str]
     truncation: str = "disabled"  # "auto": drop the oldest input items until the prompt fits
+    reasoning_effort: str | None = None  # echoed only: the local model does not reason
 
 
 def parse_responses_request(body: dict[str, Any]) -> ResponsesRequest:
@@ -77,11 +83,12 @@ def parse_responses_request(body: dict[str, Any]) -> ResponsesRequest:
     if request.instructions:  # instructions come first, as a system message the model sees every turn
         messages = [{"role": "system", "content": request.instructions}, *messages]
     sampling = SamplingParams(
-        temperature=request.temperature, top_p=request.top_p, max_tokens=request.max_output_tokens
+        temperature=request.temperature, top_p=request.top_p, max_tokens=output_limit(request.max_output_tokens)
     )
     chat = ChatRequest(model=request.model, messages=messages, stream=request.stream, sampling=sampling)
+    effort = effective_effort(profile_for(request.model), request.reasoning.effort if request.reasoning else None)
     return ResponsesRequest(
-        chat, request.instructions, request.max_output_tokens, dict(request.metadata), request.truncation
+        chat, request.instructions, request.max_output_tokens, dict(request.metadata), request.truncation, effort
     )
 
 
@@ -135,7 +142,7 @@ class _ResponseBuilder:
             "output": output,
             "parallel_tool_calls": True,
             "previous_response_id": None,
-            "reasoning": {"effort": None, "summary": None},
+            "reasoning": {"effort": self.request.reasoning_effort, "summary": None},
             "service_tier": "default",
             "store": False,  # this server keeps no responses
             "temperature": sampling.temperature,

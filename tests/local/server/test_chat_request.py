@@ -9,7 +9,7 @@ from __future__ import annotations
 import openai
 import pytest
 
-from course_helpers.local.server.chat_request import parse_chat_request
+from course_helpers.local.server.chat_request import DEFAULT_MAX_OUTPUT_TOKENS, parse_chat_request
 from course_helpers.local.server.errors import APIError
 
 USER = [{"role": "user", "content": "Hi"}]
@@ -137,6 +137,14 @@ def test_reasoning_effort_on_a_model_without_a_profile_is_the_local_400():
     with pytest.raises(APIError) as caught:
         parse_chat_request({"model": "my-own-model", "messages": USER, "reasoning_effort": "low"})
     assert caught.value.param == "reasoning_effort" and "local model" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("limits", "expected"),
+    [({}, DEFAULT_MAX_OUTPUT_TOKENS), ({"max_tokens": 7}, 7), ({"max_completion_tokens": 5000}, 5000)],
+)
+def test_the_output_limit_is_the_requested_one_or_the_default(limits, expected):
+    assert parse_chat_request({"model": "m", "messages": USER, **limits}).sampling.max_tokens == expected
 
 
 def test_harmless_values_of_unsupported_features_pass():

@@ -1,9 +1,10 @@
 """``POST /v1/responses``: the request, declared once.
 
 ``input`` is a string or a list of message items (text parts only);
-features a small text model cannot honour (tools, reasoning, JSON schemas,
-images) and ``previous_response_id`` (this server stores no responses) are
-declared, then refused by :func:`check_features` with a 400 naming them.
+features a small text model cannot honour (tools, reasoning summaries, JSON
+schemas, images) and ``previous_response_id`` (this server stores no
+responses) are declared, then refused by :func:`check_features` with a 400
+naming them. ``reasoning.effort`` follows the model's profile (:mod:`.profiles`).
 
 >>> request = parse_responses({"model": "gpt-4o-mini", "input": [{"role": "user", "content": "Hi"}]})
 >>> request.input[0].role, request.input[0].text(), request.truncation
