@@ -17,6 +17,7 @@ get a 400 that says so, never a silently different answer.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,15 +78,17 @@ def sampling_params(request: ChatCompletionRequest) -> SamplingParams:
     )
 
 
-def parse_chat_request(body: dict[str, Any]) -> ChatRequest:
+def parse_chat_request(body: dict[str, Any], today: datetime.date | None = None) -> ChatRequest:
     """Check a chat completions body and return what the engine needs; raise APIError if invalid.
+
+    ``today`` is the date the model's shutdown is judged on (default: today).
 
     >>> parse_chat_request({"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}], "n": "2"})
     Traceback (most recent call last):
     ...
     course_helpers.local.server.errors.APIError: Invalid type for 'n': expected an integer, but got a string instead.
     """
-    request = parse_chat_completion(body)
+    request = parse_chat_completion(body, today)
     return ChatRequest(
         model=request.model,
         messages=[{"role": message.role, "content": message.text()} for message in request.messages],

@@ -28,6 +28,7 @@ Used in: notebooks/06_beyond.ipynb
 
 from __future__ import annotations
 
+import datetime
 import secrets
 import time
 from collections.abc import AsyncGenerator
@@ -69,8 +70,10 @@ class ResponsesRequest:
     reasoning_effort: str | None = None  # echoed only: the local model does not reason
 
 
-def parse_responses_request(body: dict[str, Any]) -> ResponsesRequest:
+def parse_responses_request(body: dict[str, Any], today: datetime.date | None = None) -> ResponsesRequest:
     """Check a Responses body and translate it into a chat request; raise APIError if invalid.
+
+    ``today`` is the date the model's shutdown is judged on (default: today).
 
     >>> parse_responses_request({"model": "gpt-4o", "input": "x", "tools": [{"type": "web_search"}]})
     ... # doctest: +ELLIPSIS
@@ -78,7 +81,7 @@ def parse_responses_request(body: dict[str, Any]) -> ResponsesRequest:
     ...
     course_helpers.local.server.errors.APIError: Unsupported parameter: 'tools'. The local model ...
     """
-    request = parse_responses(body)
+    request = parse_responses(body, today)
     messages = [{"role": item.role, "content": item.text()} for item in request.input]
     if request.instructions:  # instructions come first, as a system message the model sees every turn
         messages = [{"role": "system", "content": request.instructions}, *messages]
@@ -229,7 +232,7 @@ def fit_to_context(engine: ChatEngine, messages: list[dict[str, str]], keep_firs
 
 async def responses(request: Request) -> Response:
     """``POST /v1/responses``: check, generate, answer (a Response, or its event stream)."""
-    parsed = parse_responses_request(await read_json_object(request))
+    parsed = parse_responses_request(await read_json_object(request), today=request.app.state.today())
     chat = parsed.chat
     engine = await engine_for(request)
     if parsed.truncation == "auto":

@@ -8,11 +8,15 @@ import doctest
 import openai
 import pytest
 
+from course_helpers.local.server import start_in_thread
 from course_helpers.local.server.errors import APIError
 from course_helpers.local.server.protocol import profiles
 from course_helpers.local.server.protocol.chat import parse_chat_completion
 from course_helpers.local.server.protocol.profiles import PROFILES, profile_for
 from course_helpers.local.server.protocol.responses import parse_responses
+
+from ..conftest import API_KEY
+from ..fake_engine import FakeEngine
 
 USER = [{"role": "user", "content": "Hi"}]
 TODAY = datetime.date(2026, 12, 4)
@@ -261,3 +265,13 @@ def test_sdk_shut_down_model_is_not_found(client):
     with pytest.raises(openai.NotFoundError) as caught:
         client.responses.create(model="o4-mini", input="Hi")
     assert caught.value.code == "model_not_found"
+
+
+def test_the_server_judges_shutdowns_on_the_day_it_is_given():
+    after = datetime.date(2027, 1, 15)
+    with start_in_thread(api_key=API_KEY, engine=FakeEngine(), today=lambda: after, warm=False) as server:
+        with openai.OpenAI(base_url=server.base_url, api_key=API_KEY, max_retries=0) as sdk:
+            with pytest.raises(openai.NotFoundError) as caught:
+                sdk.chat.completions.create(model="gpt-4o-mini", messages=USER)
+            assert "`gpt-6-luna`" in caught.value.message
+            assert sdk.chat.completions.create(model="gpt-6-luna", messages=USER).choices[0].message.content == "Hi "
