@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from openai import OpenAI
@@ -13,7 +15,8 @@ from course_helpers.local.server import start_in_thread
 @pytest.fixture(scope="module")
 def client():
     """The real SDK against a local server on the real model (replies are kept short)."""
-    with start_in_thread(api_key="sk-test-beyond") as handle:
+    # gpt-4o-mini is shut down on 2027-01-14; these checks test the lesson, not the calendar
+    with start_in_thread(api_key="sk-test-beyond", today=lambda: datetime.date(2026, 12, 4)) as handle:
         with OpenAI(base_url=handle.base_url, api_key=handle.api_key, max_retries=0) as sdk:
             yield sdk
 

@@ -30,7 +30,7 @@ class SamplingParams:
 
     temperature: float = 1.0  # 0 = greedy
     top_p: float = 1.0
-    max_tokens: int | None = None  # None: until the context is full
+    max_tokens: int | None = None  # None: until the context is full (the server always sets a limit)
     stop: tuple[str, ...] = ()  # up to 4 strings, never returned
     seed: int | None = None
     logprobs: bool = False

@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import datetime
 import importlib
 import logging
 import secrets
@@ -165,6 +166,7 @@ def create_app(
     *,
     engine: ChatEngine | Callable[[], ChatEngine] | None = None,
     max_active: int = DEFAULT_MAX_ACTIVE,
+    today: Callable[[], datetime.date] = datetime.date.today,
 ) -> Starlette:
     """The server as an ASGI app; ``api_key=None`` accepts any key (for loopback only).
 
@@ -172,7 +174,8 @@ def create_app(
     function making one on first use, or None for the local SmolLM2 engine,
     loaded by the first request that needs it (see :mod:`.chat_engine`).
     ``max_active`` bounds concurrent chat generations; requests past it get a
-    429 that the openai SDK retries by itself.
+    429 that the openai SDK retries by itself. ``today`` gives the date a
+    model's shutdown is judged on (see :mod:`.protocol.profiles`); tests pin it.
     """
     routes = []
     for module_name in ENDPOINT_MODULES:
@@ -183,6 +186,7 @@ def create_app(
     )
     app.state.engine = EngineSource(engine)
     app.state.max_active = max_active
+    app.state.today = today
     app.state.admission = Admission()
     app.add_middleware(_ServerErrors)
     app.add_middleware(_BearerAuth, api_key=api_key)

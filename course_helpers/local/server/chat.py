@@ -119,7 +119,7 @@ def _error_event(error: APIError) -> bytes:
 async def chat_completions(request: Request) -> Response:
     """``POST /v1/chat/completions``: check, generate, answer (JSON or server-sent events)."""
     body = await read_json_object(request)
-    chat = parse_chat_request(body)
+    chat = parse_chat_request(body, today=request.app.state.today())
     engine = await engine_for(request)
     session = await open_session(request, engine, chat.messages, chat.sampling, chat.n, param="messages")
     if chat.stream:

@@ -17,6 +17,7 @@ get a 400 that says so, never a silently different answer.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,9 +25,25 @@ from ..sampling_params import SamplingParams
 from .protocol.chat import ChatCompletionRequest, parse_chat_completion
 
 __all__ = [
+    "DEFAULT_MAX_OUTPUT_TOKENS",
     "ChatRequest",
+    "output_limit",
     "parse_chat_request",
 ]
+
+# A reply without a requested limit stops here, with finish_reason "length" (Responses: status "incomplete"),
+# as an OpenAI model stops at its own maximum output. Without it, a reply that starts repeating itself runs
+# until the 8,192-token context is full: minutes on one CPU. An explicit limit, even a larger one, is honoured.
+DEFAULT_MAX_OUTPUT_TOKENS = 1024
+
+
+def output_limit(requested: int | None) -> int:
+    """The most tokens a reply may have: the request's limit, or :data:`DEFAULT_MAX_OUTPUT_TOKENS`.
+
+    >>> output_limit(None), output_limit(5), output_limit(4000)
+    (1024, 5, 4000)
+    """
+    return DEFAULT_MAX_OUTPUT_TOKENS if requested is None else requested
 
 
 @dataclass
@@ -51,7 +68,7 @@ def sampling_params(request: ChatCompletionRequest) -> SamplingParams:
     return SamplingParams(
         temperature=request.temperature,
         top_p=request.top_p,
-        max_tokens=max_tokens,
+        max_tokens=output_limit(max_tokens),
         stop=tuple(item for item in request.stop if item),  # an empty stop string would end every reply at once
         seed=request.seed,
         logprobs=request.logprobs,
@@ -61,15 +78,17 @@ def sampling_params(request: ChatCompletionRequest) -> SamplingParams:
     )
 
 
-def parse_chat_request(body: dict[str, Any]) -> ChatRequest:
+def parse_chat_request(body: dict[str, Any], today: datetime.date | None = None) -> ChatRequest:
     """Check a chat completions body and return what the engine needs; raise APIError if invalid.
+
+    ``today`` is the date the model's shutdown is judged on (default: today).
 
     >>> parse_chat_request({"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}], "n": "2"})
     Traceback (most recent call last):
     ...
     course_helpers.local.server.errors.APIError: Invalid type for 'n': expected an integer, but got a string instead.
     """
-    request = parse_chat_completion(body)
+    request = parse_chat_completion(body, today)
     return ChatRequest(
         model=request.model,
         messages=[{"role": message.role, "content": message.text()} for message in request.messages],

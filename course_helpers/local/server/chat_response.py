@@ -69,7 +69,11 @@ def logprob_entry_json(entry: Any) -> dict[str, Any]:
 
 
 def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
-    """The ``usage`` object, with the details objects the API always includes."""
+    """The ``usage`` object, with the details objects the API always includes.
+
+    ``completion_tokens_details.reasoning_tokens`` is always 0: the local model does not reason, even when
+    a reasoning model's ``reasoning_effort`` was accepted. The streamed usage chunk uses this object too.
+    """
     return {
         "prompt_tokens": int(prompt_tokens),
         "completion_tokens": int(completion_tokens),

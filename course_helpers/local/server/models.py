@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .errors import not_found
+from .protocol.profiles import check_model_alive
 
 __all__ = [
     "CHAT_MODEL_ID",
@@ -70,10 +71,11 @@ async def list_models(request: Request) -> JSONResponse:
 
 
 async def retrieve_model(request: Request) -> JSONResponse:
-    """``GET /v1/models/{id}``: a local model, or any chat model name the local model answers."""
+    """``GET /v1/models/{id}``: a local model, or any chat model name the local model answers (not shut down)."""
     model_id = request.path_params["model_id"]
     if model_id in LOCAL_MODELS:
         return JSONResponse(LOCAL_MODELS[model_id])
+    check_model_alive(model_id, request.app.state.today())  # shut down: the 404 chat would answer
     if model_id.strip() and non_chat_model_reason(model_id) is None:
         owner = f"{_OWNER} (answered by {CHAT_MODEL_ID})"
         return JSONResponse({"id": model_id, "object": "model", "created": _STARTED, "owned_by": owner})

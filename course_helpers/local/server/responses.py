@@ -10,9 +10,13 @@ Streaming sends typed events (``response.created``,
 The model, the sampler and the batching are the ones behind
 ``/v1/chat/completions`` (see :mod:`.chat`): this module only translates the
 request into chat messages and the tokens into Response shapes. Features a
-small text model cannot honour (tools, reasoning, JSON schemas, images) and
-``previous_response_id`` (this server stores no responses) get a 400 naming
-the parameter.
+small text model cannot honour (tools, reasoning summaries, JSON schemas,
+images) and ``previous_response_id`` (this server stores no responses) get a
+400 naming the parameter. A reasoning model's ``reasoning.effort`` is checked
+against its profile (:mod:`.protocol.profiles`), echoed, and has no effect:
+the local model does not reason (``usage.output_tokens_details.reasoning_tokens``
+is 0). A response without ``max_output_tokens`` ends at
+:data:`.chat_request.DEFAULT_MAX_OUTPUT_TOKENS` (status ``incomplete``).
 
 >>> request = parse_responses_request({"model": "gpt-4o-mini", "input": "Hi",
 ...                                    "instructions": "Be brief."})
@@ -24,6 +28,7 @@ Used in: notebooks/06_beyond.ipynb
 
 from __future__ import annotations
 
+import datetime
 import secrets
 import time
 from collections.abc import AsyncGenerator
@@ -37,8 +42,9 @@ from starlette.routing import Route
 
 from ..sampling_params import SamplingParams
 from .chat_engine import ChatEngine, Generation, GenerationEvent, engine_for
-from .chat_request import ChatRequest
+from .chat_request import ChatRequest, output_limit
 from .errors import APIError
+from .protocol.profiles import effective_effort, profile_for
 from .protocol.responses import parse_responses
 from .session import GenerationSession, open_session
 from .streaming import sse_event
@@ -61,10 +67,13 @@ class ResponsesRequest:
     max_output_tokens: int | None
     metadata: dict[str, str]
     truncation: str = "disabled"  # "auto": drop the oldest input items until the prompt fits
+    reasoning_effort: str | None = None  # echoed only: the local model does not reason
 
 
-def parse_responses_request(body: dict[str, Any]) -> ResponsesRequest:
+def parse_responses_request(body: dict[str, Any], today: datetime.date | None = None) -> ResponsesRequest:
     """Check a Responses body and translate it into a chat request; raise APIError if invalid.
+
+    ``today`` is the date the model's shutdown is judged on (default: today).
 
     >>> parse_responses_request({"model": "gpt-4o", "input": "x", "tools": [{"type": "web_search"}]})
     ... # doctest: +ELLIPSIS
@@ -72,16 +81,17 @@ def parse_responses_request(body: dict[str, Any]) -> ResponsesRequest:
     ...
     course_helpers.local.server.errors.APIError: Unsupported parameter: 'tools'. The local model ...
     """
-    request = parse_responses(body)
+    request = parse_responses(body, today)
     messages = [{"role": item.role, "content": item.text()} for item in request.input]
     if request.instructions:  # instructions come first, as a system message the model sees every turn
         messages = [{"role": "system", "content": request.instructions}, *messages]
     sampling = SamplingParams(
-        temperature=request.temperature, top_p=request.top_p, max_tokens=request.max_output_tokens
+        temperature=request.temperature, top_p=request.top_p, max_tokens=output_limit(request.max_output_tokens)
     )
     chat = ChatRequest(model=request.model, messages=messages, stream=request.stream, sampling=sampling)
+    effort = effective_effort(profile_for(request.model), request.reasoning.effort if request.reasoning else None)
     return ResponsesRequest(
-        chat, request.instructions, request.max_output_tokens, dict(request.metadata), request.truncation
+        chat, request.instructions, request.max_output_tokens, dict(request.metadata), request.truncation, effort
     )
 
 
@@ -135,7 +145,7 @@ class _ResponseBuilder:
             "output": output,
             "parallel_tool_calls": True,
             "previous_response_id": None,
-            "reasoning": {"effort": None, "summary": None},
+            "reasoning": {"effort": self.request.reasoning_effort, "summary": None},
             "service_tier": "default",
             "store": False,  # this server keeps no responses
             "temperature": sampling.temperature,
@@ -222,7 +232,7 @@ def fit_to_context(engine: ChatEngine, messages: list[dict[str, str]], keep_firs
 
 async def responses(request: Request) -> Response:
     """``POST /v1/responses``: check, generate, answer (a Response, or its event stream)."""
-    parsed = parse_responses_request(await read_json_object(request))
+    parsed = parse_responses_request(await read_json_object(request), today=request.app.state.today())
     chat = parsed.chat
     engine = await engine_for(request)
     if parsed.truncation == "auto":

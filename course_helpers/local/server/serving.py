@@ -17,6 +17,7 @@ Used in: course_helpers/backends.py (``setup()``), ``python -m course_helpers se
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import socket
 import threading
@@ -123,16 +124,18 @@ def start_in_thread(
     warm: bool = True,
     timeout: float = 60.0,
     engine: ChatEngine | Callable[[], ChatEngine] | None = None,
+    today: Callable[[], datetime.date] = datetime.date.today,
 ) -> ServerHandle:
     """Start the server in a daemon thread; return once it accepts connections.
 
     ``port=0`` picks a free port. ``warm=True`` loads the model first, so the
     first request does not pay for it. With ``api_key=None`` any key is
     accepted and ``handle.api_key`` is a placeholder a client can send.
-    ``engine`` goes to :func:`.create_app` (None: the local SmolLM2 engine).
+    ``engine`` and ``today`` go to :func:`.create_app` (None: the local SmolLM2 engine;
+    the date a model's shutdown is judged on).
     """
     _check_exposure(host, api_key)
-    app = create_app(api_key=api_key, engine=engine)
+    app = create_app(api_key=api_key, engine=engine, today=today)
     if warm:
         _warm_engine(app)
     sock = _bind(host, port)

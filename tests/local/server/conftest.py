@@ -6,6 +6,7 @@ predictable text); ``real_server`` with the real SmolLM2 model.
 
 from __future__ import annotations
 
+import datetime
 import time
 
 import pytest
@@ -16,6 +17,9 @@ from course_helpers.local.server import start_in_thread
 from .fake_engine import FakeEngine
 
 API_KEY = "sk-test-local-key"
+# The server tests send gpt-4o-mini, which OpenAI shuts down on 2027-01-14 (a 404 after that, as on OpenAI).
+# They test the protocol, not the calendar: their server judges shutdowns on the day they were written.
+TEST_DAY = datetime.date(2026, 12, 4)
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +31,7 @@ def stand_in_engine() -> FakeEngine:
 @pytest.fixture(scope="module")
 def fake_server(stand_in_engine):
     """A running server whose engine is the echoing stand-in."""
-    with start_in_thread(api_key=API_KEY, engine=stand_in_engine) as handle:
+    with start_in_thread(api_key=API_KEY, engine=stand_in_engine, today=lambda: TEST_DAY) as handle:
         yield handle
 
 
@@ -58,7 +62,7 @@ def async_client(fake_server) -> AsyncOpenAI:
 @pytest.fixture(scope="module")
 def real_server():
     """A running server on the real SmolLM2 engine (loaded once per process)."""
-    handle = start_in_thread(api_key=API_KEY)
+    handle = start_in_thread(api_key=API_KEY, today=lambda: TEST_DAY)
     try:
         yield handle
     finally:

@@ -98,6 +98,7 @@ class FakeEngine:
     def reset(self, delay: float = 0.0) -> None:
         """Back to a fresh engine's settings and history (a server keeps one engine for all its tests)."""
         self.delay = delay
+        self.context_length = FakeEngine.context_length  # a test may lend a long reply more room
         self.gate: threading.Event | None = None
         self.fail_at_step: int | None = None  # raise inside generation at this step (tests of failures)
         self.generations: list[FakeGeneration] = []

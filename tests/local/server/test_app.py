@@ -15,7 +15,7 @@ import httpx
 import openai
 import pytest
 
-from .conftest import API_KEY
+from .conftest import API_KEY, TEST_DAY
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 USER = [{"role": "user", "content": "Hi"}]
@@ -196,7 +196,7 @@ def test_an_engine_provider_is_called_once_on_the_first_chat_request():
         made.append(FakeEngine())
         return made[-1]
 
-    with TestClient(create_app(api_key=None, engine=make_engine)) as http:
+    with TestClient(create_app(api_key=None, engine=make_engine, today=lambda: TEST_DAY)) as http:
         assert http.get("/v1/models").status_code == 200
         assert made == []  # listing models, like moderation and audio, needs no chat engine
         for _ in range(2):

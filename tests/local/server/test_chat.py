@@ -14,6 +14,8 @@ import httpx
 import openai
 import pytest
 
+from course_helpers.local.server.chat_request import DEFAULT_MAX_OUTPUT_TOKENS
+
 from .conftest import API_KEY, wait_for
 
 HELLO = [{"role": "user", "content": "one two three"}]
@@ -47,6 +49,45 @@ def test_max_tokens_cuts_with_finish_reason_length(client):
     assert reply.choices[0].message.content == "one two "
     assert reply.choices[0].finish_reason == "length"
     assert reply.usage.completion_tokens == 2
+
+
+def _longer_than_the_default_limit(engine) -> list[dict[str, str]]:
+    engine.context_length = DEFAULT_MAX_OUTPUT_TOKENS + 100
+    words = " ".join(f"w{i}" for i in range(DEFAULT_MAX_OUTPUT_TOKENS + 10))
+    return [{"role": "user", "content": words}]
+
+
+def test_without_a_limit_a_reply_ends_at_the_default_maximum_output(client, engine):
+    reply = client.chat.completions.create(model="gpt-4o-mini", messages=_longer_than_the_default_limit(engine))
+    assert engine.generations[-1].params.max_tokens == DEFAULT_MAX_OUTPUT_TOKENS
+    assert reply.choices[0].finish_reason == "length"
+    assert reply.usage.completion_tokens == DEFAULT_MAX_OUTPUT_TOKENS
+
+
+def test_without_a_limit_a_streamed_reply_ends_at_the_default_maximum_output(client, engine):
+    stream = client.chat.completions.create(
+        model="gpt-4o-mini", messages=_longer_than_the_default_limit(engine), stream=True
+    )
+    finishes = [choice.finish_reason for chunk in stream for choice in chunk.choices if choice.finish_reason]
+    assert finishes == ["length"]
+
+
+def test_an_explicit_limit_above_the_default_is_honoured(client, engine):
+    reply = client.chat.completions.create(
+        model="gpt-4o-mini", messages=_longer_than_the_default_limit(engine), max_completion_tokens=2000
+    )
+    assert engine.generations[-1].params.max_tokens == 2000
+    assert reply.choices[0].finish_reason == "stop"
+
+
+def test_usage_reports_zero_reasoning_tokens_json_and_streamed(client):
+    reply = client.chat.completions.create(model="gpt-6-luna", messages=HELLO, reasoning_effort="high")
+    assert reply.usage.completion_tokens_details.reasoning_tokens == 0
+    stream = client.chat.completions.create(
+        model="gpt-6-luna", messages=HELLO, stream=True, stream_options={"include_usage": True}
+    )
+    usages = [chunk.usage for chunk in stream if chunk.usage is not None]
+    assert [usage.completion_tokens_details.reasoning_tokens for usage in usages] == [0]
 
 
 def test_max_completion_tokens_wins_over_max_tokens(client, engine):

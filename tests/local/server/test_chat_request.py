@@ -9,7 +9,7 @@ from __future__ import annotations
 import openai
 import pytest
 
-from course_helpers.local.server.chat_request import parse_chat_request
+from course_helpers.local.server.chat_request import DEFAULT_MAX_OUTPUT_TOKENS, parse_chat_request
 from course_helpers.local.server.errors import APIError
 
 USER = [{"role": "user", "content": "Hi"}]
@@ -121,7 +121,6 @@ def test_stream_options_only_with_stream():
         ({"modalities": ["text", "audio"]}, "audio"),
         ({"logit_bias": {"50256": -100}}, "logit_bias"),
         ({"prediction": {"type": "content", "content": "x"}}, "prediction"),
-        ({"reasoning_effort": "low"}, "reasoning_effort"),
         ({"web_search_options": {}}, None),  # empty options: nothing to refuse
     ],
 )
@@ -132,6 +131,20 @@ def test_valid_but_unsupported_features_are_named(extra, param):
     error = _error(**extra)
     assert error.status == 400 and error.param == param
     assert "local model" in error.message
+
+
+def test_reasoning_effort_on_a_model_without_a_profile_is_the_local_400():
+    with pytest.raises(APIError) as caught:
+        parse_chat_request({"model": "my-own-model", "messages": USER, "reasoning_effort": "low"})
+    assert caught.value.param == "reasoning_effort" and "local model" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("limits", "expected"),
+    [({}, DEFAULT_MAX_OUTPUT_TOKENS), ({"max_tokens": 7}, 7), ({"max_completion_tokens": 5000}, 5000)],
+)
+def test_the_output_limit_is_the_requested_one_or_the_default(limits, expected):
+    assert parse_chat_request({"model": "m", "messages": USER, **limits}).sampling.max_tokens == expected
 
 
 def test_harmless_values_of_unsupported_features_pass():
@@ -201,7 +214,7 @@ def test_model_is_required_and_any_chat_name_is_accepted():
     with pytest.raises(APIError) as caught:
         parse_chat_request({"messages": USER})
     assert caught.value.param == "model"
-    for name in ["gpt-4o-mini", "gpt-4.1", "o3-mini", "my-own-model"]:
+    for name in ["gpt-4o-mini", "gpt-4.1", "gpt-6-luna", "my-own-model"]:
         assert parse_chat_request({"model": name, "messages": USER}).model == name
 
 

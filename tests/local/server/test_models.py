@@ -26,5 +26,13 @@ def test_retrieve_an_openai_chat_name_says_who_answers(client):
 
 def test_retrieve_unknown_non_chat_model_is_404(client):
     with pytest.raises(openai.NotFoundError) as caught:
-        client.models.retrieve("dall-e-3")
+        client.models.retrieve("text-embedding-3-small")
     assert caught.value.code == "model_not_found"
+
+
+@pytest.mark.parametrize("model", ["o4-mini", "dall-e-3"])
+def test_retrieve_a_shut_down_model_is_404_as_chat_would_answer(client, model):
+    with pytest.raises(openai.NotFoundError) as caught:
+        client.models.retrieve(model)
+    assert caught.value.code == "model_not_found"
+    assert caught.value.body["message"].startswith(f"The model `{model}` has been deprecated")

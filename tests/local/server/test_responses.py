@@ -12,6 +12,7 @@ import openai
 import pytest
 
 from course_helpers.local.server.app import ENDPOINT_MODULES
+from course_helpers.local.server.chat_request import DEFAULT_MAX_OUTPUT_TOKENS
 from course_helpers.local.server.responses import parse_responses_request
 
 from .conftest import API_KEY, wait_for
@@ -51,6 +52,26 @@ def test_string_input_gives_output_text(client):
     assert response.usage.total_tokens == response.usage.input_tokens + 3
     assert response.usage.input_tokens_details.cached_tokens == 0
     assert response.usage.output_tokens_details.reasoning_tokens == 0
+
+
+def test_without_a_limit_a_response_ends_incomplete_at_the_default_maximum_output(client, engine):
+    engine.context_length = DEFAULT_MAX_OUTPUT_TOKENS + 100
+    words = " ".join(f"w{i}" for i in range(DEFAULT_MAX_OUTPUT_TOKENS + 10))
+    response = client.responses.create(model="gpt-4o-mini", input=words)
+    assert engine.generations[-1].params.max_tokens == DEFAULT_MAX_OUTPUT_TOKENS
+    assert (response.status, response.incomplete_details.reason) == ("incomplete", "max_output_tokens")
+    assert response.usage.output_tokens == DEFAULT_MAX_OUTPUT_TOKENS
+    assert response.max_output_tokens is None  # the request's own value, as OpenAI echoes it
+
+
+def test_a_reasoning_effort_is_accepted_and_echoed_and_reasons_nothing(client):
+    response = client.responses.create(model="gpt-6-luna", input="one two", reasoning={"effort": "low"})
+    assert response.output_text == "one two "
+    assert response.reasoning.effort == "low"
+    assert response.usage.output_tokens_details.reasoning_tokens == 0
+    default = client.responses.create(model="gpt-6-luna", input="one")
+    assert default.reasoning.effort == "medium"  # gpt-6-luna's default, as OpenAI reports the effort it used
+    assert client.responses.create(model="gpt-4o-mini", input="one").reasoning.effort is None
 
 
 def test_instructions_become_a_first_system_message(client, engine):
@@ -128,7 +149,7 @@ def test_stream_helper_collects_the_final_response(client):
     [
         ({"tools": [{"type": "web_search"}]}, "tools"),
         ({"previous_response_id": "resp_123"}, "previous_response_id"),
-        ({"reasoning": {"effort": "low"}}, "reasoning"),
+        ({"reasoning": {"effort": "low"}}, "reasoning.effort"),  # gpt-4o-mini is not a reasoning model
         ({"text": {"format": {"type": "json_schema", "name": "x", "schema": {}}}}, "text.format"),
         ({"input": [{"role": "user", "content": [{"type": "input_image", "image_url": "x"}]}]}, "input[0].content[0]"),
         ({"input": [{"type": "function_call_output", "call_id": "c", "output": "x"}]}, "input[0].type"),

@@ -3,7 +3,8 @@
 - :mod:`.base`: the JSON field types (``Integer``, ``Decimal``) and base models;
 - :mod:`.errors`: pydantic's validation errors in OpenAI's words (``parse``);
 - :mod:`.content`: what chat and Responses share (message content, roles, model names);
-- :mod:`.chat`, :mod:`.responses`, :mod:`.moderations`, :mod:`.audio`: the requests.
+- :mod:`.chat`, :mod:`.responses`, :mod:`.moderations`, :mod:`.audio`: the requests;
+- :mod:`.profiles`: what OpenAI accepts per model name (reasoning effort, sampling, shut-down models).
 
 A request is parsed in two steps: the model checks each parameter's type and
 range (pydantic), then a ``check_*`` function applies the rules between
@@ -13,7 +14,7 @@ is a lookup over ``request.model_fields_set`` (the parameters given, not
 null), not another walk of the body:
 
 >>> from .chat import parse_chat_completion
->>> request = parse_chat_completion({"model": "o3-mini", "temperature": 0.5, "top_p": None,
+>>> request = parse_chat_completion({"model": "gpt-4o-mini", "temperature": 0.5, "top_p": None,
 ...                                  "messages": [{"role": "user", "content": "Hi"}]})
 >>> sorted(request.model_fields_set)
 ['messages', 'model', 'temperature']

@@ -14,6 +14,7 @@ with a 400 that says so, never a silently different answer.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator
@@ -33,6 +34,7 @@ from .content import (
     unsupported,
 )
 from .errors import invalid_type, parse, rule
+from .profiles import check_chat
 
 __all__ = [
     "AssistantMessage",
@@ -157,7 +159,7 @@ class ChatCompletionRequest(RequestModel):
     logit_bias: dict[str, Any] | None = None
     web_search_options: dict[str, Any] | None = None
     moderation: Any = None
-    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh"] | None = None
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = None
     verbosity: Literal["low", "medium", "high"] | None = None
     tool_choice: Any = None
     response_format: ResponseFormat | None = None
@@ -203,10 +205,17 @@ class ChatCompletionRequest(RequestModel):
         return stop
 
 
-def check_features(request: ChatCompletionRequest) -> None:
-    """The rules between parameters, and the features the local model refuses (``UNSUPPORTED``)."""
+def check_features(request: ChatCompletionRequest, today: date | None = None) -> None:
+    """The requested model's rules (:mod:`.profiles`), the rules between parameters, and the features
+    the local model refuses (``UNSUPPORTED``).
+
+    A reasoning model's ``reasoning_effort`` is accepted and has no effect: the local model does not reason.
+    ``today`` is the date the model's shutdown is judged on (default: today).
+    """
+    profile = check_chat(request, today)
+    accepted = {"reasoning_effort"} if profile is not None and profile.reasoning else set()
     for param in UNSUPPORTED:
-        if not _is_empty(getattr(request, param)):
+        if param not in accepted and not _is_empty(getattr(request, param)):
             raise unsupported(param)
     if request.tool_choice not in (None, "none"):
         raise unsupported("tool_choice")
@@ -232,8 +241,8 @@ def _is_empty(value: Any) -> bool:
     return value is None or value == [] or value == {}
 
 
-def parse_chat_completion(body: Any) -> ChatCompletionRequest:
-    """A chat completions body checked as OpenAI checks it; raise APIError if invalid.
+def parse_chat_completion(body: Any, today: date | None = None) -> ChatCompletionRequest:
+    """A chat completions body checked as OpenAI checks it (for the model it names); raise APIError if invalid.
 
     >>> parse_chat_completion({"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}],
     ...                        "top_logprobs": 3})  # doctest: +ELLIPSIS
@@ -242,5 +251,5 @@ def parse_chat_completion(body: Any) -> ChatCompletionRequest:
     course_helpers.local.server.errors.APIError: Invalid 'top_logprobs': 'logprobs' must be set to true ...
     """
     request = parse(ChatCompletionRequest, body)
-    check_features(request)
+    check_features(request, today)
     return request

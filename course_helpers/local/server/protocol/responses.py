@@ -1,9 +1,10 @@
 """``POST /v1/responses``: the request, declared once.
 
 ``input`` is a string or a list of message items (text parts only);
-features a small text model cannot honour (tools, reasoning, JSON schemas,
-images) and ``previous_response_id`` (this server stores no responses) are
-declared, then refused by :func:`check_features` with a 400 naming them.
+features a small text model cannot honour (tools, reasoning summaries, JSON
+schemas, images) and ``previous_response_id`` (this server stores no
+responses) are declared, then refused by :func:`check_features` with a 400
+naming them. ``reasoning.effort`` follows the model's profile (:mod:`.profiles`).
 
 >>> request = parse_responses({"model": "gpt-4o-mini", "input": [{"role": "user", "content": "Hi"}]})
 >>> request.input[0].role, request.input[0].text(), request.truncation
@@ -12,6 +13,7 @@ declared, then refused by :func:`check_features` with a 400 naming them.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Discriminator, Field, Tag
@@ -29,10 +31,12 @@ from .content import (
     unsupported,
 )
 from .errors import invalid_type, parse, rule
+from .profiles import check_responses
 
 __all__ = [
     "UNSUPPORTED",
     "InputItem",
+    "Reasoning",
     "ResponsesCreateRequest",
     "check_features",
     "parse_responses",
@@ -133,6 +137,16 @@ class TextConfig(JSONModel):
     verbosity: Literal["low", "medium", "high"] | None = None
 
 
+class Reasoning(RequestModel):
+    """``reasoning``: ``effort`` is checked against the model's profile; the local model honours no summary."""
+
+    effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = None
+    summary: Literal["auto", "concise", "detailed"] | None = None
+    generate_summary: Literal["auto", "concise", "detailed"] | None = None
+    mode: str | None = None
+    context: Literal["auto", "current_turn", "all_turns"] | None = None
+
+
 class ResponsesCreateRequest(RequestModel):
     """A ``POST /v1/responses`` body. Fields are in the order their mistakes are reported."""
 
@@ -142,7 +156,7 @@ class ResponsesCreateRequest(RequestModel):
     tools: list[Any] | None = None
     previous_response_id: str | None = None
     conversation: Any = None
-    reasoning: dict[str, Any] | None = None
+    reasoning: Reasoning | None = None
     prompt: dict[str, Any] | None = None
     image: Any = None
     include: list[str] | None = None
@@ -175,10 +189,23 @@ class ResponsesCreateRequest(RequestModel):
     top_p: Decimal = Field(1.0, ge=0.0, le=1.0)
 
 
-def check_features(request: ResponsesCreateRequest) -> None:
-    """The rules between parameters, and the features the local model refuses (``UNSUPPORTED``)."""
+def check_features(request: ResponsesCreateRequest, today: date | None = None) -> None:
+    """The requested model's rules (:mod:`.profiles`), the rules between parameters, and the features
+    the local model refuses (``UNSUPPORTED``).
+
+    A reasoning model's ``reasoning.effort`` is accepted and has no effect: the local model does not
+    reason. ``today`` is the date the model's shutdown is judged on (default: today).
+    """
+    profile = check_responses(request, today)
     for param in UNSUPPORTED:
-        if not is_off(getattr(request, param)):
+        value = getattr(request, param)
+        if isinstance(value, Reasoning):
+            if not value.model_fields_set:
+                continue  # {} or only nulls: nothing asked
+            if profile is not None and profile.reasoning:
+                _check_reasoning(value)
+                continue
+        if not is_off(value):
             raise unsupported(param)
     if request.tool_choice not in (None, "none", "auto"):
         raise unsupported("tool_choice")
@@ -195,8 +222,17 @@ def check_features(request: ResponsesCreateRequest) -> None:
     check_stream_options(request.stream_options, request.stream)
 
 
-def parse_responses(body: Any) -> ResponsesCreateRequest:
-    """A Responses body checked as OpenAI checks it; raise APIError if invalid."""
+def _check_reasoning(reasoning: Reasoning) -> None:
+    """What a reasoning model's ``reasoning`` asks beyond an effort: nothing the local model can honour."""
+    if reasoning.summary is not None or reasoning.generate_summary is not None:
+        param = "reasoning.summary" if reasoning.summary is not None else "reasoning.generate_summary"
+        raise unsupported(param, "reasoning summaries (it does not reason)")
+    if reasoning.mode not in (None, "standard"):
+        raise unsupported("reasoning.mode", f"the reasoning mode {reasoning.mode!r} (it does not reason)")
+
+
+def parse_responses(body: Any, today: date | None = None) -> ResponsesCreateRequest:
+    """A Responses body checked as OpenAI checks it (for the model it names); raise APIError if invalid."""
     request = parse(ResponsesCreateRequest, body)
-    check_features(request)
+    check_features(request, today)
     return request

@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-MODULES = ["", ".audio", ".base", ".chat", ".content", ".errors", ".moderations", ".responses"]
+MODULES = ["", ".audio", ".base", ".chat", ".content", ".errors", ".moderations", ".profiles", ".responses"]
 
 
 @pytest.mark.parametrize("module_name", MODULES)
