@@ -21,7 +21,7 @@ import copy
 import inspect
 import math
 import numbers
-from typing import Any
+from typing import Any, NamedTuple
 
 from .checks import STUB_MARKER, NotDone, call, checker, describe, expect, fail, is_stub
 from .costs import PRICES
@@ -243,6 +243,42 @@ def _reference_cost(prompt_tokens: int, completion_tokens: int, model: str) -> f
     return (prompt_tokens * price.input + completion_tokens * price.output) / 1_000_000
 
 
+class _Mistake(NamedTuple):
+    value: float
+    what: str
+
+
+def _cost_mistakes(prompt_tokens: int, completion_tokens: int, model: str) -> list[_Mistake]:
+    """What a wrong cost_usd(...) may have computed, and how to say it."""
+    price = PRICES[model]
+    tokens = prompt_tokens + completion_tokens
+    both = prompt_tokens * price.input + completion_tokens * price.output
+    return [
+        _Mistake(both, "prices are per 1 million tokens, so divide by 1_000_000"),
+        _Mistake(both / 1000, "a thousand times too much: the prices are per 1 million tokens, not per 1,000"),
+        _Mistake(
+            (prompt_tokens * price.output + completion_tokens * price.input) / 1e6,
+            "prompt tokens are billed at price.input, completion tokens at price.output (you swapped them)",
+        ),
+        _Mistake(
+            prompt_tokens * price.input / 1e6,
+            "the prompt tokens alone; the completion tokens are billed too (completion_tokens × price.output)",
+        ),
+        _Mistake(
+            completion_tokens * price.output / 1e6,
+            "the completion tokens alone; the prompt tokens are billed too (prompt_tokens × price.input)",
+        ),
+        _Mistake(
+            tokens * price.input / 1e6, "every token at price.input; completion tokens cost more, at price.output"
+        ),
+        _Mistake(tokens * price.output / 1e6, "every token at price.output; prompt tokens cost less, at price.input"),
+        _Mistake(
+            (price.input + price.output) * tokens / 1e6,
+            "every token at both prices; a prompt token costs price.input, a completion token price.output",
+        ),
+    ]
+
+
 @checker
 def check_cost_function(cost_usd):
     """Check ``cost_usd(prompt_tokens, completion_tokens, model)`` against the list prices."""
@@ -252,25 +288,31 @@ def check_cost_function(cost_usd):
         (2000, 500, "gpt-4o"),
         (1234, 567, "gpt-5-nano"),
     ]
+    results = {}
     for prompt_tokens, completion_tokens, model in cases:
         where = f"cost_usd({prompt_tokens}, {completion_tokens}, {model!r})"
         got = call(cost_usd, prompt_tokens, completion_tokens, model)
-        expected = _reference_cost(prompt_tokens, completion_tokens, model)
         expect(
             isinstance(got, numbers.Real) and not isinstance(got, bool),
             f"{where} should return a number of dollars, but it returned {describe(got)}.",
         )
-        if math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-15):
-            continue
+        results[prompt_tokens, completion_tokens, model] = float(got)
+    wrong = [
+        (case, got) for case, got in results.items() if not math.isclose(got, _reference_cost(*case), abs_tol=1e-15)
+    ]
+    if wrong:
+        (prompt_tokens, completion_tokens, model), got = wrong[0]
+        where = f"cost_usd({prompt_tokens}, {completion_tokens}, {model!r})"
+        expected = _reference_cost(prompt_tokens, completion_tokens, model)
+        # One case can fit several mistakes (with 0 completion tokens, forgetting them is right): name the
+        # mistake that gives the learner's number on every case.
+        for number, (_, what) in enumerate(_cost_mistakes(prompt_tokens, completion_tokens, model)):
+            if all(
+                math.isclose(value, _cost_mistakes(*case)[number].value, rel_tol=1e-9, abs_tol=1e-15)
+                for case, value in results.items()
+            ):
+                fail(f"{where} returned {got:g}: {what}.")
         price = PRICES[model]
-        if expected and math.isclose(got, expected * 1_000_000, rel_tol=1e-9):
-            fail(f"{where} returned {got:g}: prices are per 1 million tokens, so divide by 1_000_000.")
-        swapped = (prompt_tokens * price.output + completion_tokens * price.input) / 1_000_000
-        if math.isclose(got, swapped, rel_tol=1e-9):
-            fail(
-                f"{where} returned {got:g}: prompt tokens are billed at price.input, completion tokens at "
-                "price.output (you swapped them)."
-            )
         fail(
             f"{where} returned {got:g}; expected {expected:g} = ({prompt_tokens} × {price.input} + "
             f"{completion_tokens} × {price.output}) / 1,000,000."
@@ -298,6 +340,14 @@ def check_monthly_cost(monthly_mini, monthly_4o):
         ]:
             if math.isclose(value, one * factor, rel_tol=1e-6):
                 fail(f"`{name}` is ${value:,.2f}: you left out {missing}.")
+        other = "gpt-4o" if model == "gpt-4o-mini" else "gpt-4o-mini"
+        for per_request, mistake in [
+            (_reference_cost(250, 1200, model), "the token counts swapped: cost_usd(1200, 250, ...), prompt first"),
+            (_reference_cost(1200, 0, model), "the prompt tokens alone: the 250 completion tokens are billed too"),
+            (_reference_cost(1200, 250, other), f"the prices of {other}: this one is for {model}"),
+        ]:
+            if math.isclose(value, requests * per_request, rel_tol=1e-6):
+                fail(f"`{name}` is ${value:,.2f}, {mistake}.")
         fail(f"`{name}` is ${value:,.2f}; expected ${expected:,.2f} = 30 × 2,000 × cost_usd(1200, 250, {model!r}).")
     return (
         f"${monthly_mini:,.2f} against ${monthly_4o:,.2f} a month: the bigger model costs "

@@ -126,8 +126,14 @@ def test_check_response_fields(capsys):
     [
         (lambda p, c, m: p * checks.PRICES[m].input + c * checks.PRICES[m].output, "divide by 1_000_000"),
         (lambda p, c, m: (p * checks.PRICES[m].output + c * checks.PRICES[m].input) / 1e6, "swapped"),
-        (lambda p, c, m: p * checks.PRICES[m].input / 1e6, "expected"),
+        (lambda p, c, m: p * checks.PRICES[m].input / 1e6, "the completion tokens are billed too"),
         (lambda p, c, m: "cheap", "number of dollars"),
+        (lambda p, c, m: (p * checks.PRICES[m].input + c * checks.PRICES[m].output) / 1000, "not per 1,000"),
+        (lambda p, c, m: c * checks.PRICES[m].output / 1e6, "the prompt tokens are billed too"),
+        (lambda p, c, m: (p + c) * checks.PRICES[m].input / 1e6, "completion tokens cost more"),
+        (lambda p, c, m: (p + c) * checks.PRICES[m].output / 1e6, "prompt tokens cost less"),
+        (lambda p, c, m: (p + c) * (checks.PRICES[m].input + checks.PRICES[m].output) / 1e6, "at both prices"),
+        (lambda p, c, m: round((p * checks.PRICES[m].input + c * checks.PRICES[m].output) / 1e6, 2), "expected"),
     ],
 )
 def test_check_cost_function_hints(capsys, cost, hint):
@@ -300,6 +306,9 @@ def test_check_bad_request_wrong_answers(capsys, function, hint):
         ((19.8 / 2000, 330.0), "the 2,000 requests a day"),
         ((19.8 / 60_000, 330.0), "both the 2,000 requests a day and the 30 days"),
         ((19.8, "$330"), "should be a number of dollars"),
+        ((60_000 * checks._reference_cost(250, 1200, "gpt-4o-mini"), 330.0), "the token counts swapped"),
+        ((60_000 * checks._reference_cost(1200, 0, "gpt-4o-mini"), 330.0), "the 250 completion tokens are billed too"),
+        ((19.8, 19.8), "the prices of gpt-4o-mini: this one is for gpt-4o"),
     ],
 )
 def test_check_monthly_cost_wrong_answers(capsys, monthly, hint):
