@@ -68,12 +68,46 @@ def sample_chunks(pieces: list[str]) -> list[Any]:
     return chunks
 
 
+class _Stream:
+    """Chunks the way the SDK's Stream gives them: read once, as they arrive; a second read finds nothing.
+
+    It remembers whether someone tried to read it again after the end, so the check can say so.
+
+    >>> stream = _Stream(["a", "b"])
+    >>> [c for c in stream], [c for c in stream], stream.read_again
+    (['a', 'b'], [], True)
+    """
+
+    def __init__(self, chunks) -> None:
+        self._chunks = iter(chunks)
+        self.finished = False
+        self.read_again = False
+
+    def __iter__(self):
+        if self.finished:
+            self.read_again = True
+        return self
+
+    def __next__(self):
+        try:
+            return next(self._chunks)
+        except StopIteration:
+            self.finished = True
+            raise
+
+
 def _call_on_stream(join_deltas, chunks, where: str):
-    """``call``, with a hint for the two errors a stream's special chunks cause."""
+    """``call`` on a :class:`_Stream` of ``chunks``, with a hint for what reading a stream like a list causes."""
+    stream = _Stream(chunks)
     try:
-        return call(join_deltas, chunks)
+        result = call(join_deltas, stream)
     except Hint as hint:
         error = hint.__cause__
+        if isinstance(error, TypeError) and ("len()" in str(error) or "subscriptable" in str(error)):
+            fail(
+                f"{where} raised TypeError: {error}. A stream is not a list: it has no len() and no [i], its "
+                "chunks arrive one after the other. Loop over it once (or first keep them: list(chunks))."
+            )
         if isinstance(error, IndexError):
             fail(
                 f"{where} raised IndexError: {error}. The usage chunk at the end has an empty choices list, "
@@ -85,6 +119,13 @@ def _call_on_stream(join_deltas, chunks, where: str):
                 'skip it, or use `delta.content or ""`.'
             )
         raise
+    if stream.read_again:
+        fail(
+            f"{where} reads `chunks` a second time (a second loop, or a sum(...) over it after the join), but a "
+            "stream is read once: its chunks arrive once and are gone, so the second pass finds none. Join "
+            "and count in the same loop, or keep the chunks first: chunks = list(chunks)."
+        )
+    return result
 
 
 @checker
@@ -92,7 +133,7 @@ def check_join_deltas(join_deltas, client=None, model=None):
     """Check ``join_deltas(chunks)``: returns (the joined text, the number of chunks that carried text)."""
     for pieces in (["The", " sky", " is", " blue", "."], ["Hello"], []):
         where = f"join_deltas(<a stream of {len(pieces)} text chunks>)"
-        result = _call_on_stream(join_deltas, iter(sample_chunks(pieces)), where)
+        result = _call_on_stream(join_deltas, sample_chunks(pieces), where)
         expect(
             isinstance(result, tuple) and len(result) == 2,
             f"{where} returned {describe(result)}; return a pair: (text, number of chunks with text).",
@@ -119,7 +160,7 @@ def check_join_deltas(join_deltas, client=None, model=None):
             stream_options={"include_usage": True},
         )
         chunks = list(stream)
-        text, count = _call_on_stream(join_deltas, iter(chunks), "join_deltas(<a real stream>)")
+        text, count = _call_on_stream(join_deltas, chunks, "join_deltas(<a real stream>)")
         expected = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
         expect(text == expected, "On a real stream your text differs from the joined deltas.")
         expect(
@@ -239,6 +280,11 @@ def check_base_url_for(base_url_for):
     for backend, template in BASE_URLS.items():
         expected = template.format(host="localhost")
         got = call(base_url_for, backend)
+        if isinstance(got, str) and got.rstrip("/") + "/v1" == expected:
+            fail(
+                f"base_url_for({backend!r}) returned {got!r}; expected {expected!r}: the SDK adds the endpoint "
+                "(/chat/completions) to the base URL, and OpenAI-compatible servers answer under /v1."
+            )
         expect(got == expected, f"base_url_for({backend!r}) returned {got!r}; expected {expected!r}.")
     got = call(base_url_for, "ollama", host="10.0.0.7")
     expect(

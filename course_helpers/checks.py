@@ -55,6 +55,8 @@ __all__ = [
     "expect",
     "fail",
     "is_stub",
+    "refused",
+    "send",
 ]
 
 PASS, FAIL, TODO = "✅", "❌", "⏳"
@@ -148,6 +150,48 @@ def call(function: object, *args, **kwargs):
             raise NotDone()
         raise Hint(f"Your function returned {result!r} (when called with {arguments}): did you forget `return`?")
     return result
+
+
+def send(client, request):
+    """``client.chat.completions.create(**request)``, with a refused request returned instead of raised.
+
+    An exercise cell ends with ``response = send(client, request)``: when the API refuses the request (a
+    400 for a value out of range) or the SDK does (an unknown parameter), the error becomes the value of
+    ``response``, and the check cell after it turns it into a hint instead of failing on a name that was
+    never assigned. A stub request stays a stub:
+
+    >>> send(None, ...)
+    Ellipsis
+    """
+    import openai
+
+    if is_stub(request) or not isinstance(request, dict):
+        return request  # not done yet, or not a dict: the check says which
+    try:
+        return client.chat.completions.create(**request)
+    except (openai.APIStatusError, TypeError) as error:
+        return error
+
+
+def refused(response: object) -> None:
+    """Inside a check: stop with ❌ and the API's own words when ``response`` is the error :func:`send` returned.
+
+    >>> @checker
+    ... def check_response(response):
+    ...     refused(response)
+    >>> check_response(TypeError("create() got an unexpected keyword argument 'top_logprob'"))
+    ❌ The request was not sent: create() got an unexpected keyword argument 'top_logprob'. Check the parameter names, then run the request's cell again.
+    """
+    if isinstance(response, TypeError):
+        fail(f"The request was not sent: {response}. Check the parameter names, then run the request's cell again.")
+    if isinstance(response, Exception):
+        body = getattr(response, "body", None)
+        message = body.get("message") if isinstance(body, dict) else None
+        status = getattr(response, "status_code", "?")
+        fail(
+            f"The API refused your request ({status} {type(response).__name__}: {message or response}). "
+            "Fix the request, then run its cell again."
+        )
 
 
 def _one_line(text: object) -> str:

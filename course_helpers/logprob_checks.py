@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from .checks import call, checker, describe, expect, fail
+from .checks import call, checker, describe, expect, fail, refused
 from .probabilities import perplexity
 
 __all__ = [
@@ -129,22 +129,13 @@ def check_perplexity(function):
 @checker
 def check_logprobs_request(request, response, top_logprobs: int = 5, max_tokens: int = 20):
     """Check a request asking for logprobs with ``top_logprobs`` alternatives, and the response's logprobs."""
-    expect(
-        isinstance(request, dict),
-        f"`request` should be a dict of the arguments for "
-        f"client.chat.completions.create(**request), but it is {describe(request)}.",
-    )
-    expect(request.get("logprobs") is True, "Set logprobs=True: without it the response has no logprobs.")
-    expect(
-        request.get("top_logprobs") == top_logprobs,
-        f"Ask for {top_logprobs} alternatives per token with top_logprobs={top_logprobs} "
-        f"(yours: {request.get('top_logprobs')!r}).",
-    )
+    _check_request(request, "request", top_logprobs=top_logprobs, temperature=None, tokens=None)
     limit = request.get("max_completion_tokens", request.get("max_tokens"))
     expect(
         isinstance(limit, int) and 1 <= limit <= max_tokens,
         f"Cap the reply with max_completion_tokens (at most {max_tokens}); yours: {limit!r}.",
     )
+    refused(response)
     expect(
         getattr(response, "object", None) == "chat.completion",
         f"`response` should be the ChatCompletion, but it is {describe(response)}.",
@@ -168,6 +159,40 @@ def check_logprobs_request(request, response, top_logprobs: int = 5, max_tokens:
     return f"every token of the reply has its logprob and {top_logprobs} alternatives."
 
 
+def _check_request(request, name: str, top_logprobs: int | None, temperature: float | None, tokens: int | None) -> None:
+    """Fail with a hint unless ``request`` asks for logprobs with these settings (None: any value will do)."""
+    expect(
+        isinstance(request, dict),
+        f"`{name}` should be a dict of the arguments for client.chat.completions.create(**{name}), "
+        f"but it is {describe(request)}.",
+    )
+    logprobs = request.get("logprobs")
+    if isinstance(logprobs, int) and not isinstance(logprobs, bool):
+        fail(
+            f"logprobs={logprobs}: logprobs is a switch, True or False; the number of alternatives per token "
+            f"goes in top_logprobs (logprobs=True, top_logprobs={top_logprobs or logprobs})."
+        )
+    expect(logprobs is True, f"Set logprobs=True in `{name}`: without it the response has no logprobs.")
+    if top_logprobs is not None:
+        expect(
+            request.get("top_logprobs") == top_logprobs,
+            f"Ask for {top_logprobs} alternatives per token with top_logprobs={top_logprobs} "
+            f"(yours: {request.get('top_logprobs')!r}).",
+        )
+    if temperature is not None:
+        expect(
+            request.get("temperature") == temperature,
+            f"`{name}` has temperature={request.get('temperature')!r}; the exercise asks for "
+            f"temperature={temperature}, so that the reply is the model's most likely token and the same on "
+            "every run.",
+        )
+    limit = request.get("max_completion_tokens", request.get("max_tokens"))
+    expect(
+        tokens is None or (limit == tokens and not isinstance(limit, bool)),
+        f"`{name}` has max_completion_tokens={limit!r}; the exercise asks for max_completion_tokens={tokens}.",
+    )
+
+
 def _fake_alternatives(pairs):
     from openai.types.chat.chat_completion_token_logprob import TopLogprob
 
@@ -175,8 +200,8 @@ def _fake_alternatives(pairs):
 
 
 @checker
-def check_label_probabilities(function, response, labels=("positive", "negative", "neutral")):
-    """Check ``label_probabilities(top_logprobs, labels)``: spellings of a label are added up."""
+def check_label_probabilities(function, request, response, labels=("positive", "negative", "neutral")):
+    """Check the classifier's ``request`` and ``label_probabilities(top_logprobs, labels)`` (spellings add up)."""
     labels = list(labels)
     # A made-up distribution (not model output) with the spellings a label can take.
     made_up = _fake_alternatives(
@@ -233,9 +258,11 @@ def check_label_probabilities(function, response, labels=("positive", "negative"
         "When a label does not appear among the alternatives it should still be in the dict, with 0.0; "
         f"with only 'negative' and 'Negative' you returned {absent!r}.",
     )
+    _check_request(request, "verdict_request", top_logprobs=20, temperature=0, tokens=1)
+    refused(response)
     expect(
         getattr(response, "object", None) == "chat.completion",
-        f"`response` should be the classifier's ChatCompletion, but it is {describe(response)}.",
+        f"`verdict` should be the classifier's ChatCompletion, but it is {describe(response)}.",
     )
     logprobs = response.choices[0].logprobs
     expect(
@@ -286,8 +313,10 @@ def check_route(function):
 
 
 @checker
-def check_text_from_bytes(function, response):
+def check_text_from_bytes(function, request, response):
     """Check ``text_from_bytes(content)`` on a real reply: joining every token's bytes gives the reply's text."""
+    _check_request(request, "emoji_request", top_logprobs=None, temperature=0, tokens=8)
+    refused(response)
     expect(
         getattr(response, "object", None) == "chat.completion",
         f"`response` should be the ChatCompletion, but it is {describe(response)}.",

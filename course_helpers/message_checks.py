@@ -17,6 +17,7 @@ Used in: solutions/01_messages_and_roles.ipynb (and exercises/01_messages_and_ro
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from .checks import NotDone, call, checker, describe, expect, fail, is_stub
@@ -34,6 +35,11 @@ __all__ = [
 #: The labels of the lesson's sentiment classifier.
 LABELS = ("positive", "negative", "neutral")
 _INSTRUCTION_ROLES = ("system", "developer")
+# Ways to ask for the translation and nothing around it ("Reply with the translation only.").
+_NOTHING_ELSE = re.compile(
+    r"\bonly\b|\bnothing (?:else|but)\b|\bjust the translation\b|\bno (?:other text|explanations?|comments?|notes?)\b",
+    re.IGNORECASE,
+)
 
 
 def _check_message_list(messages: Any, where: str) -> None:
@@ -89,6 +95,12 @@ def check_translation_messages(translation_messages):
             text not in messages[0]["content"],
             f"{where}: the text to translate is in the system message. "
             "Keep instructions and data apart: the text goes in the user message only.",
+        )
+        expect(
+            _NOTHING_ELSE.search(messages[0]["content"]),
+            f"{where}: the system message does not ask for the translation only. Without that, a model may wrap "
+            "it in a greeting, notes or the original text ('Sure! Here is the translation: ...'), and a program "
+            "using the reply gets all of it: add 'Reply with the translation only.'",
         )
         expect(
             messages[1]["content"] == text,

@@ -216,9 +216,25 @@ def check_batch_request(request, response, texts):
             "`input` is one string, so the texts are scored as one message: pass the list itself, "
             "input=texts, for one result per text."
         )
+    if isinstance(given, list) and given and all(isinstance(part, dict) for part in given):
+        fail(
+            "`input` is a list of content parts ({'type': 'text', 'text': ...}): the API moderates such a list "
+            "as ONE input, its parts together (a text and its image, say), with one result for all of them. "
+            "Pass the strings themselves, input=texts, for one result per text."
+        )
+    expect(isinstance(given, list), f"`input` should be the list `texts`, but it is {describe(given)}.")
     expect(
-        isinstance(given, list) and list(given) == list(texts),
-        f"`input` should be the list `texts` ({len(texts)} strings), but it is {describe(given)}.",
+        len(given) == len(texts),
+        f"`input` has {len(given)} item{'s' if len(given) != 1 else ''}; pass all {len(texts)} texts in one "
+        "request, input=texts.",
+    )
+    expect(
+        sorted(map(str, given)) != sorted(texts) or list(given) == list(texts),
+        "`input` holds the texts in another order: keep the order of `texts`, since result i belongs to text i.",
+    )
+    expect(
+        list(given) == list(texts),
+        f"`input` should be the list `texts` itself, but it is {describe(given)}: pass input=texts.",
     )
     expect(
         _is_moderation_response(response),
@@ -353,7 +369,12 @@ def check_guarded_reply(function, model: str = "gpt-4o-mini"):
     got = call(function, client, model, user_text)
     kinds = [kind for kind, _ in client.calls]
     expect(
-        kinds and kinds[0] == "moderations",
+        kinds,
+        "Your function made no calls through the `client` it was given: use that argument, not the notebook's "
+        "own `client`, so the function works with any client (the check passes a scripted one to try every path).",
+    )
+    expect(
+        kinds[0] == "moderations",
         f"The first call should moderate the user's text, before the chat model sees it; your calls: {kinds}.",
     )
     first = client.calls[0][1]
@@ -368,6 +389,12 @@ def check_guarded_reply(function, model: str = "gpt-4o-mini"):
         chat.get("model") == model, f"Call the chat model given as `model` ({model!r}); yours: {chat.get('model')!r}."
     )
     expect(_chat_mentions(chat, user_text), "The chat request's messages should contain the user's text.")
+    limit = chat.get("max_completion_tokens", chat.get("max_tokens"))
+    expect(
+        isinstance(limit, int) and not isinstance(limit, bool) and 1 <= limit <= 60,
+        f"The chat request has max_completion_tokens={limit!r}: cap the reply at 60 tokens, as the task says "
+        "(max_completion_tokens=60). Every token is paid for, and moderated, before the user sees it.",
+    )
     expect(
         kinds == ["moderations", "chat", "moderations"],
         f"Expected three calls: moderate the input, chat, moderate the reply; yours: {kinds}.",

@@ -321,6 +321,18 @@ def check_stop_request(request, response, stop: str = "\n"):
         )
     expect(stop in stops, f"stop={given!r} does not contain {stop!r}.")
     expect(len(stops) <= 4, f"OpenAI accepts at most 4 stop sequences; you gave {len(stops)}.")
+    temperature = request.get("temperature")
+    expect(
+        temperature == 0,
+        f"The request has temperature={temperature!r}: set temperature=0, as the exercise asks, so the "
+        "reply is the model's most likely one and the same on every run (the default, 1, samples).",
+    )
+    limit = _token_limit(request)
+    expect(
+        isinstance(limit, int) and not isinstance(limit, bool) and limit >= 1,
+        f"Cap the reply with max_completion_tokens (a whole number of your choice); yours: {limit!r}. The stop "
+        "sequence may never come, and then the limit ends the reply.",
+    )
     choices = _choices(response)
     for choice in choices:
         expect(
@@ -333,14 +345,24 @@ def check_stop_request(request, response, stop: str = "\n"):
     )
 
 
+def _exact_fingerprints() -> set[str]:
+    """The system_fingerprints of backends where a seeded request always gives the same text: the built-in one."""
+    from .local import store
+    from .local.engine import fingerprint_of
+
+    return {fingerprint_of(store.MODELS[store.CHAT_MODEL])}
+
+
 @checker
 def check_reproducible(request, first, second):
     """Check two responses to the same seeded request: same seed, same system_fingerprint, same text (offline)."""
     request = _request(request)
     expect(isinstance(request.get("seed"), int), f"Put an integer seed in the request (seed={request.get('seed')!r}).")
+    temperature = request.get("temperature", 1)
     expect(
-        request.get("temperature", 1) > 0,
-        "Use a temperature above 0: at 0 there is no randomness to reproduce, the seed would not matter.",
+        isinstance(temperature, (int, float)) and temperature > 0,
+        f"temperature={temperature!r}: use a temperature above 0. At 0 there is no randomness to reproduce, "
+        "the seed would not matter.",
     )
     for name, response in (("first", first), ("second", second)):
         expect(
@@ -348,6 +370,11 @@ def check_reproducible(request, first, second):
             f"`{name}` should be a ChatCompletion, but it is {describe(response)}.",
         )
     expect(first.id != second.id, "`first` and `second` are the same response: send the request twice.")
+    if first.usage and second.usage and first.usage.prompt_tokens != second.usage.prompt_tokens:
+        fail(
+            f"The two prompts differ ({first.usage.prompt_tokens} and {second.usage.prompt_tokens} tokens): "
+            "send seeded_request, unchanged, both times; only the same request can give the same reply."
+        )
     same_text = [a.message.content for a in first.choices] == [b.message.content for b in second.choices]
     if first.system_fingerprint != second.system_fingerprint:
         return (
@@ -356,8 +383,14 @@ def check_reproducible(request, first, second):
         )
     if same_text:
         return "same seed and same system_fingerprint gave the same reply."
+    if first.system_fingerprint in _exact_fingerprints():
+        fail(
+            "The two replies differ, on the built-in backend, where the same seeded request always gives the "
+            "same text: your two requests were not the same (a different seed, or another setting changed "
+            "between them?). Send seeded_request, unchanged, both times."
+        )
     return (
-        "same seed and fingerprint, different text: on OpenAI the seed is best effort, not a guarantee. "
-        "(The built-in local backend is exact: there, different text means the two requests differed; "
-        "send seeded_request both times.)"
+        "same system_fingerprint, different text: if you sent seeded_request unchanged both times, this is "
+        "OpenAI's seed being best effort, not a guarantee (a different seed in the second request would "
+        "also explain it). On the built-in local backend, which is exact, the two replies are the same."
     )

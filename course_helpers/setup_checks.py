@@ -16,10 +16,12 @@ Used in: solutions/00_setup.ipynb (and exercises/00_setup.ipynb)
 
 from __future__ import annotations
 
+import ast
+import copy
 import inspect
 import math
 import numbers
-from typing import Any
+from typing import Any, NamedTuple
 
 from .checks import STUB_MARKER, NotDone, call, checker, describe, expect, fail, is_stub
 from .costs import PRICES
@@ -127,9 +129,71 @@ def check_first_request(request, response, reply):
     return "a ChatCompletion, and its text is response.choices[0].message.content."
 
 
+#: Why a reply can end, besides the token limit ('length'): the other finish reasons of Chat Completions.
+OTHER_FINISH_REASONS = ("stop", "content_filter", "tool_calls")
+
+
+def _ipython() -> Any:
+    """The running IPython shell, or None in a plain script."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def _last_assigned(name: str, shell: Any) -> ast.expr | None:
+    """The expression last assigned to ``name`` at the top level of a notebook cell (None outside IPython).
+
+    >>> shell = type("Shell", (), {"user_ns": {"In": ["", "x = 1", "x = y + 1", "print(x)"]}})()
+    >>> ast.unparse(_last_assigned("x", shell))
+    'y + 1'
+    """
+    for cell in reversed(list(getattr(shell, "user_ns", {}).get("In", []))):
+        try:
+            tree = ast.parse(cell)
+        except SyntaxError:
+            continue
+        for statement in reversed(tree.body):
+            if isinstance(statement, ast.Assign) and any(
+                isinstance(target, ast.Name) and target.id == name for target in statement.targets
+            ):
+                return statement.value
+    return None
+
+
+def _other_reasons_cut_off(expression: ast.expr | None, data: dict, shell: Any) -> list[str]:
+    """The finish reasons other than 'length' for which ``expression`` (a learner's `cut_off`) is True.
+
+    The expression is evaluated with ``finish`` and ``data`` standing for a reply with each reason; an
+    expression that depends on neither, or fails, gives [] (nothing to tell).
+    """
+    if expression is None or isinstance(expression, ast.Constant):
+        return []  # a constant gets its hint from the response itself, when it is the wrong one
+    namespace = dict(getattr(shell, "user_ns", None) or {})
+    results = {}
+    for reason in ("length", *OTHER_FINISH_REASONS):
+        variant = copy.deepcopy(data)
+        variant["choices"][0]["finish_reason"] = reason
+        try:
+            results[reason] = eval(  # the learner's own expression, from their own cell
+                compile(ast.Expression(expression), "<cut_off>", "eval"),
+                {**namespace, "finish": reason, "data": variant},
+            )
+        except Exception:
+            return []
+    if results["length"] is not True:
+        return []
+    return [reason for reason in OTHER_FINISH_REASONS if results[reason] is True]
+
+
 @checker
-def check_response_fields(data, text, finish, total, cut_off):
-    """Check values read by hand from a chat completion's JSON (plain dicts and lists)."""
+def check_response_fields(data, text, finish, total, cut_off, shell: Any = None):
+    """Check values read by hand from a chat completion's JSON (plain dicts and lists).
+
+    ``shell`` is the IPython shell whose cells hold the learner's code (default: the running one): the
+    expression of `cut_off` is tried on every finish reason, since one response shows only one.
+    """
     choice = data["choices"][0]
     expect(
         not isinstance(text, dict),
@@ -161,12 +225,58 @@ def check_response_fields(data, text, finish, total, cut_off):
         f"`cut_off` is {cut_off}, but the finish reason is {choice['finish_reason']!r}: a reply is cut off "
         "exactly when the finish reason is 'length' (max_tokens reached).",
     )
+    # One response shows one finish reason, where `finish != "stop"` and `finish == "length"` agree: try the
+    # learner's expression on the other reasons too.
+    shell = shell if shell is not None else _ipython()
+    also_true = _other_reasons_cut_off(_last_assigned("cut_off", shell), data, shell)
+    if also_true:
+        fail(
+            f"Your `cut_off` would also be True for finish_reason {' or '.join(map(repr, also_true))}, and those "
+            "replies were not cut by the limit (a content filter, a tool call). Only 'length' means max_tokens was "
+            "reached: compare with it, finish == 'length'."
+        )
     return "text, finish reason and token count read straight from the JSON, as any HTTP client would."
 
 
 def _reference_cost(prompt_tokens: int, completion_tokens: int, model: str) -> float:
     price = PRICES[model]
     return (prompt_tokens * price.input + completion_tokens * price.output) / 1_000_000
+
+
+class _Mistake(NamedTuple):
+    value: float
+    what: str
+
+
+def _cost_mistakes(prompt_tokens: int, completion_tokens: int, model: str) -> list[_Mistake]:
+    """What a wrong cost_usd(...) may have computed, and how to say it."""
+    price = PRICES[model]
+    tokens = prompt_tokens + completion_tokens
+    both = prompt_tokens * price.input + completion_tokens * price.output
+    return [
+        _Mistake(both, "prices are per 1 million tokens, so divide by 1_000_000"),
+        _Mistake(both / 1000, "a thousand times too much: the prices are per 1 million tokens, not per 1,000"),
+        _Mistake(
+            (prompt_tokens * price.output + completion_tokens * price.input) / 1e6,
+            "prompt tokens are billed at price.input, completion tokens at price.output (you swapped them)",
+        ),
+        _Mistake(
+            prompt_tokens * price.input / 1e6,
+            "the prompt tokens alone; the completion tokens are billed too (completion_tokens × price.output)",
+        ),
+        _Mistake(
+            completion_tokens * price.output / 1e6,
+            "the completion tokens alone; the prompt tokens are billed too (prompt_tokens × price.input)",
+        ),
+        _Mistake(
+            tokens * price.input / 1e6, "every token at price.input; completion tokens cost more, at price.output"
+        ),
+        _Mistake(tokens * price.output / 1e6, "every token at price.output; prompt tokens cost less, at price.input"),
+        _Mistake(
+            (price.input + price.output) * tokens / 1e6,
+            "every token at both prices; a prompt token costs price.input, a completion token price.output",
+        ),
+    ]
 
 
 @checker
@@ -178,25 +288,31 @@ def check_cost_function(cost_usd):
         (2000, 500, "gpt-4o"),
         (1234, 567, "gpt-5-nano"),
     ]
+    results = {}
     for prompt_tokens, completion_tokens, model in cases:
         where = f"cost_usd({prompt_tokens}, {completion_tokens}, {model!r})"
         got = call(cost_usd, prompt_tokens, completion_tokens, model)
-        expected = _reference_cost(prompt_tokens, completion_tokens, model)
         expect(
             isinstance(got, numbers.Real) and not isinstance(got, bool),
             f"{where} should return a number of dollars, but it returned {describe(got)}.",
         )
-        if math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-15):
-            continue
+        results[prompt_tokens, completion_tokens, model] = float(got)
+    wrong = [
+        (case, got) for case, got in results.items() if not math.isclose(got, _reference_cost(*case), abs_tol=1e-15)
+    ]
+    if wrong:
+        (prompt_tokens, completion_tokens, model), got = wrong[0]
+        where = f"cost_usd({prompt_tokens}, {completion_tokens}, {model!r})"
+        expected = _reference_cost(prompt_tokens, completion_tokens, model)
+        # One case can fit several mistakes (with 0 completion tokens, forgetting them is right): name the
+        # mistake that gives the learner's number on every case.
+        for number, (_, what) in enumerate(_cost_mistakes(prompt_tokens, completion_tokens, model)):
+            if all(
+                math.isclose(value, _cost_mistakes(*case)[number].value, rel_tol=1e-9, abs_tol=1e-15)
+                for case, value in results.items()
+            ):
+                fail(f"{where} returned {got:g}: {what}.")
         price = PRICES[model]
-        if expected and math.isclose(got, expected * 1_000_000, rel_tol=1e-9):
-            fail(f"{where} returned {got:g}: prices are per 1 million tokens, so divide by 1_000_000.")
-        swapped = (prompt_tokens * price.output + completion_tokens * price.input) / 1_000_000
-        if math.isclose(got, swapped, rel_tol=1e-9):
-            fail(
-                f"{where} returned {got:g}: prompt tokens are billed at price.input, completion tokens at "
-                "price.output (you swapped them)."
-            )
         fail(
             f"{where} returned {got:g}; expected {expected:g} = ({prompt_tokens} × {price.input} + "
             f"{completion_tokens} × {price.output}) / 1,000,000."
@@ -224,6 +340,14 @@ def check_monthly_cost(monthly_mini, monthly_4o):
         ]:
             if math.isclose(value, one * factor, rel_tol=1e-6):
                 fail(f"`{name}` is ${value:,.2f}: you left out {missing}.")
+        other = "gpt-4o" if model == "gpt-4o-mini" else "gpt-4o-mini"
+        for per_request, mistake in [
+            (_reference_cost(250, 1200, model), "the token counts swapped: cost_usd(1200, 250, ...), prompt first"),
+            (_reference_cost(1200, 0, model), "the prompt tokens alone: the 250 completion tokens are billed too"),
+            (_reference_cost(1200, 250, other), f"the prices of {other}: this one is for {model}"),
+        ]:
+            if math.isclose(value, requests * per_request, rel_tol=1e-6):
+                fail(f"`{name}` is ${value:,.2f}, {mistake}.")
         fail(f"`{name}` is ${value:,.2f}; expected ${expected:,.2f} = 30 × 2,000 × cost_usd(1200, 250, {model!r}).")
     return (
         f"${monthly_mini:,.2f} against ${monthly_4o:,.2f} a month: the bigger model costs "
@@ -236,6 +360,47 @@ def _still_a_stub(function: Any) -> bool:
         return STUB_MARKER in inspect.getsource(function)
     except (OSError, TypeError):
         return False
+
+
+#: What a status other than 400 says about a request meant to have one parameter out of range.
+_NOT_A_400 = {
+    401: "the server refused the key (401) before it looked at your parameters; send the request with the "
+    "`client` you are given",
+    403: "the key may not do this (403), which says nothing about your parameters",
+    404: "the server has no such model or endpoint (404); use the `model` you are given",
+    422: "the server could not read the request (422); keep it valid except for one parameter value",
+    429: "the server asked you to slow down (429), which says nothing about your parameters",
+}
+
+
+def _a_status_error(error: Any) -> str:
+    return f"{type(error).__name__} (status {getattr(error, 'status_code', '?')})"
+
+
+def _authentication_error() -> Any:
+    """A 401 as the SDK raises it for a refused key (made here, no server involved)."""
+    import openai
+    from openai import _exceptions
+
+    # the HTTP library the installed SDK uses (httpx, or httpx2 in newer SDKs)
+    http: Any = getattr(_exceptions, "httpx2", None) or getattr(_exceptions, "httpx", None)
+    request = http.Request("POST", "https://api.openai.com/v1/chat/completions")
+    body = {"message": "Incorrect API key provided.", "type": "invalid_request_error", "code": "invalid_api_key"}
+    return openai.AuthenticationError("Error code: 401", response=http.Response(401, request=request), body=body)
+
+
+class _Namespace:
+    def __init__(self, **attributes: Any) -> None:
+        self.__dict__.update(attributes)
+
+
+def _client_raising(error: Exception) -> Any:
+    """Looks like ``OpenAI()`` for chat completions; every request raises ``error``."""
+
+    def create(**request: Any) -> Any:
+        raise error
+
+    return _Namespace(chat=_Namespace(completions=_Namespace(create=create)))
 
 
 @checker
@@ -267,6 +432,13 @@ def check_bad_request(bad_request_error, client, model):
             "Your function returned None: either the API accepted your request (choose a value it must "
             "refuse, such as temperature=5, which must be from 0 to 2), or you forgot `return error`."
         )
+    if isinstance(result, openai.APIStatusError) and not isinstance(result, openai.BadRequestError):
+        why = _NOT_A_400.get(result.status_code, "the request failed for another reason than a parameter value")
+        fail(
+            f"Your function returned {_a_status_error(result)}, not a 400 BadRequestError: {why}. "
+            "Catch openai.BadRequestError itself, not a broad openai.APIError, so that only the error you "
+            "meant is returned and any other one shows its traceback."
+        )
     expect(
         isinstance(result, openai.BadRequestError),
         f"Return the exception object itself (an openai.BadRequestError), not {describe(result)}.",
@@ -276,5 +448,15 @@ def check_bad_request(bad_request_error, client, model):
         result.param,
         "The error does not name a parameter: make one parameter out of range "
         "(e.g. temperature=5) rather than breaking the request's structure.",
+    )
+    # The right error can come through a too broad except: would a wrong key come back as a "result" too?
+    try:
+        other = bad_request_error(_client_raising(_authentication_error()), model)
+    except Exception:
+        other = None  # it escaped, as it should (or the function needs more than the client we gave it)
+    expect(
+        not isinstance(other, openai.APIStatusError) or isinstance(other, openai.BadRequestError),
+        f"With a client whose key is refused, your function returned {_a_status_error(other)} as if it were the "
+        "400 you asked for: catch openai.BadRequestError itself, not a broad openai.APIError or Exception.",
     )
     return f"a 400 BadRequestError that blames the parameter {result.param!r} (in error.param)."

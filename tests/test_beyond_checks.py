@@ -114,3 +114,111 @@ def test_responses_request_against_the_server(capsys, client):
         return {"model": model, "input": question, "instructions": instructions, "max_output_tokens": 30}
 
     assert _line(capsys, checks.check_responses_request, right, client, "gpt-4o-mini").startswith("✅")
+
+
+def read_twice(chunks):
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    count = sum(1 for c in chunks if c.choices and c.choices[0].delta.content)
+    return text, count
+
+
+def two_loops(chunks):
+    pieces = []
+    for chunk in chunks:
+        if chunk.choices and chunk.choices[0].delta.content:
+            pieces.append(chunk.choices[0].delta.content)
+    count = 0
+    for chunk in chunks:
+        count += bool(chunk.choices and chunk.choices[0].delta.content)
+    return "".join(pieces), count
+
+
+def with_len(chunks):
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    return text, len(chunks) - 3
+
+
+@pytest.mark.parametrize(
+    ("join", "hint"),
+    [
+        (read_twice, "a stream is read once"),
+        (two_loops, "a stream is read once"),
+        (with_len, "A stream is not a list"),
+        (lambda chunks: (join_deltas(list(chunks))[0], 99), "Count only chunks"),
+        (lambda chunks: join_deltas(list(chunks))[0], "return a pair"),
+        (lambda chunks: (join_deltas(list(chunks))[1], join_deltas([])[0]), "join the deltas into one str"),
+    ],
+)
+def test_join_deltas_wrong_answers(capsys, join, hint):
+    line = _line(capsys, checks.check_join_deltas, join)
+    assert line.startswith("❌") and hint in line and "you counted 0" not in line
+
+
+def test_reading_a_kept_list_twice_is_right(capsys):
+    def kept(chunks):
+        return read_twice(list(chunks))
+
+    assert _line(capsys, checks.check_join_deltas, kept).startswith("✅")
+
+
+@pytest.mark.parametrize(
+    ("responses_request", "hint"),
+    [
+        (
+            lambda m, q, i: {
+                "model": m,
+                "input": [{"role": "user", "content": q}],
+                "instructions": i,
+                "max_output_tokens": 50,
+            },
+            "a plain string",
+        ),
+        (lambda m, q, i: {"model": m, "input": q, "instructions": i, "max_output_tokens": 10}, "from 16"),
+        (lambda m, q, i: {"model": m, "input": q, "max_output_tokens": 50}, "no 'instructions' key"),
+        (
+            lambda m, q, i: {"model": "gpt-4o", "input": q, "instructions": i, "max_output_tokens": 50},
+            "use the `model` argument",
+        ),
+    ],
+)
+def test_responses_request_wrong_answers(capsys, responses_request, hint):
+    line = _line(capsys, checks.check_responses_request, responses_request, object(), "gpt-4o-mini")
+    assert line.startswith("❌") and hint in line
+
+
+def dropping(messages):
+    kinds = {"system": SystemMessage, "developer": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
+    return [kinds[m["role"]](content=m["content"]) for m in messages if m["role"] in kinds]
+
+
+def key_error(messages):
+    kinds = {"system": SystemMessage, "developer": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
+    return [kinds[m["role"]](content=m["content"]) for m in messages]
+
+
+@pytest.mark.parametrize(
+    ("convert", "hint"),
+    [
+        (dropping, "rather than dropping the message silently"),
+        (key_error, "raise ValueError, not KeyError"),
+        (lambda messages: [HumanMessage(content=m["content"]) for m in messages], "expected SystemMessage"),
+        (lambda messages: [m["content"] for m in messages], "became str"),
+    ],
+)
+def test_to_langchain_wrong_answers(capsys, convert, hint):
+    line = _line(capsys, checks.check_to_langchain, convert)
+    assert line.startswith("❌") and hint in line
+
+
+@pytest.mark.parametrize(
+    ("base_url", "hint"),
+    [
+        (lambda backend, host="localhost": base_url_for(backend, host).removesuffix("/v1"), "answer under /v1"),
+        (lambda backend, host="localhost": base_url_for(backend), "a classroom machine"),
+        (lambda backend, host="localhost": checks.BASE_URLS.get(backend, "").format(host=host), "did not raise"),
+        (lambda backend, host="localhost": base_url_for(backend, host).replace("https", "http"), "expected"),
+    ],
+)
+def test_base_url_for_wrong_answers(capsys, base_url, hint):
+    line = _line(capsys, checks.check_base_url_for, base_url)
+    assert line.startswith("❌") and hint in line

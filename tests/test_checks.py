@@ -1,5 +1,9 @@
 """Tests for course_helpers/checks.py: one ✅/❌/⏳ line, a hint that teaches, never an exception."""
 
+from types import SimpleNamespace
+
+import httpx2
+import openai
 import pytest
 
 from course_helpers.checks import (
@@ -13,6 +17,8 @@ from course_helpers.checks import (
     expect,
     fail,
     is_stub,
+    refused,
+    send,
 )
 
 
@@ -205,3 +211,37 @@ def test_helpers():
     assert describe("x" * 100).endswith("…") and len(describe("x" * 100)) < 80
     assert describe(3) == "an int: 3"
     assert is_stub((1, [2, ...])) and not is_stub([1, 2])
+
+
+def _client(create):
+    return SimpleNamespace(chat=SimpleNamespace(completions=SimpleNamespace(create=create)))
+
+
+def _refuse(**request):
+    http = httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions")
+    body = {"message": "Invalid type for 'logprobs': expected a boolean.", "param": "logprobs"}
+    raise openai.BadRequestError("Error code: 400", response=httpx2.Response(400, request=http), body=body)
+
+
+def _create(model, messages, logprobs=False):
+    return "a response"
+
+
+@checker
+def check_sent(response):
+    refused(response)
+    return "sent"
+
+
+@pytest.mark.parametrize(
+    ("client", "request_", "line"),
+    [
+        (_client(_refuse), {"model": "m", "logprobs": 5}, "❌ The API refused your request (400 BadRequestError: "),
+        (_client(_create), {"model": "m", "messages": [], "top_logprob": 5}, "❌ The request was not sent: "),
+        (_client(_create), {"model": "m", "messages": []}, "✅ Correct: sent"),
+        (_client(_refuse), ..., "⏳ Not done yet"),
+    ],
+)
+def test_send_returns_a_refusal_for_the_check_to_explain(capsys, client, request_, line):
+    check_sent(send(client, request_))
+    assert _line(capsys).startswith(line)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import doctest
 import math
+from types import SimpleNamespace
 
+import httpx2
 import numpy as np
+import openai
 import pytest
 from openai.types.chat import ChatCompletion
 
 from course_helpers import logprob_checks
+from course_helpers.checks import send
 from course_helpers.logprob_checks import (
     EXAMPLE_LOGPROBS,
     check_label_probabilities,
@@ -41,6 +45,10 @@ def _entry(token_bytes: bytes, probability: float, alternatives=()):
         "logprob": math.log(probability),
         "top_logprobs": [{"token": t, "bytes": list(t.encode()), "logprob": math.log(p)} for t, p in alternatives],
     }
+
+
+def _without(request: dict, key: str) -> dict:
+    return {name: value for name, value in request.items() if name != key}
 
 
 def _valid(raw: bytes) -> bool:
@@ -106,11 +114,26 @@ def test_logprobs_request(capsys):
     assert "top_logprobs=5" in _line(capsys)
 
 
+VERDICT_REQUEST = {
+    "model": "m",
+    "messages": [{"role": "user", "content": "My order arrived two weeks late."}],
+    "temperature": 0,
+    "max_completion_tokens": 1,
+    "logprobs": True,
+    "top_logprobs": 20,
+}
+EMOJI_REQUEST = {
+    "model": "m",
+    "messages": [{"role": "user", "content": "a rainy day"}],
+    "temperature": 0,
+    "max_completion_tokens": 8,
+    "logprobs": True,
+}
 CLASSIFIER = _completion([_entry(b"positive", 0.6, [("positive", 0.6), (" Positive", 0.1), ("negative", 0.2)])])
 
 
 def test_label_probabilities(capsys):
-    check_label_probabilities(reference_label_probabilities, CLASSIFIER)
+    check_label_probabilities(reference_label_probabilities, VERDICT_REQUEST, CLASSIFIER)
     assert _line(capsys).startswith("✅")
 
 
@@ -118,12 +141,12 @@ def test_label_probabilities_without_merging_spellings(capsys):
     def exact(top_logprobs, labels):
         return {label: sum(math.exp(a.logprob) for a in top_logprobs if a.token == label) for label in labels}
 
-    check_label_probabilities(exact, CLASSIFIER)
+    check_label_probabilities(exact, VERDICT_REQUEST, CLASSIFIER)
     assert "strip().lower()" in _line(capsys)
 
 
 def test_label_probabilities_missing_labels(capsys):
-    check_label_probabilities(lambda tl, labels: {"positive": 1.0}, CLASSIFIER)
+    check_label_probabilities(lambda tl, labels: {"positive": 1.0}, VERDICT_REQUEST, CLASSIFIER)
     assert "one entry per label" in _line(capsys)
 
 
@@ -147,11 +170,15 @@ def test_route_right(capsys):
 def test_text_from_bytes_with_a_split_emoji(capsys):
     pizza = "🍕".encode()
     response = _completion([_entry(b"Hi ", 0.9), _entry(pizza[:2], 0.5), _entry(pizza[2:], 0.8)])
-    check_text_from_bytes(lambda c: b"".join(bytes(e.bytes) for e in c).decode("utf-8", errors="replace"), response)
+    check_text_from_bytes(
+        lambda c: b"".join(bytes(e.bytes) for e in c).decode("utf-8", errors="replace"), EMOJI_REQUEST, response
+    )
     assert _line(capsys).startswith("✅")
-    check_text_from_bytes(lambda c: "".join(e.token for e in c), response)
+    check_text_from_bytes(lambda c: "".join(e.token for e in c), EMOJI_REQUEST, response)
     assert "joined the token strings" in _line(capsys)
-    check_text_from_bytes(lambda c: "".join(bytes(e.bytes).decode("utf-8", errors="replace") for e in c), response)
+    check_text_from_bytes(
+        lambda c: "".join(bytes(e.bytes).decode("utf-8", errors="replace") for e in c), EMOJI_REQUEST, response
+    )
     assert "decode once" in _line(capsys)
 
 
@@ -189,7 +216,7 @@ def _summed(key, combine=lambda total, p: total + p, convert=math.exp):
     ],
 )
 def test_label_probabilities_spelling_mistakes(capsys, function, hint):
-    check_label_probabilities(function, CLASSIFIER)
+    check_label_probabilities(function, VERDICT_REQUEST, CLASSIFIER)
     assert hint in _line(capsys)
 
 
@@ -202,18 +229,108 @@ def test_label_probabilities_drops_absent_labels(capsys):
                 totals[word] = totals.get(word, 0.0) + math.exp(alternative.logprob)
         return totals
 
-    check_label_probabilities(only_seen, CLASSIFIER)
+    check_label_probabilities(only_seen, VERDICT_REQUEST, CLASSIFIER)
     assert "with 0.0" in _line(capsys)
 
 
 def test_label_probabilities_without_alternatives(capsys):
     no_alternatives = _completion([_entry(b"positive", 0.6)])
-    check_label_probabilities(reference_label_probabilities, no_alternatives)
+    check_label_probabilities(reference_label_probabilities, VERDICT_REQUEST, no_alternatives)
     assert "top_logprobs=20" in _line(capsys)
 
 
 def test_text_from_bytes_without_errors_replace(capsys):
     pizza = "🍕".encode()
     response = _completion([_entry(pizza[:2], 0.9), _entry(pizza[2:], 0.9)])
-    check_text_from_bytes(lambda content: b"".join(bytes(e.bytes) for e in content).decode("utf-8"), response)
+    check_text_from_bytes(
+        lambda content: b"".join(bytes(e.bytes) for e in content).decode("utf-8"), EMOJI_REQUEST, response
+    )
     assert "errors='replace'" in _line(capsys)
+
+
+def bad_request(param: str, message: str) -> openai.BadRequestError:
+    """A 400 as the SDK raises it (made here, no server involved)."""
+    request = httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions")
+    body = {"message": message, "type": "invalid_request_error", "param": param, "code": None}
+    return openai.BadRequestError("Error code: 400", response=httpx2.Response(400, request=request), body=body)
+
+
+def client_raising(error):
+    def create(**request):
+        raise error
+
+    return SimpleNamespace(chat=SimpleNamespace(completions=SimpleNamespace(create=create)))
+
+
+REQUEST = {"model": "m", "messages": [], "logprobs": True, "top_logprobs": 5, "max_completion_tokens": 20}
+REFUSED = bad_request("model", "The model `m` does not exist.")
+
+
+@pytest.mark.parametrize(
+    "request_, hint",
+    [
+        # the API's own 400, returned by send() instead of raised: a hint, not NameError: response
+        ({**REQUEST, "logprobs": 5, "top_logprobs": None}, "logprobs is a switch, True or False"),
+        ({**REQUEST, "logprobs": None}, "Set logprobs=True"),
+        ({**REQUEST, "top_logprobs": 20}, "top_logprobs=5 (yours: 20)"),
+        ({**REQUEST, "max_completion_tokens": 100}, "at most 20"),
+        (_without(REQUEST, "max_completion_tokens"), "at most 20"),
+        (
+            {**REQUEST, "model": "m"},
+            "The API refused your request (400 BadRequestError: The model `m` does not exist.)",
+        ),
+    ],
+)
+def test_logprobs_request_wrong_answers(capsys, request_, hint):
+    response = send(client_raising(REFUSED), request_)
+    check_logprobs_request(request_, response)
+    line = _line(capsys)
+    assert line.startswith("❌") and hint in line
+
+
+@pytest.mark.parametrize(
+    "change, hint",
+    [
+        # the learners' verdict: five alternatives and no temperature
+        ({"top_logprobs": 5, "temperature": None}, "top_logprobs=20 (yours: 5)"),
+        ({"temperature": None}, "temperature=None; the exercise asks for temperature=0"),
+        ({"temperature": 1}, "the exercise asks for temperature=0"),
+        ({"max_completion_tokens": 5}, "the exercise asks for max_completion_tokens=1"),
+        ({"logprobs": 20}, "logprobs is a switch"),
+        ({"logprobs": None}, "Set logprobs=True in `verdict_request`"),
+    ],
+)
+def test_label_probabilities_wrong_requests(capsys, change, hint):
+    request = {key: value for key, value in {**VERDICT_REQUEST, **change}.items() if value is not None}
+    check_label_probabilities(reference_label_probabilities, request, CLASSIFIER)
+    line = _line(capsys)
+    assert line.startswith("❌") and hint in line
+
+
+def test_label_probabilities_after_a_refused_request(capsys):
+    verdict = send(client_raising(bad_request("top_logprobs", "top_logprobs must be at most 20.")), VERDICT_REQUEST)
+    check_label_probabilities(reference_label_probabilities, VERDICT_REQUEST, verdict)
+    assert "The API refused your request (400" in _line(capsys)
+
+
+@pytest.mark.parametrize(
+    "change, hint",
+    [
+        ({"logprobs": None}, "Set logprobs=True in `emoji_request`"),
+        ({"temperature": None}, "the exercise asks for temperature=0"),
+        ({"max_completion_tokens": 20}, "the exercise asks for max_completion_tokens=8"),
+    ],
+)
+def test_text_from_bytes_wrong_requests(capsys, change, hint):
+    request = {key: value for key, value in {**EMOJI_REQUEST, **change}.items() if value is not None}
+    response = _completion([_entry(b"Hi", 0.9)])
+    check_text_from_bytes(
+        lambda c: b"".join(bytes(e.bytes) for e in c).decode("utf-8", errors="replace"), request, response
+    )
+    line = _line(capsys)
+    assert line.startswith("❌") and hint in line
+
+
+def test_a_stub_request_stays_a_stub(capsys):
+    check_logprobs_request(..., send(client_raising(REFUSED), ...))
+    assert _line(capsys).startswith("⏳")

@@ -69,6 +69,27 @@ def translation(text, language):
             lambda text, language: [{"role": "system", "text": language}, {"role": "user", "content": text}],
             "needs exactly 'role' and 'content'",
         ),
+        (
+            lambda text, language: [
+                {"role": "system", "content": f"You translate English into {language}."},
+                {"role": "user", "content": text},
+            ],
+            "does not ask for the translation only",
+        ),
+        (
+            lambda text, language: [
+                {"role": "system", "content": f"Translate the user's text into {language}. Be accurate."},
+                {"role": "user", "content": text},
+            ],
+            "does not ask for the translation only",
+        ),
+        (
+            lambda text, language: [
+                {"role": "developer", "content": f"Translate into {language}, the translation only."},
+                {"role": "user", "content": f"Translate: <<{text}>>"},
+            ],
+            "with no instructions around it",
+        ),
     ],
 )
 def test_check_translation_messages_hints(capsys, function, hint):
@@ -77,8 +98,22 @@ def test_check_translation_messages_hints(capsys, function, hint):
     assert line.startswith("❌") and hint in line
 
 
-def test_check_translation_messages_passes(capsys):
-    checks.check_translation_messages(translation)
+@pytest.mark.parametrize(
+    "instructions",
+    [
+        "Translate English into {language}. Reply with the translation only.",
+        "Translate the user's text into {language} and reply with nothing else.",
+        "You translate English to {language}. Output just the translation, no explanations.",
+    ],
+)
+def test_check_translation_messages_passes(capsys, instructions):
+    def translation_messages(text, language):
+        return [
+            {"role": "system", "content": instructions.format(language=language)},
+            {"role": "user", "content": text},
+        ]
+
+    checks.check_translation_messages(translation_messages)
     assert one_line(capsys).startswith("✅")
 
 

@@ -151,9 +151,17 @@ def test_batch_request(capsys):
     [
         ({"model": "text-moderation-latest", "input": TEXTS}, _response(2), "omni-moderation-latest"),
         ({"model": "omni-moderation-latest", "input": " ".join(TEXTS)}, _response(2), "the list itself"),
-        ({"model": "omni-moderation-latest", "input": TEXTS[:1]}, _response(2), "the list `texts`"),
+        ({"model": "omni-moderation-latest", "input": TEXTS[:1]}, _response(2), "pass all 2 texts in one request"),
         ({"model": "omni-moderation-latest", "input": TEXTS}, _response(1), "1 result for 2 texts"),
         ({"model": "omni-moderation-latest", "input": TEXTS}, "flagged", "should be what"),
+        (
+            {"model": "omni-moderation-latest", "input": [{"type": "text", "text": text} for text in TEXTS]},
+            _response(1),
+            "as ONE input",
+        ),
+        ({"model": "omni-moderation-latest", "input": TEXTS[::-1]}, _response(2), "in another order"),
+        ({"model": "omni-moderation-latest", "input": [TEXTS]}, _response(1), "`input` has 1 item; pass all 2"),
+        ({"input": TEXTS}, _response(2), "omni-moderation-latest"),
     ],
 )
 def test_batch_request_mistakes(request_, response, hint, capsys):
@@ -189,13 +197,12 @@ def test_scores_by_name_mistakes(answer, hint, capsys):
     assert line.startswith("❌") and hint in line
 
 
-def _guard(client, model, user_text, *, check_input=True, check_output=True, refuse_output=OUTPUT_REFUSAL):
+def _guard(client, model, user_text, *, check_input=True, check_output=True, refuse_output=OUTPUT_REFUSAL, limit=None):
     if check_input and client.moderations.create(model="omni-moderation-latest", input=user_text).results[0].flagged:
         return INPUT_REFUSAL
+    limit = {"max_completion_tokens": 60} if limit is None else limit
     reply = (
-        client.chat.completions.create(
-            model=model, messages=[{"role": "user", "content": user_text}], max_completion_tokens=60
-        )
+        client.chat.completions.create(model=model, messages=[{"role": "user", "content": user_text}], **limit)
         .choices[0]
         .message.content
     )
@@ -216,6 +223,15 @@ def test_guarded_reply(capsys):
         (lambda c, m, t: _guard(c, m, t, check_output=False), "three calls"),
         (lambda c, m, t: _guard(c, m, t, refuse_output=INPUT_REFUSAL), "OUTPUT_REFUSAL"),
         (lambda c, m, t: _guard(c, "gpt-4o", t), "Call the chat model given"),
+        # the notebook's own client instead of the one passed in
+        (
+            lambda c, m, t: _guard(moderation_checks._ScriptedClient(False, False), m, t),
+            "no calls through the `client`",
+        ),
+        (lambda c, m, t: _guard(c, m, t, limit={}), "cap the reply at 60 tokens"),
+        (lambda c, m, t: _guard(c, m, t, limit={"max_tokens": 500}), "cap the reply at 60 tokens"),
+        (lambda c, m, t: _guard(c, m, t) and "I can't help with that.", "return the reply's text"),
+        (lambda c, m, t: _guard(c, m, t, check_input=False, check_output=False), "first call should moderate"),
     ],
 )
 def test_guarded_reply_mistakes(answer, hint, capsys):

@@ -144,12 +144,44 @@ def test_complete_replies_needs_a_cut_reply(capsys):
     assert "small max_completion_tokens" in _line(capsys)
 
 
+LINE_REQUEST = {
+    "model": "m",
+    "messages": [{"role": "user", "content": "Write a poem."}],
+    "temperature": 0,
+    "max_completion_tokens": 30,
+    "stop": ["\n"],
+}
+
+
 def test_stop_request(capsys):
-    request = {**REQUEST, "stop": ["\n"]}
-    check_stop_request(request, _completion(["one line"]))
+    check_stop_request(LINE_REQUEST, _completion(["one line"]))
     assert _line(capsys).startswith("✅")
-    check_stop_request(REQUEST, _completion(["one line"]))
-    assert "Add stop=" in _line(capsys)
+
+
+def _without(request: dict, key: str) -> dict:
+    return {name: value for name, value in request.items() if name != key}
+
+
+@pytest.mark.parametrize(
+    "request_, hint",
+    [
+        (_without(LINE_REQUEST, "stop"), "Add stop="),
+        (_without(LINE_REQUEST, "temperature"), "set temperature=0, as the exercise asks"),
+        ({**LINE_REQUEST, "temperature": 0.7}, "set temperature=0, as the exercise asks"),
+        (_without(LINE_REQUEST, "max_completion_tokens"), "Cap the reply with max_completion_tokens"),
+        ({**LINE_REQUEST, "stop": ["."]}, "does not contain '\\n'"),
+        ({**LINE_REQUEST, "stop": ["\n", "\n\n", ".", "!", "?"]}, "at most 4 stop sequences"),
+    ],
+)
+def test_stop_request_wrong_answers(capsys, request_, hint):
+    check_stop_request(request_, _completion(["one line"]))
+    line = _line(capsys)
+    assert line.startswith("❌") and hint in line
+
+
+def test_stop_request_with_a_newline_in_the_reply(capsys):
+    check_stop_request(LINE_REQUEST, _completion(["one line\ntwo lines"]))
+    assert "did you send this request" in _line(capsys)
 
 
 def test_reproducible(capsys):
@@ -190,6 +222,57 @@ def test_stop_with_a_backslash_n(capsys):
     assert "backslash followed by n" in _line(capsys)
 
 
-def test_reproducible_with_different_text_mentions_the_local_backend(capsys):
+def test_reproducible_with_different_text_elsewhere_is_best_effort(capsys):
     check_reproducible({**REQUEST, "seed": 1}, _completion(["x"], id="a"), _completion(["y"], id="b"))
-    assert "best effort" in (line := _line(capsys)) and "local backend is exact" in line
+    line = _line(capsys)
+    assert "best effort" in line and "local backend, which is exact" in line and "same seed" not in line
+
+
+LOCAL = parameter_checks._exact_fingerprints().pop()
+
+
+def test_the_built_in_backends_fingerprint_is_the_engines():
+    from course_helpers.local import engine, store
+
+    assert LOCAL == engine.fingerprint_of(store.MODELS[store.CHAT_MODEL])
+
+
+def _prompt(tokens: int, response: ChatCompletion) -> ChatCompletion:
+    usage = response.usage.model_copy(update={"prompt_tokens": tokens})
+    return response.model_copy(update={"usage": usage})
+
+
+@pytest.mark.parametrize(
+    "request_, first, second, hint",
+    [
+        # seed=42 for `first`, seed=43 for `second`: on the built-in backend the texts differ
+        (
+            {**REQUEST, "seed": 43},
+            _completion(["Smaug"], id="a", fingerprint=LOCAL),
+            _completion(["Drogon"], id="b", fingerprint=LOCAL),
+            "your two requests were not the same",
+        ),
+        # another prompt for the second request
+        (
+            {**REQUEST, "seed": 42},
+            _completion(["Smaug"], id="a"),
+            _prompt(9, _completion(["Smaug"], id="b")),
+            "The two prompts differ",
+        ),
+        ({**REQUEST, "seed": 42, "temperature": 0}, _completion(["x"], id="a"), _completion(["x"], id="b"), "above 0"),
+        ({**REQUEST, "seed": "42"}, _completion(["x"], id="a"), _completion(["x"], id="b"), "integer seed"),
+        ({**REQUEST, "seed": 42}, _completion(["x"], id="a"), _completion(["x"], id="a"), "send the request twice"),
+        ({**REQUEST, "seed": 42}, _completion(["x"], id="a"), "x", "should be a ChatCompletion"),
+    ],
+)
+def test_reproducible_wrong_answers(capsys, request_, first, second, hint):
+    check_reproducible(request_, first, second)
+    line = _line(capsys)
+    assert line.startswith("❌") and hint in line
+
+
+def test_reproducible_on_the_built_in_backend(capsys):
+    request = {**REQUEST, "seed": 42}
+    first, second = (_completion(["Smaug"], id=id, fingerprint=LOCAL) for id in "ab")
+    check_reproducible(request, first, second)
+    assert _line(capsys).startswith("✅")

@@ -126,8 +126,14 @@ def test_check_response_fields(capsys):
     [
         (lambda p, c, m: p * checks.PRICES[m].input + c * checks.PRICES[m].output, "divide by 1_000_000"),
         (lambda p, c, m: (p * checks.PRICES[m].output + c * checks.PRICES[m].input) / 1e6, "swapped"),
-        (lambda p, c, m: p * checks.PRICES[m].input / 1e6, "expected"),
+        (lambda p, c, m: p * checks.PRICES[m].input / 1e6, "the completion tokens are billed too"),
         (lambda p, c, m: "cheap", "number of dollars"),
+        (lambda p, c, m: (p * checks.PRICES[m].input + c * checks.PRICES[m].output) / 1000, "not per 1,000"),
+        (lambda p, c, m: c * checks.PRICES[m].output / 1e6, "the prompt tokens are billed too"),
+        (lambda p, c, m: (p + c) * checks.PRICES[m].input / 1e6, "completion tokens cost more"),
+        (lambda p, c, m: (p + c) * checks.PRICES[m].output / 1e6, "prompt tokens cost less"),
+        (lambda p, c, m: (p + c) * (checks.PRICES[m].input + checks.PRICES[m].output) / 1e6, "at both prices"),
+        (lambda p, c, m: round((p * checks.PRICES[m].input + c * checks.PRICES[m].output) / 1e6, 2), "expected"),
     ],
 )
 def test_check_cost_function_hints(capsys, cost, hint):
@@ -188,3 +194,124 @@ def test_check_bad_request_waits_for_a_stub(capsys):
 
     checks.check_bad_request(bad_request_error, client_that(raising(bad_request())), "m")
     assert one_line(capsys).startswith("⏳")
+
+
+def shell_with(cell: str, data: dict):
+    """An IPython-like shell whose last cells are the learner's `cell`, then the check cell."""
+    finish = data["choices"][0]["finish_reason"]
+    return SimpleNamespace(user_ns={"In": ["", cell, "check_response_fields(...)"], "data": data, "finish": finish})
+
+
+READ_FIELDS = (
+    'text = data["choices"][0]["message"]["content"]\n'
+    'finish = data["choices"][0]["finish_reason"]\n'
+    'total = data["usage"]["total_tokens"]\n'
+)
+
+
+@pytest.mark.parametrize("finish_reason", ["stop", "length"])
+@pytest.mark.parametrize(
+    "cut_off",
+    [
+        'finish != "stop"',
+        'data["choices"][0]["finish_reason"] != "stop"',
+        'finish in ("length", "content_filter")',
+        'not finish == "stop"',
+    ],
+)
+def test_check_response_fields_tries_cut_off_on_every_finish_reason(capsys, finish_reason, cut_off):
+    data = completion(finish_reason=finish_reason).model_dump(mode="json")
+    shell = shell_with(READ_FIELDS + f"cut_off = {cut_off}\n", data)
+    checks.check_response_fields(data, "Hi there", finish_reason, 12, finish_reason == "length", shell=shell)
+    line = one_line(capsys)
+    assert line.startswith("❌") and "were not cut by the limit" in line and "finish == 'length'" in line
+
+
+@pytest.mark.parametrize("finish_reason", ["stop", "length"])
+@pytest.mark.parametrize(
+    "cut_off",
+    ['finish == "length"', 'data["choices"][0]["finish_reason"] == "length"', "True if finish == 'length' else False"],
+)
+def test_check_response_fields_passes_every_right_cut_off(capsys, finish_reason, cut_off):
+    data = completion(finish_reason=finish_reason).model_dump(mode="json")
+    shell = shell_with(READ_FIELDS + f"cut_off = {cut_off}\n", data)
+    checks.check_response_fields(data, "Hi there", finish_reason, 12, finish_reason == "length", shell=shell)
+    assert one_line(capsys).startswith("✅")
+
+
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        ({"text": {"role": "assistant", "content": "Hi there"}}, "one level deeper"),
+        ({"finish": "assistant"}, "belongs to the choice, not to the message"),
+        ({"total": 3}, "only part of the usage"),
+        ({"cut_off": "length"}, "True or False"),
+        ({"cut_off": True}, "exactly when the finish reason is 'length'"),
+    ],
+)
+def test_check_response_fields_wrong_answers(capsys, answer, hint):
+    data = completion(finish_reason="stop").model_dump(mode="json")
+    fields = {"text": "Hi there", "finish": "stop", "total": 12, "cut_off": False, **answer}
+    checks.check_response_fields(data, *fields.values(), shell=SimpleNamespace(user_ns={}))
+    line = one_line(capsys)
+    assert line.startswith("❌") and hint in line
+
+
+def returning_any_api_error(client, model):
+    try:
+        return client.chat.completions.create(model=model, messages=[{"role": "user", "content": "Hi"}], temperature=5)
+    except openai.APIError as error:
+        return error
+
+
+def authentication_error() -> openai.AuthenticationError:
+    request = httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions")
+    body = {"message": "Incorrect API key provided.", "type": "invalid_request_error", "code": "invalid_api_key"}
+    return openai.AuthenticationError("Error code: 401", response=httpx2.Response(401, request=request), body=body)
+
+
+@pytest.mark.parametrize(
+    ("client", "hint"),
+    [
+        # a 401 (a client made with a wrong key) caught as APIError and returned
+        (client_that(raising(authentication_error())), "refused the key (401) before it looked at your parameters"),
+        # the right 400, but through an except that would also return a wrong key's 401
+        (client_that(raising(bad_request())), "catch openai.BadRequestError itself, not a broad openai.APIError"),
+    ],
+)
+def test_check_bad_request_with_a_broad_except(capsys, client, hint):
+    checks.check_bad_request(returning_any_api_error, client, "m")
+    line = one_line(capsys)
+    assert line.startswith("❌") and hint in line and "Return the exception object itself" not in line
+
+
+@pytest.mark.parametrize(
+    ("function", "hint"),
+    [
+        (lambda client, model: client.chat.completions.create(model=model, temperature=5), "escaped your function"),
+        (lambda client, model: bad_request(param=None), "does not name a parameter"),
+        (lambda client, model: str(bad_request()), "Return the exception object itself"),
+        (lambda client, model: client and None, "forgot `return error`"),
+    ],
+)
+def test_check_bad_request_wrong_answers(capsys, function, hint):
+    checks.check_bad_request(function, client_that(raising(bad_request())), "m")
+    line = one_line(capsys)
+    assert line.startswith("❌") and hint in line
+
+
+@pytest.mark.parametrize(
+    ("monthly", "hint"),
+    [
+        ((19.8 / 2000, 330.0), "the 2,000 requests a day"),
+        ((19.8 / 60_000, 330.0), "both the 2,000 requests a day and the 30 days"),
+        ((19.8, "$330"), "should be a number of dollars"),
+        ((60_000 * checks._reference_cost(250, 1200, "gpt-4o-mini"), 330.0), "the token counts swapped"),
+        ((60_000 * checks._reference_cost(1200, 0, "gpt-4o-mini"), 330.0), "the 250 completion tokens are billed too"),
+        ((19.8, 19.8), "the prices of gpt-4o-mini: this one is for gpt-4o"),
+    ],
+)
+def test_check_monthly_cost_wrong_answers(capsys, monthly, hint):
+    checks.check_monthly_cost(*monthly)
+    line = one_line(capsys)
+    assert line.startswith("❌") and hint in line

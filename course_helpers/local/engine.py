@@ -52,11 +52,24 @@ __all__ = [
     "Generation",
     "ContextLengthExceeded",
     "ENGINE_VERSION",
+    "fingerprint_of",
 ]
 
 ENGINE_VERSION = "2"  # part of the system fingerprint: bump when outputs may change (2: the race draw)
 _END_OF_TURN_NAMES = ("<|im_end|>", "<|endoftext|>", "<|im_start|>")
 THREADS_ENV = "COURSE_ENGINE_THREADS"  # threads sharing each matrix product (default: 2 if the CPU has 2)
+
+
+def fingerprint_of(spec: store.ModelSpec) -> str:
+    """The ``system_fingerprint`` of this engine's responses with ``spec``'s model (no model loaded).
+
+    It changes with the model file and with ENGINE_VERSION, whenever the same request may give other text.
+
+    >>> fingerprint_of(store.MODELS[store.CHAT_MODEL]).startswith("fp_")
+    True
+    """
+    digest = hashlib.sha256(f"{spec.wheel_sha256}:{ENGINE_VERSION}".encode())
+    return "fp_" + digest.hexdigest()[:10]
 
 
 class Engine:
@@ -75,8 +88,7 @@ class Engine:
         self.template = ChatTemplate(self.weights.metadata["chat_template"])
         self.model_name = spec.title
         self.context_length = self.weights.config.context_length
-        digest = hashlib.sha256(f"{spec.wheel_sha256}:{ENGINE_VERSION}".encode())
-        self.fingerprint = "fp_" + digest.hexdigest()[:10]
+        self.fingerprint = fingerprint_of(spec)
         tokens = self.weights.metadata["tokens"]
         self.end_tokens = {tokens.index(name) for name in _END_OF_TURN_NAMES if name in tokens}
         self.end_tokens.add(self.weights.metadata["eos_token_id"])
