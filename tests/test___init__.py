@@ -8,6 +8,7 @@ import course_helpers
 
 # The foundation's modules; each lists its public names in __all__.
 MODULES = [
+    "aging",
     "backends",
     "checks",
     "doctor",
