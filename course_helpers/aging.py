@@ -52,22 +52,21 @@ DEFAULT_PATHS = ("notebooks", "solutions", "exercises", "course_helpers", "docs"
 #: A line holding this text is not reported.
 ALLOW_MARKER = "aging: allow"
 _SUFFIXES = (".py", ".md", ".ipynb")
+_THIS_FILE = Path(__file__).resolve()
 _SKIPPED_FOLDERS = {"__pycache__", ".ipynb_checkpoints", "my_work"}
 
 # A model-name-shaped token: letters, digits, dots, dashes. Neighbouring quotes, spaces, `=`, `/`, `(` end it.
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-# The date at the end of a snapshot's name: gpt-4o-2024-08-06, gpt-4-0613.
-_SNAPSHOT_DATE = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{4})$")
+# The date at the end of a snapshot's name: -2024-08-06, or -MMDD in older names (-0613).
+_SNAPSHOT_DATE = re.compile(r"-(\d{4}-\d{2}-\d{2}|(0[1-9]|1[0-2])\d{2})$")
 
 _DEPRECATIONS = "https://developers.openai.com/api/docs/deprecations"
-_THIRD_PARTY = (
-    "third-party copies of the deprecations page agree (dev.to/max_bob, dev.to/importstatic, codersera.com, "
-    "cometapi-dev discussion 151); the official row was not seen"
-)
-_GPT_4O_CONFLICT = (
-    "sources conflict: gpt-6-luna (dev.to/max_bob, dev.to/importstatic, codersera.com) "
-    "or gpt-6.1-sol (cometapi-dev discussion 151); check the official deprecations page"
-)
+# gpt-4o-mini -> gpt-6-luna: dev.to/max_bob (checked against GET /v1/models), dev.to/importstatic, codersera.com,
+# github.com/orgs/cometapi-dev/discussions/151, all third-party copies of the deprecations page; the official
+# row was cut off in every copy read. gpt-4o and gpt-4.1: gpt-6-luna on the first three, gpt-6.1-sol on cometapi.
+_THIRD_PARTY = "third-party copies of the deprecations page agree"
+_GPT_4O_CONFLICT = "sources conflict: gpt-6-luna or gpt-6.1-sol"
+_NOT_FOUND = "not in the sources read on 2026-12-04"
 
 
 @dataclass(frozen=True)
@@ -78,19 +77,19 @@ class Replacement:
     source: str
 
     def __str__(self) -> str:
-        return f"{self.model} ({self.source})" if self.model else f"unknown: {self.source}"
+        return f"{self.model} ({self.source})" if self.model else f"unknown ({self.source}); see {_DEPRECATIONS}"
 
 
 #: Replacements as gathered on 2026-12-04 (docs: the shared API fact sheet, §1.1-1.2).
 REPLACEMENTS: dict[str, Replacement] = {
     "gpt-4o-mini": Replacement("gpt-6-luna", _THIRD_PARTY),
-    "gpt-5": Replacement("gpt-6.1-sol", f"official: {_DEPRECATIONS} (zh-Hans copy)"),
-    "gpt-5-mini": Replacement("gpt-6.1-terra", f"official: {_DEPRECATIONS} (zh-Hans copy)"),
+    "gpt-5": Replacement("gpt-6.1-sol", "official deprecations page, zh-Hans copy"),
+    "gpt-5-mini": Replacement("gpt-6.1-terra", "official deprecations page, zh-Hans copy"),
     "gpt-4o": Replacement(None, _GPT_4O_CONFLICT),
     "gpt-4.1": Replacement(None, _GPT_4O_CONFLICT),
-    "gpt-4.1-mini": Replacement(None, f"not found in the sources read on 2026-12-04; see {_DEPRECATIONS}"),
-    "o4-mini": Replacement(None, f"not found in the sources read on 2026-12-04; see {_DEPRECATIONS}"),
-    "o3": Replacement(None, f"not found in the sources read on 2026-12-04; see {_DEPRECATIONS}"),
+    "gpt-4.1-mini": Replacement(None, _NOT_FOUND),
+    "o4-mini": Replacement(None, _NOT_FOUND),
+    "o3": Replacement(None, _NOT_FOUND),
 }
 
 
@@ -127,10 +126,10 @@ def replacement_of(model: str, replacements: Mapping[str, Replacement] = REPLACE
     >>> replacement_of("gpt-4o-mini-2024-07-18").split(" (")[0]
     'gpt-6-luna'
     >>> replacement_of("o1")
-    'unknown: see https://developers.openai.com/api/docs/deprecations'
+    'unknown; see https://developers.openai.com/api/docs/deprecations'
     """
     found = replacements.get(model) or replacements.get(_base_name(model))
-    return str(found) if found else f"unknown: see {_DEPRECATIONS}"
+    return str(found) if found else f"unknown; see {_DEPRECATIONS}"
 
 
 def scan_text(text: str, dates: Mapping[str, date]) -> list[tuple[int, str]]:
@@ -210,6 +209,8 @@ def findings(
 
     found = []
     for path in _files(Path(p) for p in paths):
+        if path.resolve() == _THIS_FILE:
+            continue  # the replacement table names every old model on purpose
         name = path.relative_to(root).as_posix() if root else path.as_posix()
         if path.suffix == ".ipynb":
             for cell, in_output, text in _notebook_texts(path):

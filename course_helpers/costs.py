@@ -14,9 +14,9 @@ https://openai.com/api/pricing before you budget real money.
 Reasoning models (gpt-6-luna reasons by default) also write tokens you never see;
 they are billed as output, and ``usage.completion_tokens`` already counts them.
 
->>> round(estimate_cost({"prompt_tokens": 1_000_000, "completion_tokens": 0}, "gpt-4o-mini"), 2)
-0.15
->>> price_of("gpt-4o-mini-2024-07-18") == PRICES["gpt-4o-mini"]
+>>> round(estimate_cost({"prompt_tokens": 1_000_000, "completion_tokens": 0}, "gpt-6-luna"), 2)
+0.1
+>>> price_of("gpt-5.4-mini-2026-03-17") == PRICES["gpt-5.4-mini"]
 True
 
 Used in: notebooks/00_setup.ipynb
@@ -72,7 +72,7 @@ class Price:
 #: Standard-tier list prices in USD per 1M tokens, as of :data:`PRICES_CHECKED`. Models the lessons still
 #: name stay until their shutdown date (then they go: the API no longer serves them).
 PRICES: dict[str, Price] = {
-    # OpenAI's replacement for gpt-4o-mini, and the course's default model.
+    # The course's default model (course_helpers.models).
     "gpt-6-luna": Price(0.10, 0.01, 0.50, _LUNA_PAGE, official=True),
     "gpt-5.6-luna": Price(
         0.20, 0.02, 1.20, "https://developers.openai.com/api/docs/models/gpt-5.6-luna", official=True
@@ -90,34 +90,34 @@ PRICES: dict[str, Price] = {
     "gpt-5.4": Price(2.50, 0.25, 15.00, _MORPH),
     "gpt-5.5": Price(5.00, 0.50, 30.00, _MORPH),
     "gpt-6-astra": Price(10.00, 1.00, 50.00, _PROMPTFUEL),
-    # Named by today's lessons; prices not checked since August 2025.
-    "gpt-5": Price(1.25, 0.125, 10.00, _LEGACY, shutdown=date(2026, 12, 11)),
-    "gpt-5-mini": Price(0.25, 0.025, 2.00, _LEGACY, shutdown=date(2026, 12, 11)),
-    "gpt-5-nano": Price(0.05, 0.005, 0.40, _LEGACY, shutdown=date(2026, 12, 11)),
-    "gpt-4.1": Price(2.00, 0.50, 8.00, _LEGACY, shutdown=date(2027, 1, 14)),
-    "gpt-4.1-mini": Price(0.40, 0.10, 1.60, _LEGACY, shutdown=date(2027, 1, 14)),
-    "gpt-4o": Price(2.50, 1.25, 10.00, _LEGACY, shutdown=date(2027, 1, 14)),
-    "gpt-4o-mini": Price(0.15, 0.075, 0.60, _LEGACY, shutdown=date(2027, 1, 14)),
+    # Named by today's lessons, kept until they shut down (hence `aging: allow`); prices of August 2025.
+    "gpt-5": Price(1.25, 0.125, 10.00, _LEGACY, shutdown=date(2026, 12, 11)),  # aging: allow
+    "gpt-5-mini": Price(0.25, 0.025, 2.00, _LEGACY, shutdown=date(2026, 12, 11)),  # aging: allow
+    "gpt-5-nano": Price(0.05, 0.005, 0.40, _LEGACY, shutdown=date(2026, 12, 11)),  # aging: allow
+    "gpt-4.1": Price(2.00, 0.50, 8.00, _LEGACY, shutdown=date(2027, 1, 14)),  # aging: allow
+    "gpt-4.1-mini": Price(0.40, 0.10, 1.60, _LEGACY, shutdown=date(2027, 1, 14)),  # aging: allow
+    "gpt-4o": Price(2.50, 1.25, 10.00, _LEGACY, shutdown=date(2027, 1, 14)),  # aging: allow
+    "gpt-4o-mini": Price(0.15, 0.075, 0.60, _LEGACY, shutdown=date(2027, 1, 14)),  # aging: allow
 }
 
 
-# The date at the end of a snapshot's name: gpt-4o-2024-08-06, gpt-4-0613.
-_SNAPSHOT_DATE = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{4})$")
+# The date at the end of a snapshot's name: -2026-03-17, or -MMDD in older names.
+_SNAPSHOT_DATE = re.compile(r"-(\d{4}-\d{2}-\d{2}|(0[1-9]|1[0-2])\d{2})$")
 
 
 def price_of(model: str, prices: Mapping[str, Price] = PRICES) -> Price:
-    """The price of ``model``, also for a dated snapshot name such as ``gpt-4o-2024-08-06``.
+    """The price of ``model``, also for a dated snapshot name such as ``gpt-5.4-mini-2026-03-17``.
 
     The API answers with the exact snapshot that ran (``response.model``), so a
-    snapshot's date is dropped: ``gpt-4o-mini-2024-07-18`` is ``gpt-4o-mini``. Any
-    other suffix names another model: ``gpt-4.1-nano`` is not ``gpt-4.1``.
+    snapshot's date is dropped: ``gpt-5.4-mini-2026-03-17`` is ``gpt-5.4-mini``. Any
+    other suffix names another model: ``gpt-5.4-pro`` is not ``gpt-5.4``.
 
-    >>> price_of("gpt-4o-2024-08-06").input
-    2.5
-    >>> price_of("gpt-4.1-nano")  # doctest: +ELLIPSIS
+    >>> price_of("gpt-5.4-mini-2026-03-17").input
+    0.75
+    >>> price_of("gpt-5.4-pro")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    KeyError: "No price for model 'gpt-4.1-nano'. ...
+    KeyError: "No price for model 'gpt-5.4-pro'. ...
     >>> price_of("my-local-model", {"gpt-6-luna": PRICES["gpt-6-luna"]})
     Traceback (most recent call last):
     ...
@@ -161,11 +161,11 @@ def estimate_cost(usage: Any, model: str, prices: Mapping[str, Price] = PRICES) 
     ...                "completion_tokens_details": {"reasoning_tokens": 400}}, "gpt-6-luna")
     0.00025
 
-    >>> estimate_cost({"prompt_tokens": 2000, "completion_tokens": 500}, "gpt-4o-mini")
-    0.0006
+    >>> estimate_cost({"prompt_tokens": 2000, "completion_tokens": 500}, "gpt-6-luna")
+    0.00045
     >>> estimate_cost({"prompt_tokens": 2000, "completion_tokens": 500,
-    ...                "prompt_tokens_details": {"cached_tokens": 1000}}, "gpt-4o-mini")
-    0.000525
+    ...                "prompt_tokens_details": {"cached_tokens": 1000}}, "gpt-6-luna")
+    0.00036
     """
     price = price_of(model, prices)
     prompt = int(_field(usage, "prompt_tokens"))
@@ -178,7 +178,7 @@ def estimate_cost(usage: Any, model: str, prices: Mapping[str, Price] = PRICES) 
 def _note(price: Price) -> str:
     """Where a price comes from, and when its model shuts down.
 
-    >>> _note(PRICES["gpt-4o-mini"])
+    >>> _note(Price(1.0, 0.1, 2.0, _LEGACY, shutdown=date(2027, 1, 14)))
     'shuts down 2027-01-14; August 2025 price'
     >>> _note(PRICES["gpt-6-luna"]), _note(PRICES["gpt-5.4-mini"])
     ('OpenAI', 'third-party')
@@ -227,10 +227,10 @@ class _PriceTable:
 def show_prices(models: Iterable[str] | None = None, prices: Mapping[str, Price] = PRICES) -> _PriceTable:
     """A table of the prices of ``models`` (default: all), shown as HTML in a notebook.
 
-    >>> print(show_prices(["gpt-6-luna", "gpt-4o-mini"]))  # doctest: +NORMALIZE_WHITESPACE
+    >>> print(show_prices(["gpt-6-luna", "gpt-5.4-nano"]))  # doctest: +NORMALIZE_WHITESPACE
     model            input  cached  output   (USD per 1M tokens, 2026-12-04)
     gpt-6-luna       0.100   0.010    0.50   OpenAI
-    gpt-4o-mini      0.150   0.075    0.60   shuts down 2027-01-14; August 2025 price
+    gpt-5.4-nano     0.200   0.020    1.25   shuts down 2027-04-01; third-party
     """
     names = list(prices) if models is None else list(models)
     return _PriceTable([(name, price_of(name, prices)) for name in names])

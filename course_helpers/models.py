@@ -77,8 +77,8 @@ class Choices:
     moderation: ModelChoice
 
 
-#: The course's own choices, before ``.env``. gpt-4o-mini shuts down on 2027-01-14; OpenAI names gpt-6-luna
-#: as its replacement (third-party copies of the deprecations page agree; API facts of 2026-12, §1.2).
+#: The course's own choices, before ``.env``. gpt-6-luna is OpenAI's replacement for the course's first model,
+#: which shuts down on 2027-01-14 (third-party copies of the deprecations page agree; API facts of 2026-12, §1.2).
 DEFAULTS = Choices(
     chat=ModelChoice("gpt-6-luna"),
     sampling=ModelChoice("gpt-6-luna", "none"),
@@ -116,8 +116,8 @@ def read_choices(env: Mapping[str, str] | None = None) -> Choices:
 
     Raises ValueError with the accepted values when an effort is misspelled.
 
-    >>> read_choices({"COURSE_MODEL": "gpt-4o-mini"}).chat
-    ModelChoice(model='gpt-4o-mini', effort=None)
+    >>> read_choices({"COURSE_MODEL": "gpt-5.4-mini"}).chat
+    ModelChoice(model='gpt-5.4-mini', effort=None)
     >>> read_choices({}).reasoning.effort
     'medium'
     """

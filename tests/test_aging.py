@@ -110,8 +110,8 @@ def test_a_finding_names_the_replacement_and_the_place():
         ("gpt-4o-mini", "gpt-6-luna"),
         ("gpt-5", "gpt-6.1-sol"),
         ("gpt-5-mini-2025-08-07", "gpt-6.1-terra"),
-        ("gpt-4o", "unknown: sources conflict"),
-        ("gpt-4.1", "unknown: sources conflict"),
+        ("gpt-4o", "unknown (sources conflict"),
+        ("gpt-4.1", "unknown (sources conflict"),
         ("o4-mini", "unknown"),
         ("gpt-3.5-turbo", "unknown"),
     ],
@@ -160,3 +160,12 @@ def test_cli_without_model_ages_says_so(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "course_helpers.model_ages", None)  # import fails as if it were absent
     assert main(["aging", str(FIXTURES)]) == 2
     assert "course_helpers.model_ages" in capsys.readouterr().err
+
+
+def test_the_scanner_skips_its_own_replacement_table():
+    assert findings([Path(aging.__file__)], {"gpt-4o-mini": date(2027, 1, 14)}, TODAY) == []
+
+
+@pytest.mark.parametrize(("token", "found"), [("gpt-4-0613", True), ("gpt-4-2025", False)])
+def test_older_snapshots_end_in_a_month_and_day(token, found):
+    assert bool(scan_text(token, {"gpt-4": date(2026, 10, 23)})) is found
