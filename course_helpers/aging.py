@@ -80,7 +80,7 @@ class Replacement:
         return f"{self.model} ({self.source})" if self.model else f"unknown ({self.source}); see {_DEPRECATIONS}"
 
 
-#: Replacements as gathered on 2026-12-04 (docs: the shared API fact sheet, §1.1-1.2).
+#: Replacements as gathered on 2026-12-04 from copies of the deprecations page (see the sources above).
 REPLACEMENTS: dict[str, Replacement] = {
     "gpt-4o-mini": Replacement("gpt-6-luna", _THIRD_PARTY),
     "gpt-5": Replacement("gpt-6.1-sol", "official deprecations page, zh-Hans copy"),

@@ -7,7 +7,8 @@ or ``create(**SAMPLING.request_kwargs(), ...)``.
 
 - ``CHAT``: the course's chat model (``COURSE_MODEL``, ``COURSE_EFFORT``); ``setup()`` hands it out as ``info.model``.
 - ``SAMPLING``: a model and effort that accept temperature, top_p, logprobs and top_logprobs. gpt-6-luna
-  takes those only with ``reasoning_effort="none"`` (docs/API facts of 2026-12, §2.1).
+  takes those only with ``reasoning_effort="none"`` (OpenAI's deployment checklist,
+  https://developers.openai.com/api/docs/guides/deployment-checklist; not yet tried live for logprobs).
 - ``REASONING``: gpt-6-luna at its default effort, medium, for the lesson on reasoning.
 - ``MODERATION``: the moderation model (it has no effort).
 
@@ -78,7 +79,7 @@ class Choices:
 
 
 #: The course's own choices, before ``.env``. gpt-6-luna is OpenAI's replacement for the course's first model,
-#: which shuts down on 2027-01-14 (third-party copies of the deprecations page agree; API facts of 2026-12, §1.2).
+#: which shuts down on 2027-01-14 (third-party copies of https://developers.openai.com/api/docs/deprecations agree).
 DEFAULTS = Choices(
     chat=ModelChoice("gpt-6-luna"),
     sampling=ModelChoice("gpt-6-luna", "none"),
