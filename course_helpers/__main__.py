@@ -4,13 +4,16 @@ Commands: ``doctor`` (check the set-up), ``start`` (copy the exercise sheets
 into ``my_work/``), ``exercises build`` / ``exercises check`` (generate the
 sheets from the solutions / fail when they drift), ``clean`` (strip editor
 metadata and embedded audio from notebooks), ``serve`` (a shared local
-OpenAI-compatible server) and ``pull`` (download the local models).
+OpenAI-compatible server), ``pull`` (download the local models) and ``aging``
+(list the files that name a model shutting down soon).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+from datetime import date
 from pathlib import Path
 
 __all__ = ["main"]
@@ -127,6 +130,37 @@ def _prepare_local_models() -> None:
     print(f"  {ensure_trained()}")
 
 
+def _shutdown_dates():
+    """The SDK's announced shutdown dates, from ``course_helpers.model_ages`` (None when it is missing)."""
+    try:
+        # imported by name: model_ages arrives in its own change, and this command works without it
+        model_ages = importlib.import_module("course_helpers.model_ages")
+    except ModuleNotFoundError as error:
+        if error.name != "course_helpers.model_ages":
+            raise
+        return None
+    return model_ages.shutdown_dates()
+
+
+def _aging(args) -> int:
+    from .aging import DEFAULT_PATHS, findings, report
+    from .paths import course_root
+
+    dates = _shutdown_dates()
+    if dates is None:
+        print(
+            "error: course_helpers.model_ages (which reads the shutdown dates from the installed openai SDK) "
+            "is not in this version of the course, so there are no dates to check against.",
+            file=sys.stderr,
+        )
+        return 2
+    root = course_root()
+    paths = args.paths or [root / name for name in DEFAULT_PATHS]
+    found = findings(paths, dates, args.today, args.days, root=root if not args.paths else None)
+    print(report(found, args.today))
+    return 1 if found else 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m course_helpers", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -157,6 +191,12 @@ def _parser() -> argparse.ArgumentParser:
 
     pull = commands.add_parser("pull", help="download every local model ahead of time")
     pull.set_defaults(run=_pull)
+
+    aging = commands.add_parser("aging", help="list files that name a model shutting down soon; exit 1 if any")
+    aging.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the course's own)")
+    aging.add_argument("--days", type=int, default=60, help="how far ahead to look (default: 60 days)")
+    aging.add_argument("--today", type=date.fromisoformat, default=date.today(), help="YYYY-MM-DD")
+    aging.set_defaults(run=_aging)
     return parser
 
 

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import hints
-from .settings import DEFAULT_OPENAI_MODEL, Settings, load_env_file, mask_key, read_settings
+from .models import Choices, describe_choices
+from .settings import Settings, load_env_file, mask_key, read_settings
 
 __all__ = ["BackendInfo", "SetupError", "setup", "describe_backend"]
 
@@ -42,9 +43,9 @@ class SetupError(RuntimeError):
 class BackendInfo:
     """What ``setup()`` chose: the backend, the model to pass as ``model=``, where it answers.
 
-    >>> info = BackendInfo("openai", "gpt-4o-mini", "https://api.openai.com/v1", "…WXYZ", None)
+    >>> info = BackendInfo("openai", "gpt-6-luna", "https://api.openai.com/v1", "…WXYZ", None)
     >>> print(info)
-    Backend: OpenAI API · model gpt-4o-mini · https://api.openai.com/v1 · key …WXYZ
+    Backend: OpenAI API · model gpt-6-luna · https://api.openai.com/v1 · key …WXYZ
     """
 
     backend: str  # "openai", "local" or "server"
@@ -53,6 +54,7 @@ class BackendInfo:
     key: str  # the key, masked (at most its last 4 characters)
     env_file: Path | None  # the .env that was loaded, if any
     answered_by: str = ""  # for the local backend: the model that really answers
+    models: Choices | None = None  # with OpenAI: the model per purpose (course_helpers.models)
 
     def __str__(self) -> str:
         if self.backend == "local":
@@ -61,7 +63,8 @@ class BackendInfo:
                 f"· {self.base_url}"
             )
         where = "OpenAI API" if self.backend == "openai" else "OpenAI-compatible server"
-        return f"Backend: {where} · model {self.model} · {self.base_url} · key {self.key}"
+        model = describe_choices(self.models) if self.models else self.model
+        return f"Backend: {where} · model {model} · {self.base_url} · key {self.key}"
 
 
 # The running local server (one per process) and the environment values setup() wrote.
@@ -132,23 +135,24 @@ def describe_backend(settings: Settings) -> BackendInfo:
 
     >>> from course_helpers.settings import Settings
     >>> describe_backend(Settings("openai", "sk-test-0123456789", "", "", None)).model
-    'gpt-4o-mini'
+    'gpt-6-luna'
     """
     backend = settings.wants_backend()
     key = mask_key(settings.api_key)
     if backend == "openai":
         return BackendInfo(
             "openai",
-            settings.model or DEFAULT_OPENAI_MODEL,
+            settings.models.chat.model,
             settings.base_url or "https://api.openai.com/v1",
             key,
             settings.env_file,
+            models=settings.models,
         )
     if backend == "server":
         return BackendInfo("server", settings.model, settings.base_url, key, settings.env_file)
     return BackendInfo(
         "local",
-        settings.model or DEFAULT_OPENAI_MODEL,
+        settings.models.chat.model,
         "(starts on 127.0.0.1)",
         "(random, set by setup)",
         settings.env_file,
@@ -166,7 +170,7 @@ def setup(*, quiet: bool = False) -> BackendInfo:
     Example (with a key in ``.env``; the local backend prints its own address)::
 
         >>> info = course_helpers.setup()                       # doctest: +SKIP
-        Backend: OpenAI API · model gpt-4o-mini · https://api.openai.com/v1 · key …WXYZ
+        Backend: OpenAI API · model gpt-6-luna (sampling: effort none, reasoning: effort medium) · https://api.openai.com/v1 · key …WXYZ
     """
     _forget_own_values()
     env_file = load_env_file()
@@ -190,7 +194,7 @@ def setup(*, quiet: bool = False) -> BackendInfo:
             _write("OPENAI_API_KEY", PLACEHOLDER_KEY)
         if not info.model:
             model = _first_server_model(settings.base_url, settings.api_key or PLACEHOLDER_KEY)
-            info = BackendInfo("server", model or DEFAULT_OPENAI_MODEL, info.base_url, info.key, env_file)
+            info = BackendInfo("server", model or settings.models.chat.model, info.base_url, info.key, env_file)
     else:
         handle = _start_local_server()
         _write("OPENAI_BASE_URL", handle.base_url)

@@ -95,7 +95,7 @@ def local_prompt_text(messages: list[dict]) -> str:
 class Conversation:
     """A chat with memory: the history is a plain list, sent in full with every request.
 
-    >>> chat = Conversation(client=None, model="gpt-4o-mini", system="Be brief.")
+    >>> chat = Conversation(client=None, model="gpt-6-luna", system="Be brief.")
     >>> chat.messages
     [{'role': 'system', 'content': 'Be brief.'}]
 

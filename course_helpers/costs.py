@@ -7,12 +7,16 @@ times more than input tokens, because each one needs a full pass through the
 model, while the prompt is read in one parallel pass.
 
 Prices change (mostly downwards) and new models appear: the table below is a
-snapshot, dated by :data:`PRICES_CHECKED`. Check https://openai.com/api/pricing
-before you budget real money.
+snapshot, dated by :data:`PRICES_CHECKED`, each price with its source (OpenAI's
+own model page, or a third-party copy: ``Price.official``). Check
+https://openai.com/api/pricing before you budget real money.
 
->>> round(estimate_cost({"prompt_tokens": 1_000_000, "completion_tokens": 0}, "gpt-4o-mini"), 2)
-0.15
->>> price_of("gpt-4o-mini-2024-07-18") == PRICES["gpt-4o-mini"]
+Reasoning models (gpt-6-luna reasons by default) also write tokens you never see;
+they are billed as output, and ``usage.completion_tokens`` already counts them.
+
+>>> round(estimate_cost({"prompt_tokens": 1_000_000, "completion_tokens": 0}, "gpt-6-luna"), 2)
+0.1
+>>> price_of("gpt-5.4-mini-2026-03-17") == PRICES["gpt-5.4-mini"]
 True
 
 Used in: notebooks/00_setup.ipynb
@@ -20,8 +24,11 @@ Used in: notebooks/00_setup.ipynb
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 __all__ = [
@@ -33,13 +40,22 @@ __all__ = [
     "show_prices",
 ]
 
-#: When the prices below were copied from OpenAI's pricing page (standard tier, per 1M tokens).
-PRICES_CHECKED = "August 2025"
+#: When the prices below were checked (standard tier, per 1M tokens, prompts up to 272K tokens).
+PRICES_CHECKED = "2026-12-04"
+
+_LUNA_PAGE = "https://developers.openai.com/ja-JP/api/docs/models/gpt-6-luna"
+_MORPH = "https://www.morphllm.com/openai-api-pricing"
+_PROMPTFUEL = "https://github.com/TheKrush/PromptFuel/releases/tag/v1.0.19"
+_LEGACY = "openai.com/api/pricing, August 2025 (not checked again)"
 
 
 @dataclass(frozen=True)
 class Price:
     """US dollars per 1 million tokens: prompt, prompt tokens read from the cache, and completion.
+
+    ``source`` says where the numbers come from; ``official`` is True only for
+    OpenAI's own pages (the others are third-party copies of them). ``shutdown``
+    is the model's announced shutdown date, if any.
 
     >>> Price(input=0.15, cached_input=0.075, output=0.60).output
     0.6
@@ -48,42 +64,72 @@ class Price:
     input: float
     cached_input: float
     output: float
+    source: str = ""
+    official: bool = False
+    shutdown: date | None = None
 
 
-#: Standard-tier list prices in USD per 1M tokens, as of :data:`PRICES_CHECKED`.
+#: Standard-tier list prices in USD per 1M tokens, as of :data:`PRICES_CHECKED`. Models the lessons still
+#: name stay until their shutdown date (then they go: the API no longer serves them).
 PRICES: dict[str, Price] = {
-    "gpt-5": Price(input=1.25, cached_input=0.125, output=10.00),
-    "gpt-5-mini": Price(input=0.25, cached_input=0.025, output=2.00),
-    "gpt-5-nano": Price(input=0.05, cached_input=0.005, output=0.40),
-    "gpt-4.1": Price(input=2.00, cached_input=0.50, output=8.00),
-    "gpt-4.1-mini": Price(input=0.40, cached_input=0.10, output=1.60),
-    "gpt-4.1-nano": Price(input=0.10, cached_input=0.025, output=0.40),
-    "gpt-4o": Price(input=2.50, cached_input=1.25, output=10.00),
-    "gpt-4o-mini": Price(input=0.15, cached_input=0.075, output=0.60),
+    # The course's default model (course_helpers.models).
+    "gpt-6-luna": Price(0.10, 0.01, 0.50, _LUNA_PAGE, official=True),
+    "gpt-5.6-luna": Price(
+        0.20, 0.02, 1.20, "https://developers.openai.com/api/docs/models/gpt-5.6-luna", official=True
+    ),
+    "gpt-5.4-mini": Price(0.75, 0.075, 4.50, _MORPH),
+    "gpt-5.4-nano": Price(0.20, 0.02, 1.25, _MORPH, shutdown=date(2027, 4, 1)),
+    "gpt-6.1-terra": Price(
+        1.00,
+        0.05,
+        5.00,
+        "https://dev.to/aihubmix/gpt-61-terra-migration-for-api-clients-the-400s-the-silent-no-ops-and-a-working-codex-config-45bk",
+    ),
+    "gpt-6-sol": Price(2.00, 0.20, 10.00, "https://github.com/merefield/codexometer/releases/tag/v0.18.4"),
+    "gpt-5.6-terra": Price(2.00, 0.20, 12.00, _PROMPTFUEL),
+    "gpt-5.4": Price(2.50, 0.25, 15.00, _MORPH),
+    "gpt-5.5": Price(5.00, 0.50, 30.00, _MORPH),
+    "gpt-6-astra": Price(10.00, 1.00, 50.00, _PROMPTFUEL),
+    # Named by today's lessons, kept until they shut down (hence `aging: allow`); prices of August 2025.
+    "gpt-5": Price(1.25, 0.125, 10.00, _LEGACY, shutdown=date(2026, 12, 11)),  # aging: allow
+    "gpt-5-mini": Price(0.25, 0.025, 2.00, _LEGACY, shutdown=date(2026, 12, 11)),  # aging: allow
+    "gpt-5-nano": Price(0.05, 0.005, 0.40, _LEGACY, shutdown=date(2026, 12, 11)),  # aging: allow
+    "gpt-4.1": Price(2.00, 0.50, 8.00, _LEGACY, shutdown=date(2027, 1, 14)),  # aging: allow
+    "gpt-4.1-mini": Price(0.40, 0.10, 1.60, _LEGACY, shutdown=date(2027, 1, 14)),  # aging: allow
+    "gpt-4o": Price(2.50, 1.25, 10.00, _LEGACY, shutdown=date(2027, 1, 14)),  # aging: allow
+    "gpt-4o-mini": Price(0.15, 0.075, 0.60, _LEGACY, shutdown=date(2027, 1, 14)),  # aging: allow
 }
 
 
+# The date at the end of a snapshot's name: -2026-03-17, or -MMDD in older names.
+_SNAPSHOT_DATE = re.compile(r"-(\d{4}-\d{2}-\d{2}|(0[1-9]|1[0-2])\d{2})$")
+
+
 def price_of(model: str, prices: Mapping[str, Price] = PRICES) -> Price:
-    """The price of ``model``, also for a dated snapshot name such as ``gpt-4o-2024-08-06``.
+    """The price of ``model``, also for a dated snapshot name such as ``gpt-5.4-mini-2026-03-17``.
 
-    The API answers with the exact snapshot that ran (``response.model``), so the
-    longest table name that the snapshot name starts with wins: ``gpt-4o-mini-2024-07-18``
-    is ``gpt-4o-mini``, not ``gpt-4o``.
+    The API answers with the exact snapshot that ran (``response.model``), so a
+    snapshot's date is dropped: ``gpt-5.4-mini-2026-03-17`` is ``gpt-5.4-mini``. Any
+    other suffix names another model: ``gpt-5.4-pro`` is not ``gpt-5.4``.
 
-    >>> price_of("gpt-4o-2024-08-06").input
-    2.5
-    >>> price_of("my-local-model")
+    >>> price_of("gpt-5.4-mini-2026-03-17").input
+    0.75
+    >>> price_of("gpt-5.4-pro")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    KeyError: "No price for model 'my-local-model'. Known: gpt-5, gpt-5-mini, gpt-5-nano, gpt-4.1, gpt-4.1-mini, gpt-4.1-nano, gpt-4o, gpt-4o-mini. Pass one of these names (the price you want to estimate), or add a Price to the table."
+    KeyError: "No price for model 'gpt-5.4-pro'. ...
+    >>> price_of("my-local-model", {"gpt-6-luna": PRICES["gpt-6-luna"]})
+    Traceback (most recent call last):
+    ...
+    KeyError: "No price for model 'my-local-model'. Known: gpt-6-luna. Pass one of these names (the price you want to estimate), or add a Price to the table."
     """
-    matches = [name for name in prices if model == name or model.startswith(name + "-")]
-    if not matches:
+    name = model if model in prices else _SNAPSHOT_DATE.sub("", model)
+    if name not in prices:
         raise KeyError(
             f"No price for model {model!r}. Known: {', '.join(prices)}. Pass one of these names "
             "(the price you want to estimate), or add a Price to the table."
         )
-    return prices[max(matches, key=len)]
+    return prices[name]
 
 
 def _field(obj: Any, name: str, default: Any = 0) -> Any:
@@ -102,14 +148,24 @@ def estimate_cost(usage: Any, model: str, prices: Mapping[str, Price] = PRICES) 
 
     ``usage`` is ``response.usage`` or the same as a dict. Prompt tokens that
     the API read from its cache (``usage.prompt_tokens_details.cached_tokens``)
-    are billed at the cheaper cached price; reasoning tokens are already part of
-    ``completion_tokens`` and billed as output.
+    are billed at the cheaper cached price.
 
-    >>> estimate_cost({"prompt_tokens": 2000, "completion_tokens": 500}, "gpt-4o-mini")
-    0.0006
+    Reasoning tokens are billed as output, and they are already part of
+    ``completion_tokens``: ``usage.completion_tokens_details.reasoning_tokens``
+    only says how many of them were reasoning (the SDK's ``CompletionTokensDetails``:
+    rejected prediction tokens, "like reasoning tokens, ... are still counted in
+    the total completion tokens for purposes of billing"). So they are not added
+    again: 500 completion tokens of which 400 reasoned cost 500 output tokens.
+
+    >>> estimate_cost({"prompt_tokens": 0, "completion_tokens": 500,
+    ...                "completion_tokens_details": {"reasoning_tokens": 400}}, "gpt-6-luna")
+    0.00025
+
+    >>> estimate_cost({"prompt_tokens": 2000, "completion_tokens": 500}, "gpt-6-luna")
+    0.00045
     >>> estimate_cost({"prompt_tokens": 2000, "completion_tokens": 500,
-    ...                "prompt_tokens_details": {"cached_tokens": 1000}}, "gpt-4o-mini")
-    0.000525
+    ...                "prompt_tokens_details": {"cached_tokens": 1000}}, "gpt-6-luna")
+    0.00036
     """
     price = price_of(model, prices)
     prompt = int(_field(usage, "prompt_tokens"))
@@ -117,6 +173,25 @@ def estimate_cost(usage: Any, model: str, prices: Mapping[str, Price] = PRICES) 
     cached = int(_field(_field(usage, "prompt_tokens_details", None), "cached_tokens"))
     dollars = ((prompt - cached) * price.input + cached * price.cached_input + completion * price.output) / 1_000_000
     return round(dollars, 12)  # hide float noise such as 0.0006000000000000001
+
+
+def _note(price: Price) -> str:
+    """Where a price comes from, and when its model shuts down.
+
+    >>> _note(Price(1.0, 0.1, 2.0, _LEGACY, shutdown=date(2027, 1, 14)))
+    'shuts down 2027-01-14; August 2025 price'
+    >>> _note(PRICES["gpt-6-luna"]), _note(PRICES["gpt-5.4-mini"])
+    ('OpenAI', 'third-party')
+    """
+    if price.shutdown:
+        where = "August 2025 price" if price.source == _LEGACY else ("OpenAI" if price.official else "third-party")
+        return f"shuts down {price.shutdown.isoformat()}; {where}"
+    return "OpenAI" if price.official else "third-party"
+
+
+def _source_cell(price: Price) -> str:
+    note = html.escape(_note(price))
+    return f'<a href="{html.escape(price.source)}">{note}</a>' if price.source.startswith("http") else note
 
 
 class _PriceTable:
@@ -128,11 +203,11 @@ class _PriceTable:
     def _repr_html_(self) -> str:
         header = (
             "<tr><th>model</th><th>input $/1M</th><th>cached input $/1M</th>"
-            "<th>output $/1M</th><th>output ÷ input</th></tr>"
+            "<th>output $/1M</th><th>output ÷ input</th><th>source</th></tr>"
         )
         body = "".join(
             f"<tr><td><code>{name}</code></td><td>{p.input:.3f}</td><td>{p.cached_input:.3f}</td>"
-            f"<td>{p.output:.2f}</td><td>{p.output / p.input:.0f}×</td></tr>"
+            f"<td>{p.output:.2f}</td><td>{p.output / p.input:.0f}×</td><td>{_source_cell(p)}</td></tr>"
             for name, p in self.rows
         )
         return (
@@ -143,16 +218,19 @@ class _PriceTable:
 
     def __repr__(self) -> str:
         lines = [f"{'model':<14}{'input':>8}{'cached':>8}{'output':>8}   (USD per 1M tokens, {PRICES_CHECKED})"]
-        lines += [f"{name:<14}{p.input:>8.3f}{p.cached_input:>8.3f}{p.output:>8.2f}" for name, p in self.rows]
+        lines += [
+            f"{name:<14}{p.input:>8.3f}{p.cached_input:>8.3f}{p.output:>8.2f}   {_note(p)}" for name, p in self.rows
+        ]
         return "\n".join(lines)
 
 
 def show_prices(models: Iterable[str] | None = None, prices: Mapping[str, Price] = PRICES) -> _PriceTable:
     """A table of the prices of ``models`` (default: all), shown as HTML in a notebook.
 
-    >>> print(show_prices(["gpt-4o-mini"]))  # doctest: +NORMALIZE_WHITESPACE
-    model            input  cached  output   (USD per 1M tokens, August 2025)
-    gpt-4o-mini      0.150   0.075    0.60
+    >>> print(show_prices(["gpt-6-luna", "gpt-5.4-nano"]))  # doctest: +NORMALIZE_WHITESPACE
+    model            input  cached  output   (USD per 1M tokens, 2026-12-04)
+    gpt-6-luna       0.100   0.010    0.50   OpenAI
+    gpt-5.4-nano     0.200   0.020    1.25   shuts down 2027-04-01; third-party
     """
     names = list(prices) if models is None else list(models)
     return _PriceTable([(name, price_of(name, prices)) for name in names])

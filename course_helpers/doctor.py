@@ -3,7 +3,7 @@
 It reports, one line each: Python and package versions, whether Jupyter's
 ``python3`` kernel is this Python, which ``.env`` was found (and that git
 ignores it), whether a key is present (masked), which backend ``setup()``
-would pick, whether the local models are cached, and whether the backend
+would pick, the course's model per purpose (:mod:`course_helpers.models`), whether the local models are cached, and whether the backend
 answers a request. Each line starts with ✅ (fine), ⚠️ (works, but worth
 knowing) or ❌ (the course cannot run until it is fixed); the exit status is 0
 when there is no ❌.
@@ -19,6 +19,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from .models import Choices
 from .settings import load_env_file, mask_key, read_settings
 
 __all__ = ["Finding", "diagnose", "doctor"]
@@ -125,6 +126,14 @@ def _request(info) -> Finding:
     return OK, f"{info.base_url} answers ({info.backend} backend)"
 
 
+def _choices(choices: Choices) -> str:
+    """The model per purpose, and where to change it."""
+    shown = " · ".join(
+        f"{purpose} {getattr(choices, purpose)}" for purpose in ("chat", "sampling", "reasoning", "moderation")
+    )
+    return f"course models: {shown} (COURSE_MODEL, COURSE_SAMPLING_MODEL, ... in .env; see .env.example)"
+
+
 def diagnose(request: bool = True) -> list[Finding]:
     """Run every check; return ``(status, text)`` findings in order."""
     from .backends import SetupError, describe_backend
@@ -146,6 +155,7 @@ def diagnose(request: bool = True) -> list[Finding]:
     findings.append(
         (OK, f"setup() would pick: {info.backend} backend, model {info.model or '(first one the server lists)'}")
     )
+    findings.append((OK, _choices(settings.models)))
     findings += _models()
     if request:
         findings.append(_request(info))

@@ -54,7 +54,7 @@ def explain(error: BaseException, info=None) -> str | None:
 
     >>> import httpx, openai
     >>> from course_helpers.backends import BackendInfo
-    >>> info = BackendInfo("openai", "gpt-4o-mini", "https://api.openai.com/v1", "…WXYZ", None)
+    >>> info = BackendInfo("openai", "gpt-6-luna", "https://api.openai.com/v1", "…WXYZ", None)
     >>> request = httpx.Request("POST", "https://api.openai.com/v1/chat/completions")
     >>> print(explain(openai.APIConnectionError(request=request), info)[:51])
     💡 Could not reach the API server. No internet, or a

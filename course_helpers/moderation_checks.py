@@ -21,6 +21,7 @@ from typing import Any
 
 from .checks import call, checker, describe, expect, fail
 from .local.moderation.categories import CATEGORIES, attribute_name
+from .models import read_choices
 
 __all__ = [
     "ADULT_THRESHOLDS",
@@ -361,8 +362,13 @@ def _chat_mentions(kwargs: dict, text: str) -> bool:
 
 
 @checker
-def check_guarded_reply(function, model: str = "gpt-4o-mini"):
-    """Check ``guarded_reply(client, model, user_text)`` on a scripted client: every path of the guardrail."""
+def check_guarded_reply(function, model: str | None = None):
+    """Check ``guarded_reply(client, model, user_text)`` on a scripted client: every path of the guardrail.
+
+    ``model`` defaults to the course's chat model (:mod:`course_helpers.models`); the client is scripted,
+    so the name is only passed through.
+    """
+    model = model or read_choices().chat.model
     user_text = "Tell me a story about a dragon."
     # 1. Both checks pass: the reply comes through, after three calls in order.
     client = _ScriptedClient(flag_input=False, flag_reply=False)

@@ -28,6 +28,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from .models import DEFAULTS, Choices, read_choices
+
 __all__ = [
     "BACKENDS",
     "DEFAULT_OPENAI_MODEL",
@@ -41,8 +43,9 @@ __all__ = [
 #: The values ``COURSE_BACKEND`` accepts.
 BACKENDS = ("auto", "openai", "local")
 
-#: The chat model lessons use with the OpenAI API unless ``COURSE_MODEL`` says otherwise.
-DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+#: The chat model lessons use with the OpenAI API unless ``COURSE_MODEL`` says otherwise
+#: (kept for code that imports it; the course's model choices live in :mod:`course_helpers.models`).
+DEFAULT_OPENAI_MODEL = DEFAULTS.chat.model
 
 # Values this module copied from a .env file into os.environ, so a later load can
 # replace them (and only them) when the file changed.
@@ -115,6 +118,7 @@ class Settings:
     base_url: str  # OPENAI_BASE_URL ("" when unset)
     model: str  # COURSE_MODEL ("" when unset)
     env_file: Path | None  # the .env that was loaded, if any
+    models: Choices = DEFAULTS  # the model per purpose (COURSE_MODEL, COURSE_SAMPLING_MODEL, ...)
 
     def __repr__(self) -> str:  # never show the key, even in a traceback or a debugger
         return (
@@ -147,7 +151,7 @@ class Settings:
 def read_settings(env: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
     """Read the course's settings from ``env`` (default ``os.environ``).
 
-    Raises ValueError with the accepted values when ``COURSE_BACKEND`` is misspelled.
+    Raises ValueError with the accepted values when ``COURSE_BACKEND`` or a reasoning effort is misspelled.
 
     >>> read_settings({"COURSE_BACKEND": "LOCAL"}).backend
     'local'
@@ -165,4 +169,5 @@ def read_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         base_url=env.get("OPENAI_BASE_URL", "").strip().rstrip("/"),
         model=env.get("COURSE_MODEL", "").strip(),
         env_file=env_file,
+        models=read_choices(env),
     )

@@ -286,7 +286,7 @@ def check_cost_function(cost_usd):
         (1_000_000, 0, "gpt-4o-mini"),
         (0, 1_000_000, "gpt-4o-mini"),
         (2000, 500, "gpt-4o"),
-        (1234, 567, "gpt-5-nano"),
+        (1234, 567, "gpt-6-luna"),
     ]
     results = {}
     for prompt_tokens, completion_tokens, model in cases:

@@ -7,7 +7,20 @@ import pytest
 import course_helpers
 
 # The foundation's modules; each lists its public names in __all__.
-MODULES = ["backends", "checks", "doctor", "exercises", "hints", "notebooks", "paths", "quizzes", "settings", "start"]
+MODULES = [
+    "aging",
+    "backends",
+    "checks",
+    "doctor",
+    "exercises",
+    "hints",
+    "models",
+    "notebooks",
+    "paths",
+    "quizzes",
+    "settings",
+    "start",
+]
 
 
 def test_all_names_are_exported():

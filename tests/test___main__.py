@@ -17,7 +17,7 @@ def test_help_lists_every_command():
         [sys.executable, "-m", "course_helpers", "--help"], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0
-    for command in ["doctor", "start", "exercises", "clean", "serve", "pull"]:
+    for command in ["doctor", "start", "exercises", "clean", "serve", "pull", "aging"]:
         assert command in result.stdout
 
 

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import doctest
+from datetime import date
+
 import pytest
 from openai.types import CompletionUsage
+from openai.types.completion_usage import CompletionTokensDetails
 
+from course_helpers import costs
 from course_helpers.costs import PRICES, PRICES_CHECKED, Price, estimate_cost, price_of, show_prices
+
+
+def test_doctests():
+    assert doctest.testmod(costs).failed == 0
 
 
 @pytest.mark.parametrize(
@@ -14,15 +23,18 @@ from course_helpers.costs import PRICES, PRICES_CHECKED, Price, estimate_cost, p
         ("gpt-4o-mini", "gpt-4o-mini"),
         ("gpt-4o-mini-2024-07-18", "gpt-4o-mini"),
         ("gpt-4o-2024-08-06", "gpt-4o"),
-        ("gpt-4.1-nano-2025-04-14", "gpt-4.1-nano"),
+        ("gpt-4.1-mini-2025-04-14", "gpt-4.1-mini"),
         ("gpt-5-mini", "gpt-5-mini"),
+        ("gpt-5.4-mini-2026-03-17", "gpt-5.4-mini"),
+        ("gpt-5.4", "gpt-5.4"),
+        ("gpt-6-luna", "gpt-6-luna"),
     ],
 )
 def test_price_of_resolves_dated_snapshots_to_the_longest_name(model, table_name):
     assert price_of(model) == PRICES[table_name]
 
 
-@pytest.mark.parametrize("model", ["SmolLM2-135M-Instruct", "gpt-4", "gpt-4omini"])
+@pytest.mark.parametrize("model", ["SmolLM2-135M-Instruct", "gpt-4", "gpt-4omini", "gpt-4.1-nano", "gpt-6"])
 def test_price_of_an_unknown_model_names_the_known_ones(model):
     with pytest.raises(KeyError, match="gpt-4o-mini"):
         price_of(model)
@@ -54,3 +66,37 @@ def test_show_prices_is_dated_and_lists_every_model():
     html = table._repr_html_()
     assert PRICES_CHECKED in html and PRICES_CHECKED in repr(table)
     assert all(f"<code>{name}</code>" in html for name in PRICES)
+
+
+def test_gpt_6_luna_has_the_official_price_of_2026_12():
+    luna = PRICES["gpt-6-luna"]
+    assert (luna.input, luna.cached_input, luna.output) == (0.10, 0.01, 0.50)
+    assert luna.official and luna.source.startswith("https://developers.openai.com/")
+
+
+def test_every_price_names_its_source_and_only_openai_pages_count_as_official():
+    for name, price in PRICES.items():
+        assert price.source, name
+        assert price.official == price.source.startswith("https://developers.openai.com/"), name
+
+
+def test_no_model_past_its_shutdown_on_the_day_the_prices_were_checked():
+    checked = date.fromisoformat(PRICES_CHECKED)
+    assert [name for name, price in PRICES.items() if price.shutdown and price.shutdown <= checked] == []
+
+
+def test_the_lessons_models_stay_until_they_shut_down():
+    assert PRICES["gpt-4o-mini"].shutdown == PRICES["gpt-4o"].shutdown == date(2027, 1, 14)
+
+
+def test_reasoning_tokens_are_billed_once_as_part_of_the_completion():
+    details = CompletionTokensDetails(reasoning_tokens=900)
+    usage = CompletionUsage(
+        prompt_tokens=0, completion_tokens=1000, total_tokens=1000, completion_tokens_details=details
+    )
+    assert estimate_cost(usage, "gpt-6-luna") == pytest.approx(1000 * 0.50 / 1e6)
+
+
+def test_show_prices_marks_shutdowns_and_third_party_prices():
+    text = repr(show_prices(["gpt-4o-mini", "gpt-5.4-mini"]))
+    assert "shuts down 2027-01-14" in text and "third-party" in text

@@ -216,6 +216,18 @@ def test_guarded_reply(capsys):
     assert _line(capsys).startswith("✅")
 
 
+def test_guarded_reply_is_given_the_courses_chat_model(monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_MODEL", "model-from-env")
+    seen = []
+
+    def guard(client, model, user_text):
+        seen.append(model)
+        return _guard(client, model, user_text)
+
+    check_guarded_reply(guard)
+    assert _line(capsys).startswith("✅") and set(seen) == {"model-from-env"}
+
+
 @pytest.mark.parametrize(
     "answer, hint",
     [

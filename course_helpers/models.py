@@ -1,0 +1,159 @@
+"""The course's model choices: one home for every model name a lesson sends, overridable from ``.env``.
+
+Each purpose has a :class:`ModelChoice`: the model and, for reasoning models, the
+``reasoning_effort`` to send. A lesson writes
+``client.chat.completions.create(model=SAMPLING.model, reasoning_effort=SAMPLING.effort, ...)``
+or ``create(**SAMPLING.request_kwargs(), ...)``.
+
+- ``CHAT``: the course's chat model (``COURSE_MODEL``, ``COURSE_EFFORT``); ``setup()`` hands it out as ``info.model``.
+- ``SAMPLING``: a model and effort that accept temperature, top_p, logprobs and top_logprobs. gpt-6-luna
+  takes those only with ``reasoning_effort="none"`` (OpenAI's deployment checklist,
+  https://developers.openai.com/api/docs/guides/deployment-checklist; not yet tried live for logprobs).
+- ``REASONING``: gpt-6-luna at its default effort, medium, for the lesson on reasoning.
+- ``MODERATION``: the moderation model (it has no effort).
+
+Speech and transcription models are not here yet: audio is a separate change.
+
+The names are read from the environment when used, so a value from ``.env`` applies
+once ``setup()`` has loaded it:
+
+>>> SAMPLING.request_kwargs()  # doctest: +SKIP
+{'model': 'gpt-6-luna', 'reasoning_effort': 'none'}
+>>> read_choices({"COURSE_SAMPLING_EFFORT": "low"}).sampling.request_kwargs()
+{'model': 'gpt-6-luna', 'reasoning_effort': 'low'}
+
+Used in: notebooks/00_setup.ipynb (through ``setup()``)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+__all__ = [
+    "DEFAULTS",
+    "EFFORTS",
+    "Choices",
+    "ModelChoice",
+    "describe_choices",
+    "read_choices",
+]
+
+#: The ``reasoning_effort`` values the SDK accepts (not every model takes every one: gpt-6-luna has no "minimal").
+EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """One purpose's model, and the reasoning effort to send with it (None: send none, the model's default).
+
+    >>> ModelChoice("gpt-6-luna", "none").request_kwargs()
+    {'model': 'gpt-6-luna', 'reasoning_effort': 'none'}
+    >>> ModelChoice("omni-moderation-latest").request_kwargs()
+    {'model': 'omni-moderation-latest'}
+    """
+
+    model: str
+    effort: str | None = None
+
+    def request_kwargs(self) -> dict[str, str]:
+        """The request parameters that select this choice: ``model`` and, if set, ``reasoning_effort``."""
+        kwargs = {"model": self.model}
+        if self.effort is not None:
+            kwargs["reasoning_effort"] = self.effort
+        return kwargs
+
+    def __str__(self) -> str:
+        return self.model if self.effort is None else f"{self.model} (effort {self.effort})"
+
+
+@dataclass(frozen=True)
+class Choices:
+    """Every purpose's :class:`ModelChoice`."""
+
+    chat: ModelChoice
+    sampling: ModelChoice
+    reasoning: ModelChoice
+    moderation: ModelChoice
+
+
+#: The course's own choices, before ``.env``. gpt-6-luna is OpenAI's replacement for the course's first model,
+#: which shuts down on 2027-01-14 (third-party copies of https://developers.openai.com/api/docs/deprecations agree).
+DEFAULTS = Choices(
+    chat=ModelChoice("gpt-6-luna"),
+    sampling=ModelChoice("gpt-6-luna", "none"),
+    reasoning=ModelChoice("gpt-6-luna", "medium"),
+    moderation=ModelChoice("omni-moderation-latest"),
+)
+
+# purpose -> (variable for the model, variable for the effort or None); all documented in .env.example.
+_VARIABLES = {
+    "chat": ("COURSE_MODEL", "COURSE_EFFORT"),
+    "sampling": ("COURSE_SAMPLING_MODEL", "COURSE_SAMPLING_EFFORT"),
+    "reasoning": ("COURSE_REASONING_MODEL", "COURSE_REASONING_EFFORT"),
+    "moderation": ("COURSE_MODERATION_MODEL", None),
+}
+
+
+def _effort(env: Mapping[str, str], name: str | None, default: str | None) -> str | None:
+    if name is None:
+        return None
+    value = env.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value == "default":  # leave reasoning_effort out: the model's own default applies
+        return None
+    if value not in EFFORTS:
+        raise ValueError(
+            f"{name}={env.get(name)!r} is not one of {', '.join(EFFORTS)} (or 'default'). "
+            "Fix it in your .env file (see .env.example)."
+        )
+    return value
+
+
+def read_choices(env: Mapping[str, str] | None = None) -> Choices:
+    """The model choices, with the overrides in ``env`` (default ``os.environ``).
+
+    Raises ValueError with the accepted values when an effort is misspelled.
+
+    >>> read_choices({"COURSE_MODEL": "gpt-5.4-mini"}).chat
+    ModelChoice(model='gpt-5.4-mini', effort=None)
+    >>> read_choices({}).reasoning.effort
+    'medium'
+    """
+    env = os.environ if env is None else env
+    chosen = {}
+    for purpose, (model_name, effort_name) in _VARIABLES.items():
+        default: ModelChoice = getattr(DEFAULTS, purpose)
+        model = env.get(model_name, "").strip() or default.model
+        chosen[purpose] = ModelChoice(model, _effort(env, effort_name, default.effort))
+    return Choices(**chosen)
+
+
+def describe_choices(choices: Choices) -> str:
+    """The choices in a few words, for ``setup()``'s one line: what differs from the chat model.
+
+    >>> describe_choices(DEFAULTS)
+    'gpt-6-luna (sampling: effort none, reasoning: effort medium)'
+    >>> describe_choices(read_choices({"COURSE_SAMPLING_MODEL": "gpt-5.4-mini", "COURSE_SAMPLING_EFFORT": "default"}))
+    'gpt-6-luna (sampling: gpt-5.4-mini, reasoning: effort medium)'
+    """
+    parts = []
+    for purpose in ("sampling", "reasoning"):
+        choice: ModelChoice = getattr(choices, purpose)
+        if choice.model != choices.chat.model:
+            parts.append(f"{purpose}: {choice}")
+        elif choice.effort != choices.chat.effort:
+            parts.append(f"{purpose}: effort {choice.effort or 'default'}")
+    if choices.moderation != DEFAULTS.moderation:
+        parts.append(f"moderation: {choices.moderation}")
+    return str(choices.chat) + (f" ({', '.join(parts)})" if parts else "")
+
+
+def __getattr__(name: str) -> ModelChoice:
+    # Public too, though not in __all__ (ruff cannot see them): CHAT, SAMPLING, REASONING, MODERATION are read when used, not at import: setup() loads .env after
+    # `import course_helpers`, and a learner may edit .env and run setup() again.
+    if name in ("CHAT", "SAMPLING", "REASONING", "MODERATION"):
+        return getattr(read_choices(), name.lower())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
