@@ -79,9 +79,12 @@ class Choices:
 
 
 #: The course's own choices, before ``.env``. gpt-6-luna is OpenAI's replacement for the course's first model,
-#: which shuts down on 2027-01-14 (third-party copies of https://developers.openai.com/api/docs/deprecations agree).
+#: gpt-4o-mini, which shuts down on 2027-01-14 (third-party copies of
+#: https://developers.openai.com/api/docs/deprecations agree). The chat choice stays gpt-4o-mini until the
+#: lessons are rewritten for gpt-6-luna's contract (max_completion_tokens, reasoning_effort="none" for
+#: sampling): today's lessons send max_tokens and temperature with it, which gpt-6-luna refuses.
 DEFAULTS = Choices(
-    chat=ModelChoice("gpt-6-luna"),
+    chat=ModelChoice("gpt-4o-mini"),
     sampling=ModelChoice("gpt-6-luna", "none"),
     reasoning=ModelChoice("gpt-6-luna", "medium"),
     moderation=ModelChoice("omni-moderation-latest"),
@@ -135,9 +138,9 @@ def describe_choices(choices: Choices) -> str:
     """The choices in a few words, for ``setup()``'s one line: what differs from the chat model.
 
     >>> describe_choices(DEFAULTS)
-    'gpt-6-luna (sampling: effort none, reasoning: effort medium)'
-    >>> describe_choices(read_choices({"COURSE_SAMPLING_MODEL": "gpt-5.4-mini", "COURSE_SAMPLING_EFFORT": "default"}))
-    'gpt-6-luna (sampling: gpt-5.4-mini, reasoning: effort medium)'
+    'gpt-4o-mini (sampling: gpt-6-luna (effort none), reasoning: gpt-6-luna (effort medium))'
+    >>> describe_choices(read_choices({"COURSE_MODEL": "gpt-6-luna", "COURSE_SAMPLING_MODEL": "gpt-5.4-mini"}))
+    'gpt-6-luna (sampling: gpt-5.4-mini (effort none), reasoning: effort medium)'
     """
     parts = []
     for purpose in ("sampling", "reasoning"):

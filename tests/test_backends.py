@@ -23,9 +23,9 @@ def test_key_in_env_file_means_openai_with_the_default_model(course_env, capsys)
     (course_env / ".env").write_text(f"OPENAI_API_KEY={FAKE_KEY}\n")
     info = setup()
     lines, _ = _lines(capsys)
-    assert info.backend == "openai" and info.model == "gpt-6-luna"
+    assert info.backend == "openai" and info.model == "gpt-4o-mini"
     assert lines == [
-        "Backend: OpenAI API · model gpt-6-luna (sampling: effort none, reasoning: effort medium) "
+        "Backend: OpenAI API · model gpt-4o-mini (sampling: gpt-6-luna (effort none), reasoning: gpt-6-luna (effort medium)) "
         "· https://api.openai.com/v1 · key …WXYZ"
     ]
     assert "OPENAI_BASE_URL" not in os.environ  # the SDK's own default applies
@@ -43,7 +43,7 @@ def test_setup_line_shows_the_overridden_choices(course_env, monkeypatch, capsys
     (course_env / ".env").write_text(f"OPENAI_API_KEY={FAKE_KEY}\nCOURSE_REASONING_EFFORT=high\n")
     info = setup()
     assert info.models is not None and info.models.reasoning.effort == "high"
-    assert "reasoning: effort high" in capsys.readouterr().out
+    assert "reasoning: gpt-6-luna (effort high)" in capsys.readouterr().out
 
 
 def test_misspelled_effort_is_a_setup_error(course_env, monkeypatch):

@@ -13,7 +13,8 @@ def test_doctests():
 
 
 def test_defaults_follow_openais_replacement_for_gpt_4o_mini():
-    assert DEFAULTS.chat == ModelChoice("gpt-6-luna")
+    # the chat choice switches with the lessons' rewrite: they still send max_tokens and temperature with it
+    assert DEFAULTS.chat == ModelChoice("gpt-4o-mini")
     assert DEFAULTS.sampling.request_kwargs() == {"model": "gpt-6-luna", "reasoning_effort": "none"}
     assert DEFAULTS.reasoning.request_kwargs() == {"model": "gpt-6-luna", "reasoning_effort": "medium"}
     assert DEFAULTS.moderation.request_kwargs() == {"model": "omni-moderation-latest"}
@@ -22,8 +23,8 @@ def test_defaults_follow_openais_replacement_for_gpt_4o_mini():
 @pytest.mark.parametrize(
     ("variable", "value", "purpose", "expected"),
     [
-        ("COURSE_MODEL", "gpt-4o-mini", "chat", ModelChoice("gpt-4o-mini")),
-        ("COURSE_EFFORT", "low", "chat", ModelChoice("gpt-6-luna", "low")),
+        ("COURSE_MODEL", "gpt-6-luna", "chat", ModelChoice("gpt-6-luna")),
+        ("COURSE_EFFORT", "low", "chat", ModelChoice("gpt-4o-mini", "low")),
         ("COURSE_SAMPLING_MODEL", "gpt-5.4-mini", "sampling", ModelChoice("gpt-5.4-mini", "none")),
         ("COURSE_SAMPLING_EFFORT", "default", "sampling", ModelChoice("gpt-6-luna")),
         ("COURSE_REASONING_EFFORT", " HIGH ", "reasoning", ModelChoice("gpt-6-luna", "high")),
@@ -60,5 +61,5 @@ def test_module_constants_read_the_environment_when_used(monkeypatch):
 def test_describe_choices_names_only_what_differs_from_the_chat_model():
     assert describe_choices(
         read_choices({"COURSE_SAMPLING_EFFORT": "default", "COURSE_REASONING_EFFORT": "default"})
-    ) == ("gpt-6-luna")
+    ) == ("gpt-4o-mini (sampling: gpt-6-luna, reasoning: gpt-6-luna)")
     assert "moderation: my-moderation" in describe_choices(read_choices({"COURSE_MODERATION_MODEL": "my-moderation"}))
