@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-MODULES = ["", ".audio", ".base", ".chat", ".content", ".errors", ".moderations", ".responses"]
+MODULES = ["", ".audio", ".base", ".chat", ".content", ".errors", ".moderation_param", ".moderations", ".responses"]
 
 
 @pytest.mark.parametrize("module_name", MODULES)
