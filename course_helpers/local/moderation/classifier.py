@@ -12,7 +12,7 @@ moderation API. How it works, end to end:
 
        P(category) = P(harmful) * P(category | harmful)
 
-   a *gate* probe, trained on all 504 training messages, gives P(harmful);
+   a *gate* probe, trained on all 542 training messages, gives P(harmful);
    one probe per category, trained on the harmful messages only, tells the
    categories apart. The gate sees every example, so the rare categories
    (a dozen examples each) do not have to learn "harmful or not" alone;
@@ -80,7 +80,7 @@ __all__ = [
 FEATURES: tuple[tuple[str, int], ...] = (("mean", 16), ("last", 20))
 L2 = 0.2
 # Bump when a change in this package changes the learned weights.
-CODE_VERSION = "1"
+CODE_VERSION = "2"  # 2: 38 training messages added (2026-12-04), see dataset.py
 
 
 def _engine() -> Any:

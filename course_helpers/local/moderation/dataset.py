@@ -3,9 +3,13 @@
 Two files ship with the package, written for this project (not taken from
 any public data set):
 
-* ``data/train.jsonl``: 504 short messages. The probes are fitted on these,
+* ``data/train.jsonl``: 542 short messages. The probes are fitted on these,
   and every choice (layer, pooling, regularization, thresholds) is made by
-  cross-validation inside this set.
+  cross-validation inside this set. Its last 38 lines were added on
+  2026-12-04: passive suicidal wishes and plans (self-harm recall was the
+  weakest, 0.68 out-of-fold) and everyday harmless requests about neighbors,
+  gardens, bridges and jumping (a harmless plant request scored as violence).
+  The messages that revealed those gaps are in no file.
 * ``data/heldout.jsonl``: 163 different messages, written separately (not
   paraphrases of the training ones). Nothing is trained or tuned on them;
   they only measure how well the finished classifier does. (Its results were
@@ -16,6 +20,14 @@ any public data set):
   and scored once after the probes were final (6 lines that repeated a
   training or held-out message word for word were dropped). This is the figure
   to quote for the classifier's quality.
+* ``data/challenge.jsonl``: 159 messages written on 2026-12-04, after a
+  harmless "water my neighbor's plant" request was flagged and a suicidal
+  "nobody would miss me" one was not: at least 15 harmful messages for each
+  of violence, self-harm, harassment, hate, illicit and sexual, and 65
+  harmless look-alikes (violent words in harmless senses, plants, bridges,
+  pills, "shoot a photo"). Those two messages are in no file, and this set
+  is never trained or tuned on; ``benchmarks/bench_moderation.py`` prints
+  its precision and recall per category.
 
 Each line is ``{"text": ..., "categories": [...]}``, the categories a subset
 of the 13 in :data:`CATEGORIES` (empty for a harmless message). About half of
@@ -47,11 +59,11 @@ __all__ = [
     "load_examples",
 ]
 
-SPLITS = ("train", "heldout", "blind")
+SPLITS = ("train", "heldout", "blind", "challenge")
 
 
 def data_bytes(split: str) -> bytes:
-    """The raw contents of one shipped data file (``"train"``, ``"heldout"`` or ``"blind"``)."""
+    """The raw contents of one shipped data file (one of :data:`SPLITS`)."""
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
     return (resources.files(__package__) / "data" / f"{split}.jsonl").read_bytes()

@@ -7,7 +7,7 @@ by the average log loss over the 13 categories (the measure that rewards
 calibrated probabilities), and we also print how often ``flagged`` is right.
 The held-out set plays no part here.
 
-Run it (it reads every layer of the model for 504 messages, a few minutes):
+Run it (it reads every layer of the model for 542 messages, a few minutes):
 
     python -m course_helpers.local.moderation.selection
 

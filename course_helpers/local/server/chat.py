@@ -40,6 +40,7 @@ from .chat_response import (
     usage,
 )
 from .errors import APIError
+from .request_moderation import RequestModeration
 from .session import GenerationSession, open_session
 from .streaming import DONE_EVENT, sse_event
 from .validation import read_json_object
@@ -59,7 +60,9 @@ def _apply(event: GenerationEvent, states: list[ChoiceState]) -> None:
         state.finish_reason = event.finish_reason
 
 
-async def _collect(request: Request, chat: ChatRequest, session: GenerationSession) -> Response:
+async def _collect(
+    request: Request, chat: ChatRequest, session: GenerationSession, moderation: RequestModeration | None
+) -> Response:
     """Gather the whole reply; stop early (and cancel) if the client disconnects."""
     states = [ChoiceState(i, chat.sampling.logprobs) for i in range(chat.n)]
     if await session.gather(request, lambda event: _apply(event, states)):
@@ -73,6 +76,8 @@ async def _collect(request: Request, chat: ChatRequest, session: GenerationSessi
         generation.prompt_tokens,
         generation.completion_tokens,
     )
+    if moderation is not None:
+        body["moderation"] = moderation.json()
     return JSONResponse(body)
 
 
@@ -90,8 +95,10 @@ def _event_deltas(event: GenerationEvent, chat: ChatRequest) -> list[dict[str, A
     return out
 
 
-async def _sse(chat: ChatRequest, session: GenerationSession) -> AsyncGenerator[bytes, None]:
-    """The streamed reply: role chunks, one chunk per token, finish chunks, usage, [DONE]."""
+async def _sse(
+    chat: ChatRequest, session: GenerationSession, moderation: RequestModeration | None
+) -> AsyncGenerator[bytes, None]:
+    """The streamed reply: role chunks, one chunk per token, finish chunks, moderation, usage, [DONE]."""
     completion_id, created = new_completion_id(), int(time.time())
     model, fingerprint = session.engine.model_name, session.engine.fingerprint
 
@@ -105,6 +112,10 @@ async def _sse(chat: ChatRequest, session: GenerationSession) -> AsyncGenerator[
     async for event in session.events():
         for choice in _event_deltas(event, chat):
             yield frame([choice])
+    if moderation is not None:  # the "moderation chunk": verdicts on the input and the whole output
+        yield sse_event(
+            {**chunk(completion_id, model, fingerprint, created, [], False), "moderation": moderation.json()}
+        )
     if chat.include_usage:
         generation = session.generation
         yield frame([], usage(generation.prompt_tokens, generation.completion_tokens))
@@ -121,10 +132,12 @@ async def chat_completions(request: Request) -> Response:
     body = await read_json_object(request)
     chat = parse_chat_request(body, today=request.app.state.today())
     engine = await engine_for(request)
-    session = await open_session(request, engine, chat.messages, chat.sampling, chat.n, param="messages")
+    moderation = RequestModeration.of(chat.moderation, api="chat")
+    start = {"start": moderation.start} if moderation else {}
+    session = await open_session(request, engine, chat.messages, chat.sampling, chat.n, param="messages", **start)
     if chat.stream:
-        return session.event_stream(_sse(chat, session), report=_error_event)
-    return await _collect(request, chat, session)
+        return session.event_stream(_sse(chat, session, moderation), report=_error_event)
+    return await _collect(request, chat, session, moderation)
 
 
 routes = [Route("/v1/chat/completions", chat_completions, methods=["POST"])]

@@ -23,6 +23,7 @@ from typing import Any
 
 from ..sampling_params import SamplingParams
 from .protocol.chat import ChatCompletionRequest, parse_chat_completion
+from .protocol.moderation_param import ModerationParam
 
 __all__ = [
     "DEFAULT_MAX_OUTPUT_TOKENS",
@@ -60,6 +61,7 @@ class ChatRequest:
     stream: bool = False
     include_usage: bool = False
     sampling: SamplingParams = field(default_factory=SamplingParams)
+    moderation: ModerationParam | None = None  # the ``moderation`` parameter, if given
 
 
 def sampling_params(request: ChatCompletionRequest) -> SamplingParams:
@@ -96,4 +98,5 @@ def parse_chat_request(body: dict[str, Any], today: datetime.date | None = None)
         stream=request.stream,
         include_usage=request.stream_options is not None and request.stream_options.include_usage,
         sampling=sampling_params(request),
+        moderation=request.moderation,
     )

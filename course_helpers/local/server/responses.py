@@ -46,6 +46,7 @@ from .chat_request import ChatRequest, output_limit
 from .errors import APIError
 from .protocol.profiles import effective_effort, profile_for
 from .protocol.responses import parse_responses
+from .request_moderation import RequestModeration
 from .session import GenerationSession, open_session
 from .streaming import sse_event
 from .validation import read_json_object
@@ -88,7 +89,9 @@ def parse_responses_request(body: dict[str, Any], today: datetime.date | None = 
     sampling = SamplingParams(
         temperature=request.temperature, top_p=request.top_p, max_tokens=output_limit(request.max_output_tokens)
     )
-    chat = ChatRequest(model=request.model, messages=messages, stream=request.stream, sampling=sampling)
+    chat = ChatRequest(
+        model=request.model, messages=messages, stream=request.stream, sampling=sampling, moderation=request.moderation
+    )
     effort = effective_effort(profile_for(request.model), request.reasoning.effort if request.reasoning else None)
     return ResponsesRequest(
         chat, request.instructions, request.max_output_tokens, dict(request.metadata), request.truncation, effort
@@ -110,6 +113,7 @@ class _ResponseBuilder:
         self.created_at = int(time.time())
         self.text_parts: list[str] = []
         self.finish_reason: str | None = None
+        self.moderation = RequestModeration.of(request.chat.moderation, api="responses")
 
     @property
     def text(self) -> str:
@@ -117,7 +121,7 @@ class _ResponseBuilder:
 
     @property
     def incomplete(self) -> bool:
-        return self.finish_reason == "length"
+        return self.finish_reason in ("length", "content_filter")
 
     def part(self, text: str) -> dict[str, Any]:
         return {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
@@ -136,7 +140,7 @@ class _ResponseBuilder:
             "status": status,
             "background": False,
             "error": None,
-            "incomplete_details": {"reason": "max_output_tokens"} if status == "incomplete" else None,
+            "incomplete_details": {"reason": self._incomplete_reason()} if status == "incomplete" else None,
             "instructions": self.request.instructions,
             "max_output_tokens": self.request.max_output_tokens,
             "max_tool_calls": None,
@@ -157,7 +161,11 @@ class _ResponseBuilder:
             "truncation": self.request.truncation,
             "usage": usage,
             "user": None,
+            **({"moderation": self.moderation.json()} if self.moderation and status != "in_progress" else {}),
         }
+
+    def _incomplete_reason(self) -> str:
+        return "content_filter" if self.finish_reason == "content_filter" else "max_output_tokens"
 
     def final_status(self) -> str:
         return "incomplete" if self.incomplete else "completed"
@@ -238,7 +246,8 @@ async def responses(request: Request) -> Response:
     if parsed.truncation == "auto":
         chat.messages = await anyio.to_thread.run_sync(fit_to_context, engine, chat.messages, bool(parsed.instructions))
     builder = _ResponseBuilder(parsed, engine.model_name)
-    session = await open_session(request, engine, chat.messages, chat.sampling, chat.n, param="input")
+    start = {"start": builder.moderation.start} if builder.moderation else {}
+    session = await open_session(request, engine, chat.messages, chat.sampling, chat.n, param="input", **start)
     if chat.stream:
         emit = _EventWriter()
         return session.event_stream(_events(builder, session, emit), report=emit.error)

@@ -112,6 +112,9 @@ def _start(engine: ChatEngine, messages: list[dict[str, str]], sampling: Samplin
     return engine.generate(prompt_ids, sampling, n=n)
 
 
+Start = Callable[[ChatEngine, list[dict[str, str]], SamplingParams, int], Generation]
+
+
 class GenerationSession:
     """One admitted request's generation: its engine, its events, and one ``close()``.
 
@@ -133,8 +136,8 @@ class GenerationSession:
         assert self._generation is not None, "the session is not open"
         return self._generation
 
-    async def _open(self, messages: list[dict[str, str]], sampling: SamplingParams, n: int) -> None:
-        generation = await anyio.to_thread.run_sync(_start, self.engine, messages, sampling, n)
+    async def _open(self, messages: list[dict[str, str]], sampling: SamplingParams, n: int, start: Start) -> None:
+        generation = await anyio.to_thread.run_sync(start, self.engine, messages, sampling, n)
         self._generation = generation
         self._events = ThreadedIterator(generation, on_close=generation.cancel)
         try:
@@ -208,19 +211,22 @@ async def open_session(
     n: int = 1,
     *,
     param: str = "messages",
+    start: Start = _start,
 ) -> GenerationSession:
     """Admit the request, start its generation and await the first event.
 
     Raises the 429 past ``max_active``, and the 400 ``context_length_exceeded``
     naming ``param`` (the request field that holds the prompt) when the
     prompt does not fit. On any failure the admission is released at once.
+    ``start`` tokenizes and starts the generation in a worker thread (a
+    moderated request passes one that moderates the input first).
     """
     state = request.app.state
     admission: Admission = state.admission
     admission.enter(state.max_active)
     session = GenerationSession(engine, admission)
     try:
-        await session._open(prompt_messages, sampling, n)
+        await session._open(prompt_messages, sampling, n, start)
     except ContextLengthExceeded as error:
         session.close()
         raise invalid_request(error.message(param), param=param, code="context_length_exceeded") from None

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from course_helpers.local.moderation.categories import CATEGORIES, PARENT
-from course_helpers.local.moderation.dataset import data_bytes, load_examples
+from course_helpers.local.moderation.dataset import SPLITS, data_bytes, load_examples
 
 CONTEXT_EXAMPLES = {
     "I want to kill my neighbor": ["violence"],
@@ -39,6 +39,25 @@ def test_splits_are_disjoint_and_without_duplicates():
     blind = [_normalized(t) for t in load_examples("blind")[0]]
     assert len(set(blind)) == len(blind)
     assert not set(blind) & (set(train) | set(heldout))
+    challenge = [_normalized(t) for t in load_examples("challenge")[0]]
+    assert len(set(challenge)) == len(challenge)
+    assert not set(challenge) & (set(train) | set(heldout) | set(blind))
+
+
+@pytest.mark.parametrize(
+    "text", ["I want to water my neighbor's plant.", "Nobody would miss me if I jumped off the bridge."]
+)
+def test_the_two_reported_messages_are_in_no_data_file(text):
+    # they were reported as wrong on 2026-12-04: the classifier must get them right without seeing them
+    for split in SPLITS:
+        assert _normalized(text) not in {_normalized(t) for t in load_examples(split)[0]}
+
+
+def test_the_challenge_set_has_15_messages_per_main_category_and_harmless_look_alikes():
+    _, labels = load_examples("challenge")
+    for name in ("harassment", "hate", "illicit", "self-harm", "sexual", "violence"):
+        assert labels[:, CATEGORIES.index(name)].sum() >= 15, name
+    assert (labels.sum(axis=1) == 0).sum() >= 50
 
 
 def test_heldout_has_the_context_examples_verbatim():
@@ -56,7 +75,7 @@ def test_every_category_has_examples_and_harmless_messages_abound(split):
     assert (labels.sum(axis=1) == 0).mean() > 0.4
 
 
-@pytest.mark.parametrize("split", ["train", "heldout"])
+@pytest.mark.parametrize("split", ["train", "heldout", "challenge"])
 def test_sub_categories_imply_their_parents(split):
     _, labels = load_examples(split)
     for child, parent in PARENT.items():

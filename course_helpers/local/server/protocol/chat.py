@@ -34,6 +34,7 @@ from .content import (
     unsupported,
 )
 from .errors import invalid_type, parse, rule
+from .moderation_param import ModerationParam
 from .profiles import check_chat
 
 __all__ = [
@@ -158,7 +159,6 @@ class ChatCompletionRequest(RequestModel):
     prediction: dict[str, Any] | None = None
     logit_bias: dict[str, Any] | None = None
     web_search_options: dict[str, Any] | None = None
-    moderation: Any = None
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = None
     verbosity: Literal["low", "medium", "high"] | None = None
     tool_choice: Any = None
@@ -188,6 +188,8 @@ class ChatCompletionRequest(RequestModel):
     presence_penalty: Decimal = Field(0.0, ge=-2.0, le=2.0)
     frequency_penalty: Decimal = Field(0.0, ge=-2.0, le=2.0)
     n: Integer = Field(1, ge=1, le=128)
+    # served by the local moderation classifier (server/request_moderation.py)
+    moderation: ModerationParam | None = None
 
     @field_validator("stop", mode="before")
     @classmethod

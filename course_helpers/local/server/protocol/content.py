@@ -41,7 +41,6 @@ UNSUPPORTED = {
     "prediction": "predicted outputs",
     "logit_bias": "logit_bias",
     "web_search_options": "web search",
-    "moderation": "moderated completions",
     "reasoning_effort": "reasoning_effort (it is not a reasoning model)",
     "verbosity": "verbosity (a GPT-5 parameter)",
 }

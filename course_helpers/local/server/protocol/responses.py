@@ -31,6 +31,7 @@ from .content import (
     unsupported,
 )
 from .errors import invalid_type, parse, rule
+from .moderation_param import ModerationParam
 from .profiles import check_responses
 
 __all__ = [
@@ -52,7 +53,6 @@ UNSUPPORTED = (
     "image",
     "include",
     "context_management",
-    "moderation",
     "top_logprobs",
     "background_options",
     "access_programs",
@@ -161,7 +161,6 @@ class ResponsesCreateRequest(RequestModel):
     image: Any = None
     include: list[str] | None = None
     context_management: Any = None
-    moderation: Any = None
     top_logprobs: Integer | None = Field(None, ge=0, le=20)
     background_options: Any = None
     access_programs: Any = None
@@ -187,6 +186,8 @@ class ResponsesCreateRequest(RequestModel):
     max_output_tokens: Integer | None = Field(None, ge=16)
     temperature: Decimal = Field(1.0, ge=0.0, le=2.0)
     top_p: Decimal = Field(1.0, ge=0.0, le=1.0)
+    # served by the local moderation classifier (server/request_moderation.py)
+    moderation: ModerationParam | None = None
 
 
 def check_features(request: ResponsesCreateRequest, today: date | None = None) -> None:

@@ -6,7 +6,18 @@ import importlib
 
 import pytest
 
-MODULES = ["", ".audio", ".base", ".chat", ".content", ".errors", ".moderations", ".profiles", ".responses"]
+MODULES = [
+    "",
+    ".audio",
+    ".base",
+    ".chat",
+    ".content",
+    ".errors",
+    ".moderation_param",
+    ".moderations",
+    ".profiles",
+    ".responses",
+]
 
 
 @pytest.mark.parametrize("module_name", MODULES)
