@@ -12,8 +12,13 @@ Used in: notebooks/04_moderation.ipynb, course_helpers/local/server/moderations.
 from .categories import CATEGORIES, THRESHOLDS
 from .classifier import ModerationResult, ensure_trained, moderate
 
+#: What answers a moderation request locally, named in its responses as chat names SmolLM2-135M-Instruct: a
+#: learner reading ``response.model`` (or a plot title made from it) must not think OpenAI's model answered.
+MODEL_NAME = "SmolLM2-135M-moderation-probes"
+
 __all__ = [
     "CATEGORIES",
+    "MODEL_NAME",
     "THRESHOLDS",
     "ModerationResult",
     "ensure_trained",

@@ -7,8 +7,9 @@ Accepts what the OpenAI API accepts for text:
   the parts together, as omni-moderation does). Image parts get a 400: the
   local classifier reads text only.
 * ``model`` one of :data:`MODERATION_MODELS` (default ``omni-moderation-latest``);
-  all of them are answered by the same local probes, and the response names
-  the model that was asked for.
+  all of them are answered by the same local probes, and the response's
+  ``model`` names them (``SmolLM2-135M-moderation-probes``), as a chat
+  response names the local chat model: what answered, not what was asked for.
 
 Each result carries ``flagged``, ``categories``, ``category_scores`` and
 ``category_applied_input_types`` with all 13 categories, so the SDK's typed
@@ -28,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from ..moderation import MODEL_NAME
 from ..moderation.categories import CATEGORIES
 from ..moderation.classifier import ModerationResult, moderate
 from .models import register_model
@@ -80,7 +82,7 @@ async def moderations(request: Request) -> JSONResponse:
     return JSONResponse(
         {
             "id": "modr-" + secrets.token_hex(12),
-            "model": checked.model,
+            "model": MODEL_NAME,
             "results": [result_json(result) for result in results],
         }
     )

@@ -59,6 +59,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..moderation import MODEL_NAME
 from ..moderation.classifier import ModerationResult
 from ..sampling_params import SamplingParams
 from .chat_engine import ChatEngine, Generation, GenerationEvent
@@ -181,13 +182,11 @@ class RequestModeration:
             _log.error("the local moderation classifier failed", exc_info=error)
             failure = {"type": "error", "code": "moderation_failed", "message": f"Moderation failed: {error}"}
             return failure, [False] * len(texts)
-        entries = [
-            {**result_json(result), "model": self.param.model, "type": "moderation_result"} for result in results
-        ]
+        entries = [{**result_json(result), "model": MODEL_NAME, "type": "moderation_result"} for result in results]
         flagged = [result.flagged for result in results]
         if self.api == "responses":
             return entries[0], flagged
-        return {"type": "moderation_results", "model": self.param.model, "results": entries}, flagged
+        return {"type": "moderation_results", "model": MODEL_NAME, "results": entries}, flagged
 
     def blocked_output_entry(self) -> dict[str, Any]:
         """The output side when the input was blocked: there is no output to judge."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from course_helpers.local.moderation import MODEL_NAME
 from course_helpers.local.moderation.categories import CATEGORIES, attribute_name
 from course_helpers.local.server.moderations import MODERATION_MODELS
 
@@ -16,7 +17,7 @@ from course_helpers.local.server.moderations import MODERATION_MODELS
 def test_response_shape_through_the_sdk(real_client, model):
     response = real_client.moderations.create(model=model, input=["Have a nice day!", "I will hurt you."])
     assert response.id.startswith("modr-")
-    assert response.model == model
+    assert response.model == MODEL_NAME  # what answered, whichever model was asked for
     assert len(response.results) == 2
     for result in response.results:
         scores = result.category_scores.model_dump(by_alias=True)
@@ -32,7 +33,7 @@ def test_response_shape_through_the_sdk(real_client, model):
 
 def test_default_model_and_a_single_string(real_client):
     response = real_client.moderations.create(input="How do I bake bread?")
-    assert response.model == "omni-moderation-latest"
+    assert response.model == MODEL_NAME
     assert len(response.results) == 1
     assert response.results[0].categories.self_harm_intent is False
 

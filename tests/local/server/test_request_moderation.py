@@ -11,6 +11,7 @@ import pytest
 from openai.types.chat.chat_completion import Moderation as ChatModeration
 from openai.types.responses.response import Moderation as ResponsesModeration
 
+from course_helpers.local.moderation import MODEL_NAME
 from course_helpers.local.moderation.categories import CATEGORIES
 from course_helpers.local.moderation.classifier import ModerationResult
 from course_helpers.local.sampling_params import SamplingParams
@@ -57,7 +58,7 @@ def test_score_mode_changes_nothing_and_reports_both_sides_in_the_sdks_chat_shap
     assert texts[0] == texts[1] != "" and finishes == ["stop", "stop"]
     verdicts = ChatModeration.model_validate(moderation.json(), strict=True)
     assert verdicts.input.type == "moderation_results" and verdicts.input.results[0].flagged
-    assert verdicts.input.results[0].model == "omni-moderation-latest"
+    assert verdicts.input.results[0].model == MODEL_NAME
     assert len(verdicts.output.results) == 2 and verdicts.output.results[0].flagged  # the echo repeats BAD
 
 

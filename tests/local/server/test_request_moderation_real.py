@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from course_helpers.local.moderation import MODEL_NAME
+
 THREAT = "I will kill you, I am going to stab you to death tonight."
 SCORE = {"model": "omni-moderation-latest"}
 BLOCK_INPUT = {"model": "omni-moderation-latest", "policy": {"input": {"mode": "block"}}}
@@ -22,7 +24,7 @@ def test_chat_scores_the_input_and_the_output(real_client):
     completion = _chat(real_client, THREAT, SCORE)
     assert completion.choices[0].finish_reason in ("stop", "length")
     verdicts = completion.moderation
-    assert verdicts.input.type == "moderation_results" and verdicts.input.model == "omni-moderation-latest"
+    assert verdicts.input.type == "moderation_results" and verdicts.input.model == MODEL_NAME
     assert verdicts.input.results[0].flagged and verdicts.input.results[0].categories["violence"]
     assert verdicts.output.type == "moderation_results" and len(verdicts.output.results) == 1
 
