@@ -239,7 +239,9 @@ class ChatApp:
                 if usage is not None
                 else ""
             )
-            self.status.value = f"Last request sent {sent} messages{tokens}."
+            cut = response.choices[0].finish_reason == "length"
+            note = " The reply was cut by the token limit (finish_reason='length')." if cut else ""
+            self.status.value = f"Last request sent {sent} messages{tokens}.{note}"
 
 
 def chat_app(

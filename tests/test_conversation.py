@@ -17,9 +17,10 @@ from course_helpers.local import store
 class RecordingClient:
     """Stands in for OpenAI(): records each request, answers "reply 1", "reply 2", ... or raises."""
 
-    def __init__(self, error: Exception | None = None) -> None:
+    def __init__(self, error: Exception | None = None, finish_reason: str = "stop") -> None:
         self.requests: list[dict] = []
         self.error = error
+        self.finish_reason = finish_reason
         self.chat = SimpleNamespace(completions=SimpleNamespace(create=self._create))
 
     def _create(self, **request):
@@ -28,7 +29,9 @@ class RecordingClient:
             raise self.error
         message = SimpleNamespace(role="assistant", content=f"reply {len(self.requests)}")
         usage = SimpleNamespace(prompt_tokens=10 * len(self.requests), completion_tokens=2)
-        return SimpleNamespace(choices=[SimpleNamespace(message=message)], usage=usage)
+        return SimpleNamespace(
+            choices=[SimpleNamespace(message=message, finish_reason=self.finish_reason)], usage=usage
+        )
 
 
 def test_show_messages_takes_dicts_and_sdk_messages():
@@ -138,3 +141,11 @@ def test_the_chat_window_reads_as_a_transcript_where_widgets_do_not_render():
     for fallback in (bundle["text/html"], bundle["text/plain"]):
         assert "You are a tutor." in fallback and "run this cell in Jupyter" in fallback
         assert "VBox" not in fallback
+
+
+@pytest.mark.parametrize("finish_reason", ["length", "stop"])
+def test_the_chat_window_says_when_a_reply_was_cut_by_the_token_limit(finish_reason):
+    """A reply cut mid-sentence by max_tokens must not look like the model's whole answer."""
+    app = ChatApp(Conversation(RecordingClient(finish_reason=finish_reason), "m"))
+    app.send("Tell me everything.")
+    assert ("cut by the token limit" in app.status.value) == (finish_reason == "length")
