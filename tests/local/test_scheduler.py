@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 import pytest
+from polling import wait_for
 
 from course_helpers.local import scheduler
 from course_helpers.local.engine import SamplingParams, get_engine
@@ -197,17 +198,9 @@ def assert_engine_still_serves(engine, healthy_text):
     assert collect(engine.generate(prompt_for(engine, HEALTHY_QUESTION), HEALTHY)) == (healthy_text, None)
     assert engine.hidden_states(engine.encode("still works")).dtype == np.float32
     batch = engine._scheduler
-    assert wait_until(lambda: not batch._active and not batch._prefilling), "a failed request kept its slots"
-
-
-def wait_until(condition, timeout=10.0) -> bool:
-    """Poll ``condition()`` until it is true (True) or ``timeout`` seconds pass (False)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
+    assert wait_for(lambda: not batch._active and not batch._prefilling, timeout=10.0), (
+        "a failed request kept its slots"
+    )
 
 
 def test_a_failing_sampler_costs_only_its_request(engine, healthy_text, monkeypatch):

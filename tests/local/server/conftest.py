@@ -7,10 +7,10 @@ predictable text); ``real_server`` with the real SmolLM2 model.
 from __future__ import annotations
 
 import datetime
-import time
 
 import pytest
 from openai import AsyncOpenAI, OpenAI
+from polling import wait_for  # noqa: F401  (re-exported: the server tests import it from here)
 
 from course_helpers.local.server import start_in_thread
 
@@ -73,13 +73,3 @@ def real_server():
 def real_client(real_server) -> OpenAI:
     with OpenAI(base_url=real_server.base_url, api_key=API_KEY, max_retries=0, _strict_response_validation=True) as sdk:
         yield sdk
-
-
-def wait_for(condition, timeout=5.0) -> bool:
-    """Poll ``condition()`` until it is true (True) or ``timeout`` seconds pass (False)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
