@@ -25,8 +25,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from openai import NotGiven
+
 from . import hints
-from .models import Choices, describe_choices
+from .models import Choices, ModelChoice, describe_choices, server_choices
 from .settings import Settings, load_env_file, mask_key, read_settings
 
 __all__ = ["BackendInfo", "SetupError", "setup", "describe_backend"]
@@ -43,9 +45,16 @@ class SetupError(RuntimeError):
 class BackendInfo:
     """What ``setup()`` chose: the backend, the model to pass as ``model=``, where it answers.
 
+    A lesson sends ``model=info.model, reasoning_effort=info.effort``; where sampling
+    parameters (temperature, logprobs) matter, ``info.sampling.model`` and
+    ``info.sampling.effort``; for the lesson on reasoning, ``info.reasoning``.
+    An effort the backend should not get is the SDK's ``NOT_GIVEN``, which it leaves out.
+
     >>> info = BackendInfo("openai", "gpt-6-luna", "https://api.openai.com/v1", "…WXYZ", None)
     >>> print(info)
     Backend: OpenAI API · model gpt-6-luna · https://api.openai.com/v1 · key …WXYZ
+    >>> info.effort
+    NOT_GIVEN
     """
 
     backend: str  # "openai", "local" or "server"
@@ -54,12 +63,33 @@ class BackendInfo:
     key: str  # the key, masked (at most its last 4 characters)
     env_file: Path | None  # the .env that was loaded, if any
     answered_by: str = ""  # for the local backend: the model that really answers
-    models: Choices | None = None  # with OpenAI: the model per purpose (course_helpers.models)
+    models: Choices | None = None  # the model per purpose (course_helpers.models)
+
+    def _choice(self, purpose: str) -> ModelChoice:
+        if self.models is None:
+            return ModelChoice(self.model)
+        return getattr(self.models, purpose)
+
+    @property
+    def effort(self) -> str | NotGiven:
+        """The ``reasoning_effort`` to send with ``info.model`` (``NOT_GIVEN``: none)."""
+        return self._choice("chat").effort
+
+    @property
+    def sampling(self) -> ModelChoice:
+        """The model and effort that accept temperature, top_p, logprobs and top_logprobs."""
+        return self._choice("sampling")
+
+    @property
+    def reasoning(self) -> ModelChoice:
+        """The model and effort for the lesson on reasoning."""
+        return self._choice("reasoning")
 
     def __str__(self) -> str:
         if self.backend == "local":
             return (
-                f"Backend: built-in local model {self.answered_by}, answering requests for {self.model} "
+                f"Backend: built-in local model {self.answered_by}, answering requests for "
+                f"{describe_choices(self.models) if self.models else self.model} "
                 f"· {self.base_url}"
             )
         where = "OpenAI API" if self.backend == "openai" else "OpenAI-compatible server"
@@ -149,7 +179,8 @@ def describe_backend(settings: Settings) -> BackendInfo:
             models=settings.models,
         )
     if backend == "server":
-        return BackendInfo("server", settings.model, settings.base_url, key, settings.env_file)
+        models = server_choices(settings.model) if settings.model else None
+        return BackendInfo("server", settings.model, settings.base_url, key, settings.env_file, models=models)
     return BackendInfo(
         "local",
         settings.models.chat.model,
@@ -157,6 +188,7 @@ def describe_backend(settings: Settings) -> BackendInfo:
         "(random, set by setup)",
         settings.env_file,
         answered_by=_local_title(),
+        models=settings.models,
     )
 
 
@@ -194,13 +226,20 @@ def setup(*, quiet: bool = False) -> BackendInfo:
             _write("OPENAI_API_KEY", PLACEHOLDER_KEY)
         if not info.model:
             model = _first_server_model(settings.base_url, settings.api_key or PLACEHOLDER_KEY)
-            info = BackendInfo("server", model or settings.models.chat.model, info.base_url, info.key, env_file)
+            model = model or settings.models.chat.model
+            info = BackendInfo("server", model, info.base_url, info.key, env_file, models=server_choices(model))
     else:
         handle = _start_local_server()
         _write("OPENAI_BASE_URL", handle.base_url)
         _write("OPENAI_API_KEY", handle.api_key)
         info = BackendInfo(
-            "local", info.model, handle.base_url, mask_key(handle.api_key), env_file, answered_by=info.answered_by
+            "local",
+            info.model,
+            handle.base_url,
+            mask_key(handle.api_key),
+            env_file,
+            answered_by=info.answered_by,
+            models=info.models,
         )
     hints.install(info)
     if not quiet:

@@ -2,8 +2,10 @@
 
 Each purpose has a :class:`ModelChoice`: the model and, for reasoning models, the
 ``reasoning_effort`` to send. A lesson writes
-``client.chat.completions.create(model=SAMPLING.model, reasoning_effort=SAMPLING.effort, ...)``
-or ``create(**SAMPLING.request_kwargs(), ...)``.
+``client.chat.completions.create(model=info.sampling.model, reasoning_effort=info.sampling.effort, ...)``
+(``info`` is what ``setup()`` returns) or ``create(**SAMPLING.request_kwargs(), ...)``.
+When a choice has no effort, ``effort`` is the SDK's ``NOT_GIVEN``: the SDK then leaves
+``reasoning_effort`` out of the request, so the same line works for models that reject it.
 
 - ``CHAT``: the course's chat model (``COURSE_MODEL``, ``COURSE_EFFORT``); ``setup()`` hands it out as ``info.model``.
 - ``SAMPLING``: a model and effort that accept temperature, top_p, logprobs and top_logprobs. gpt-6-luna
@@ -31,6 +33,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from openai import NOT_GIVEN, NotGiven
+
 __all__ = [
     "DEFAULTS",
     "EFFORTS",
@@ -38,6 +42,7 @@ __all__ = [
     "ModelChoice",
     "describe_choices",
     "read_choices",
+    "server_choices",
 ]
 
 #: The ``reasoning_effort`` values the SDK accepts (not every model takes every one: gpt-6-luna has no "minimal").
@@ -46,26 +51,35 @@ EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """One purpose's model, and the reasoning effort to send with it (None: send none, the model's default).
+    """One purpose's model, and the reasoning effort to send with it (``NOT_GIVEN``: send none, the model's default).
+
+    ``effort`` can be passed as ``reasoning_effort=`` as it is: the SDK drops ``NOT_GIVEN``.
 
     >>> ModelChoice("gpt-6-luna", "none").request_kwargs()
     {'model': 'gpt-6-luna', 'reasoning_effort': 'none'}
     >>> ModelChoice("omni-moderation-latest").request_kwargs()
     {'model': 'omni-moderation-latest'}
+    >>> ModelChoice("omni-moderation-latest").effort
+    NOT_GIVEN
     """
 
     model: str
-    effort: str | None = None
+    effort: str | NotGiven = NOT_GIVEN
+
+    @property
+    def has_effort(self) -> bool:
+        """Whether this choice sends a ``reasoning_effort``."""
+        return isinstance(self.effort, str)
 
     def request_kwargs(self) -> dict[str, str]:
         """The request parameters that select this choice: ``model`` and, if set, ``reasoning_effort``."""
         kwargs = {"model": self.model}
-        if self.effort is not None:
+        if isinstance(self.effort, str):
             kwargs["reasoning_effort"] = self.effort
         return kwargs
 
     def __str__(self) -> str:
-        return self.model if self.effort is None else f"{self.model} (effort {self.effort})"
+        return f"{self.model} (effort {self.effort})" if isinstance(self.effort, str) else self.model
 
 
 @dataclass(frozen=True)
@@ -99,14 +113,14 @@ _VARIABLES = {
 }
 
 
-def _effort(env: Mapping[str, str], name: str | None, default: str | None) -> str | None:
+def _effort(env: Mapping[str, str], name: str | None, default: str | NotGiven) -> str | NotGiven:
     if name is None:
-        return None
+        return NOT_GIVEN
     value = env.get(name, "").strip().lower()
     if not value:
         return default
     if value == "default":  # leave reasoning_effort out: the model's own default applies
-        return None
+        return NOT_GIVEN
     if value not in EFFORTS:
         raise ValueError(
             f"{name}={env.get(name)!r} is not one of {', '.join(EFFORTS)} (or 'default'). "
@@ -118,10 +132,14 @@ def _effort(env: Mapping[str, str], name: str | None, default: str | None) -> st
 def read_choices(env: Mapping[str, str] | None = None) -> Choices:
     """The model choices, with the overrides in ``env`` (default ``os.environ``).
 
+    A purpose's default effort belongs to its default model: a model set in ``env`` without
+    an effort gets none sent (its own default applies), since efforts differ between models.
     Raises ValueError with the accepted values when an effort is misspelled.
 
     >>> read_choices({"COURSE_MODEL": "gpt-5.4-mini"}).chat
-    ModelChoice(model='gpt-5.4-mini', effort=None)
+    ModelChoice(model='gpt-5.4-mini', effort=NOT_GIVEN)
+    >>> read_choices({"COURSE_SAMPLING_MODEL": "gpt-5.4-mini"}).sampling
+    ModelChoice(model='gpt-5.4-mini', effort=NOT_GIVEN)
     >>> read_choices({}).reasoning.effort
     'medium'
     """
@@ -130,8 +148,25 @@ def read_choices(env: Mapping[str, str] | None = None) -> Choices:
     for purpose, (model_name, effort_name) in _VARIABLES.items():
         default: ModelChoice = getattr(DEFAULTS, purpose)
         model = env.get(model_name, "").strip() or default.model
-        chosen[purpose] = ModelChoice(model, _effort(env, effort_name, default.effort))
+        default_effort = default.effort if model == default.model else NOT_GIVEN
+        chosen[purpose] = ModelChoice(model, _effort(env, effort_name, default_effort))
     return Choices(**chosen)
+
+
+def server_choices(model: str, env: Mapping[str, str] | None = None) -> Choices:
+    """The choices on an OpenAI-compatible server (Ollama, vLLM, ...): its ``model`` for every chat purpose.
+
+    A purpose keeps a model named in ``env``; efforts are sent only where ``env`` sets one
+    (the server's model has its own defaults, and may not know ``reasoning_effort``).
+
+    >>> server_choices("llama3.2", {}).sampling
+    ModelChoice(model='llama3.2', effort=NOT_GIVEN)
+    >>> server_choices("qwen3", {"COURSE_REASONING_EFFORT": "high"}).reasoning
+    ModelChoice(model='qwen3', effort='high')
+    """
+    env = os.environ if env is None else env
+    named = {name: env.get(name, "").strip() or model for name, _ in list(_VARIABLES.values())[:3]}
+    return read_choices({**env, **named})
 
 
 def describe_choices(choices: Choices) -> str:
@@ -139,7 +174,8 @@ def describe_choices(choices: Choices) -> str:
 
     >>> describe_choices(DEFAULTS)
     'gpt-4o-mini (sampling: gpt-6-luna (effort none), reasoning: gpt-6-luna (effort medium))'
-    >>> describe_choices(read_choices({"COURSE_MODEL": "gpt-6-luna", "COURSE_SAMPLING_MODEL": "gpt-5.4-mini"}))
+    >>> describe_choices(read_choices({"COURSE_MODEL": "gpt-6-luna", "COURSE_SAMPLING_MODEL": "gpt-5.4-mini",
+    ...                                 "COURSE_SAMPLING_EFFORT": "none"}))
     'gpt-6-luna (sampling: gpt-5.4-mini (effort none), reasoning: effort medium)'
     """
     parts = []
@@ -148,7 +184,7 @@ def describe_choices(choices: Choices) -> str:
         if choice.model != choices.chat.model:
             parts.append(f"{purpose}: {choice}")
         elif choice.effort != choices.chat.effort:
-            parts.append(f"{purpose}: effort {choice.effort or 'default'}")
+            parts.append(f"{purpose}: effort {choice.effort if choice.has_effort else 'default'}")
     if choices.moderation != DEFAULTS.moderation:
         parts.append(f"moderation: {choices.moderation}")
     return str(choices.chat) + (f" ({', '.join(parts)})" if parts else "")

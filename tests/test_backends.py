@@ -8,7 +8,8 @@ from openai import OpenAI
 
 from conftest import GOOD_KEY
 from course_helpers import backends
-from course_helpers.backends import SetupError, setup
+from course_helpers.backends import BackendInfo, SetupError, describe_backend, setup
+from course_helpers.settings import Settings
 
 # Built by concatenation so no key-shaped literal sits in a tracked file (the repository scan looks).
 FAKE_KEY = "sk-proj-" + "FAKEfakeFAKEfake0123456789abcdef" + "WXYZ"
@@ -139,3 +140,26 @@ class TestLocalBackend:
         info = setup()
         assert info.backend == "openai"
         assert "OPENAI_BASE_URL" not in os.environ and os.environ["OPENAI_API_KEY"] == FAKE_KEY
+
+
+def test_info_hands_out_each_purposes_model_and_effort_with_not_given_for_none():
+    import openai
+
+    from course_helpers.models import read_choices
+
+    choices = read_choices({"COURSE_MODEL": "gpt-6-luna", "COURSE_EFFORT": "none"})
+    info = BackendInfo("local", "gpt-6-luna", "http://127.0.0.1:1/v1", "…abcd", None, models=choices)
+    assert info.effort == "none"
+    assert info.sampling.effort == "none" and info.reasoning.effort == "medium"
+    bare = BackendInfo("server", "llama3.2", "http://localhost:11434/v1", "…", None)
+    assert bare.effort is openai.NOT_GIVEN and bare.sampling.model == "llama3.2"
+
+
+def test_a_compatible_server_gets_no_reasoning_effort_unless_one_is_set(monkeypatch):
+    import openai
+
+    monkeypatch.delenv("COURSE_EFFORT", raising=False)
+    monkeypatch.delenv("COURSE_SAMPLING_EFFORT", raising=False)
+    settings = Settings("auto", "", "http://localhost:11434/v1", "llama3.2", None)
+    info = describe_backend(settings)
+    assert (info.model, info.effort, info.sampling.effort) == ("llama3.2", openai.NOT_GIVEN, openai.NOT_GIVEN)

@@ -25,7 +25,7 @@ def test_defaults_follow_openais_replacement_for_gpt_4o_mini():
     [
         ("COURSE_MODEL", "gpt-6-luna", "chat", ModelChoice("gpt-6-luna")),
         ("COURSE_EFFORT", "low", "chat", ModelChoice("gpt-4o-mini", "low")),
-        ("COURSE_SAMPLING_MODEL", "gpt-5.4-mini", "sampling", ModelChoice("gpt-5.4-mini", "none")),
+        ("COURSE_SAMPLING_MODEL", "gpt-5.4-mini", "sampling", ModelChoice("gpt-5.4-mini")),  # its own default effort
         ("COURSE_SAMPLING_EFFORT", "default", "sampling", ModelChoice("gpt-6-luna")),
         ("COURSE_REASONING_EFFORT", " HIGH ", "reasoning", ModelChoice("gpt-6-luna", "high")),
         (
@@ -50,6 +50,7 @@ def test_a_misspelled_effort_names_the_variable_and_the_values():
 
 def test_module_constants_read_the_environment_when_used(monkeypatch):
     monkeypatch.setenv("COURSE_SAMPLING_MODEL", "set-after-import")
+    monkeypatch.setenv("COURSE_SAMPLING_EFFORT", "none")
     assert models.SAMPLING.model == "set-after-import"
     from course_helpers.models import SAMPLING
 
