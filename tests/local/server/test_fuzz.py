@@ -37,6 +37,7 @@ _PLAUSIBLE: dict[str, list[Any]] = {
     "parallel_tool_calls": [True], "prompt_cache_key": ["k"], "prompt_cache_retention": ["24h"],
     "web_search_options": [{}], "instructions": ["Be brief.", ""], "truncation": ["auto", "disabled"],
     "text": [{"format": {"type": "text"}}], "background": [False], "include": [[]],
+    "previous_response_id": ["resp_unknown", "msg_1"],
 }  # fmt: skip
 _CHAT_PARAMS = [
     "temperature", "top_p", "n", "max_tokens", "max_completion_tokens", "logprobs", "top_logprobs", "seed",

@@ -2,9 +2,10 @@
 
 ``input`` is a string or a list of message items (text parts only);
 features a small text model cannot honour (tools, reasoning summaries, JSON
-schemas, images) and ``previous_response_id`` (this server stores no
-responses) are declared, then refused by :func:`check_features` with a 400
-naming them. ``reasoning.effort`` follows the model's profile (:mod:`.profiles`).
+schemas, images) are declared, then refused by :func:`check_features` with a
+400 naming them. ``reasoning.effort`` follows the model's profile (:mod:`.profiles`).
+``previous_response_id`` names a stored response (the server looks it up,
+see :mod:`..response_store`); here only its form is checked.
 
 >>> request = parse_responses({"model": "gpt-4o-mini", "input": [{"role": "user", "content": "Hi"}]})
 >>> request.input[0].role, request.input[0].text(), request.truncation
@@ -16,7 +17,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Discriminator, Field, Tag
+from pydantic import AfterValidator, BeforeValidator, Discriminator, Field, Tag
 
 from ..errors import invalid_request
 from .base import Decimal, Integer, JSONModel, RequestModel, StreamOptions, check_stream_options, is_off
@@ -37,7 +38,10 @@ from .profiles import check_responses
 __all__ = [
     "UNSUPPORTED",
     "InputItem",
+    "InputMessage",
+    "OutputMessage",
     "Reasoning",
+    "ResponseId",
     "ResponsesCreateRequest",
     "check_features",
     "parse_responses",
@@ -46,7 +50,6 @@ __all__ = [
 # Parameters that change what the model must do; any value but an "off" one is a 400.
 UNSUPPORTED = (
     "tools",
-    "previous_response_id",
     "conversation",
     "reasoning",
     "prompt",
@@ -126,6 +129,21 @@ def _input_check(value: Any) -> Any:
     return [{"role": "user", "content": value}] if isinstance(value, str) else value  # a string is one user message
 
 
+def _prefixed(prefix: str) -> AfterValidator:
+    """An id that must begin with ``prefix``, in OpenAI's words (seen in error logs for 'resp')."""
+
+    def check(value: str) -> str:
+        if not value.startswith(prefix):
+            message = f"Invalid '{{param}}': '{value}'. Expected an ID that begins with '{prefix}'."
+            raise rule("invalid_value", message)
+        return value
+
+    return AfterValidator(check)
+
+
+ResponseId = Annotated[str, _prefixed("resp")]
+
+
 class TextFormat(JSONModel, extra="allow"):
     type: str
 
@@ -152,9 +170,11 @@ class ResponsesCreateRequest(RequestModel):
 
     model: ChatModelName = Field(None, validate_default=True)
     input: Annotated[list[InputItem], Field(min_length=1), BeforeValidator(_input_check)]
+    # stored state: the server looks it up (400 for an unknown response)
+    previous_response_id: ResponseId | None = None
+    store: bool = True  # as OpenAI: kept for retrieval and chaining unless store=false
     # valid for OpenAI, refused by check_features unless off
     tools: list[Any] | None = None
-    previous_response_id: str | None = None
     conversation: Any = None
     reasoning: Reasoning | None = None
     prompt: dict[str, Any] | None = None
@@ -177,7 +197,6 @@ class ResponsesCreateRequest(RequestModel):
     prompt_cache_retention: Literal["in_memory", "24h"] | None = None
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None = None
     truncation: Literal["auto", "disabled"] = "disabled"
-    store: bool | None = None
     parallel_tool_calls: bool | None = None
     metadata: dict[str, str] = Field(default_factory=dict)
     # what the engine does

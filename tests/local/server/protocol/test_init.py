@@ -15,6 +15,7 @@ MODULES = [
     ".errors",
     ".moderation_param",
     ".moderations",
+    ".pages",
     ".profiles",
     ".responses",
 ]
