@@ -2,7 +2,7 @@
 
 An ``input`` item arrives in several forms (a string, a message whose
 content is a string or a list of parts). Stored, it takes the one form
-OpenAI lists in ``input_items``::
+OpenAI lists in ``input_items`` and in a conversation::
 
     {"id": "msg_...", "type": "message", "role": "user", "status": "completed",
      "content": [{"type": "input_text", "text": "Hi"}]}
@@ -16,7 +16,7 @@ An assistant message's parts are ``output_text`` parts, as in a Response's
 >>> item["content"], chat_message(item)
 ([{'type': 'input_text', 'text': 'Hi'}], {'role': 'user', 'content': 'Hi'})
 
-Used in: course_helpers/local/server/responses.py, course_helpers/local/server/response_store.py
+Used in: course_helpers/local/server/responses.py, course_helpers/local/server/conversations.py
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ __all__ = [
 
 
 def new_id(prefix: str) -> str:
-    """A fresh id in OpenAI's form: a prefix (``resp_``, ``msg_``) and 48 hex digits."""
+    """A fresh id in OpenAI's form: a prefix (``resp_``, ``msg_``, ``conv_``) and 48 hex digits."""
     return prefix + secrets.token_hex(24)
 
 

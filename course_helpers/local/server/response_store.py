@@ -14,7 +14,8 @@ memory for as long as the server runs (a kernel restart, or stopping
 recent :data:`MAX_STORED_RESPONSES`: storing one more forgets the oldest.
 
 A stored response holds its whole context: its input items (the previous
-response's input items and output, then its own input). A chain therefore keeps working when an earlier response in it
+response's input items and output, or its conversation's items, then its
+own input). A chain therefore keeps working when an earlier response in it
 is forgotten or deleted. The items are shared between the responses holding
 them, not copied, so a long chain costs little memory.
 

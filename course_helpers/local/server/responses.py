@@ -21,8 +21,9 @@ Conversation state, as on OpenAI: a response is stored unless ``store=false``
 (:mod:`.response_store`, in memory, bounded). ``previous_response_id``
 continues a stored response: the model reads that response's input items and
 output, then the new input; its ``instructions`` are not carried over (as
-OpenAI documents: send them again to keep them). A streamed response is
-stored when its stream ends.
+OpenAI documents: send them again to keep them). ``conversation`` reads a
+conversation's items first and appends the new input and output to it
+(:mod:`.conversations`). A streamed response is stored when its stream ends.
 
 >>> request = parse_responses_request({"model": "gpt-4o-mini", "input": "Hi",
 ...                                    "instructions": "Be brief."})
@@ -80,9 +81,10 @@ class ResponsesRequest:
     context_items: list[dict[str, Any]] = field(default_factory=list)  # what came before it (see continue_from)
     store: bool = True
     previous_response_id: str | None = None
+    conversation_id: str | None = None
 
     def continue_from(self, context_items: list[dict[str, Any]]) -> None:
-        """Put earlier items (a previous response's) before the input, for the model to read."""
+        """Put earlier items (a previous response's, a conversation's) before the input, for the model to read."""
         self.context_items = list(context_items)
         self.chat.messages = _messages(self.instructions, [*self.context_items, *self.input_items])
 
@@ -124,6 +126,7 @@ def parse_responses_request(body: dict[str, Any], today: datetime.date | None = 
         input_items=input_items,
         store=request.store,
         previous_response_id=request.previous_response_id,
+        conversation_id=request.conversation_id,
     )
 
 
@@ -174,6 +177,7 @@ class _ResponseBuilder:
             "output": output,
             "parallel_tool_calls": True,
             "previous_response_id": self.request.previous_response_id,
+            "conversation": {"id": self.request.conversation_id} if self.request.conversation_id else None,
             "reasoning": {"effort": self.request.reasoning_effort, "summary": None},
             "service_tier": "default",
             "store": self.request.store,
@@ -266,16 +270,20 @@ def fit_to_context(engine: ChatEngine, messages: list[dict[str, str]], keep_firs
 
 
 def _continue(state: State, parsed: ResponsesRequest) -> None:
-    """Read what the request continues: a stored response's input and output (400 if unknown), so the
-    model sees them before the new input."""
-    if parsed.previous_response_id is not None:
+    """Read what the request continues: its conversation's items (404 if unknown), or a stored response's
+    input and output (400 if unknown), so the model sees them before the new input."""
+    if parsed.conversation_id is not None:
+        parsed.continue_from(state.conversations.get(parsed.conversation_id, param="conversation").items)
+    elif parsed.previous_response_id is not None:
         parsed.continue_from(state.responses.previous(parsed.previous_response_id).context)
 
 
 def _keep(state: State, parsed: ResponsesRequest, response: dict[str, Any]) -> None:
-    """What a finished response leaves: itself, unless ``store=false``."""
+    """What a finished response leaves: itself, unless ``store=false``, and its turn in its conversation."""
     if parsed.store:
         state.responses.add(response, [*parsed.context_items, *parsed.input_items])
+    if parsed.conversation_id is not None and parsed.conversation_id in state.conversations:  # not deleted meanwhile
+        state.conversations.get(parsed.conversation_id).items.extend([*parsed.input_items, *response["output"]])
 
 
 async def responses(request: Request) -> Response:

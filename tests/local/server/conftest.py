@@ -59,7 +59,7 @@ def client(fake_server) -> OpenAI:
 def app_client(stand_in_engine):
     """Make the real openai SDK talk to a new app on the stand-in engine, in process (Starlette's TestClient).
 
-    Each app has its own stored responses; keywords go to ``create_app``
+    Each app has its own stored responses and conversations; keywords go to ``create_app``
     (``max_stored_responses=3``, ...).
     """
     opened: list[TestClient] = []

@@ -14,6 +14,7 @@ MODULES = [
     "chat_engine",
     "chat_request",
     "chat_response",
+    "conversations",
     "errors",
     "items",
     "models",

@@ -4,12 +4,15 @@
 features a small text model cannot honour (tools, reasoning summaries, JSON
 schemas, images) are declared, then refused by :func:`check_features` with a
 400 naming them. ``reasoning.effort`` follows the model's profile (:mod:`.profiles`).
-``previous_response_id`` names a stored response (the server looks it up,
-see :mod:`..response_store`); here only its form is checked.
+``previous_response_id`` and ``conversation`` name stored state (the server
+looks them up, see :mod:`..response_store` and :mod:`..conversations`); here
+only their form is checked, and that they do not come together.
 
 >>> request = parse_responses({"model": "gpt-4o-mini", "input": [{"role": "user", "content": "Hi"}]})
 >>> request.input[0].role, request.input[0].text(), request.truncation
 ('user', 'Hi', 'disabled')
+>>> parse_responses({"model": "gpt-4o-mini", "input": "Hi", "conversation": {"id": "conv_1"}}).conversation_id
+'conv_1'
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from .profiles import check_responses
 
 __all__ = [
     "UNSUPPORTED",
+    "ConversationId",
+    "ConversationRef",
     "InputItem",
     "InputMessage",
     "OutputMessage",
@@ -50,7 +55,6 @@ __all__ = [
 # Parameters that change what the model must do; any value but an "off" one is a 400.
 UNSUPPORTED = (
     "tools",
-    "conversation",
     "reasoning",
     "prompt",
     "image",
@@ -130,7 +134,7 @@ def _input_check(value: Any) -> Any:
 
 
 def _prefixed(prefix: str) -> AfterValidator:
-    """An id that must begin with ``prefix``, in OpenAI's words (seen in error logs for 'resp')."""
+    """An id that must begin with ``prefix``, in OpenAI's words (seen in error logs for 'conv' and 'resp')."""
 
     def check(value: str) -> str:
         if not value.startswith(prefix):
@@ -141,7 +145,25 @@ def _prefixed(prefix: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+class ConversationRef(JSONModel):
+    """``conversation={"id": ...}``, the object form of a conversation's id."""
+
+    id: Annotated[str, _prefixed("conv")]
+
+
+def _string_or_object(value: Any) -> Any:
+    if not isinstance(value, (str, dict)):
+        raise invalid_type("a string or an object")
+    return value
+
+
 ResponseId = Annotated[str, _prefixed("resp")]
+# ``conversation``: an id, or ``{"id": ...}`` (see ``ResponsesCreateRequest.conversation_id``)
+ConversationId = Annotated[
+    Annotated[str, _prefixed("conv"), Tag("<string>")] | Annotated[ConversationRef, Tag("<object>")],
+    Discriminator(lambda value: "<string>" if isinstance(value, str) else "<object>"),
+    BeforeValidator(_string_or_object),
+]
 
 
 class TextFormat(JSONModel, extra="allow"):
@@ -170,12 +192,12 @@ class ResponsesCreateRequest(RequestModel):
 
     model: ChatModelName = Field(None, validate_default=True)
     input: Annotated[list[InputItem], Field(min_length=1), BeforeValidator(_input_check)]
-    # stored state: the server looks it up (400 for an unknown response)
+    # stored state: the server looks these up (404 for an unknown conversation, 400 for a response)
     previous_response_id: ResponseId | None = None
+    conversation: ConversationId | None = None
     store: bool = True  # as OpenAI: kept for retrieval and chaining unless store=false
     # valid for OpenAI, refused by check_features unless off
     tools: list[Any] | None = None
-    conversation: Any = None
     reasoning: Reasoning | None = None
     prompt: dict[str, Any] | None = None
     image: Any = None
@@ -208,6 +230,11 @@ class ResponsesCreateRequest(RequestModel):
     # served by the local moderation classifier (server/request_moderation.py)
     moderation: ModerationParam | None = None
 
+    @property
+    def conversation_id(self) -> str | None:
+        """The id of the conversation, whichever form it was given in."""
+        return self.conversation.id if isinstance(self.conversation, ConversationRef) else self.conversation
+
 
 def check_features(request: ResponsesCreateRequest, today: date | None = None) -> None:
     """The requested model's rules (:mod:`.profiles`), the rules between parameters, and the features
@@ -217,6 +244,15 @@ def check_features(request: ResponsesCreateRequest, today: date | None = None) -
     reason. ``today`` is the date the model's shutdown is judged on (default: today).
     """
     profile = check_responses(request, today)
+    if request.previous_response_id is not None and request.conversation is not None:
+        # The wording OpenAI-compatible servers mirror (SGLang's router, among others); NOT CONFIRMED against
+        # OpenAI itself, which may word it differently. The rule itself is the SDK's: "Cannot be used in
+        # conjunction with `conversation`" (types/responses/response_create_params.py, previous_response_id).
+        raise invalid_request(
+            "Mutually exclusive parameters. Ensure you are only providing one of: "
+            "'previous_response_id' or 'conversation'.",
+            code="mutually_exclusive_parameters",
+        )
     for param in UNSUPPORTED:
         value = getattr(request, param)
         if isinstance(value, Reasoning):

@@ -12,6 +12,7 @@ MODULES = [
     ".base",
     ".chat",
     ".content",
+    ".conversations",
     ".errors",
     ".moderation_param",
     ".moderations",
