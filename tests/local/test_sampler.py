@@ -198,3 +198,14 @@ def test_mask_and_bias_steps_leave_their_input_unchanged():
     apply_mask(logits, ALLOWED)
     apply_bias(logits, np.array([1]), np.array([5.0], np.float32))
     assert np.array_equal(logits, LOGITS)
+
+
+class ZeroTimes:
+    """A random generator whose exponential times are all exactly 0 (float32 gives a 0 once in ~10 million)."""
+
+    def standard_exponential(self, size, dtype):
+        return np.zeros(size, dtype)
+
+
+def test_an_impossible_token_never_wins_even_with_a_zero_random_time():
+    assert draw(np.array([0.0, 0.0, 1.0, 0.0], np.float32), ZeroTimes()) == 2
