@@ -97,7 +97,7 @@ class Engine:
         tokens = self.weights.metadata["tokens"]
         self.end_tokens = {tokens.index(name) for name in _END_OF_TURN_NAMES if name in tokens}
         self.end_tokens.add(self.weights.metadata["eos_token_id"])
-        self.grammars = Grammars(self.tokenizer.to_json(), self.tokenizer.vocab_size, self.end_tokens, threads)
+        self.grammars = Grammars(self.tokenizer.to_json(), self.tokenizer.vocab_size, self.end_tokens)
         self._scheduler = BatchScheduler(self.model, self.token_bytes, self.end_tokens, grammars=self.grammars)
 
     # ---- text <-> tokens -------------------------------------------------------------

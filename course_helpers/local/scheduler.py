@@ -398,7 +398,8 @@ class BatchScheduler:
 
     @staticmethod
     def _grammar_error(choice: _Choice, what: str) -> GrammarError:
+        """The request's error, naming its parameter, with the first line of llguidance's own explanation."""
         constraint = choice.generation.params.constraint
         param = constraint.param if constraint is not None else "response_format"
-        detail = choice.matcher.get_error() if choice.matcher is not None else ""
-        return GrammarError(f"The local model's reply stopped: {what}" + (f" ({detail})" if detail else "."), param)
+        detail = (choice.matcher.get_error() if choice.matcher is not None else "").strip().splitlines()
+        return GrammarError(f"The local model's reply stopped: {what}" + (f" ({detail[0]})." if detail else "."), param)
