@@ -18,9 +18,12 @@ schemas with ``%json {...}``), and nothing else in the engine changes.
 
 What a small model needs that a large one does not: the grammar leaves no
 room for whitespace between tokens (a 135M model can write spaces or newlines
-forever), and numbers are bounded (at most 16 digits before the point, 6
-after, no exponent: it can also write digits forever). Every reply the
-narrower grammar allows is still valid against the schema. A non-strict
+forever), numbers are bounded (at most 16 digits before the point, 6
+after, no exponent: it can also write digits forever), and so are strings
+without a pattern or format of their own (at most 500 characters: at
+temperature 0 it can loop inside a string, "2026-1-2026-1-...", one digit per
+token, until the token limit cuts the JSON). Every reply the narrower grammar
+allows is still valid against the schema. A non-strict
 schema's objects that list their ``properties`` and say nothing of
 ``additionalProperties`` get no extra keys (the model would invent some);
 say ``"additionalProperties": true`` to allow them.
@@ -53,6 +56,7 @@ __all__ = [
 JSON_STYLE: JsonCompileOptions = {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "}
 LARGEST_NUMBER = 10**16 - 1  # numbers the grammar allows: |x| below 10^16 (16 digits) ...
 SMALLEST_STEP = 1e-6  # ... with at most 6 decimals (and no exponent)
+LONGEST_STRING = 500  # characters of a string without a pattern, format or maxLength: a loop ends within 500 tokens
 # Where JSON Schema keeps subschemas: one schema, a list of them, or a map of names to them.
 _ONE = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames", "additionalItems")
 _LIST = ("anyOf", "allOf", "oneOf", "prefixItems")
@@ -122,17 +126,21 @@ def grammar_error(grammar: str) -> str:
 
 
 def bounded(schema: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``schema`` whose numbers have bounds (see the module doc); bounds already given are kept.
+    """A copy of ``schema`` whose numbers and strings have bounds (see the module doc); bounds given are kept.
 
     >>> bounded({"type": "integer"})
     {'type': 'integer', 'minimum': -9999999999999999, 'maximum': 9999999999999999}
     >>> bounded({"type": "number", "maximum": 5})["multipleOf"]
     1e-06
+    >>> bounded({"type": "string"}), bounded({"type": "string", "format": "date"})
+    ({'type': 'string', 'maxLength': 500}, {'type': 'string', 'format': 'date'})
     """
     schema = copy.deepcopy(schema)
     for node in _subschemas(schema):
         kinds = node.get("type")
         kinds = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
+        if "string" in kinds and not {"maxLength", "pattern", "format", "enum", "const"} & set(node):
+            node["maxLength"] = LONGEST_STRING
         if "integer" not in kinds and "number" not in kinds:
             continue
         if "minimum" not in node and "exclusiveMinimum" not in node:
