@@ -74,6 +74,19 @@ def test_async_parse(async_client):
     assert asyncio.run(ask()).choices[0].message.parsed.age == 36
 
 
+def test_async_stream_helper_gives_a_parsed_final_completion(async_client):
+    async def ask():
+        async with async_client:
+            async with async_client.chat.completions.stream(
+                model="gpt-4o-mini", messages=ASK, response_format=Person
+            ) as stream:
+                async for _ in stream:
+                    pass
+                return await stream.get_final_completion()
+
+    assert asyncio.run(ask()).choices[0].message.parsed == Person(name="Ada", age=36)
+
+
 def test_json_mode_reaches_the_engine_when_a_message_mentions_json(client, engine):
     messages = [{"role": "system", "content": "Answer in JSON."}, *ASK]
     reply = client.chat.completions.create(
