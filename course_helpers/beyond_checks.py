@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from openai import NOT_GIVEN, NotGiven
+
 from .checks import Hint, NotDone, call, checker, describe, expect, fail, is_stub
 
 __all__ = [
@@ -129,8 +131,11 @@ def _call_on_stream(join_deltas, chunks, where: str):
 
 
 @checker
-def check_join_deltas(join_deltas, client=None, model=None):
-    """Check ``join_deltas(chunks)``: returns (the joined text, the number of chunks that carried text)."""
+def check_join_deltas(join_deltas, client=None, model=None, effort: str | NotGiven = NOT_GIVEN):
+    """Check ``join_deltas(chunks)``: returns (the joined text, the number of chunks that carried text).
+
+    With a ``client``, also on a real stream from ``model`` at ``effort`` (``info.model``, ``info.effort``).
+    """
     for pieces in (["The", " sky", " is", " blue", "."], ["Hello"], []):
         where = f"join_deltas(<a stream of {len(pieces)} text chunks>)"
         result = _call_on_stream(join_deltas, sample_chunks(pieces), where)
@@ -154,8 +159,9 @@ def check_join_deltas(join_deltas, client=None, model=None):
     if client is not None:
         stream = client.chat.completions.create(
             model=model,
+            reasoning_effort=effort,
             messages=[{"role": "user", "content": "Say hello."}],
-            max_tokens=12,
+            max_completion_tokens=12,
             stream=True,
             stream_options={"include_usage": True},
         )
@@ -170,7 +176,44 @@ def check_join_deltas(join_deltas, client=None, model=None):
     return "the deltas joined, and only the chunks that carry text counted."
 
 
-def _check_request_dict(request: Any, where: str, model: str, question: str, instructions: str) -> None:
+def _check_reasoning(request: dict[str, Any], where: str, effort: str | NotGiven) -> None:
+    """The effort on Responses: ``reasoning={"effort": effort}``, or no ``reasoning`` at all without one."""
+    expect(
+        "reasoning_effort" not in request,
+        f"{where} has 'reasoning_effort', the Chat Completions name: on Responses the effort goes inside "
+        "an object, reasoning={'effort': effort}.",
+    )
+    reasoning = request.get("reasoning", NOT_GIVEN)
+    if not isinstance(effort, str):
+        if isinstance(reasoning, dict) and set(reasoning) == {"effort"} and isinstance(reasoning["effort"], NotGiven):
+            fail(
+                f"{where} has reasoning={{'effort': NOT_GIVEN}}: the SDK leaves out NOT_GIVEN but still sends "
+                "an empty reasoning object. With no effort to send, leave reasoning out (or pass NOT_GIVEN)."
+            )
+        expect(
+            isinstance(reasoning, NotGiven),
+            f"{where} has reasoning={reasoning!r}, but effort is NOT_GIVEN: there is no effort to send, so "
+            "leave reasoning out (or pass NOT_GIVEN).",
+        )
+        return
+    expect(
+        not isinstance(reasoning, NotGiven),
+        f"{where} sends no reasoning: put the effort in it, reasoning={{'effort': {effort!r}}}. Without it a "
+        "reasoning model thinks at its own default effort (medium for gpt-6-luna).",
+    )
+    expect(
+        isinstance(reasoning, dict),
+        f"{where}: reasoning is {describe(reasoning)}; it is an object: reasoning={{'effort': {effort!r}}}.",
+    )
+    expect(
+        reasoning == {"effort": effort},
+        f"{where}: reasoning is {reasoning!r}; expected {{'effort': {effort!r}}} (the `effort` argument).",
+    )
+
+
+def _check_request_dict(
+    request: Any, where: str, model: str, effort: str | NotGiven, question: str, instructions: str
+) -> None:
     expect(
         isinstance(request, dict),
         f"{where} returned {describe(request)}; return a dict of keyword "
@@ -181,16 +224,20 @@ def _check_request_dict(request: Any, where: str, model: str, question: str, ins
         f"{where} has a 'messages' key: that is Chat Completions. The Responses "
         "API takes 'input' (and 'instructions').",
     )
-    for chat_name, name in (("max_tokens", "max_output_tokens"), ("max_completion_tokens", "max_output_tokens")):
+    for chat_name, what in (
+        ("max_tokens", "the old Chat Completions name"),
+        ("max_completion_tokens", "Chat Completions' name"),
+    ):
         expect(
             chat_name not in request,
-            f"{where} has {chat_name!r}, the Chat Completions name: the Responses API calls it {name!r}.",
+            f"{where} has {chat_name!r}, {what} for the limit: the Responses API calls it 'max_output_tokens'.",
         )
     for key in ("model", "input", "instructions", "max_output_tokens"):
         expect(
             key in request, f"{where} has no {key!r} key; expected model, input, instructions and max_output_tokens."
         )
     expect(request["model"] == model, f"{where}: model is {request['model']!r}; use the `model` argument.")
+    _check_reasoning(request, where, effort)
     expect(
         request["input"] == question,
         f"{where}: input is {describe(request['input'])}; send the question itself, a plain string, as input.",
@@ -208,14 +255,17 @@ def _check_request_dict(request: Any, where: str, model: str, question: str, ins
 
 
 @checker
-def check_responses_request(responses_request, client, model):
-    """Check ``responses_request(model, question, instructions)``: the dict, then a real request with it."""
+def check_responses_request(responses_request, client, model, effort: str | NotGiven = NOT_GIVEN):
+    """Check ``responses_request(model, effort, question, instructions)``: the dict for an effort and for
+    none, then a real request with ``model`` and ``effort`` (``info.model``, ``info.effort``)."""
     question, instructions = "What is the capital of Italy?", "Answer in one short sentence."
-    where = f"responses_request(model, {question!r}, {instructions!r})"
-    request = call(responses_request, model, question, instructions)
-    if is_stub(request):
-        raise NotDone()
-    _check_request_dict(request, where, model, question, instructions)
+    request: Any = None
+    for tried in ("low", NOT_GIVEN, effort):
+        where = f"responses_request(model, {tried!r}, {question!r}, {instructions!r})"
+        request = call(responses_request, model, tried, question, instructions)
+        if is_stub(request):
+            raise NotDone()
+        _check_request_dict(request, where, model, tried, question, instructions)
     response = client.responses.create(**request)
     expect(
         response.object == "response" and isinstance(response.output_text, str),
@@ -225,7 +275,7 @@ def check_responses_request(responses_request, client, model):
         response.usage.output_tokens <= request["max_output_tokens"],
         "The reply is longer than max_output_tokens: did you send the limit?",
     )
-    return "a working Responses request: input, instructions and a limit on the output tokens."
+    return "a working Responses request: input, instructions, the effort inside reasoning (or none) and a limit."
 
 
 @checker

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-from openai import OpenAI
+from openai import NOT_GIVEN, OpenAI
 
 from course_helpers import beyond_checks as checks
 from course_helpers.local.server import start_in_thread
@@ -21,8 +21,8 @@ def client():
             yield sdk
 
 
-def _line(capsys, check, *args):
-    check(*args)
+def _line(capsys, check, *args, **kwargs):
+    check(*args, **kwargs)
     return capsys.readouterr().out.strip()
 
 
@@ -80,11 +80,21 @@ def test_joining_the_none_of_the_finish_chunk_gets_a_hint(capsys):
     assert line.startswith("❌") and "delta.content is None" in line
 
 
-def test_responses_request_with_max_tokens_gets_a_hint(capsys):
-    def chat_limit(model, question, instructions):
-        return {"model": model, "input": question, "instructions": instructions, "max_tokens": 50}
+def responses_request(model, effort, question, instructions):
+    request = {"model": model, "input": question, "instructions": instructions, "max_output_tokens": 30}
+    if isinstance(effort, str):
+        request["reasoning"] = {"effort": effort}
+    return request
 
-    line = _line(capsys, checks.check_responses_request, chat_limit, object(), "gpt-4o-mini")
+
+@pytest.mark.parametrize("limit", ["max_tokens", "max_completion_tokens"])
+def test_responses_request_with_a_chat_limit_gets_a_hint(capsys, limit):
+    def chat_limit(model, effort, question, instructions):
+        request = responses_request(model, effort, question, instructions)
+        request[limit] = request.pop("max_output_tokens")
+        return request
+
+    line = _line(capsys, checks.check_responses_request, chat_limit, object(), "gpt-6-luna", effort="none")
     assert line.startswith("❌") and "calls it 'max_output_tokens'" in line
 
 
@@ -98,22 +108,31 @@ def test_developer_as_human_message_gets_a_hint(capsys):
 
 
 def test_responses_request_with_messages_gets_a_hint(capsys):
-    def chat_style(model, question, instructions):
+    def chat_style(model, effort, question, instructions):
         return {"model": model, "messages": [{"role": "user", "content": question}]}
 
-    line = _line(capsys, checks.check_responses_request, chat_style, object(), "gpt-4o-mini")
+    line = _line(capsys, checks.check_responses_request, chat_style, object(), "gpt-6-luna", effort="none")
     assert line.startswith("❌") and "'input'" in line
 
 
-def test_join_deltas_on_a_real_stream(capsys, client):
-    assert _line(capsys, checks.check_join_deltas, join_deltas, client, "gpt-4o-mini").startswith("✅")
+# Today's default (gpt-4o-mini, no effort) and the course's next one (gpt-6-luna at effort none).
+MODELS = [("gpt-4o-mini", NOT_GIVEN), ("gpt-6-luna", "none")]
 
 
-def test_responses_request_against_the_server(capsys, client):
-    def right(model, question, instructions):
-        return {"model": model, "input": question, "instructions": instructions, "max_output_tokens": 30}
+@pytest.mark.parametrize(("model", "effort"), MODELS)
+def test_join_deltas_on_a_real_stream(capsys, client, model, effort):
+    line = _line(capsys, checks.check_join_deltas, join_deltas, client, model, effort=effort)
+    assert line.startswith("✅")
 
-    assert _line(capsys, checks.check_responses_request, right, client, "gpt-4o-mini").startswith("✅")
+
+@pytest.mark.parametrize(("model", "effort"), MODELS)
+def test_responses_request_against_the_server(capsys, client, model, effort):
+    line = _line(capsys, checks.check_responses_request, responses_request, client, model, effort=effort)
+    assert line.startswith("✅")
+
+
+def test_responses_request_stub_is_not_done(capsys):
+    assert _line(capsys, checks.check_responses_request, ..., object(), "gpt-6-luna").startswith("⏳")
 
 
 def read_twice(chunks):
@@ -161,28 +180,49 @@ def test_reading_a_kept_list_twice_is_right(capsys):
     assert _line(capsys, checks.check_join_deltas, kept).startswith("✅")
 
 
+def _changed(**changes):
+    """The right answer with some keys replaced (a value of None drops the key)."""
+
+    def wrong(model, effort, question, instructions):
+        request = responses_request(model, effort, question, instructions)
+        for key, value in changes.items():
+            request.pop(key, None)
+            if value is not None:
+                request[key] = value(model, effort, question) if callable(value) else value
+        return request
+
+    return wrong
+
+
+def _always_reasoning(model, effort, question, instructions):
+    return {**responses_request(model, effort, question, instructions), "reasoning": {"effort": effort}}
+
+
+def _chat_effort(model, effort, question, instructions):
+    return {**responses_request(model, NOT_GIVEN, question, instructions), "reasoning_effort": effort}
+
+
 @pytest.mark.parametrize(
-    ("responses_request", "hint"),
+    ("wrong", "hint"),
     [
+        (_changed(input=lambda m, e, q: [{"role": "user", "content": q}]), "a plain string"),
+        (_changed(max_output_tokens=10), "from 16"),
+        (_changed(instructions=None), "no 'instructions' key"),
+        (_changed(model="gpt-6-sol"), "use the `model` argument"),
+        (_changed(reasoning=None), "sends no reasoning"),
+        (_changed(reasoning=lambda m, e, q: e), "it is an object"),
+        (_changed(reasoning=lambda m, e, q: {"reasoning_effort": e}), "expected {'effort': 'low'}"),
+        (_changed(reasoning={"effort": "none"}), "the `effort` argument"),
+        (_always_reasoning, "still sends an empty reasoning object"),
         (
-            lambda m, q, i: {
-                "model": m,
-                "input": [{"role": "user", "content": q}],
-                "instructions": i,
-                "max_output_tokens": 50,
-            },
-            "a plain string",
+            _changed(reasoning=lambda m, e, q: {"effort": e if isinstance(e, str) else "none"}),
+            "but effort is NOT_GIVEN",
         ),
-        (lambda m, q, i: {"model": m, "input": q, "instructions": i, "max_output_tokens": 10}, "from 16"),
-        (lambda m, q, i: {"model": m, "input": q, "max_output_tokens": 50}, "no 'instructions' key"),
-        (
-            lambda m, q, i: {"model": "gpt-4o", "input": q, "instructions": i, "max_output_tokens": 50},
-            "use the `model` argument",
-        ),
+        (_chat_effort, "'reasoning_effort', the Chat Completions name"),
     ],
 )
-def test_responses_request_wrong_answers(capsys, responses_request, hint):
-    line = _line(capsys, checks.check_responses_request, responses_request, object(), "gpt-4o-mini")
+def test_responses_request_wrong_answers(capsys, wrong, hint):
+    line = _line(capsys, checks.check_responses_request, wrong, object(), "gpt-6-luna", effort="none")
     assert line.startswith("❌") and hint in line
 
 
