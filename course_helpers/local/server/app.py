@@ -26,7 +26,9 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .chat_engine import ChatEngine, EngineSource
+from .conversations import MAX_CONVERSATIONS, ConversationStore
 from .errors import APIError, error_response
+from .response_store import MAX_STORED_RESPONSES, ResponseStore
 from .session import DEFAULT_MAX_ACTIVE, Admission
 
 __all__ = [
@@ -40,6 +42,8 @@ ENDPOINT_MODULES = [
     "course_helpers.local.server.chat",
     "course_helpers.local.server.audio",
     "course_helpers.local.server.responses",
+    "course_helpers.local.server.response_store",
+    "course_helpers.local.server.conversations",
     "course_helpers.local.server.moderations",
 ]
 
@@ -167,6 +171,8 @@ def create_app(
     engine: ChatEngine | Callable[[], ChatEngine] | None = None,
     max_active: int = DEFAULT_MAX_ACTIVE,
     today: Callable[[], datetime.date] = datetime.date.today,
+    max_stored_responses: int = MAX_STORED_RESPONSES,
+    max_conversations: int = MAX_CONVERSATIONS,
 ) -> Starlette:
     """The server as an ASGI app; ``api_key=None`` accepts any key (for loopback only).
 
@@ -176,6 +182,9 @@ def create_app(
     ``max_active`` bounds concurrent chat generations; requests past it get a
     429 that the openai SDK retries by itself. ``today`` gives the date a
     model's shutdown is judged on (see :mod:`.protocol.profiles`); tests pin it.
+    Stored responses and conversations live in the app's memory, the most
+    recent ``max_stored_responses`` and ``max_conversations`` of them (see
+    :mod:`.response_store`, :mod:`.conversations`).
     """
     routes = []
     for module_name in ENDPOINT_MODULES:
@@ -188,6 +197,8 @@ def create_app(
     app.state.max_active = max_active
     app.state.today = today
     app.state.admission = Admission()
+    app.state.responses = ResponseStore(max_stored_responses)
+    app.state.conversations = ConversationStore(max_conversations)
     app.add_middleware(_ServerErrors)
     app.add_middleware(_BearerAuth, api_key=api_key)
     app.add_middleware(_RequestId)
