@@ -1,4 +1,4 @@
-"""Checks for the exercises of lesson 06 (streaming, the Responses API, LangChain, base URLs).
+"""Checks for the exercises of lesson 06 (streaming, the Responses API and its stored state, LangChain, base URLs).
 
 Each prints one line, ✅ / ❌ with a hint / ⏳ not done, and never raises (see
 :mod:`course_helpers.checks`). Answers are checked on their structure and on
@@ -22,6 +22,8 @@ from .checks import Hint, NotDone, call, checker, describe, expect, fail, is_stu
 
 __all__ = [
     "BASE_URLS",
+    "CHAIN_QUESTIONS",
+    "check_ask_in_a_chain",
     "check_base_url_for",
     "check_join_deltas",
     "check_responses_request",
@@ -29,7 +31,7 @@ __all__ = [
     "sample_chunks",
 ]
 
-#: Where each kind of OpenAI-compatible server listens by default (lesson 06, section 4).
+#: Where each kind of OpenAI-compatible server listens by default (lesson 06, section 5).
 BASE_URLS = {
     "openai": "https://api.openai.com/v1",
     "ollama": "http://{host}:11434/v1",
@@ -276,6 +278,112 @@ def check_responses_request(responses_request, client, model, effort: str | NotG
         "The reply is longer than max_output_tokens: did you send the limit?",
     )
     return "a working Responses request: input, instructions, the effort inside reasoning (or none) and a limit."
+
+
+#: The questions of the chain exercise: each makes sense only after the ones before.
+CHAIN_QUESTIONS = ("Pick a colour.", "Why did you pick it?", "Name a fruit of that colour.")
+
+
+def _chain_error_hint(error: BaseException) -> None:
+    """A hint for the API errors a chain gets wrong (``error`` is what the learner's code raised)."""
+    import openai
+
+    if not isinstance(error, openai.APIStatusError):
+        return
+    body = error.body if isinstance(error.body, dict) else {}
+    code, param, message = body.get("code"), body.get("param"), body.get("message", str(error))
+    if code == "mutually_exclusive_parameters":
+        fail(
+            "A request sent both conversation and previous_response_id, which the API refuses (400). A chain "
+            "needs only previous_response_id=<the response before>.id."
+        )
+    if code == "previous_response_not_found":
+        fail(
+            f"A request continues a response the server does not have ({message}). Pass the id of the "
+            "response before (response.id, 'resp_...'), and leave store at its default: a response sent "
+            "with store=False cannot be continued."
+        )
+    if param == "previous_response_id":
+        fail(
+            f"The API refused previous_response_id ({error.status_code}: {message}). It takes the earlier "
+            "response's id, response.id (a str), not the Response itself."
+        )
+
+
+@checker
+def check_ask_in_a_chain(ask_in_a_chain, client, model, effort: str | NotGiven = NOT_GIVEN):
+    """Check ``ask_in_a_chain(client, request, questions)``: each question continues the response before it.
+
+    Sends :data:`CHAIN_QUESTIONS` through the learner's function with ``model`` at ``effort``, then reads
+    back, from the server, the items the last response was generated from.
+    """
+    request: dict[str, Any] = {"model": model, "max_output_tokens": 16}
+    if isinstance(effort, str):
+        request["reasoning"] = {"effort": effort}
+    questions = list(CHAIN_QUESTIONS)
+    where = "ask_in_a_chain(client, request, <3 questions>)"
+    try:
+        responses = call(ask_in_a_chain, client, dict(request), list(questions))
+    except Hint as hint:
+        if hint.__cause__ is not None:
+            _chain_error_hint(hint.__cause__)
+        raise
+    expect(
+        isinstance(responses, (list, tuple)),
+        f"{where} returned {describe(responses)}; return a list with the Response of each question.",
+    )
+    expect(
+        len(responses) == len(questions),
+        f"{where} returned {len(responses)} items for {len(questions)} questions; return one Response each.",
+    )
+    for number, response in enumerate(responses, start=1):
+        expect(
+            not isinstance(response, str),
+            f"Item {number} is a str; return the Responses themselves (their .id is what the chain needs), "
+            "not their output_text.",
+        )
+        expect(
+            getattr(response, "object", None) == "response",
+            f"Item {number} is {describe(response)}; expected the Response from client.responses.create.",
+        )
+    expect(
+        responses[0].previous_response_id is None,
+        "The first question continues an earlier response; it starts the chain, so send it without "
+        "previous_response_id.",
+    )
+    for number in range(1, len(responses)):
+        response, before = responses[number], responses[number - 1]
+        if response.previous_response_id == before.id:
+            continue
+        if response.previous_response_id is None and response.conversation is not None:
+            fail(
+                f"Response {number + 1} went through a conversation. That keeps state too, but this exercise "
+                "asks for a chain: previous_response_id=<the response before>.id."
+            )
+        if response.previous_response_id is None:
+            fail(
+                f"Response {number + 1} does not continue response {number}: its previous_response_id is None. "
+                "Pass previous_response_id=<the response before>.id, and the server adds the earlier turns."
+            )
+        if number > 1 and response.previous_response_id == responses[0].id:
+            fail(
+                f"Response {number + 1} continues response 1, not response {number}: the chain skips the turns "
+                "in between. Always pass the id of the latest response."
+            )
+        fail(f"Response {number + 1} continues {response.previous_response_id!r}, not response {number}.")
+    items = list(client.responses.input_items.list(responses[-1].id, order="asc"))
+    asked = [item.content[0].text for item in items if item.type == "message" and item.role == "user"]
+    expect(
+        asked == questions,
+        f"The last response was generated from these questions: {asked!r}; expected each question once, in "
+        "order. With previous_response_id the server adds the earlier turns itself: send only the new question "
+        "as input.",
+    )
+    expect(
+        all(response.max_output_tokens == request["max_output_tokens"] for response in responses),
+        "Send the settings in `request` with every question: client.responses.create(**request, input=...).",
+    )
+    return "each question continued the response before it; the server added the earlier turns itself."
 
 
 @checker

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import importlib.util
+import sys
+from pathlib import Path
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
@@ -17,6 +20,25 @@ def client():
     """The real SDK against a local server on the real model (replies are kept short)."""
     # gpt-4o-mini is shut down on 2027-01-14; these checks test the lesson, not the calendar
     with start_in_thread(api_key="sk-test-beyond", today=lambda: datetime.date(2026, 12, 4)) as handle:
+        with OpenAI(base_url=handle.base_url, api_key=handle.api_key, max_retries=0) as sdk:
+            yield sdk
+
+
+def _stand_in_engine():
+    """The server tests' echoing stand-in engine (tests/local/server/fake_engine.py), loaded by path."""
+    path = Path(__file__).parent / "local" / "server" / "fake_engine.py"
+    spec = importlib.util.spec_from_file_location("beyond_fake_engine", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module.FakeEngine()
+
+
+@pytest.fixture(scope="module")
+def stand_in_client():
+    """The SDK against a local server on the stand-in engine: fast, for checks that do not read the reply."""
+    engine = _stand_in_engine()
+    with start_in_thread(api_key="sk-test-beyond", engine=engine, today=lambda: datetime.date(2026, 12, 4)) as handle:
         with OpenAI(base_url=handle.base_url, api_key=handle.api_key, max_retries=0) as sdk:
             yield sdk
 
@@ -262,3 +284,118 @@ def test_to_langchain_wrong_answers(capsys, convert, hint):
 def test_base_url_for_wrong_answers(capsys, base_url, hint):
     line = _line(capsys, checks.check_base_url_for, base_url)
     assert line.startswith("❌") and hint in line
+
+
+def ask_in_a_chain(client, request, questions):
+    responses = [client.responses.create(**request, input=questions[0])]
+    for question in questions[1:]:
+        responses.append(client.responses.create(**request, input=question, previous_response_id=responses[-1].id))
+    return responses
+
+
+@pytest.mark.parametrize(("model", "effort"), MODELS)
+def test_ask_in_a_chain_right_answer_passes(capsys, client, model, effort):
+    line = _line(capsys, checks.check_ask_in_a_chain, ask_in_a_chain, client, model, effort=effort)
+    assert line.startswith("✅")
+
+
+def test_ask_in_a_chain_right_answer_passes_on_the_stand_in(capsys, stand_in_client):
+    """The wrong answers below run on the stand-in: the right one must pass there too."""
+    line = _line(capsys, checks.check_ask_in_a_chain, ask_in_a_chain, stand_in_client, "gpt-6-luna", effort="none")
+    assert line.startswith("✅")
+
+
+def test_ask_in_a_chain_stub_is_not_done(capsys, stand_in_client):
+    def stub(client, request, questions): ...  # YOUR CODE HERE
+
+    line = _line(capsys, checks.check_ask_in_a_chain, stub, stand_in_client, "gpt-6-luna", effort="none")
+    assert line.startswith("⏳")
+
+
+def _unchained(client, request, questions):
+    return [client.responses.create(**request, input=question) for question in questions]
+
+
+def _all_to_the_first(client, request, questions):
+    responses = [client.responses.create(**request, input=questions[0])]
+    for question in questions[1:]:
+        responses.append(client.responses.create(**request, input=question, previous_response_id=responses[0].id))
+    return responses
+
+
+def _history_by_hand(client, request, questions):
+    responses = [client.responses.create(**request, input=questions[0])]
+    for number in range(1, len(questions)):
+        asked = [{"role": "user", "content": question} for question in questions[: number + 1]]
+        responses.append(client.responses.create(**request, input=asked, previous_response_id=responses[-1].id))
+    return responses
+
+
+def _whole_response(client, request, questions):
+    responses = [client.responses.create(**request, input=questions[0])]
+    for question in questions[1:]:
+        responses.append(client.responses.create(**request, input=question, previous_response_id=responses[-1]))
+    return responses
+
+
+def _not_stored(client, request, questions):
+    responses = [client.responses.create(**request, input=questions[0], store=False)]
+    for question in questions[1:]:
+        response = client.responses.create(
+            **request, input=question, previous_response_id=responses[-1].id, store=False
+        )
+        responses.append(response)
+    return responses
+
+
+def _texts(client, request, questions):
+    return [response.output_text for response in ask_in_a_chain(client, request, questions)]
+
+
+def _in_a_conversation(client, request, questions):
+    conversation = client.conversations.create()
+    return [client.responses.create(**request, input=q, conversation=conversation.id) for q in questions]
+
+
+def _both(client, request, questions):
+    conversation = client.conversations.create()
+    responses = [client.responses.create(**request, input=questions[0], conversation=conversation.id)]
+    for question in questions[1:]:
+        responses.append(
+            client.responses.create(
+                **request, input=question, conversation=conversation.id, previous_response_id=responses[-1].id
+            )
+        )
+    return responses
+
+
+def _without_request(client, request, questions):
+    settings = {"model": request["model"], "reasoning": request.get("reasoning", NOT_GIVEN)}
+    responses = [client.responses.create(**settings, input=questions[0], max_output_tokens=20)]
+    for question in questions[1:]:
+        responses.append(
+            client.responses.create(
+                **settings, input=question, previous_response_id=responses[-1].id, max_output_tokens=20
+            )
+        )
+    return responses
+
+
+@pytest.mark.parametrize(
+    ("wrong", "hint"),
+    [
+        (_unchained, "its previous_response_id is None"),
+        (_all_to_the_first, "continues response 1, not response 2"),
+        (_history_by_hand, "send only the new question"),
+        (_whole_response, "not the Response itself"),
+        (_not_stored, "store=False cannot be continued"),
+        (_texts, "not their output_text"),
+        (_in_a_conversation, "went through a conversation"),
+        (_both, "both conversation and previous_response_id"),
+        (_without_request, "Send the settings in `request`"),
+    ],
+)
+def test_ask_in_a_chain_wrong_answers(capsys, stand_in_client, wrong, hint):
+    """The chain's mistakes are in the requests, not in what the model says: the stand-in engine answers."""
+    line = _line(capsys, checks.check_ask_in_a_chain, wrong, stand_in_client, "gpt-6-luna", effort="none")
+    assert line.startswith("❌") and hint in line, line
