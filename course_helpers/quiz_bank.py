@@ -45,38 +45,57 @@ QUIZZES: dict[str, Quiz] = {
         "A reply ends in the middle of a sentence and choices[0].finish_reason is 'length'. What happened?",
         (
             "The model had nothing more to say.",
-            "The reply reached max_tokens and was cut off.",
+            "The reply reached max_completion_tokens and was cut off.",
             "The server crashed.",
             "A content filter removed the end.",
         ),
         answer=1,
-        explanation="'length' means the token budget ran out. Raise max_tokens, or ask for a shorter answer. "
-        "A content filter would say 'content_filter'; a model that is done says 'stop'.",
+        explanation="'length' means the token budget ran out. Raise max_completion_tokens, or ask for a shorter "
+        "answer. On a reasoning model the hidden reasoning counts against the same limit: at an effort above "
+        "'none', a small limit can even give an empty reply. A content filter would say 'content_filter'; "
+        "a model that is done says 'stop'.",
     ),
     "00.3": Quiz(
-        "On gpt-4o-mini, which costs more: 1,000 prompt tokens or 1,000 completion tokens?",
+        "gpt-6-luna at reasoning_effort='medium' answers in one short line. usage.completion_tokens is 420, and "
+        "usage.completion_tokens_details.reasoning_tokens is 400. How many tokens are billed at the output price?",
+        (
+            "20: only the visible reply.",
+            "400: only the reasoning.",
+            "420: the reasoning and the visible reply.",
+            "820: completion_tokens plus reasoning_tokens.",
+        ),
+        answer=2,
+        explanation="Reasoning tokens are output the model wrote, hidden or not, and completion_tokens already "
+        "counts them: 400 reasoning + 20 visible = 420, all billed as output. reasoning_tokens says how many of "
+        "them were reasoning; adding it again would count them twice.",
+    ),
+    "00.4": Quiz(
+        "On gpt-6-luna, which costs more: 1,000 prompt tokens or 1,000 completion tokens?",
         (
             "The 1,000 prompt tokens.",
             "The 1,000 completion tokens.",
             "They cost the same.",
         ),
         answer=1,
-        explanation="Output costs 4 times more than input on gpt-4o-mini ($0.60 against $0.15 per million). "
+        explanation="Output costs 5 times more than input on gpt-6-luna ($0.50 against $0.10 per million). "
         "Generating a token takes a full pass through the model; reading the prompt is done in parallel. "
-        "Capping max_tokens and asking for concise answers saves the most.",
+        "Reasoning tokens are output too, so at an effort above 'none' a reply can cost more than its visible "
+        "text. Capping max_completion_tokens and asking for concise answers saves the most.",
     ),
-    "00.4": Quiz(
-        "A request fails with openai.BadRequestError, status 400, and error.param == 'max_tokens'. "
-        "What is the best first step?",
+    "00.5": Quiz(
+        "Code from an older tutorial fails with openai.BadRequestError, status 400, error.param == 'max_tokens' "
+        "and error.code == 'unsupported_parameter'. What is the best first step?",
         (
             "Retry the same request a few times.",
-            "Check the value you passed as max_tokens.",
+            "Send the limit as max_completion_tokens instead of max_tokens.",
             "Create a new API key.",
-            "Switch to another model.",
+            "Lower the value of max_tokens.",
         ),
         answer=1,
-        explanation="A 400 is about the request itself, so retrying it unchanged fails again; "
-        "error.param points at the culprit. Keys are 401 errors.",
+        explanation="'unsupported_parameter' means the model does not take this parameter at all, whatever its "
+        "value: newer models reject max_tokens, the old name of the limit, and want max_completion_tokens. "
+        "A 400 is about the request itself, so retrying it unchanged fails again; error.param points at the "
+        "culprit. Keys are 401 errors.",
     ),
     # notebooks/01_messages_and_roles.ipynb
     "01.1": Quiz(
