@@ -163,30 +163,58 @@ QUIZZES: dict[str, Quiz] = {
         "With top_p=0.5 the nucleus is apple alone (0.6 already reaches 0.5), so B can only draw apple too.",
     ),
     "02.3": Quiz(
+        "You want 5 different slogans from gpt-6-luna (reasoning_effort='none', temperature=1). How do you get them?",
+        (
+            "One request with n=5.",
+            "Five requests, one reply each (with five different seeds if you want to reproduce them).",
+            "One request with n=5 and temperature=0.",
+            "Five requests with the same seed.",
+        ),
+        answer=1,
+        explanation='gpt-6-luna rejects an explicit n, even n=1 (the SDK: "Newer models reject an explicit `n`"), '
+        "so each reply is its own request. The same seed would give the same slogan five times, and so would "
+        "temperature 0.",
+    ),
+    "02.4": Quiz(
         "You send the same request twice to OpenAI with seed=42 and temperature=1, and get two different replies. "
         "Both responses have the same system_fingerprint. What is the most likely explanation?",
         (
             "seed only works with temperature=0.",
             "seed is best effort on OpenAI: tiny numerical differences between runs can still change a token.",
-            "The seed is ignored unless n > 1.",
+            "The seed is ignored unless you ask for several replies.",
             "You need to pass the system_fingerprint back in the next request.",
         ),
         answer=1,
         explanation="OpenAI documents seed as best effort: determinism is likely but not guaranteed, even on the "
         "same backend configuration. A different system_fingerprint would make a difference expected.",
     ),
-    "02.4": Quiz(
-        "Your code sends temperature=0.2 and max_tokens=300. You switch the model from gpt-4o-mini to o4-mini "
-        "and get a 400 BadRequestError. What should you change?",
+    "02.5": Quiz(
+        "Old code sends model='gpt-6-luna', temperature=0.2 and max_tokens=300, with no reasoning_effort, "
+        "and gets a 400 BadRequestError. What makes it work and keeps the temperature?",
         (
             "Lower the temperature to 0.",
-            "Remove temperature, and use max_completion_tokens (with more room) instead of max_tokens.",
+            "Send reasoning_effort='none', and max_completion_tokens instead of max_tokens.",
             "Add n=1.",
-            "Nothing: retry, 400 errors are temporary.",
+            "Send reasoning_effort='minimal'.",
         ),
         answer=1,
-        explanation="Reasoning models reject temperature and max_tokens. max_completion_tokens also covers their "
-        "hidden reasoning tokens, so 300 may be too few. A 400 is about the request: retrying it unchanged fails again.",
+        explanation="Without reasoning_effort gpt-6-luna reasons at medium, where it refuses temperature; only "
+        "'none' takes it. It also refuses max_tokens: the limit is max_completion_tokens. "
+        "n=1 is refused too, and gpt-6-luna has no 'minimal' effort.",
+    ),
+    "02.6": Quiz(
+        "With an OpenAI key, a request to gpt-6-luna at reasoning_effort='medium' with max_completion_tokens=20 "
+        "comes back with an empty reply and finish_reason 'length'. Why?",
+        (
+            "The model refused to answer.",
+            "The hidden reasoning used up the 20 tokens before the answer began.",
+            "max_completion_tokens counts only the prompt.",
+            "The server crashed.",
+        ),
+        answer=1,
+        explanation="max_completion_tokens counts the reasoning tokens too "
+        "(usage.completion_tokens_details.reasoning_tokens). Give a reasoning request far more room, or "
+        "send reasoning_effort='none' when you need no reasoning.",
     ),
     # notebooks/03_logprobs.ipynb
     "03.1": Quiz(
