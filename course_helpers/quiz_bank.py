@@ -254,6 +254,21 @@ QUIZZES: dict[str, Quiz] = {
         explanation="'negative' and 'Negative' are two spellings of one label: 0.45 + 0.15 = 0.60. "
         "1.5 is how many times more likely the first spelling is than positive, not a confidence.",
     ),
+    "03.4": Quiz(
+        "Your classifier sends gpt-6-luna reasoning_effort='none', logprobs=True, top_logprobs=20 and "
+        "max_completion_tokens=1. A colleague changes the effort to 'low', for better labels. What happens?",
+        (
+            "Better labels, with their logprobs as before.",
+            "The request is refused with a 400: gpt-6-luna takes logprobs only at effort 'none'.",
+            "The reply comes back, but choice.logprobs is None.",
+            "The reply is empty: the reasoning uses up the one-token limit.",
+        ),
+        answer=1,
+        explanation="OpenAI's deployment checklist says to remove logprobs and top_logprobs at any effort but none, "
+        "and the built-in local backend refuses them with a 400, as section 8 shows (OpenAI's exact wording is not "
+        "confirmed). The empty reply would be the next problem without logprobs: reasoning tokens count against "
+        "max_completion_tokens.",
+    ),
     # notebooks/04_moderation.ipynb
     "04.1": Quiz(
         "A moderation result is in `result`. Which expression gives the score of the category 'self-harm/intent'?",
