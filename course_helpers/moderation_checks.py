@@ -542,8 +542,8 @@ def check_moderated_request(request, completion):
     policy = moderation.get("policy")
     expect(
         policy is not None,
-        "Without a policy the request only asks for scores, and the flagged question would still reach the model. "
-        "Add 'policy': {'input': {'mode': 'block'}, 'output': {'mode': 'score'}}.",
+        "Without a policy nothing says to block a flagged question (the documented use is scores alongside the "
+        "reply). Add 'policy': {'input': {'mode': 'block'}, 'output': {'mode': 'score'}}.",
     )
     expect(isinstance(policy, Mapping), f"policy should be a dict, but it is {describe(policy)}.")
     extra = sorted(set(policy) - {"input", "output"})
