@@ -308,6 +308,21 @@ QUIZZES: dict[str, Quiz] = {
         explanation="The model writes text the user never asked for word for word: a story can turn graphic, "
         "a summary can quote something hateful. The output check catches what the input check cannot.",
     ),
+    "04.4": Quiz(
+        "Your children's app flags a text when a score reaches its own, stricter threshold. You move the guard "
+        "into the chat request with the moderation parameter. Which policy keeps your thresholds in charge?",
+        (
+            "'block' on both sides: the provider then applies your thresholds.",
+            "'score' on both sides, then compare the scores in completion.moderation with your thresholds in your code.",
+            "No policy: the chat model reads your thresholds from the system message.",
+            "'block' on the input only: the output is then never generated.",
+        ),
+        answer=1,
+        explanation="The parameter takes a moderation model and a mode per side, and no thresholds, so 'block' can "
+        "only act on the provider's own verdict. With 'score' the scores come back in completion.moderation.input "
+        "and .output, and your code applies its thresholds as the hand-built guard did (the reply is generated "
+        "either way, so your code must still hold it back).",
+    ),
     # notebooks/05_audio.ipynb
     "05.1": Quiz(
         "You receive 96,000 bytes of audio with response_format='pcm'. How long is it?",
