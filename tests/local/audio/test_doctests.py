@@ -16,6 +16,7 @@ MODULES = [
     "course_helpers.local.audio.transcription",
     "course_helpers.local.audio.voices",
     "course_helpers.local.server.audio",
+    "course_helpers.local.server.protocol.audio_profiles",
 ]
 
 
