@@ -14,7 +14,7 @@ connection time.
 >>> parse_client_event('{"type": "nope"}')  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-course_helpers.local.server.errors.APIError: Invalid value: 'nope'. Supported values are: 'session.update', ...
+course_helpers.local.server.protocol.realtime.ClientEventError: Invalid value: 'nope'. Supported values are: 'session.update', ...
 
 Wordings come from a live capture of OpenAI's Realtime API (third-party
 probe, 2026-09-18, quoted next to each); the local limits' wordings are ours.
@@ -39,6 +39,7 @@ __all__ = [
     "CLIENT_EVENT_TYPES",
     "REALTIME_SPEED_RANGE",
     "AudioFormat",
+    "ClientEventError",
     "ResponseCancel",
     "ResponseCreate",
     "ResponseParams",
