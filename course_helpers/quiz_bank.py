@@ -377,6 +377,23 @@ QUIZZES: dict[str, Quiz] = {
         "the Responses API is OpenAI's own, and other servers implement it partly or not at all.",
     ),
     "06.3": Quiz(
+        "A chat app sends its first request with instructions='Answer in French.' and each later turn with "
+        "only previous_response_id=<the last response's id> and the user's new message. From the second turn "
+        "on, the replies are in English. Why?",
+        (
+            "The stored responses expired.",
+            "previous_response_id carries the earlier input and output, but not the instructions: send them "
+            "again with every request.",
+            "previous_response_id only works together with a conversation.",
+            "The model forgets everything but the last message.",
+        ),
+        answer=1,
+        explanation="The chain gives the model the earlier turns' input and output; instructions apply only to "
+        "the request that sends them (the SDK: 'the instructions from a previous response will not be carried "
+        "over'). Stored responses last at least 30 days, and previous_response_id cannot be combined with a "
+        "conversation at all.",
+    ),
+    "06.4": Quiz(
         "Your notebook works with OpenAI. You start Ollama and pull qwen3:0.6b. What do you change so the "
         "notebook uses Ollama?",
         (
