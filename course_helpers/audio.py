@@ -59,6 +59,7 @@ __all__ = [
     "play",
     "plot_waveform",
     "speak",
+    "text_message",
     "word_error_rate",
     "write_wav",
 ]
@@ -106,6 +107,15 @@ def play(path: str | os.PathLike, embed: bool = False) -> None:
         display(Audio(url=path.as_posix(), embed=False))
 
 
+def text_message(text: str) -> dict:
+    """A user message holding ``text``, as a Realtime ``response.create`` takes it in ``input``.
+
+    >>> text_message("Hi.")
+    {'type': 'message', 'role': 'user', 'content': [{'type': 'input_text', 'text': 'Hi.'}]}
+    """
+    return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+
+
 @dataclass
 class Speech:
     """What :func:`speak` got back: the audio, what the voice said, and how long the first chunk took."""
@@ -139,13 +149,12 @@ def speak(
         "audio": {"output": {"voice": voice, "speed": speed, "format": {"type": "audio/pcm", "rate": PCM_SAMPLE_RATE}}},
         "instructions": instructions,
     }
-    message = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
     pcm, transcript, chunks = bytearray(), [], 0
     first_chunk: float | None = None
     with client.realtime.connect(model=model) as connection:
         connection.session.update(session=session)
         start = time.perf_counter()
-        connection.response.create(response={"conversation": "none", "input": [message]})
+        connection.response.create(response={"conversation": "none", "input": [text_message(text)]})
         for event in connection:
             if event.type == "response.output_audio.delta":
                 first_chunk = first_chunk if first_chunk is not None else time.perf_counter() - start

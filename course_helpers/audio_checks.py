@@ -327,7 +327,9 @@ def check_speech_session(session, path, speed: float = 1.25):
     )
     audio = session.get("audio")
     output = audio.get("output") if isinstance(audio, dict) else None
-    expect(isinstance(output, dict), "Put the voice, speed and format in session['audio']['output'] (a dict).")
+    if not isinstance(output, dict):
+        fail("Put the voice, speed and format in session['audio']['output'] (a dict).")
+    assert isinstance(output, dict)  # for the type checker: fail() raised otherwise
     voice = output.get("voice")
     voices = _realtime_voices()
     if voice in ("fable", "onyx", "nova"):
