@@ -14,7 +14,7 @@ import pytest
 from openai.types.audio import Transcription, TranscriptionVerbose
 
 from course_helpers import audio_checks
-from course_helpers.audio import word_error_rate, write_wav
+from course_helpers.audio import normalize_words, word_error_rate, write_wav
 from course_helpers.audio_checks import (
     check_collect_audio,
     check_gpt_transcribe,
@@ -44,6 +44,7 @@ def test_docstring_examples():
         (lambda data: len(data) / 24000, "2 bytes"),
         (lambda data: len(data) / 2, "number of samples"),
         (lambda data: len(data) / 2 / 22050, "24,000 samples a second"),
+        (lambda data: len(data) // 2 // 24000, "// drops the fraction"),
         (lambda data: "1 s", "number of seconds"),
     ],
 )
@@ -113,6 +114,18 @@ def _raw_wer(reference, hypothesis):
     return d[-1, -1] / len(ref) if ref else float(bool(hyp))
 
 
+def _no_borders(reference, hypothesis):
+    """The table filled without its first row and column (left at 0)."""
+    ref, hyp = normalize_words(reference), normalize_words(hypothesis)
+    if not ref:
+        return 0.0 if not hyp else 1.0
+    d = np.zeros((len(ref) + 1, len(hyp) + 1), dtype=int)
+    for i in range(1, len(ref) + 1):
+        for j in range(1, len(hyp) + 1):
+            d[i, j] = min(d[i - 1, j - 1] + (ref[i - 1] != hyp[j - 1]), d[i - 1, j] + 1, d[i, j - 1] + 1)
+    return d[-1, -1] / len(ref)
+
+
 def _edits_over(denominator):
     def function(reference, hypothesis):
         edits = word_error_rate(reference, hypothesis) * max(len(reference.split()), 1)
@@ -131,6 +144,7 @@ def _edits_over(denominator):
         (_edits_over(lambda r, h: len(r)), "reference's characters"),
         (lambda r, h: _raw_wer(r, h), "normalized"),
         (lambda r, h: min(1.0, word_error_rate(r, h)), "Do not cap the rate at 1"),
+        (_no_borders, "first column and row"),
         (lambda r, h: 1 / 0, "ZeroDivisionError"),
         (_guarded(word_error_rate), "empty reference has no words"),
         (lambda r, h: word_error_rate(r, h) / len(r.split()) * len(r.split()), "empty reference has no words"),
