@@ -101,28 +101,31 @@ QUIZZES: dict[str, Quiz] = {
     "01.1": Quiz(
         "You build a homework helper that must never give the final answer, only hints. Where does that rule belong?",
         (
-            "In a system (or developer) message at the start of every request.",
+            "In a developer (or system) message at the start of every request.",
             "In the first user message, once.",
             "In an assistant message.",
             "Nowhere: models follow no rules.",
         ),
         answer=0,
-        explanation="Rules of the application go in the system/developer message, which the model weighs more "
-        "than user messages, and which you send with every request (the API keeps no memory). "
-        "No model follows rules perfectly, so important ones also need checks in your code.",
+        explanation="Rules of the application go in the developer message (system is its older name), which the "
+        "model weighs more than user messages, and which you send with every Chat Completions request (it keeps "
+        "no memory between requests). No model follows rules perfectly, so important ones also need checks in "
+        "your code.",
     ),
     "01.2": Quiz(
-        "Your app sends only the newest user message with each request. A user writes 'My name is Ada.', "
-        "then 'What is my name?'. What happens?",
+        "Your app calls Chat Completions and sends only the newest user message with each request. A user "
+        "writes 'My name is Ada.', then 'What is my name?'. What happens?",
         (
             "The model answers 'Ada': it remembers the conversation.",
             "The model cannot know the name: the second request does not contain it.",
             "The API returns an error because the history is missing.",
-            "OpenAI stores the conversation for 30 days, so it works.",
+            "The server keeps the earlier request and adds it to the next one, so it works.",
         ),
         answer=1,
         explanation="Chat Completions is stateless: the model sees only the messages of the current request. "
-        "To remember, send the history (earlier user and assistant messages) every time.",
+        "To remember, send the history (earlier user and assistant messages) every time. The Responses API "
+        "is different: it stores responses (store, 30 days by default) and can continue from one with "
+        "previous_response_id (lesson 06).",
     ),
     "01.3": Quiz(
         "In a few-shot prompt, who wrote the assistant messages?",
