@@ -52,7 +52,8 @@ DEFAULT_PATHS = ("notebooks", "solutions", "exercises", "course_helpers", "docs"
 #: A line holding this text is not reported.
 ALLOW_MARKER = "aging: allow"
 _SUFFIXES = (".py", ".md", ".ipynb")
-_THIS_FILE = Path(__file__).resolve()
+# The aging machinery names old models on purpose: this file's replacement table, model_ages.py's examples.
+_MACHINERY = {Path(__file__).resolve(), Path(__file__).with_name("model_ages.py").resolve()}
 _SKIPPED_FOLDERS = {"__pycache__", ".ipynb_checkpoints", "my_work"}
 
 # A model-name-shaped token: letters, digits, dots, dashes. Neighbouring quotes, spaces, `=`, `/`, `(` end it.
@@ -209,8 +210,8 @@ def findings(
 
     found = []
     for path in _files(Path(p) for p in paths):
-        if path.resolve() == _THIS_FILE:
-            continue  # the replacement table names every old model on purpose
+        if path.resolve() in _MACHINERY:
+            continue
         name = path.relative_to(root).as_posix() if root else path.as_posix()
         if path.suffix == ".ipynb":
             for cell, in_output, text in _notebook_texts(path):

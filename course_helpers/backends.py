@@ -165,7 +165,7 @@ def describe_backend(settings: Settings) -> BackendInfo:
 
     >>> from course_helpers.settings import Settings
     >>> describe_backend(Settings("openai", "sk-test-0123456789", "", "", None)).model
-    'gpt-4o-mini'
+    'gpt-6-luna'
     """
     backend = settings.wants_backend()
     key = mask_key(settings.api_key)
