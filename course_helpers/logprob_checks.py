@@ -3,7 +3,9 @@
 Each prints one line, ✅ / ❌ with a hint / ⏳ not done, and never raises (see
 :mod:`course_helpers.checks`). Math exercises are compared with numpy; API
 exercises are checked on the request and the response's structure, never on
-the model's wording.
+the model's wording. A request caps its reply with ``max_completion_tokens``
+(the older ``max_tokens`` gets its own hint), and a refusal of logprobs or
+temperature at a reasoning effort other than "none" names the fix, ``info.sampling``.
 
 >>> check_reply_probability(-3.15)
 ❌ -3.15 is the sum of the logprobs, still a log: a probability is exp(sum) (and lies between 0 and 1).
@@ -20,6 +22,7 @@ import math
 import numpy as np
 
 from .checks import call, checker, describe, expect, fail, refused
+from .models import read_choices
 from .probabilities import perplexity
 
 __all__ = [
@@ -127,15 +130,15 @@ def check_perplexity(function):
 
 
 @checker
-def check_logprobs_request(request, response, top_logprobs: int = 5, max_tokens: int = 20):
+def check_logprobs_request(request, response, top_logprobs: int = 5, max_completion_tokens: int = 20):
     """Check a request asking for logprobs with ``top_logprobs`` alternatives, and the response's logprobs."""
     _check_request(request, "request", top_logprobs=top_logprobs, temperature=None, tokens=None)
-    limit = request.get("max_completion_tokens", request.get("max_tokens"))
+    limit = request.get("max_completion_tokens")
     expect(
-        isinstance(limit, int) and 1 <= limit <= max_tokens,
-        f"Cap the reply with max_completion_tokens (at most {max_tokens}); yours: {limit!r}.",
+        isinstance(limit, int) and not isinstance(limit, bool) and 1 <= limit <= max_completion_tokens,
+        f"Cap the reply with max_completion_tokens (at most {max_completion_tokens}); yours: {limit!r}.",
     )
-    refused(response)
+    _refused(response)
     expect(
         getattr(response, "object", None) == "chat.completion",
         f"`response` should be the ChatCompletion, but it is {describe(response)}.",
@@ -186,11 +189,41 @@ def _check_request(request, name: str, top_logprobs: int | None, temperature: fl
             f"temperature={temperature}, so that the reply is the model's most likely token and the same on "
             "every run.",
         )
-    limit = request.get("max_completion_tokens", request.get("max_tokens"))
+    if "max_tokens" in request:
+        fail(
+            f"`{name}` caps the reply with max_tokens, the older name: today's models (gpt-6-luna) refuse it with a "
+            "400. Use max_completion_tokens instead."
+        )
+    limit = request.get("max_completion_tokens")
     expect(
         tokens is None or (limit == tokens and not isinstance(limit, bool)),
         f"`{name}` has max_completion_tokens={limit!r}; the exercise asks for max_completion_tokens={tokens}.",
     )
+    effort = request.get("reasoning_effort")
+    if isinstance(effort, str) and effort not in ("none", read_choices().sampling.effort):
+        fail(
+            f"`{name}` sends reasoning_effort={effort!r}: gpt-6-luna accepts logprobs and temperature only with "
+            "reasoning_effort='none'. Use model=info.sampling.model, reasoning_effort=info.sampling.effort."
+        )
+
+
+# The parameters a reasoning model refuses at an effort other than "none" (course_helpers/local/server/protocol/profiles.py).
+_SAMPLING_PARAMETERS = ("temperature", "top_p", "logprobs", "top_logprobs")
+
+
+def _refused(response: object) -> None:
+    """Like :func:`~course_helpers.checks.refused`, with the fix when the model refused logprobs or temperature."""
+    param = getattr(response, "param", None) if isinstance(response, Exception) else None
+    # "unsupported_...": the model does not take the parameter now; a value out of range has another code.
+    if param in _SAMPLING_PARAMETERS and str(getattr(response, "code", "")).startswith("unsupported_"):
+        body = getattr(response, "body", None)
+        message = body.get("message") if isinstance(body, dict) else response
+        fail(
+            f"The API refused {param} ({message}): gpt-6-luna takes logprobs and temperature only at "
+            "reasoning_effort='none', and its default is medium. Send model=info.sampling.model, "
+            "reasoning_effort=info.sampling.effort."
+        )
+    refused(response)
 
 
 def _fake_alternatives(pairs):
@@ -259,7 +292,7 @@ def check_label_probabilities(function, request, response, labels=("positive", "
         f"with only 'negative' and 'Negative' you returned {absent!r}.",
     )
     _check_request(request, "verdict_request", top_logprobs=20, temperature=0, tokens=1)
-    refused(response)
+    _refused(response)
     expect(
         getattr(response, "object", None) == "chat.completion",
         f"`verdict` should be the classifier's ChatCompletion, but it is {describe(response)}.",
@@ -316,7 +349,7 @@ def check_route(function):
 def check_text_from_bytes(function, request, response):
     """Check ``text_from_bytes(content)`` on a real reply: joining every token's bytes gives the reply's text."""
     _check_request(request, "emoji_request", top_logprobs=None, temperature=0, tokens=8)
-    refused(response)
+    _refused(response)
     expect(
         getattr(response, "object", None) == "chat.completion",
         f"`response` should be the ChatCompletion, but it is {describe(response)}.",

@@ -1,4 +1,4 @@
-"""Checks for the exercises of lesson 04 (moderation: scores, thresholds, batches, guardrails).
+"""Checks for the exercises of lesson 04 (moderation: scores, thresholds, batches, guardrails, the ``moderation`` parameter).
 
 Each prints one line, ✅ / ❌ with a hint / ⏳ not done, and never raises (see
 :mod:`course_helpers.checks`). The computation exercises are checked exactly
@@ -19,7 +19,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .checks import call, checker, describe, expect, fail
+from .checks import Hint, NotDone, _still_a_stub, call, checker, describe, expect, fail, is_stub, refused
 from .local.moderation.categories import CATEGORIES, attribute_name
 from .models import read_choices
 
@@ -32,6 +32,8 @@ __all__ = [
     "check_child_thresholds",
     "check_flagged_categories",
     "check_guarded_reply",
+    "check_input_flagged",
+    "check_moderated_request",
     "check_scores_by_name",
     "check_top_category",
 ]
@@ -76,6 +78,15 @@ OUTPUT_REFUSAL = "Sorry, I can't share the reply I wrote."
 
 _CHILD_FAMILIES = ("sexual", "self-harm", "violence")
 _CHILD_LIMIT = 0.1
+
+
+def _moderation_model() -> str:
+    """The course's moderation model (``course_helpers.models``, purpose ``moderation``)."""
+    return read_choices().moderation.model
+
+
+def _is_moderation_model(model: object) -> bool:
+    return isinstance(model, str) and (model == _moderation_model() or model.startswith("omni-moderation"))
 
 
 def _reference_flagged(scores: Mapping[str, float], thresholds: Mapping[str, float]) -> set[str]:
@@ -208,8 +219,8 @@ def check_batch_request(request, response, texts):
     )
     model = request.get("model")
     expect(
-        isinstance(model, str) and model.startswith("omni-moderation"),
-        f"Ask for the model 'omni-moderation-latest' (yours: {model!r}).",
+        _is_moderation_model(model),
+        f"Ask for the moderation model MODERATION_MODEL, {_moderation_model()!r} (yours: {model!r}).",
     )
     given = request.get("input")
     if isinstance(given, str):
@@ -361,18 +372,25 @@ def _chat_mentions(kwargs: dict, text: str) -> bool:
     return any(isinstance(m, dict) and text in str(m.get("content", "")) for m in kwargs.get("messages", []))
 
 
-@checker
-def check_guarded_reply(function, model: str | None = None):
-    """Check ``guarded_reply(client, model, user_text)`` on a scripted client: every path of the guardrail.
+def _course_chat() -> tuple[str, str]:
+    """The chat model and effort the guardrail check passes through (an effort always, to see it is passed on)."""
+    chat = read_choices().chat
+    return chat.model, chat.effort if isinstance(chat.effort, str) else "none"
 
-    ``model`` defaults to the course's chat model (:mod:`course_helpers.models`); the client is scripted,
-    so the name is only passed through.
+
+@checker
+def check_guarded_reply(function, model: str | None = None, effort: str | None = None):
+    """Check ``guarded_reply(client, model, effort, user_text)`` on a scripted client: every path of the guardrail.
+
+    ``model`` and ``effort`` default to the course's chat model and its effort (:mod:`course_helpers.models`;
+    ``"none"`` when the course sends no effort); the client is scripted, so they are only passed through.
     """
-    model = model or read_choices().chat.model
+    default_model, default_effort = _course_chat()
+    model, effort = model or default_model, effort or default_effort
     user_text = "Tell me a story about a dragon."
     # 1. Both checks pass: the reply comes through, after three calls in order.
     client = _ScriptedClient(flag_input=False, flag_reply=False)
-    got = call(function, client, model, user_text)
+    got = call(function, client, model, effort, user_text)
     kinds = [kind for kind, _ in client.calls]
     expect(
         kinds,
@@ -386,13 +404,18 @@ def check_guarded_reply(function, model: str | None = None):
     first = client.calls[0][1]
     expect(first.get("input") == user_text, f"Moderate the user's text itself: input={first.get('input')!r}.")
     expect(
-        str(first.get("model", "")).startswith("omni-moderation"),
-        "Pass model='omni-moderation-latest' to client.moderations.create.",
+        _is_moderation_model(first.get("model")),
+        f"Pass model=MODERATION_MODEL ({_moderation_model()!r}) to client.moderations.create.",
     )
     expect("chat" in kinds, "When the input passes, ask the chat model (client.chat.completions.create).")
     chat = next(kwargs for kind, kwargs in client.calls if kind == "chat")
     expect(
         chat.get("model") == model, f"Call the chat model given as `model` ({model!r}); yours: {chat.get('model')!r}."
+    )
+    expect(
+        chat.get("reasoning_effort") == effort,
+        f"The chat request has reasoning_effort={chat.get('reasoning_effort')!r}: pass the effort you are given, "
+        f"reasoning_effort=effort ({effort!r} here). Left out, gpt-6-luna reasons at its default, medium.",
     )
     expect(_chat_mentions(chat, user_text), "The chat request's messages should contain the user's text.")
     limit = chat.get("max_completion_tokens", chat.get("max_tokens"))
@@ -400,6 +423,10 @@ def check_guarded_reply(function, model: str | None = None):
         isinstance(limit, int) and not isinstance(limit, bool) and 1 <= limit <= 60,
         f"The chat request has max_completion_tokens={limit!r}: cap the reply at 60 tokens, as the task says "
         "(max_completion_tokens=60). Every token is paid for, and moderated, before the user sees it.",
+    )
+    expect(
+        "max_tokens" not in chat,
+        "The chat request sends max_tokens: older models took it, today's reject it. Use max_completion_tokens=60.",
     )
     expect(
         kinds == ["moderations", "chat", "moderations"],
@@ -414,7 +441,7 @@ def check_guarded_reply(function, model: str | None = None):
     )
     # 2. A flagged input: refuse, and never send it to the chat model.
     client = _ScriptedClient(flag_input=True, flag_reply=False)
-    got = call(function, client, model, user_text)
+    got = call(function, client, model, effort, user_text)
     expect(
         "chat" not in [kind for kind, _ in client.calls],
         "The input was flagged, yet your function still called the chat model: stop after the first moderation.",
@@ -422,10 +449,242 @@ def check_guarded_reply(function, model: str | None = None):
     expect(got == INPUT_REFUSAL, f"A flagged input should return INPUT_REFUSAL; yours returned {describe(got)}.")
     # 3. A harmless input whose reply is flagged: do not show the reply.
     client = _ScriptedClient(flag_input=False, flag_reply=True)
-    got = call(function, client, model, user_text)
+    got = call(function, client, model, effort, user_text)
     expect(
         got != _ScriptedClient.REPLY,
         "The reply was flagged, yet your function returned it: check results[0].flagged of the reply's moderation.",
     )
     expect(got == OUTPUT_REFUSAL, f"A flagged reply should return OUTPUT_REFUSAL; yours returned {describe(got)}.")
     return "the input is checked before the model sees it, and the reply before the user does."
+
+
+# --- The moderation parameter: one request that moderates its own input and output -------------------------
+#
+# ``moderation={"model": ..., "policy": {"input": {"mode": ...}, "output": {"mode": ...}}}`` on Chat Completions
+# (SDK 3.60, types/chat/completion_create_params.py). The verdicts come back in ``completion.moderation.input``
+# and ``.output``: each ``{"type": "moderation_results", "results": [...]}`` or ``{"type": "error", ...}``
+# (types/chat/chat_completion.py). What OpenAI does on "block" is not documented; no check relies on it.
+
+_MODES = ("score", "block")
+
+
+def _side_mode(policy: Mapping, side: str) -> str:
+    """The mode of one side of a learner's policy, or a hint about its shape."""
+    value = policy.get(side)
+    if value is None:
+        if side == "output":
+            fail(
+                "The policy says nothing about the reply: add 'output': {'mode': 'score'}, so the reply's scores "
+                "come back for the teacher to review (say it, rather than rely on a default)."
+            )
+        fail("The policy says nothing about the question: add 'input': {'mode': 'block'}.")
+    if isinstance(value, str):
+        fail(f"Each side of the policy is a dict with a mode: {side!r}: {{'mode': {value!r}}}, not {value!r} alone.")
+    expect(
+        isinstance(value, Mapping) and "mode" in value,
+        f"policy[{side!r}] should be a dict like {{'mode': 'score'}}, but it is {describe(value)}.",
+    )
+    assert isinstance(value, Mapping)  # for the type checker: expect() stopped otherwise
+    mode = value["mode"]
+    expect(
+        mode in _MODES,
+        f"policy[{side!r}]['mode'] is {mode!r}; the modes are 'score' (report the verdict) and 'block'.",
+    )
+    return str(mode)
+
+
+@checker
+def check_moderated_request(request, completion):
+    """Check a chat request that moderates itself: the question blocked when flagged, the reply scored."""
+    expect(
+        isinstance(request, dict),
+        "`moderated_request` should be a dict of the arguments for "
+        f"client.chat.completions.create(**moderated_request), but it is {describe(request)}.",
+    )
+    chat_model = request.get("model")
+    expect(
+        isinstance(chat_model, str) and not _is_moderation_model(chat_model),
+        f"The request's model is the chat model, info.model (yours: {chat_model!r}); the moderation model goes "
+        "inside the moderation parameter.",
+    )
+    expect(
+        "reasoning_effort" in request,
+        "Send the course's effort with the chat model, reasoning_effort=info.effort: left out, gpt-6-luna "
+        "reasons at its default, medium.",
+    )
+    expect(
+        "max_tokens" not in request,
+        "The request sends max_tokens: older models took it, today's reject it. Use max_completion_tokens.",
+    )
+    limit = request.get("max_completion_tokens")
+    expect(
+        isinstance(limit, int) and not isinstance(limit, bool) and 1 <= limit <= 60,
+        f"Cap the reply with max_completion_tokens (at most 60); yours: {limit!r}.",
+    )
+    moderation = request.get("moderation")
+    expect(
+        moderation is not None,
+        "The request has no moderation parameter: add moderation={'model': MODERATION_MODEL, 'policy': {...}}.",
+    )
+    if isinstance(moderation, str):
+        fail(
+            f"moderation is the string {moderation!r}: it is a dict, "
+            "{'model': MODERATION_MODEL, 'policy': {'input': {...}, 'output': {...}}}."
+        )
+    expect(isinstance(moderation, Mapping), f"moderation should be a dict, but it is {describe(moderation)}.")
+    assert isinstance(moderation, Mapping)  # for the type checker: expect() stopped otherwise
+    expect("model" in moderation, f"moderation needs its 'model' (it is required): {_moderation_model()!r}.")
+    expect(
+        _is_moderation_model(moderation["model"]),
+        f"moderation['model'] is {moderation['model']!r}: name the moderation model, MODERATION_MODEL "
+        f"({_moderation_model()!r}), not the chat model.",
+    )
+    policy = moderation.get("policy")
+    expect(
+        policy is not None,
+        "Without a policy nothing says to block a flagged question (the documented use is scores alongside the "
+        "reply). Add 'policy': {'input': {'mode': 'block'}, 'output': {'mode': 'score'}}.",
+    )
+    expect(isinstance(policy, Mapping), f"policy should be a dict, but it is {describe(policy)}.")
+    extra = sorted(set(policy) - {"input", "output"})
+    expect(not extra, f"A policy has two keys, 'input' and 'output'; yours also has {extra}.")
+    input_mode, output_mode = _side_mode(policy, "input"), _side_mode(policy, "output")
+    expect(
+        input_mode == "block",
+        "The input's mode is 'score': the verdict is reported, but a flagged question still reaches the chat "
+        "model. The school wants it stopped: 'input': {'mode': 'block'}.",
+    )
+    expect(
+        output_mode == "score",
+        "The output's mode is 'block': a flagged reply would be held back. The school wants every reply shown and "
+        "its scores kept for review: 'output': {'mode': 'score'}.",
+    )
+    refused(completion)
+    expect(
+        getattr(completion, "object", None) == "chat.completion",
+        f"`moderated` should be the ChatCompletion that send(client, moderated_request) returned, "
+        f"but it is {describe(completion)}.",
+    )
+    expect(
+        completion.moderation is not None,
+        "The response has no moderation verdicts (completion.moderation is None): was it sent with this request? "
+        "A server without the parameter (Ollama, for one) ignores it.",
+    )
+    return "one request: the question is checked before the model runs, the reply scored after it."
+
+
+def _made_up_moderated(input_flags: Any, output_flags: Any, finish_reason: str = "stop") -> Any:
+    """A ChatCompletion with ``moderation`` verdicts, from made-up JSON (no model involved).
+
+    A side is a list of flags (one result each) or an error code.
+    """
+    from openai.types.chat import ChatCompletion
+
+    def side(flags: Any) -> dict[str, Any]:
+        if isinstance(flags, str):
+            return {"type": "error", "code": flags, "message": f"A made-up error: {flags}."}
+        results = [
+            {
+                "type": "moderation_result",
+                "model": "omni-moderation-latest",
+                "flagged": flagged,
+                "categories": {name: flagged and name == "violence" for name in CATEGORIES},
+                "category_scores": {name: 0.9 if flagged and name == "violence" else 0.01 for name in CATEGORIES},
+                "category_applied_input_types": {name: ["text"] for name in CATEGORIES},
+            }
+            for flagged in flags
+        ]
+        return {"type": "moderation_results", "model": "omni-moderation-latest", "results": results}
+
+    content = "" if finish_reason == "content_filter" else "A made-up reply."
+    return ChatCompletion.model_validate(
+        {
+            "id": "chatcmpl-made-up",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "made-up",
+            "choices": [
+                {"index": 0, "finish_reason": finish_reason, "message": {"role": "assistant", "content": content}}
+            ],
+            "moderation": {"input": side(input_flags), "output": side(output_flags)},
+        }
+    )
+
+
+def _verdict(function, completion, case: str) -> Any:
+    """``function(completion)``, None allowed (it is an answer here); errors become hints, a stub is "not done"."""
+    if is_stub(function):
+        raise NotDone()
+    expect(callable(function), f"Expected a function, but got {describe(function)}.")
+    try:
+        got = function(completion)
+    except AttributeError as error:
+        if "Error" in str(error) and "results" in str(error):
+            fail(
+                f"On {case} your code raised AttributeError: {error}. A side can be an error instead of results: "
+                "check completion.moderation.input.type == 'error' first, and return None then."
+            )
+        if "flagged" in str(error):
+            fail(
+                f"Your code raised AttributeError: {error}. completion.moderation.input has no flagged of its own: "
+                "its verdicts are in .results, a list of results that each have .flagged."
+            )
+        raise Hint(f"Your code raised AttributeError: {error} (on {case}).") from error
+    except Exception as error:  # the learner's code: any error becomes a hint
+        raise Hint(f"Your code raised {type(error).__name__}: {error} (on {case}).") from error
+    if got is None and _still_a_stub(function):
+        raise NotDone()
+    return got
+
+
+@checker
+def check_input_flagged(function):
+    """Check ``input_flagged(completion)``: True/False for the question's verdict, None when there is none."""
+    clean_question = _made_up_moderated([False], [True])
+    got = _verdict(function, clean_question, "a completion whose question passed and whose reply was flagged")
+    if got is None:
+        fail(
+            "input_flagged returned None for a question that was checked and passed: return False. "
+            "None is only for an input side that is an error (did you forget `return`?)."
+        )
+    if isinstance(got, list):
+        fail(f"input_flagged returned a list, {got}: return one True or False for the whole input, any(...).")
+    expect(
+        isinstance(got, bool),
+        f"input_flagged should return True or False (or None), but it returned {describe(got)}.",
+    )
+    expect(
+        got is False,
+        "On a completion whose question passed and whose reply was flagged, input_flagged returned True: that is "
+        "the reply's verdict (completion.moderation.output). The question's is completion.moderation.input.",
+    )
+    flagged_question = _made_up_moderated([True], [False])
+    expect(
+        _verdict(function, flagged_question, "a completion whose question was flagged") is True,
+        "The question was flagged (moderation.input.results[0].flagged is True) and the reply was not, but "
+        "input_flagged returned something else. Read completion.moderation.input; finish_reason only changes "
+        "when a side is blocked, and this request only asked for scores.",
+    )
+    blocked = _made_up_moderated([True], "input_blocked", finish_reason="content_filter")
+    expect(
+        _verdict(function, blocked, "a completion whose flagged question was blocked") is True,
+        "On a blocked request (finish_reason 'content_filter', moderation.output an error 'input_blocked') the "
+        "question was flagged: input_flagged should return True. Only the input side counts.",
+    )
+    second = _made_up_moderated([False, True], [False])
+    got = _verdict(function, second, "a completion of two messages, the second flagged")
+    expect(
+        got is True,
+        f"A request with a system message and a user message got two input results, the second flagged, and "
+        f"input_flagged returned {got!r}: results[0] is only the first. Any flagged result flags the input: "
+        "any(result.flagged for result in completion.moderation.input.results).",
+    )
+    failed = _made_up_moderated("moderation_failed", [False])
+    got = _verdict(function, failed, "a completion whose input moderation failed")
+    if got is False:
+        fail(
+            "When the input side is an error (moderation_failed), nobody checked the question: return None, not "
+            "False. Unchecked is not the same as safe."
+        )
+    expect(got is None, f"When the input side is an error, return None; yours returned {describe(got)}.")
+    return "any flagged input result flags the question; an error side is no verdict at all."

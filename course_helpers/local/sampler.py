@@ -151,7 +151,8 @@ def draw(probabilities: np.ndarray, rng: np.random.Generator) -> int:
     >>> draw(np.array([0.0, 1.0, 0.0]), np.random.default_rng(0))
     1
     """
-    with np.errstate(divide="ignore"):  # probability 0: an endless wait, never first
+    # probability 0 (divide) or tiny (over): an endless wait, never first
+    with np.errstate(divide="ignore", over="ignore"):
         waits = rng.standard_exponential(probabilities.size, dtype=np.float32) / probabilities
     return int(np.argmin(waits))
 

@@ -150,3 +150,9 @@ def test_step_draws_the_same_tokens_as_the_textbook_order_for_a_seed():
     for _ in range(20):
         ids, kept = nucleus(temperature_probabilities(logits, 0.7), 0.9)
         assert sampler.step(logits)[0] == int(ids[draw(kept, rng)])
+
+
+def test_draw_gives_a_tiny_probability_an_endless_wait_without_a_warning():
+    # at temperature 0.2 some probabilities are tiny but not 0: their wait overflows float32 to inf
+    probabilities = np.array([1e-44, 1.0], np.float32)
+    assert draw(probabilities, np.random.default_rng(0)) == 1  # warnings are errors in this suite

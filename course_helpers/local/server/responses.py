@@ -11,12 +11,19 @@ The model, the sampler and the batching are the ones behind
 ``/v1/chat/completions`` (see :mod:`.chat`): this module only translates the
 request into chat messages and the tokens into Response shapes. Features a
 small text model cannot honour (tools, reasoning summaries, JSON schemas,
-images) and ``previous_response_id`` (this server stores no responses) get a
-400 naming the parameter. A reasoning model's ``reasoning.effort`` is checked
-against its profile (:mod:`.protocol.profiles`), echoed, and has no effect:
-the local model does not reason (``usage.output_tokens_details.reasoning_tokens``
-is 0). A response without ``max_output_tokens`` ends at
+images) get a 400 naming the parameter. A reasoning model's
+``reasoning.effort`` is checked against its profile
+(:mod:`.protocol.profiles`), echoed, and has no effect: the local model does
+not reason (``usage.output_tokens_details.reasoning_tokens`` is 0). A response without ``max_output_tokens`` ends at
 :data:`.chat_request.DEFAULT_MAX_OUTPUT_TOKENS` (status ``incomplete``).
+
+Conversation state, as on OpenAI: a response is stored unless ``store=false``
+(:mod:`.response_store`, in memory, bounded). ``previous_response_id``
+continues a stored response: the model reads that response's input items and
+output, then the new input; its ``instructions`` are not carried over (as
+OpenAI documents: send them again to keep them). ``conversation`` reads a
+conversation's items first and appends the new input and output to it
+(:mod:`.conversations`). A streamed response is stored when its stream ends.
 
 >>> request = parse_responses_request({"model": "gpt-4o-mini", "input": "Hi",
 ...                                    "instructions": "Be brief."})
@@ -29,13 +36,13 @@ Used in: notebooks/06_beyond.ipynb
 from __future__ import annotations
 
 import datetime
-import secrets
 import time
-from collections.abc import AsyncGenerator
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
+from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -44,6 +51,7 @@ from ..sampling_params import SamplingParams
 from .chat_engine import ChatEngine, Generation, GenerationEvent, engine_for
 from .chat_request import ChatRequest, output_limit
 from .errors import APIError
+from .items import chat_message, new_id, output_part, stored_item
 from .protocol.profiles import effective_effort, profile_for
 from .protocol.responses import parse_responses
 from .request_moderation import RequestModeration
@@ -61,7 +69,7 @@ __all__ = [
 
 @dataclass
 class ResponsesRequest:
-    """A checked Responses request: the equivalent chat request plus what the Response echoes."""
+    """A checked Responses request: the equivalent chat request plus what the Response echoes and keeps."""
 
     chat: ChatRequest
     instructions: str | None
@@ -69,6 +77,22 @@ class ResponsesRequest:
     metadata: dict[str, str]
     truncation: str = "disabled"  # "auto": drop the oldest input items until the prompt fits
     reasoning_effort: str | None = None  # echoed only: the local model does not reason
+    input_items: list[dict[str, Any]] = field(default_factory=list)  # the new input, as stored items
+    context_items: list[dict[str, Any]] = field(default_factory=list)  # what came before it (see continue_from)
+    store: bool = True
+    previous_response_id: str | None = None
+    conversation_id: str | None = None
+
+    def continue_from(self, context_items: list[dict[str, Any]]) -> None:
+        """Put earlier items (a previous response's, a conversation's) before the input, for the model to read."""
+        self.context_items = list(context_items)
+        self.chat.messages = _messages(self.instructions, [*self.context_items, *self.input_items])
+
+
+def _messages(instructions: str | None, items: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The chat messages the model reads: the instructions first, as a system message, then the items."""
+    messages = [chat_message(item) for item in items]
+    return [{"role": "system", "content": instructions}, *messages] if instructions else messages
 
 
 def parse_responses_request(body: dict[str, Any], today: datetime.date | None = None) -> ResponsesRequest:
@@ -83,9 +107,8 @@ def parse_responses_request(body: dict[str, Any], today: datetime.date | None = 
     course_helpers.local.server.errors.APIError: Unsupported parameter: 'tools'. The local model ...
     """
     request = parse_responses(body, today)
-    messages = [{"role": item.role, "content": item.text()} for item in request.input]
-    if request.instructions:  # instructions come first, as a system message the model sees every turn
-        messages = [{"role": "system", "content": request.instructions}, *messages]
+    input_items = [stored_item(item) for item in request.input]
+    messages = _messages(request.instructions, input_items)
     sampling = SamplingParams(
         temperature=request.temperature, top_p=request.top_p, max_tokens=output_limit(request.max_output_tokens)
     )
@@ -94,12 +117,17 @@ def parse_responses_request(body: dict[str, Any], today: datetime.date | None = 
     )
     effort = effective_effort(profile_for(request.model), request.reasoning.effort if request.reasoning else None)
     return ResponsesRequest(
-        chat, request.instructions, request.max_output_tokens, dict(request.metadata), request.truncation, effort
+        chat,
+        request.instructions,
+        request.max_output_tokens,
+        dict(request.metadata),
+        request.truncation,
+        effort,
+        input_items=input_items,
+        store=request.store,
+        previous_response_id=request.previous_response_id,
+        conversation_id=request.conversation_id,
     )
-
-
-def _new_id(prefix: str) -> str:
-    return prefix + secrets.token_hex(24)
 
 
 class _ResponseBuilder:
@@ -108,8 +136,8 @@ class _ResponseBuilder:
     def __init__(self, request: ResponsesRequest, model: str) -> None:
         self.request = request
         self.model = model
-        self.id = _new_id("resp_")
-        self.message_id = _new_id("msg_")
+        self.id = new_id("resp_")
+        self.message_id = new_id("msg_")
         self.created_at = int(time.time())
         self.text_parts: list[str] = []
         self.finish_reason: str | None = None
@@ -124,7 +152,7 @@ class _ResponseBuilder:
         return self.finish_reason in ("length", "content_filter")
 
     def part(self, text: str) -> dict[str, Any]:
-        return {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
+        return output_part(text)
 
     def message(self, status: str) -> dict[str, Any]:
         content = [self.part(self.text)] if status != "in_progress" else []
@@ -148,10 +176,11 @@ class _ResponseBuilder:
             "model": self.model,
             "output": output,
             "parallel_tool_calls": True,
-            "previous_response_id": None,
+            "previous_response_id": self.request.previous_response_id,
+            "conversation": {"id": self.request.conversation_id} if self.request.conversation_id else None,
             "reasoning": {"effort": self.request.reasoning_effort, "summary": None},
             "service_tier": "default",
-            "store": False,  # this server keeps no responses
+            "store": self.request.store,
             "temperature": sampling.temperature,
             "text": {"format": {"type": "text"}, "verbosity": "medium"},
             "tool_choice": "auto",
@@ -205,7 +234,7 @@ class _EventWriter:
 
 
 async def _events(
-    builder: _ResponseBuilder, session: GenerationSession, emit: _EventWriter
+    builder: _ResponseBuilder, session: GenerationSession, emit: _EventWriter, keep: Callable[[dict[str, Any]], None]
 ) -> AsyncGenerator[bytes, None]:
     """The streamed reply as Responses events."""
     where = {"item_id": builder.message_id, "output_index": 0, "content_index": 0}
@@ -221,7 +250,9 @@ async def _events(
     yield emit("response.output_text.done", text=builder.text, logprobs=[], **where)
     yield emit("response.content_part.done", part=builder.part(builder.text), **where)
     yield emit("response.output_item.done", output_index=0, item=builder.message(status))
-    yield emit(f"response.{status}", response=builder.response(status, _usage(session.generation)))
+    final = builder.response(status, _usage(session.generation))
+    keep(final)  # before the last event: a client that reads it can continue the response at once
+    yield emit(f"response.{status}", response=final)
 
 
 def fit_to_context(engine: ChatEngine, messages: list[dict[str, str]], keep_first: bool) -> list[dict[str, str]]:
@@ -238,9 +269,28 @@ def fit_to_context(engine: ChatEngine, messages: list[dict[str, str]], keep_firs
     return kept
 
 
+def _continue(state: State, parsed: ResponsesRequest) -> None:
+    """Read what the request continues: its conversation's items (404 if unknown), or a stored response's
+    input and output (400 if unknown), so the model sees them before the new input."""
+    if parsed.conversation_id is not None:
+        parsed.continue_from(state.conversations.get(parsed.conversation_id, param="conversation").items)
+    elif parsed.previous_response_id is not None:
+        parsed.continue_from(state.responses.previous(parsed.previous_response_id).context)
+
+
+def _keep(state: State, parsed: ResponsesRequest, response: dict[str, Any]) -> None:
+    """What a finished response leaves: itself, unless ``store=false``, and its turn in its conversation."""
+    if parsed.store:
+        state.responses.add(response, [*parsed.context_items, *parsed.input_items])
+    if parsed.conversation_id is not None and parsed.conversation_id in state.conversations:  # not deleted meanwhile
+        state.conversations.get(parsed.conversation_id).items.extend([*parsed.input_items, *response["output"]])
+
+
 async def responses(request: Request) -> Response:
-    """``POST /v1/responses``: check, generate, answer (a Response, or its event stream)."""
-    parsed = parse_responses_request(await read_json_object(request), today=request.app.state.today())
+    """``POST /v1/responses``: check, read the state it continues, generate, keep, answer (a Response, or events)."""
+    state = request.app.state
+    parsed = parse_responses_request(await read_json_object(request), today=state.today())
+    _continue(state, parsed)
     chat = parsed.chat
     engine = await engine_for(request)
     if parsed.truncation == "auto":
@@ -248,12 +298,18 @@ async def responses(request: Request) -> Response:
     builder = _ResponseBuilder(parsed, engine.model_name)
     start = {"start": builder.moderation.start} if builder.moderation else {}
     session = await open_session(request, engine, chat.messages, chat.sampling, chat.n, param="input", **start)
+
+    def keep(response: dict[str, Any]) -> None:
+        _keep(state, parsed, response)
+
     if chat.stream:
         emit = _EventWriter()
-        return session.event_stream(_events(builder, session, emit), report=emit.error)
+        return session.event_stream(_events(builder, session, emit, keep), report=emit.error)
     if await session.gather(request, lambda event: _apply(event, builder)):
         return Response(status_code=204)  # nobody is listening; the generation is already cancelled
-    return JSONResponse(builder.response(builder.final_status(), _usage(session.generation)))
+    response = builder.response(builder.final_status(), _usage(session.generation))
+    keep(response)
+    return JSONResponse(response)
 
 
 routes = [Route("/v1/responses", responses, methods=["POST"])]

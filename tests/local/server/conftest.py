@@ -11,8 +11,9 @@ import datetime
 import pytest
 from openai import AsyncOpenAI, OpenAI
 from polling import wait_for  # noqa: F401  (re-exported: the server tests import it from here)
+from starlette.testclient import TestClient
 
-from course_helpers.local.server import start_in_thread
+from course_helpers.local.server import create_app, start_in_thread
 
 from .fake_engine import FakeEngine
 
@@ -52,6 +53,32 @@ def client(fake_server) -> OpenAI:
     """The real openai SDK, strict about every response field, no retries."""
     with OpenAI(base_url=fake_server.base_url, api_key=API_KEY, max_retries=0, _strict_response_validation=True) as sdk:
         yield sdk
+
+
+@pytest.fixture
+def app_client(stand_in_engine):
+    """Make the real openai SDK talk to a new app on the stand-in engine, in process (Starlette's TestClient).
+
+    Each app has its own stored responses and conversations; keywords go to ``create_app``
+    (``max_stored_responses=3``, ...).
+    """
+    opened: list[TestClient] = []
+
+    def make(**options) -> OpenAI:
+        app = create_app(api_key=API_KEY, engine=stand_in_engine, today=lambda: TEST_DAY, **options)
+        http = TestClient(app)
+        opened.append(http)
+        return OpenAI(
+            base_url="http://testserver/v1",
+            api_key=API_KEY,
+            http_client=http,
+            max_retries=0,
+            _strict_response_validation=True,
+        )
+
+    yield make
+    for http in opened:
+        http.close()
 
 
 @pytest.fixture

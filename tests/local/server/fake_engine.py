@@ -46,6 +46,7 @@ class FakeGeneration:
 
     def __init__(self, engine: FakeEngine, prompt_ids: list[int], params: SamplingParams, n: int) -> None:
         self.engine = engine
+        self.prompt_ids = list(prompt_ids)
         self.words = engine.reply_words(prompt_ids)
         self.params = params
         self.n = n
@@ -117,6 +118,11 @@ class FakeEngine:
                 self.vocabulary.append(word)
             ids.append(self.vocabulary.index(word))
         return ids
+
+    def prompt_text(self, generation: FakeGeneration | None = None) -> str:
+        """What a generation (the last, by default) was asked: its prompt as rendered, "<role> words <role> ..."."""
+        generation = generation or self.generations[-1]
+        return " ".join(self.vocabulary[i] for i in generation.prompt_ids)
 
     def reply_words(self, prompt_ids: list[int]) -> list[str]:
         """The words of the last message: what follows the last role marker (id 0)."""

@@ -1,5 +1,6 @@
 """A bounded, seeded fuzz of every endpoint's request body: never a 500.
 
+Conversations are fuzzed too (their items are Responses input items).
 Moderations and speech run real models, so their fuzz is in test_fuzz_real.py.
 
 Random bodies (every JSON type, out-of-range and huge numbers, nested junk,
@@ -21,6 +22,7 @@ from .conftest import API_KEY
 
 CHAT_CASES = 300
 RESPONSES_CASES = 200
+CONVERSATION_CASES = 100
 
 _STRINGS = ["", " ", "hi", "NaN", "Infinity", "-1", "2", "true", "null", "\N{GRINNING FACE}", "x" * 300]
 _LONE_SURROGATES = ["\udcff", "a\udcffb", "\ud83d"]  # valid JSON escapes, not Unicode: rare, or they hide the rest
@@ -37,6 +39,7 @@ _PLAUSIBLE: dict[str, list[Any]] = {
     "parallel_tool_calls": [True], "prompt_cache_key": ["k"], "prompt_cache_retention": ["24h"],
     "web_search_options": [{}], "instructions": ["Be brief.", ""], "truncation": ["auto", "disabled"],
     "text": [{"format": {"type": "text"}}], "background": [False], "include": [[]],
+    "previous_response_id": ["resp_unknown", "msg_1"], "conversation": ["conv_unknown", {"id": "conv_x"}, "x"],
 }  # fmt: skip
 _CHAT_PARAMS = [
     "temperature", "top_p", "n", "max_tokens", "max_completion_tokens", "logprobs", "top_logprobs", "seed",
@@ -47,7 +50,7 @@ _CHAT_PARAMS = [
 _RESPONSES_PARAMS = [
     "instructions", "temperature", "top_p", "max_output_tokens", "metadata", "truncation", "stream",
     "stream_options", "store", "user", "service_tier", "text", "tools", "tool_choice", "background", "include",
-    "top_logprobs", "reasoning", "previous_response_id", "parallel_tool_calls",
+    "top_logprobs", "reasoning", "previous_response_id", "conversation", "parallel_tool_calls",
 ]  # fmt: skip
 
 
@@ -136,6 +139,11 @@ def responses_body(rng: random.Random) -> dict[str, Any]:
     return _with_params(rng, {"model": model, "input": given, "max_output_tokens": 16}, _RESPONSES_PARAMS)
 
 
+def conversation_body(rng: random.Random) -> dict[str, Any]:
+    items = [_message(rng, "input_text") for _ in range(rng.randrange(4))] if rng.random() < 0.9 else _junk(rng)
+    return _with_params(rng, {"items": items}, ["items", "metadata", "safety_identifier"])
+
+
 def moderation_body(rng: random.Random) -> dict[str, Any]:
     kind = rng.randrange(4)
     given: Any
@@ -208,7 +216,11 @@ def fuzz(client: httpx.Client, path: str, make_body, cases: int, seed: int) -> N
 
 @pytest.mark.parametrize(
     ("path", "make_body", "cases", "seed"),
-    [("/chat/completions", chat_body, CHAT_CASES, 1), ("/responses", responses_body, RESPONSES_CASES, 2)],
+    [
+        ("/chat/completions", chat_body, CHAT_CASES, 1),
+        ("/responses", responses_body, RESPONSES_CASES, 2),
+        ("/conversations", conversation_body, CONVERSATION_CASES, 3),
+    ],
 )
 def test_random_bodies_never_answer_500(http, engine, path, make_body, cases, seed):
     fuzz(http, path, make_body, cases, seed)

@@ -148,7 +148,6 @@ def test_stream_helper_collects_the_final_response(client):
     ("extra", "param"),
     [
         ({"tools": [{"type": "web_search"}]}, "tools"),
-        ({"previous_response_id": "resp_123"}, "previous_response_id"),
         ({"reasoning": {"effort": "low"}}, "reasoning.effort"),  # gpt-4o-mini is not a reasoning model
         ({"text": {"format": {"type": "json_schema", "name": "x", "schema": {}}}}, "text.format"),
         ({"input": [{"role": "user", "content": [{"type": "input_image", "image_url": "x"}]}]}, "input[0].content[0]"),

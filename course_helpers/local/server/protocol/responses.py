@@ -2,13 +2,17 @@
 
 ``input`` is a string or a list of message items (text parts only);
 features a small text model cannot honour (tools, reasoning summaries, JSON
-schemas, images) and ``previous_response_id`` (this server stores no
-responses) are declared, then refused by :func:`check_features` with a 400
-naming them. ``reasoning.effort`` follows the model's profile (:mod:`.profiles`).
+schemas, images) are declared, then refused by :func:`check_features` with a
+400 naming them. ``reasoning.effort`` follows the model's profile (:mod:`.profiles`).
+``previous_response_id`` and ``conversation`` name stored state (the server
+looks them up, see :mod:`..response_store` and :mod:`..conversations`); here
+only their form is checked, and that they do not come together.
 
 >>> request = parse_responses({"model": "gpt-4o-mini", "input": [{"role": "user", "content": "Hi"}]})
 >>> request.input[0].role, request.input[0].text(), request.truncation
 ('user', 'Hi', 'disabled')
+>>> parse_responses({"model": "gpt-4o-mini", "input": "Hi", "conversation": {"id": "conv_1"}}).conversation_id
+'conv_1'
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Discriminator, Field, Tag
+from pydantic import AfterValidator, BeforeValidator, Discriminator, Field, Tag
 
 from ..errors import invalid_request
 from .base import Decimal, Integer, JSONModel, RequestModel, StreamOptions, check_stream_options, is_off
@@ -36,8 +40,13 @@ from .profiles import check_responses
 
 __all__ = [
     "UNSUPPORTED",
+    "ConversationId",
+    "ConversationRef",
     "InputItem",
+    "InputMessage",
+    "OutputMessage",
     "Reasoning",
+    "ResponseId",
     "ResponsesCreateRequest",
     "check_features",
     "parse_responses",
@@ -46,8 +55,6 @@ __all__ = [
 # Parameters that change what the model must do; any value but an "off" one is a 400.
 UNSUPPORTED = (
     "tools",
-    "previous_response_id",
-    "conversation",
     "reasoning",
     "prompt",
     "image",
@@ -126,6 +133,39 @@ def _input_check(value: Any) -> Any:
     return [{"role": "user", "content": value}] if isinstance(value, str) else value  # a string is one user message
 
 
+def _prefixed(prefix: str) -> AfterValidator:
+    """An id that must begin with ``prefix``, in OpenAI's words (seen in error logs for 'conv' and 'resp')."""
+
+    def check(value: str) -> str:
+        if not value.startswith(prefix):
+            message = f"Invalid '{{param}}': '{value}'. Expected an ID that begins with '{prefix}'."
+            raise rule("invalid_value", message)
+        return value
+
+    return AfterValidator(check)
+
+
+class ConversationRef(JSONModel):
+    """``conversation={"id": ...}``, the object form of a conversation's id."""
+
+    id: Annotated[str, _prefixed("conv")]
+
+
+def _string_or_object(value: Any) -> Any:
+    if not isinstance(value, (str, dict)):
+        raise invalid_type("a string or an object")
+    return value
+
+
+ResponseId = Annotated[str, _prefixed("resp")]
+# ``conversation``: an id, or ``{"id": ...}`` (see ``ResponsesCreateRequest.conversation_id``)
+ConversationId = Annotated[
+    Annotated[str, _prefixed("conv"), Tag("<string>")] | Annotated[ConversationRef, Tag("<object>")],
+    Discriminator(lambda value: "<string>" if isinstance(value, str) else "<object>"),
+    BeforeValidator(_string_or_object),
+]
+
+
 class TextFormat(JSONModel, extra="allow"):
     type: str
 
@@ -152,10 +192,12 @@ class ResponsesCreateRequest(RequestModel):
 
     model: ChatModelName = Field(None, validate_default=True)
     input: Annotated[list[InputItem], Field(min_length=1), BeforeValidator(_input_check)]
+    # stored state: the server looks these up (404 for an unknown conversation, 400 for a response)
+    previous_response_id: ResponseId | None = None
+    conversation: ConversationId | None = None
+    store: bool = True  # as OpenAI: kept for retrieval and chaining unless store=false
     # valid for OpenAI, refused by check_features unless off
     tools: list[Any] | None = None
-    previous_response_id: str | None = None
-    conversation: Any = None
     reasoning: Reasoning | None = None
     prompt: dict[str, Any] | None = None
     image: Any = None
@@ -177,7 +219,6 @@ class ResponsesCreateRequest(RequestModel):
     prompt_cache_retention: Literal["in_memory", "24h"] | None = None
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None = None
     truncation: Literal["auto", "disabled"] = "disabled"
-    store: bool | None = None
     parallel_tool_calls: bool | None = None
     metadata: dict[str, str] = Field(default_factory=dict)
     # what the engine does
@@ -189,6 +230,11 @@ class ResponsesCreateRequest(RequestModel):
     # served by the local moderation classifier (server/request_moderation.py)
     moderation: ModerationParam | None = None
 
+    @property
+    def conversation_id(self) -> str | None:
+        """The id of the conversation, whichever form it was given in."""
+        return self.conversation.id if isinstance(self.conversation, ConversationRef) else self.conversation
+
 
 def check_features(request: ResponsesCreateRequest, today: date | None = None) -> None:
     """The requested model's rules (:mod:`.profiles`), the rules between parameters, and the features
@@ -198,6 +244,15 @@ def check_features(request: ResponsesCreateRequest, today: date | None = None) -
     reason. ``today`` is the date the model's shutdown is judged on (default: today).
     """
     profile = check_responses(request, today)
+    if request.previous_response_id is not None and request.conversation is not None:
+        # The wording OpenAI-compatible servers mirror (SGLang's router, among others); NOT CONFIRMED against
+        # OpenAI itself, which may word it differently. The rule itself is the SDK's: "Cannot be used in
+        # conjunction with `conversation`" (types/responses/response_create_params.py, previous_response_id).
+        raise invalid_request(
+            "Mutually exclusive parameters. Ensure you are only providing one of: "
+            "'previous_response_id' or 'conversation'.",
+            code="mutually_exclusive_parameters",
+        )
     for param in UNSUPPORTED:
         value = getattr(request, param)
         if isinstance(value, Reasoning):

@@ -12,9 +12,11 @@ MODULES = [
     ".base",
     ".chat",
     ".content",
+    ".conversations",
     ".errors",
     ".moderation_param",
     ".moderations",
+    ".pages",
     ".profiles",
     ".responses",
 ]
