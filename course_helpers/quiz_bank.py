@@ -325,7 +325,7 @@ QUIZZES: dict[str, Quiz] = {
     ),
     # notebooks/05_audio.ipynb
     "05.1": Quiz(
-        "You receive 96,000 bytes of audio with response_format='pcm'. How long is it?",
+        "A Realtime response brought 96,000 bytes of audio in the format audio/pcm at 24 kHz. How long is it?",
         (
             "4 seconds",
             "2 seconds",
@@ -333,21 +333,35 @@ QUIZZES: dict[str, Quiz] = {
             "It depends on the voice",
         ),
         answer=1,
-        explanation="pcm is 24,000 samples a second, 2 bytes each: 96,000 / 2 / 24,000 = 2 seconds. "
+        explanation="PCM16 is 24,000 samples a second, 2 bytes each: 96,000 / 2 / 24,000 = 2 seconds. "
         "The voice changes the sound, not the format.",
     ),
     "05.2": Quiz(
-        "You need subtitles with the time of every word for a video editor. Which request gets them?",
+        "You need the time of every word of a recording for a video editor. Which request gets it today?",
         (
-            "response_format='srt'",
-            "response_format='verbose_json', timestamp_granularities=['word']",
-            "model='gpt-4o-transcribe', response_format='json'",
-            "prompt='Add timestamps to every word.'",
+            "model='gpt-transcribe', response_format='srt'",
+            "model='whisper-1', response_format='verbose_json', timestamp_granularities=['word']",
+            "model='gpt-transcribe', keywords=['timestamps']",
+            "model='gpt-transcribe', prompt='Add timestamps to every word.'",
         ),
         answer=1,
-        explanation="Only verbose_json carries word timestamps, and only when you ask with "
-        "timestamp_granularities=['word']. SRT has one time range per cue, not per word; gpt-4o-transcribe "
-        "answers in json or text only; a prompt steers spelling, it is not an instruction.",
+        explanation="Only whisper-1 gives word timestamps, with verbose_json and timestamp_granularities=['word'], "
+        "and only until it shuts down on 2027-02-26. gpt-transcribe answers in json or text; keywords are "
+        "spellings and a prompt is context, neither is an instruction.",
+    ),
+    "05.3": Quiz(
+        "Old code asked the Speech endpoint for response_format='mp3' and speed=2.0. What must change when it "
+        "moves to the Realtime API?",
+        (
+            "Nothing: send the same two values in session.update.",
+            "Ask for audio/pcm at 24 kHz and write the file yourself (a WAV header), with a speed of at most 1.5.",
+            "Ask for {'type': 'audio/mp3'} and speed 2.0 in response.create.",
+            "Use the voice fable, which reads faster.",
+        ),
+        answer=1,
+        explanation="The Realtime API sends PCM16 at 24 kHz (or G.711), no mp3: you add the WAV header yourself, "
+        "or convert with an audio tool. Its speed ends at 1.5; a higher one comes back as an error event. "
+        "fable was a voice of the Speech endpoint only.",
     ),
     # notebooks/06_beyond.ipynb
     "06.1": Quiz(
