@@ -32,12 +32,13 @@ __all__ = [
     "unknown_model",
 ]
 
+# The Speech endpoint's models, all shut down on 2027-01-06 (then a 404 naming the Realtime API's model).
 SPEECH_MODELS = (
-    "tts-1",
-    "tts-1-hd",
-    "gpt-4o-mini-tts",
-    "gpt-4o-mini-tts-2025-12-15",
-)  # aging: allow (404 after 2027-01-06)
+    "tts-1",  # aging: allow
+    "tts-1-hd",  # aging: allow
+    "gpt-4o-mini-tts",  # aging: allow
+    "gpt-4o-mini-tts-2025-12-15",  # aging: allow
+)
 TRANSCRIPTION_MODELS = (
     "gpt-transcribe",
     "whisper-1",
