@@ -23,7 +23,7 @@ The HTTP side of the local audio models (the models themselves live in
   the OpenAI backend for that.
 
 Each model name answers as OpenAI's model does (:mod:`.protocol.audio_profiles`):
-``tts-1`` refuses the voices only ``gpt-4o-mini-tts`` has, ``gpt-4o-transcribe``
+``tts-1`` refuses the voices only ``gpt-4o-mini-tts`` has, ``gpt-4o-transcribe``  (aging: allow)
 and ``gpt-transcribe`` refuse srt, vtt, verbose_json and timestamps, and a
 model past its shutdown date is a 404 naming its replacement.
 

@@ -8,7 +8,7 @@ a checked request into what the engine needs. A learner who sends
 135M-parameter text model cannot honour (tools, JSON mode, audio output, ...)
 get a 400 that says so, never a silently different answer.
 
->>> request = parse_chat_request({"model": "gpt-4o-mini",
+>>> request = parse_chat_request({"model": "gpt-6-luna", "reasoning_effort": "none",
 ...                               "messages": [{"role": "user", "content": "Hi"}],
 ...                               "temperature": 0})
 >>> request.messages, request.sampling.temperature, request.n
@@ -85,7 +85,7 @@ def parse_chat_request(body: dict[str, Any], today: datetime.date | None = None)
 
     ``today`` is the date the model's shutdown is judged on (default: today).
 
-    >>> parse_chat_request({"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}], "n": "2"})
+    >>> parse_chat_request({"model": "gpt-5.4", "messages": [{"role": "user", "content": "x"}], "n": "2"})
     Traceback (most recent call last):
     ...
     course_helpers.local.server.errors.APIError: Invalid type for 'n': expected an integer, but got a string instead.

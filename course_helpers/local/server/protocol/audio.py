@@ -4,7 +4,7 @@ The transcription and translation endpoints take multipart forms, whose
 fields are all text; they are checked by hand in :mod:`..audio` with the
 same wording (see :mod:`..validation`).
 
->>> parse_speech({"model": "tts-1", "input": "Hello.", "voice": "alloy"}).response_format
+>>> parse_speech({"model": "tts-1", "input": "Hello.", "voice": "alloy"}).response_format  # aging: allow
 'mp3'
 """
 
@@ -32,7 +32,13 @@ __all__ = [
     "unknown_model",
 ]
 
-SPEECH_MODELS = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15")
+# The Speech endpoint's models, all shut down on 2027-01-06 (then a 404 naming the Realtime API's model).
+SPEECH_MODELS = (
+    "tts-1",  # aging: allow
+    "tts-1-hd",  # aging: allow
+    "gpt-4o-mini-tts",  # aging: allow
+    "gpt-4o-mini-tts-2025-12-15",  # aging: allow
+)
 TRANSCRIPTION_MODELS = (
     "gpt-transcribe",
     "whisper-1",
