@@ -131,6 +131,16 @@ def _check_first_request(request, *, response, reply):
         isinstance(request["model"], str) and request["model"],
         "request['model'] should be the model's name: use info.model.",
     )
+    from . import hints
+
+    info = getattr(hints, "_info", None)  # what setup() chose, if it ran
+    chosen = getattr(info, "effort", None)
+    if isinstance(effort, str) and isinstance(chosen, str) and request["model"] == getattr(info, "model", None):
+        expect(
+            effort == chosen,
+            f"request['reasoning_effort'] is {effort!r}, but the course sends {chosen!r} with {request['model']}: "
+            "use info.effort rather than typing an effort (setup() picks it for the backend and settings).",
+        )
     problem = _message_problem(request["messages"])
     expect(problem is None, problem or "")
     expect(
@@ -180,6 +190,11 @@ def check_response_fields(data, text, finish, total):
         f"`text` is {describe(text)}; it is at data['choices'][0]['message']['content'] "
         "(choices is a list: take its element 0 first).",
     )
+    if isinstance(finish, str) and finish in FINISH_REASONS and finish != choice["finish_reason"]:
+        fail(
+            f"`finish` is {finish!r}, but this response's finish reason is {choice['finish_reason']!r}: read it "
+            "from the response, data['choices'][0]['finish_reason'], rather than typing a value."
+        )
     expect(
         finish == choice["finish_reason"],
         f"`finish` is {describe(finish)}; the finish reason belongs to the "

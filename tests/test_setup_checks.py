@@ -454,3 +454,29 @@ def test_check_bad_request_with_an_unsupported_value(capsys):
     checks.check_bad_request(function, client_that(raising(UNSUPPORTED_TEMPERATURE)), "gpt-6-luna", "none")
     line = one_line(capsys)
     assert line.startswith("❌") and "not one out of range" in line
+
+
+@pytest.mark.parametrize("effort", ["medium", "low"])
+def test_check_first_request_with_an_effort_typed_in(capsys, monkeypatch, effort):
+    from course_helpers import hints
+
+    monkeypatch.setattr(hints, "_info", SimpleNamespace(model="gpt-6-luna", effort="none"))
+    response = completion()
+    checks.check_first_request({**FIRST_REQUEST, "reasoning_effort": effort}, response, "Hi there")
+    line = one_line(capsys)
+    assert line.startswith("❌") and "use info.effort rather than typing an effort" in line
+    checks.check_first_request(FIRST_REQUEST, response, "Hi there")
+    assert one_line(capsys).startswith("✅")
+
+
+def test_check_first_request_with_a_response_from_a_bigger_limit(capsys):
+    # another create() with max_completion_tokens=500 instead of `request`
+    checks.check_first_request(FIRST_REQUEST, completion(completion_tokens=300), "Hi there")
+    assert "did you send `request`" in one_line(capsys)
+
+
+def test_check_response_fields_with_a_finish_reason_typed_in(capsys):
+    data = completion(finish_reason="length").model_dump(mode="json")
+    checks.check_response_fields(data, "Hi there", "stop", 12)
+    line = one_line(capsys)
+    assert line.startswith("❌") and "read it from the response" in line and "not to the message" not in line
