@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import call, checker, describe, expect, fail, refused
+from .checks import call, checker, describe, expect, fail, refused, sent_request
 from .probabilities import sampling_probabilities, softmax, top_p_filter
 
 __all__ = [
@@ -121,7 +121,7 @@ def check_top_p(function):
             )
         if kept == should - 1:
             fail(
-                f"{where} keeps {kept} words; expected {should}. Keep the word that crosses top_p too: "
+                f"{where} keeps {kept} word{'s' if kept != 1 else ''}; expected {should}. Keep the word that crosses top_p too: "
                 "the nucleus is the smallest set whose probabilities reach top_p."
             )
         if probabilities != sorted(probabilities, reverse=True):
@@ -215,8 +215,8 @@ N_HINT = (
 )
 # What to do when the API blamed one of these parameters (error.param of its 400).
 _SAMPLING_HINT = (
-    "gpt-6-luna takes {param} only with reasoning_effort='none'; at any other effort, and by default (medium), "
-    "it refuses it. Send model=info.sampling.model with reasoning_effort=info.sampling.effort."
+    "gpt-6-luna takes {param} only with reasoning_effort='none'; at any other effort, and at its default effort "
+    "(medium), it accepts only the default value (temperature 1). Send model=info.sampling.model with reasoning_effort=info.sampling.effort."
 )
 _PARAM_HINTS = {
     "max_tokens": MAX_TOKENS_HINT,
@@ -281,9 +281,14 @@ def _sampling_effort(request: dict) -> None:
             f"{model} takes no {sent[0]} at any effort: send model=info.sampling.model, reasoning_effort=info.sampling.effort."
         )
     allowed = " or ".join(repr(value) for value in profile.sampling_efforts)
-    at = f"At reasoning_effort={given!r}" if isinstance(given, str) else f"Without reasoning_effort (so at {effort!r})"
+    at = (
+        f"At reasoning_effort={given!r}"
+        if isinstance(given, str)
+        else f"Without reasoning_effort, at its default effort ({effort!r}),"
+    )
     fail(
-        f"{at} {model} refuses {sent[0]}: only {allowed} allows it. Send model=info.sampling.model with "
+        f"{at} {model} accepts {sent[0]} only at its default value (temperature 1), and OpenAI's guide says to "
+        f"leave it out: only {allowed} allows other values. Send model=info.sampling.model with "
         "reasoning_effort=info.sampling.effort."
     )
 
@@ -299,6 +304,11 @@ def check_several_replies(request, responses, count: int = 4, max_tokens: int = 
         isinstance(temperature, (int, float)) and 0 < temperature <= 2,
         f"temperature={temperature!r}: to get varied replies it must be above 0 (and at most 2). "
         "At 0 all the replies would be the same.",
+    )
+    expect(
+        temperature >= 0.7,
+        f"temperature={temperature!r} is so low that nearly every draw is the most likely token, and the "
+        "replies come out (nearly) the same: use a temperature that gives varied answers, 0.7 to 2 (1 is the default).",
     )
     _sampling_effort(request)
     limit = _token_limit(request)
@@ -322,11 +332,24 @@ def check_several_replies(request, responses, count: int = 4, max_tokens: int = 
             f"max_completion_tokens={limit}: is it the response to this request?",
         )
     expect(len({response.id for response in responses}) == count, "Send one request per reply, not the same one.")
+    sent = [sent_request(response) for response in responses]
+    if all(one is not None for one in sent):  # sent with send(): the seeds are known
+        seeds = [one.get("seed") for one in sent if one is not None]
+        expect(
+            all(_whole_number(seed) for seed in seeds),
+            f"The requests carried the seeds {seeds}: give each request its own whole-number seed, "
+            '{**request, "seed": seed} for seed in range(4), as the exercise asks.',
+        )
+        expect(
+            len(set(seeds)) == count,
+            f"The requests carried the seeds {seeds}: the same seed gives the same draws. Give each request its "
+            "own seed (seed=0, 1, 2, ...).",
+        )
     texts = [response.choices[0].message.content for response in responses]
     if len(set(texts)) == 1 and responses[0].system_fingerprint in _exact_fingerprints():
         fail(
             f"The {count} replies are the same: did every request carry the same seed? The same seed gives the same "
-            "draws, hence the same reply. Give each request its own seed (seed=0, 1, 2, ...), or none."
+            "draws, hence the same reply. Give each request its own seed (seed=0, 1, 2, ...)."
         )
     return f"{count} requests, one reply each: what n={count} did in one request on older models."
 
@@ -349,13 +372,46 @@ def _made_up_response(finish_reason: str, text: str, id: str = "made-up"):
 
 
 @checker
-def check_complete_replies(function, responses):
+def check_complete_replies(function, responses, count: int = 3, limit: int = 8):
     """Check ``complete_replies(responses)``: the texts of the responses whose reply ended with finish_reason 'stop'."""
     expect(
         isinstance(responses, (list, tuple)) and responses,
         f"`cut_responses` should be a list of responses, one per request, but it is {describe(responses)}.",
     )
     reasons = [_choices(response)[0].finish_reason for response in responses]
+    expect(
+        len(responses) == count and len({response.id for response in responses}) == count,
+        f"`cut_responses` holds {len(responses)} response(s) from {len({r.id for r in responses})} request(s): "
+        f"send one request for each of the {count} questions.",
+    )
+    for response in responses:
+        used = response.usage.completion_tokens if response.usage else None
+        expect(
+            used is None or used <= limit,
+            f"A reply used {used} completion tokens, more than the exercise's max_completion_tokens={limit}: "
+            f"send each question with max_completion_tokens={limit}.",
+        )
+    sent = [sent_request(response) for response in responses]
+    if all(one is not None for one in sent):  # sent with send(): the requests are known
+        requests = [one for one in sent if one is not None]
+        for one in requests:
+            expect(
+                one.get("max_completion_tokens") == limit,
+                f"A request has max_completion_tokens={one.get('max_completion_tokens')!r}: the exercise asks "
+                f"for {limit}, so that some replies are cut.",
+            )
+            given = [name for name in _SAMPLING_PARAMETERS if name in one and one[name] is not False]
+            expect(
+                not given,
+                f"A request sends {given[0] if given else ''}: this exercise sends no sampling parameter (not even "
+                "temperature=0); use model=info.model, reasoning_effort=info.effort and leave it out.",
+            )
+        messages = [repr(one.get("messages")) for one in requests]
+        expect(
+            len(set(messages)) == count,
+            f"Your {count} requests carry only {len(set(messages))} different message(s): send one request for "
+            "each of the questions.",
+        )
     expect(
         "length" in reasons,
         f"Make at least one reply hit the limit: use a small max_completion_tokens (the finish_reasons are {reasons}).",
@@ -365,6 +421,7 @@ def check_complete_replies(function, responses):
     made_up = [
         _made_up_response("stop", "A made-up reply that ended.", "a"),
         _made_up_response("length", "A made-up reply that was", "b"),
+        _made_up_response("content_filter", "A made-up reply that was filt", "d"),
         _made_up_response("stop", "Another one that ended.", "c"),
     ]
     got = call(function, made_up)
@@ -376,12 +433,18 @@ def check_complete_replies(function, responses):
     if got != ["A made-up reply that ended.", "Another one that ended."]:
         if "A made-up reply that was" in got:
             fail(
-                "On made-up responses with finish_reasons ['stop', 'length', 'stop'], your list contains "
-                "the reply whose finish_reason is 'length': it was cut off at the limit. Keep only the replies "
-                "whose finish_reason == 'stop'."
+                "On made-up responses with finish_reasons ['stop', 'length', 'content_filter', 'stop'], your list "
+                "contains the reply whose finish_reason is 'length': it was cut off at the limit. Keep only the "
+                "replies whose finish_reason == 'stop'."
+            )
+        if "A made-up reply that was filt" in got:
+            fail(
+                "On made-up responses with finish_reasons ['stop', 'length', 'content_filter', 'stop'], your list "
+                "contains the reply whose finish_reason is 'content_filter': it was cut off by the content filter. "
+                "Keep the replies whose finish_reason == 'stop', rather than leaving out 'length' only."
             )
         fail(
-            f"On made-up responses with finish_reasons ['stop', 'length', 'stop'] you returned {got!r}; "
+            f"On made-up responses with finish_reasons ['stop', 'length', 'content_filter', 'stop'] you returned {got!r}; "
             "expected the texts of the 2 'stop' replies, in order."
         )
     got = call(function, responses)
@@ -436,6 +499,12 @@ def check_stop_request(request, response, stop: str = "\n"):
             f"A reply contains {stop!r}: did you send this "
             "request? The stop sequence ends the reply and is not part of it.",
         )
+        expect(
+            choice.finish_reason == "stop",
+            f"The reply {choice.message.content!r} has finish_reason {choice.finish_reason!r}: it was cut at "
+            f"max_completion_tokens={limit} before the stop sequence came. Raise the limit so that the newline "
+            "ends the reply (finish_reason 'stop').",
+        )
     return (
         f"the reply ends before the first {stop!r}; finish_reason 'stop' covers both a natural end and a stop sequence."
     )
@@ -454,7 +523,11 @@ def check_reproducible(request, first, second):
     """Check two responses to the same seeded request: same seed, same system_fingerprint, same text (offline)."""
     request = _request(request)
     expect(isinstance(request.get("seed"), int), f"Put an integer seed in the request (seed={request.get('seed')!r}).")
-    temperature = request.get("temperature", 1)
+    temperature = request.get("temperature")
+    expect(
+        temperature is not None,
+        "Set a temperature above 0, as the exercise asks (say temperature=1.0): say what you want.",
+    )
     expect(
         isinstance(temperature, (int, float)) and temperature > 0,
         f"temperature={temperature!r}: use a temperature above 0. At 0 there is no randomness to reproduce, "
@@ -496,11 +569,16 @@ def check_reproducible(request, first, second):
 
 
 @checker
-def check_effort_request(request, response, temperature: float = 0.5):
+def check_effort_request(request, response, temperature: float = 0.5, message: str = "Suggest a name for a cat."):
     """Check an old request rewritten for gpt-6-luna: max_completion_tokens, no n, the same temperature at effort none."""
     request = _request(request)
     limit = _token_limit(request)
     expect("n" not in request, N_HINT)
+    expect(
+        request["messages"] == [{"role": "user", "content": message}],
+        f"new_request has messages={request['messages']!r}: keep the same message, "
+        f"[{{'role': 'user', 'content': {message!r}}}]; change only what gpt-6-luna refuses.",
+    )
     given = request.get("temperature")
     expect(
         given is not None,

@@ -131,6 +131,16 @@ def _check_first_request(request, *, response, reply):
         isinstance(request["model"], str) and request["model"],
         "request['model'] should be the model's name: use info.model.",
     )
+    from . import hints
+
+    info = getattr(hints, "_info", None)  # what setup() chose, if it ran
+    chosen = getattr(info, "effort", None)
+    if isinstance(effort, str) and isinstance(chosen, str) and request["model"] == getattr(info, "model", None):
+        expect(
+            effort == chosen,
+            f"request['reasoning_effort'] is {effort!r}, but the course sends {chosen!r} with {request['model']}: "
+            "use info.effort rather than typing an effort (setup() picks it for the backend and settings).",
+        )
     problem = _message_problem(request["messages"])
     expect(problem is None, problem or "")
     expect(
@@ -180,6 +190,11 @@ def check_response_fields(data, text, finish, total):
         f"`text` is {describe(text)}; it is at data['choices'][0]['message']['content'] "
         "(choices is a list: take its element 0 first).",
     )
+    if isinstance(finish, str) and finish in FINISH_REASONS and finish != choice["finish_reason"]:
+        fail(
+            f"`finish` is {finish!r}, but this response's finish reason is {choice['finish_reason']!r}: read it "
+            "from the response, data['choices'][0]['finish_reason'], rather than typing a value."
+        )
     expect(
         finish == choice["finish_reason"],
         f"`finish` is {describe(finish)}; the finish reason belongs to the "
@@ -471,10 +486,12 @@ class _Namespace:
         self.__dict__.update(attributes)
 
 
-def _client_raising(error: Exception) -> Any:
-    """Looks like ``OpenAI()`` for chat completions; every request raises ``error``."""
+def _client_raising(error: Exception, sent: list[dict] | None = None) -> Any:
+    """Looks like ``OpenAI()`` for chat completions; every request raises ``error`` (and is added to ``sent``)."""
 
     def create(**request: Any) -> Any:
+        if sent is not None:
+            sent.append(request)
         raise error
 
     return _Namespace(chat=_Namespace(completions=_Namespace(create=create)))
@@ -534,13 +551,40 @@ def check_bad_request(bad_request_error, client, model, effort):
         "(e.g. temperature=5) rather than breaking the request's structure.",
     )
     # The right error can come through a too broad except: would a wrong key come back as a "result" too?
+    sent: list[dict] = []
     try:
-        other = bad_request_error(_client_raising(_authentication_error()), model, effort)
+        other = bad_request_error(_client_raising(_authentication_error(), sent), model, effort)
     except Exception:
         other = None  # it escaped, as it should (or the function needs more than the client we gave it)
     expect(
         not isinstance(other, openai.APIStatusError) or isinstance(other, openai.BadRequestError),
         f"With a client whose key is refused, your function returned {_a_status_error(other)} as if it were the "
         "400 you asked for: catch openai.BadRequestError itself, not a broad openai.APIError or Exception.",
+    )
+    if sent:  # the request your function sends, as the recording client saw it
+        request = sent[0]
+        expect(
+            request.get("model") == model,
+            f"Your request has model={request.get('model')!r}: send model=model, the argument the check gives.",
+        )
+        given = request.get("reasoning_effort", "left out")
+        if type(effort).__name__ not in ("NotGiven", "Omit"):
+            expect(
+                given == effort,
+                f"Your request has reasoning_effort={given!r}, not the `effort` argument ({effort!r}): send "
+                "reasoning_effort=effort, so that only the one value you chose is out of range.",
+            )
+        problem = _message_problem(request.get("messages"))
+        expect(
+            problem is None,
+            f"{problem} The request should be valid except for one parameter value out of its range.",
+        )
+    code = result.code if isinstance(result.code, str) else ""
+    body = result.body if isinstance(result.body, dict) else {}
+    message = str(body.get("message") or result)
+    expect(
+        code != "unsupported_value" and "Only the default" not in message,
+        f"The 400 says {message!r}: that is a value this model does not take at this effort, not one out of "
+        "range. Send reasoning_effort=effort, and a value outside the parameter's range (temperature=5: 0 to 2).",
     )
     return f"a 400 BadRequestError that blames the parameter {result.param!r} (in error.param)."

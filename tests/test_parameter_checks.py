@@ -246,7 +246,7 @@ def test_complete_replies_passes_and_catches_cut_replies(capsys):
 
 
 def test_complete_replies_needs_a_cut_reply(capsys):
-    check_complete_replies(lambda r: [], _cut([("done.", "stop")]))
+    check_complete_replies(lambda r: [], _cut([("done.", "stop"), ("ok.", "stop"), ("yes.", "stop")]))
     assert "small max_completion_tokens" in _line(capsys)
 
 
@@ -268,7 +268,7 @@ def test_complete_replies_on_one_response_with_several_choices(capsys):
     # the n-era solution, response.choices, on a list of responses
     check_complete_replies(
         lambda r: [c.message.content for c in r.choices if c.finish_reason == "stop"],
-        _cut([("done.", "stop"), ("cut", "length")]),
+        _cut([("done.", "stop"), ("cut", "length"), ("cut too", "length")]),
     )
     assert "AttributeError" in _line(capsys)
 
@@ -340,7 +340,7 @@ def test_top_p_without_sorting(capsys):
 
 
 def test_complete_replies_is_tried_on_mixed_finish_reasons(capsys):
-    all_cut = _cut([("cut", "length"), ("cut too", "length")])
+    all_cut = _cut([("cut", "length"), ("cut too", "length"), ("cut 3", "length")])
     check_complete_replies(lambda r: [], all_cut)  # right on all-cut responses, wrong in general
     assert "made-up responses" in _line(capsys)
     check_complete_replies(lambda rs: [r for r in rs if r.choices[0].finish_reason == "stop"], all_cut)
@@ -448,10 +448,16 @@ def test_effort_request_passes(capsys, request_):
         ({"n": 1}, "Leave n out: gpt-6-luna rejects an explicit n, even n=1"),
         ({"temperature": 0}, "Keep temperature=0.5 (yours: 0)"),
         ({"reasoning_effort": "minimal"}, "gpt-6-luna has no 'minimal' effort"),
-        ({"reasoning_effort": "low"}, "At reasoning_effort='low' gpt-6-luna refuses temperature"),
-        ({"reasoning_effort": "medium"}, "only 'none' allows it"),
+        (
+            {"reasoning_effort": "low"},
+            "At reasoning_effort='low' gpt-6-luna accepts temperature only at its default value (temperature 1)",
+        ),
+        ({"reasoning_effort": "medium"}, "only 'none' allows other values"),
         # the effort left out: gpt-6-luna's default is medium
-        ({"reasoning_effort": NOT_GIVEN}, "Without reasoning_effort (so at 'medium') gpt-6-luna refuses temperature"),
+        (
+            {"reasoning_effort": NOT_GIVEN},
+            "Without reasoning_effort, at its default effort ('medium'), gpt-6-luna accepts temperature only at its default",
+        ),
         ({"model": "gpt-6-astra"}, "gpt-6-astra takes no temperature at any effort"),
         ({"max_completion_tokens": "20"}, "Cap the reply with max_completion_tokens"),
     ],
@@ -477,7 +483,7 @@ def test_effort_request_renamed_only(capsys):
     "error, hint",
     [
         # effort left out: gpt-6-luna reasons at medium and refuses the temperature
-        (TEMPERATURE_REFUSED, "by default (medium), it refuses it"),
+        (TEMPERATURE_REFUSED, "at its default effort (medium), it accepts only the default value (temperature 1)"),
         (MINIMAL_REFUSED, "no 'minimal'"),
         (bad_request("model", "The model `gpt-6-lunar` does not exist."), "The API refused your request"),
     ],
@@ -491,7 +497,7 @@ def test_effort_request_refused_by_the_api(capsys, error, hint):
 
 def test_effort_request_without_an_effort(capsys):
     check_effort_request(_without(EFFORT_REQUEST, "reasoning_effort"), _completion(["Mittens"]))
-    assert "Without reasoning_effort (so at 'medium')" in _line(capsys)
+    assert "Without reasoning_effort, at its default effort ('medium')" in _line(capsys)
 
 
 LUNA_AT_MEDIUM = {"model": "gpt-6-luna", "reasoning_effort": "medium"}
@@ -500,20 +506,137 @@ LUNA_AT_MEDIUM = {"model": "gpt-6-luna", "reasoning_effort": "medium"}
 def test_several_replies_at_the_reasoning_effort(capsys):
     # temperature=1 at medium: the local server lets the default through, OpenAI's checklist says remove it
     check_several_replies({**REQUEST, **LUNA_AT_MEDIUM}, _replies(["a", "b", "c", "d"]))
-    assert "At reasoning_effort='medium' gpt-6-luna refuses temperature" in _line(capsys)
+    assert "At reasoning_effort='medium' gpt-6-luna accepts temperature only at its default value" in _line(capsys)
 
 
 def test_stop_request_at_the_reasoning_effort(capsys):
     check_stop_request({**LINE_REQUEST, **LUNA_AT_MEDIUM}, _completion(["one line"]))
-    assert "only 'none' allows it" in _line(capsys)
+    assert "only 'none' allows other values" in _line(capsys)
 
 
 def test_reproducible_on_gpt_6_luna_without_an_effort(capsys):
     request = {**REQUEST, "model": "gpt-6-luna", "seed": 1}
     check_reproducible(request, _completion(["x"], id="a"), _completion(["x"], id="b"))
-    assert "Without reasoning_effort (so at 'medium')" in _line(capsys)
+    assert "Without reasoning_effort, at its default effort ('medium')" in _line(capsys)
 
 
 def test_sampling_requests_at_effort_none_pass(capsys):
     check_several_replies({**REQUEST, "model": "gpt-6-luna", "reasoning_effort": "none"}, _replies("abcd"))
     assert _line(capsys).startswith("✅")
+
+
+# Wrong answers an outside learner tried, each of which used to pass.
+
+
+def client_returning(*responses):
+    """A client whose create() returns the given responses in turn (test data), so send() records the requests."""
+    queue = list(responses)
+
+    def create(**request):
+        return queue.pop(0)
+
+    return SimpleNamespace(chat=SimpleNamespace(completions=SimpleNamespace(create=create)))
+
+
+def _sent_replies(requests, fingerprint="fp_1"):
+    replies = _replies([f"reply {i}" for i in range(len(requests))], fingerprint=fingerprint)
+    client = client_returning(*replies)
+    return [send(client, request) for request in requests]
+
+
+def test_stop_request_cut_at_the_limit(capsys):
+    check_stop_request({**LINE_REQUEST, "max_completion_tokens": 2}, _completion(["1."], ["length"]))
+    line = _line(capsys)
+    assert line.startswith("❌") and "finish_reason 'length'" in line and "max_completion_tokens=2" in line
+
+
+@pytest.mark.parametrize(
+    "seeds, hint",
+    [([None] * 4, "its own whole-number seed"), ([7] * 4, "the same seed gives the same draws")],
+)
+def test_several_replies_without_their_own_seeds(capsys, seeds, hint):
+    requests = [REQUEST if seed is None else {**REQUEST, "seed": seed} for seed in seeds]
+    check_several_replies(REQUEST, _sent_replies(requests))
+    line = _line(capsys)
+    assert line.startswith("❌") and hint in line and "or none" not in line
+
+
+def test_several_replies_with_their_own_seeds_pass(capsys):
+    check_several_replies(REQUEST, _sent_replies([{**REQUEST, "seed": seed} for seed in range(4)]))
+    assert _line(capsys).startswith("✅")
+
+
+def test_several_replies_at_a_low_temperature(capsys):
+    check_several_replies({**REQUEST, "temperature": 0.1}, _replies(["a", "b", "c", "d"]))
+    assert "replies come out (nearly) the same" in _line(capsys)
+
+
+def test_complete_replies_keeping_content_filter(capsys):
+    responses = _cut([("done.", "stop"), ("cut", "length"), ("also done.", "stop")])
+    check_complete_replies(
+        lambda rs: [r.choices[0].message.content for r in rs if r.choices[0].finish_reason != "length"], responses
+    )
+    assert "'content_filter'" in _line(capsys)
+
+
+CUT_REQUEST = {"model": "gpt-6-luna", "reasoning_effort": "none", "max_completion_tokens": 8}
+
+
+def _question(text):
+    return [{"role": "user", "content": text}]
+
+
+@pytest.mark.parametrize(
+    "requests, hint",
+    [
+        (
+            [{**CUT_REQUEST, "max_completion_tokens": 80, "messages": _question(q)} for q in "abc"],
+            "the exercise asks for 8",
+        ),
+        ([{**CUT_REQUEST, "temperature": 0, "messages": _question(q)} for q in "abc"], "no sampling parameter"),
+        ([{**CUT_REQUEST, "messages": _question("a")} for _ in range(3)], "only 1 different message"),
+    ],
+)
+def test_complete_replies_with_the_wrong_requests(capsys, requests, hint):
+    responses = [
+        send(client_returning(r), request)
+        for r, request in zip(_cut([("a", "stop"), ("b", "length"), ("c", "stop")]), requests)
+    ]
+    check_complete_replies(_complete, responses)
+    line = _line(capsys)
+    assert line.startswith("❌") and hint in line
+
+
+def test_complete_replies_for_one_question_or_a_bigger_limit(capsys):
+    check_complete_replies(_complete, _cut([("a", "length")]))
+    assert "send one request for each of the 3 questions" in _line(capsys)
+    responses = [
+        _completion([t], [r], id=f"r{i}", completion_tokens=80)
+        for i, (t, r) in enumerate([("a", "stop"), ("b", "length"), ("c", "stop")])
+    ]
+    check_complete_replies(_complete, responses)
+    assert "max_completion_tokens=8" in _line(capsys)
+
+
+def test_complete_replies_from_the_right_requests_pass(capsys):
+    requests = [{**CUT_REQUEST, "messages": _question(q)} for q in "abc"]
+    cut = _cut([("a", "stop"), ("b", "length"), ("c", "stop")])
+    check_complete_replies(_complete, [send(client_returning(r), request) for r, request in zip(cut, requests)])
+    assert _line(capsys).startswith("✅")
+
+
+def test_reproducible_without_a_temperature(capsys):
+    check_reproducible(
+        {**_without(REQUEST, "temperature"), "seed": 1}, _completion(["x"], id="a"), _completion(["x"], id="b")
+    )
+    assert "Set a temperature above 0, as the exercise asks" in _line(capsys)
+
+
+def test_effort_request_with_another_message(capsys):
+    check_effort_request({**EFFORT_REQUEST, "messages": _question("Name a dog.")}, _completion(["Rex"]))
+    assert "keep the same message" in _line(capsys)
+
+
+def test_top_p_hint_counts_one_word(capsys):
+    check_top_p(lambda p, top_p: np.array([1.0, 0, 0, 0]) if top_p == 0.8 else top_p_filter(p, top_p))
+    assert "keeps 1 word;" in _line(capsys)

@@ -174,7 +174,9 @@ def test_check_monthly_cost_names_the_missing_factor(capsys):
 def test_check_bad_request_passes_a_returned_error(capsys):
     def bad_request_error(client, model, effort):
         try:
-            client.chat.completions.create(model=model, reasoning_effort=effort, messages=[], temperature=5)
+            client.chat.completions.create(
+                model=model, reasoning_effort=effort, messages=[{"role": "user", "content": "Hi"}], temperature=5
+            )
         except openai.BadRequestError as error:
             return error
 
@@ -400,3 +402,81 @@ def test_check_first_request_waits_for_a_stub(capsys, request_):
 def test_check_first_request_waits_for_the_response_of_a_right_request(capsys):
     checks.check_first_request(FIRST_REQUEST, ..., ...)
     assert one_line(capsys).startswith("⏳")
+
+
+# Wrong answers an outside learner tried, each of which used to pass.
+
+UNSUPPORTED_TEMPERATURE = openai.BadRequestError(
+    "Error code: 400",
+    response=httpx2.Response(400, request=httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions")),
+    body={
+        "message": "Unsupported value: 'temperature' does not support 0.5 with this model. "
+        "Only the default (1) value is supported.",
+        "type": "invalid_request_error",
+        "param": "temperature",
+        "code": "unsupported_value",
+    },
+)
+
+
+def _bad_request_sending(**arguments):
+    def bad_request_error(client, model, effort):
+        try:
+            client.chat.completions.create(model=model, **arguments)
+        except openai.BadRequestError as error:
+            return error
+
+    return bad_request_error
+
+
+HI = [{"role": "user", "content": "Hi"}]
+
+
+@pytest.mark.parametrize(
+    ("function", "error", "hint"),
+    [
+        # no reasoning_effort, temperature=0.5: gpt-6-luna at medium takes only the default temperature
+        (_bad_request_sending(messages=HI, temperature=0.5), UNSUPPORTED_TEMPERATURE, "not the `effort` argument"),
+        # the effort argument ignored, temperature=5
+        (_bad_request_sending(messages=HI, temperature=5), bad_request(), "send reasoning_effort=effort"),
+        (_bad_request_sending(reasoning_effort="minimal", messages=HI, temperature=5), bad_request(), "'minimal'"),
+        (_bad_request_sending(reasoning_effort="none", messages=[], temperature=5), bad_request(), "non-empty list"),
+    ],
+)
+def test_check_bad_request_needs_the_tasks_request(capsys, function, error, hint):
+    checks.check_bad_request(function, client_that(raising(error)), "gpt-6-luna", "none")
+    line = one_line(capsys)
+    assert line.startswith("❌") and hint in line
+
+
+def test_check_bad_request_with_an_unsupported_value(capsys):
+    function = _bad_request_sending(reasoning_effort="none", messages=HI, temperature=0.5)
+    checks.check_bad_request(function, client_that(raising(UNSUPPORTED_TEMPERATURE)), "gpt-6-luna", "none")
+    line = one_line(capsys)
+    assert line.startswith("❌") and "not one out of range" in line
+
+
+@pytest.mark.parametrize("effort", ["medium", "low"])
+def test_check_first_request_with_an_effort_typed_in(capsys, monkeypatch, effort):
+    from course_helpers import hints
+
+    monkeypatch.setattr(hints, "_info", SimpleNamespace(model="gpt-6-luna", effort="none"))
+    response = completion()
+    checks.check_first_request({**FIRST_REQUEST, "reasoning_effort": effort}, response, "Hi there")
+    line = one_line(capsys)
+    assert line.startswith("❌") and "use info.effort rather than typing an effort" in line
+    checks.check_first_request(FIRST_REQUEST, response, "Hi there")
+    assert one_line(capsys).startswith("✅")
+
+
+def test_check_first_request_with_a_response_from_a_bigger_limit(capsys):
+    # another create() with max_completion_tokens=500 instead of `request`
+    checks.check_first_request(FIRST_REQUEST, completion(completion_tokens=300), "Hi there")
+    assert "did you send `request`" in one_line(capsys)
+
+
+def test_check_response_fields_with_a_finish_reason_typed_in(capsys):
+    data = completion(finish_reason="length").model_dump(mode="json")
+    checks.check_response_fields(data, "Hi there", "stop", 12)
+    line = one_line(capsys)
+    assert line.startswith("❌") and "read it from the response" in line and "not to the message" not in line
