@@ -287,8 +287,21 @@ def check_scores_by_name(function, response):
         )
     if set(got) == set(CATEGORIES) | {"category_scores", "categories", "flagged"} or "flagged" in got:
         fail("You returned the whole result: take its category_scores.")
+    extra = sorted(map(str, set(got) - set(CATEGORIES)))
+    if any("-" in name and "/" not in name and name.replace("-", "_") != name for name in extra):
+        fail(
+            f"Your dict has {len(got)} keys, not 13: extra ones such as {extra[:3]}. model_dump() alone holds 21 "
+            "(the 13 attribute names, and the 8 JSON names that differ from them, such as 'self-harm/intent', which the SDK keeps as extras), "
+            "and replacing '_' with '-' turns self_harm_intent into 'self-harm-intent', not the API's "
+            "'self-harm/intent'. Use model_dump(by_alias=True): exactly the 13 JSON names."
+        )
     missing = sorted(set(CATEGORIES) - set(got))
     expect(not missing, f"Missing categories: {missing}.")
+    expect(
+        not extra,
+        f"Your dict has {len(got)} keys, not 13: these are not category names: {extra[:5]}. "
+        "Return exactly the 13 scores, keyed by the API's names: model_dump(by_alias=True).",
+    )
     for name in CATEGORIES:
         expected = getattr(result.category_scores, attribute_name(name))
         expect(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 
 import pytest
+from openai._models import construct_type
 from openai.types import ModerationCreateResponse
 
 from course_helpers import moderation_checks
@@ -41,8 +42,11 @@ def _response(count: int) -> ModerationCreateResponse:
         "category_scores": scores,
         "category_applied_input_types": {name: ["text"] for name in scores},
     }
-    return ModerationCreateResponse.model_validate(
-        {"id": "modr-1", "model": "omni-moderation-latest", "results": [result] * count}
+    # built as the SDK builds a real response (construct_type keeps the 8 JSON names with a slash as extras,
+    # so model_dump() holds 21 keys, as on a real result)
+    return construct_type(
+        type_=ModerationCreateResponse,
+        value={"id": "modr-1", "model": "omni-moderation-latest", "results": [result] * count},
     )
 
 
@@ -191,6 +195,15 @@ def test_scores_by_name(capsys):
         (
             lambda result: {k: round(v, 1) for k, v in result.category_scores.model_dump(by_alias=True).items()},
             "expected the score",
+        ),
+        # model_dump() holds 21 keys (13 attribute names, 8 JSON names kept as extras): 13 + 8 hyphenated keys
+        (
+            lambda result: {k.replace("_", "-"): v for k, v in result.category_scores.model_dump().items()},
+            "'self-harm-intent', not the API's",
+        ),
+        (
+            lambda result: {**result.category_scores.model_dump(by_alias=True), "junk": 0.0},
+            "not category names: ['junk']",
         ),
     ],
 )
