@@ -417,3 +417,38 @@ def test_a_temperature_out_of_range_is_not_blamed_on_the_effort(capsys):
     check_logprobs_request(request, send(client_raising(local_refusal(request)), request))
     line = _line(capsys)
     assert "The API refused your request (400" in line and "info.sampling" not in line
+
+
+def test_route_first_label_over_a_low_threshold(capsys):
+    """The first label that reaches a threshold below 0.5 is not the best one."""
+    check_route(lambda p, t: next((label for label, q in p.items() if q >= t), "human"))
+    line = _line(capsys)
+    assert line.startswith("❌") and "the first label that reaches the threshold" in line
+
+
+def _label_answer(convert):
+    def label_probabilities(top_logprobs, labels):
+        totals = reference_label_probabilities(top_logprobs, labels)
+        return convert(totals)
+
+    return label_probabilities
+
+
+@pytest.mark.parametrize(
+    "function, hint",
+    [
+        # labels hard-coded, the argument ignored
+        (
+            lambda top_logprobs, labels: reference_label_probabilities(
+                top_logprobs, ["positive", "negative", "neutral"]
+            ),
+            "ignores its `labels` argument",
+        ),
+        (_label_answer(lambda totals: {k: 100 * v for k, v in totals.items()}), "that is a percentage"),
+        (_label_answer(lambda totals: {k: v / sum(totals.values()) for k, v in totals.items()}), "you normalised"),
+    ],
+)
+def test_label_probabilities_wrong_scales_and_labels(capsys, function, hint):
+    check_label_probabilities(function, VERDICT_REQUEST, CLASSIFIER)
+    line = _line(capsys)
+    assert line.startswith("❌") and hint in line
