@@ -22,8 +22,9 @@ import math
 import numpy as np
 
 from .checks import call, checker, describe, expect, fail, refused
-from .models import read_choices
+from .models import read_choices, server_choices
 from .probabilities import perplexity
+from .settings import read_settings
 
 __all__ = [
     "EXAMPLE_LOGPROBS",
@@ -139,6 +140,13 @@ def check_logprobs_request(request, response, top_logprobs: int = 5, max_complet
         f"Cap the reply with max_completion_tokens (at most {max_completion_tokens}); yours: {limit!r}.",
     )
     _refused(response)
+    model, sampling = request.get("model"), _sampling_models()
+    expect(
+        model in sampling,
+        f"The request names model={model!r}; the task asks for the course's sampling model, "
+        f"model=info.sampling.model ({sorted(sampling)[0]!r} in your setup), with "
+        "reasoning_effort=info.sampling.effort: the course's choice, not a model of your own.",
+    )
     expect(
         getattr(response, "object", None) == "chat.completion",
         f"`response` should be the ChatCompletion, but it is {describe(response)}.",
@@ -160,6 +168,18 @@ def check_logprobs_request(request, response, top_logprobs: int = 5, max_complet
             f"Position {position} has {len(entry.top_logprobs)} alternatives; expected {top_logprobs}.",
         )
     return f"every token of the reply has its logprob and {top_logprobs} alternatives."
+
+
+def _sampling_models() -> set[str]:
+    """What ``info.sampling.model`` can be in the learner's setup (the course's choice; a server's own model)."""
+    models = {read_choices().sampling.model}
+    try:
+        settings = read_settings()
+        if settings.wants_backend() == "server" and settings.model:
+            models.add(server_choices(settings.model).sampling.model)
+    except ValueError:  # misspelled settings: setup() said so already
+        pass
+    return models
 
 
 def _check_request(request, name: str, top_logprobs: int | None, temperature: float | None, tokens: int | None) -> None:

@@ -105,7 +105,14 @@ def test_perplexity(capsys):
 def test_logprobs_request(capsys):
     alternatives = [(t, 0.1) for t in "abcde"]
     response = _completion([_entry(b"Hi", 0.9, alternatives), _entry(b"!", 0.5, alternatives)])
-    request = {"model": "m", "messages": [], "logprobs": True, "top_logprobs": 5, "max_completion_tokens": 20}
+    request = {
+        "model": "gpt-6-luna",
+        "reasoning_effort": "none",
+        "messages": [],
+        "logprobs": True,
+        "top_logprobs": 5,
+        "max_completion_tokens": 20,
+    }
     check_logprobs_request(request, response)
     assert _line(capsys).startswith("✅")
     check_logprobs_request({**request, "logprobs": False}, response)
@@ -452,3 +459,17 @@ def test_label_probabilities_wrong_scales_and_labels(capsys, function, hint):
     check_label_probabilities(function, VERDICT_REQUEST, CLASSIFIER)
     line = _line(capsys)
     assert line.startswith("❌") and hint in line
+
+
+def test_logprobs_request_names_the_sampling_model(capsys, monkeypatch):
+    """A model of the learner's own (gpt-4o-mini, no effort) instead of info.sampling.model fails."""
+    alternatives = [(t, 0.1) for t in "abcde"]
+    response = _completion([_entry(b"Hi", 0.9, alternatives)])
+    request = {"model": "gpt-4o-mini", "messages": [], "logprobs": True, "top_logprobs": 5, "max_completion_tokens": 20}
+    check_logprobs_request(request, response)
+    line = _line(capsys)
+    assert line.startswith("❌") and "model=info.sampling.model ('gpt-6-luna' in your setup)" in line
+    # another sampling model chosen in .env is the learner's info.sampling.model: accepted
+    monkeypatch.setenv("COURSE_SAMPLING_MODEL", "gpt-4o-mini")
+    check_logprobs_request(request, response)
+    assert _line(capsys).startswith("✅")
