@@ -324,7 +324,9 @@ def check_scores_by_name(function, response):
 def _made_up_moderation(flagged: bool) -> Any:
     from openai.types import ModerationCreateResponse
 
-    score = 0.9 if flagged else 0.01
+    # The verdict and the scores disagree with a 0.5 cut-off on purpose (flagged at 0.45, passed at 0.55): the
+    # provider's thresholds are its own, so only `flagged` says what it decided.
+    score = 0.45 if flagged else 0.55
     return ModerationCreateResponse.model_validate(
         {
             "id": "modr-made-up",
@@ -405,6 +407,12 @@ def check_guarded_reply(function, model: str | None = None, effort: str | None =
     client = _ScriptedClient(flag_input=False, flag_reply=False)
     got = call(function, client, model, effort, user_text)
     kinds = [kind for kind, _ in client.calls]
+    if kinds == ["moderations"] and got == INPUT_REFUSAL:
+        fail(
+            "The input's result says flagged=False (its violence score, 0.55, is below the provider's threshold), "
+            "yet your function refused it: decide on results[0].flagged, the provider's verdict, not on a "
+            "threshold of your own such as 0.5."
+        )
     expect(
         kinds,
         "Your function made no calls through the `client` it was given: use that argument, not the notebook's "
@@ -431,6 +439,12 @@ def check_guarded_reply(function, model: str | None = None, effort: str | None =
         f"reasoning_effort=effort ({effort!r} here). Left out, gpt-6-luna reasons at its default, medium.",
     )
     expect(_chat_mentions(chat, user_text), "The chat request's messages should contain the user's text.")
+    roles = [m.get("role") if isinstance(m, dict) else type(m).__name__ for m in chat.get("messages", [])]
+    expect(
+        roles == ["user"],
+        f"The chat request's messages have the roles {roles}: the task asks for one user message, "
+        "[{'role': 'user', 'content': user_text}], nothing else.",
+    )
     limit = chat.get("max_completion_tokens", chat.get("max_tokens"))
     expect(
         isinstance(limit, int) and not isinstance(limit, bool) and 1 <= limit <= 60,
@@ -457,7 +471,9 @@ def check_guarded_reply(function, model: str | None = None, effort: str | None =
     got = call(function, client, model, effort, user_text)
     expect(
         "chat" not in [kind for kind, _ in client.calls],
-        "The input was flagged, yet your function still called the chat model: stop after the first moderation.",
+        "The input was flagged (results[0].flagged is True, with a violence score of 0.45), yet your function "
+        "still called the chat model: stop after the first moderation. Decide on flagged, the provider's "
+        "verdict, not on a threshold of your own such as 0.5.",
     )
     expect(got == INPUT_REFUSAL, f"A flagged input should return INPUT_REFUSAL; yours returned {describe(got)}.")
     # 3. A harmless input whose reply is flagged: do not show the reply.
@@ -468,6 +484,17 @@ def check_guarded_reply(function, model: str | None = None, effort: str | None =
         "The reply was flagged, yet your function returned it: check results[0].flagged of the reply's moderation.",
     )
     expect(got == OUTPUT_REFUSAL, f"A flagged reply should return OUTPUT_REFUSAL; yours returned {describe(got)}.")
+    # 4. Other model and effort: the function sends those it is given, not the notebook's info.model/info.effort.
+    other_model, other_effort = "scripted-chat-model", "low" if effort != "low" else "high"
+    client = _ScriptedClient(flag_input=False, flag_reply=False)
+    call(function, client, other_model, other_effort, user_text)
+    sent = next((kwargs for kind, kwargs in client.calls if kind == "chat"), {})
+    expect(
+        sent.get("model") == other_model and sent.get("reasoning_effort") == other_effort,
+        f"Called with model={other_model!r} and effort={other_effort!r}, your function sent "
+        f"model={sent.get('model')!r}, reasoning_effort={sent.get('reasoning_effort')!r}: use the function's "
+        "`model` and `effort` arguments, not the notebook's info.model and info.effort.",
+    )
     return "the input is checked before the model sees it, and the reply before the user does."
 
 

@@ -239,6 +239,40 @@ def _guard(
     return reply
 
 
+def _own_threshold(client, model, effort, user_text):
+    def over(text):
+        scores = client.moderations.create(model="omni-moderation-latest", input=text).results[0].category_scores
+        return max(scores.model_dump(by_alias=True).values()) > 0.5
+
+    if over(user_text):
+        return INPUT_REFUSAL
+    reply = (
+        client.chat.completions.create(
+            model=model,
+            reasoning_effort=effort,
+            messages=[{"role": "user", "content": user_text}],
+            max_completion_tokens=60,
+        )
+        .choices[0]
+        .message.content
+    )
+    return OUTPUT_REFUSAL if over(reply) else reply
+
+
+def _with_system_message(client, model, effort, user_text):
+    class Client:
+        moderations = client.moderations
+
+        class chat:
+            class completions:
+                @staticmethod
+                def create(**kwargs):
+                    kwargs["messages"] = [{"role": "system", "content": "Be kind."}, *kwargs["messages"]]
+                    return client.chat.completions.create(**kwargs)
+
+    return _guard(Client, model, effort, user_text)
+
+
 def test_guarded_reply(capsys):
     check_guarded_reply(_guard)
     assert _line(capsys).startswith("✅")
@@ -261,7 +295,8 @@ def test_guarded_reply_is_given_the_courses_chat_model_and_effort(monkeypatch, c
         return _guard(client, model, effort, user_text)
 
     check_guarded_reply(guard)
-    assert _line(capsys).startswith("✅") and set(seen) == {(model, effort)}
+    # the course's model and effort on every path, then other ones, to see the arguments are used
+    assert _line(capsys).startswith("✅") and (model, effort) in seen and len(set(seen)) == 2
 
 
 def test_guarded_reply_accepts_the_courses_moderation_model(monkeypatch, capsys):
@@ -296,6 +331,12 @@ def test_guarded_reply_accepts_the_courses_moderation_model(monkeypatch, capsys)
         (lambda c, m, e, t: _guard(c, m, e, t, limit={"max_tokens": 60}), "today's reject it"),
         (lambda c, m, e, t: _guard(c, m, e, t) and "I can't help with that.", "return the reply's text"),
         (lambda c, m, e, t: _guard(c, m, e, t, check_input=False, check_output=False), "first call should moderate"),
+        # the notebook's info.model / info.effort instead of the arguments
+        (lambda c, m, e, t: _guard(c, "gpt-6-luna", "none", t), "not the notebook's info.model"),
+        # a threshold of its own instead of flagged
+        (_own_threshold, "not on a threshold of your own"),
+        # a system message where the task says one user message
+        (_with_system_message, "one user message"),
         # the lesson's first signature, without the effort
         (lambda c, m, t: _guard(c, m, "none", t), "TypeError"),
     ],
