@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from .checks import call, checker, describe, expect, fail, refused
+from .checks import Hint, call, checker, describe, expect, fail, refused
 from .models import read_choices, server_choices
 from .probabilities import perplexity
 from .settings import read_settings
@@ -412,7 +412,15 @@ def check_text_from_bytes(function, request, response):
     content = response.choices[0].logprobs.content if response.choices[0].logprobs else None
     expect(content, "The response has no logprobs: send it with logprobs=True.")
     expected = bytes(b for entry in content for b in entry.bytes).decode("utf-8", errors="replace")
-    got = call(function, content)
+    try:
+        got = call(function, content)
+    except Hint as hint:
+        if isinstance(hint.__cause__, IndexError):
+            fail(
+                f"Your code raised IndexError: {hint.__cause__}. This request asked for no alternatives, so each "
+                "entry's top_logprobs is empty; the token's own bytes are entry.bytes, a list of ints."
+            )
+        raise
     expect(isinstance(got, str), f"text_from_bytes should return a str, but it returned {describe(got)}.")
     if got != expected:
         if got == "".join(entry.token for entry in content):

@@ -136,7 +136,15 @@ def check_flagged_categories(function):
     cases = [EXAMPLE_SCORES, exact, low, {name: 0.0 for name in CATEGORIES}]
     for scores in cases:
         expected = _reference_flagged(scores, ADULT_THRESHOLDS)
-        got = call(function, dict(scores), dict(ADULT_THRESHOLDS))
+        try:
+            got = call(function, dict(scores), dict(ADULT_THRESHOLDS))
+        except Hint as hint:
+            if not expected and "did you forget `return`" in str(hint):
+                fail(
+                    "When nothing is flagged (every score 0.0), flagged_categories returned None: return an empty "
+                    "list, [], so the caller can still loop over it and test it with len() or `if`."
+                )
+            raise
         if isinstance(got, dict):
             fail("flagged_categories returned a dict: return a list of the flagged categories' names.")
         expect(
@@ -547,6 +555,12 @@ def check_moderated_request(request, completion):
         f"The request's model is the chat model, info.model (yours: {chat_model!r}); the moderation model goes "
         "inside the moderation parameter.",
     )
+    course_model = read_choices().chat.model
+    if "reasoning_effort" not in request and chat_model != course_model:
+        fail(
+            f"The request names model={chat_model!r} without an effort: the task asks for the course's chat model "
+            f"and its effort, model=info.model ({course_model!r} here) and reasoning_effort=info.effort."
+        )
     expect(
         "reasoning_effort" in request,
         "Send the course's effort with the chat model, reasoning_effort=info.effort: left out, gpt-6-luna "
@@ -574,6 +588,11 @@ def check_moderated_request(request, completion):
     expect(isinstance(moderation, Mapping), f"moderation should be a dict, but it is {describe(moderation)}.")
     assert isinstance(moderation, Mapping)  # for the type checker: expect() stopped otherwise
     expect("model" in moderation, f"moderation needs its 'model' (it is required): {_moderation_model()!r}.")
+    if isinstance(moderation["model"], str) and moderation["model"].startswith("text-moderation"):
+        fail(
+            f"moderation['model'] is {moderation['model']!r}, a retired text-only moderation model: name the "
+            f"course's moderation model, MODERATION_MODEL ({_moderation_model()!r})."
+        )
     expect(
         _is_moderation_model(moderation["model"]),
         f"moderation['model'] is {moderation['model']!r}: name the moderation model, MODERATION_MODEL "
@@ -670,6 +689,13 @@ def _verdict(function, completion, case: str) -> Any:
                 "its verdicts are in .results, a list of results that each have .flagged."
             )
         raise Hint(f"Your code raised AttributeError: {error} (on {case}).") from error
+    except TypeError as error:
+        if "not subscriptable" in str(error):
+            fail(
+                f"Your code raised TypeError: {error} (on {case}). completion.moderation.input and its results are "
+                "SDK objects, not dicts: read their attributes, verdict.type, verdict.results, result.flagged."
+            )
+        raise Hint(f"Your code raised TypeError: {error} (on {case}).") from error
     except Exception as error:  # the learner's code: any error becomes a hint
         raise Hint(f"Your code raised {type(error).__name__}: {error} (on {case}).") from error
     if got is None and _still_a_stub(function):
@@ -711,6 +737,14 @@ def check_input_flagged(function):
         "On a blocked request (finish_reason 'content_filter', moderation.output an error 'input_blocked') the "
         "question was flagged: input_flagged should return True. Only the input side counts.",
     )
+    first_only = _made_up_moderated([True, False], [False])
+    got = _verdict(function, first_only, "a completion of two messages, the first flagged")
+    if got is False:
+        fail(
+            "A request with two input results, the first flagged and the second not, got False from input_flagged: "
+            "all() asks for every result to be flagged. One flagged message is enough to flag the input: "
+            "any(result.flagged for result in completion.moderation.input.results)."
+        )
     second = _made_up_moderated([False, True], [False])
     got = _verdict(function, second, "a completion of two messages, the second flagged")
     expect(

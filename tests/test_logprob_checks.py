@@ -473,3 +473,13 @@ def test_logprobs_request_names_the_sampling_model(capsys, monkeypatch):
     monkeypatch.setenv("COURSE_SAMPLING_MODEL", "gpt-4o-mini")
     check_logprobs_request(request, response)
     assert _line(capsys).startswith("✅")
+
+
+def test_text_from_bytes_with_the_alternatives_bytes(capsys):
+    """e.top_logprobs[0].bytes: the request asked for no alternatives, so the list is empty."""
+    response = _completion([_entry(b"Hi ", 0.9), _entry(b"there", 0.5)])
+    check_text_from_bytes(
+        lambda c: b"".join(bytes(e.top_logprobs[0].bytes) for e in c).decode(), EMOJI_REQUEST, response
+    )
+    line = _line(capsys)
+    assert line.startswith("❌") and "entry.bytes" in line

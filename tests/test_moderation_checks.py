@@ -100,6 +100,8 @@ def test_flagged_categories(capsys):
         (lambda scores, limits: [n for n, s in scores.items() if s < limits[n]], "below their threshold"),
         (lambda scores, limits: [n for n, s in scores.items() if s >= 0.5], "its own threshold"),
         (lambda scores, limits: {n: s >= limits[n] for n, s in scores.items()}, "returned a dict"),
+        # None when nothing is flagged
+        (lambda scores, limits: [n for n, s in scores.items() if s >= limits[n]] or None, "return an empty list"),
     ],
 )
 def test_flagged_categories_mistakes(answer, hint, capsys):
@@ -418,6 +420,16 @@ def _refusal():
             "not the chat model",
         ),
         (_request(model="omni-moderation-latest"), _moderated_completion(), "the chat model, info.model"),
+        (
+            _request(moderation={**_request()["moderation"], "model": "text-moderation-latest"}),
+            _moderated_completion(),
+            "a retired text-only moderation model",
+        ),
+        (
+            _request(model="gpt-4o-mini", reasoning_effort=None),
+            _moderated_completion(),
+            "names model='gpt-4o-mini' without an effort",
+        ),
         (_request(moderation={"model": "omni-moderation-latest"}), _moderated_completion(), "Without a policy"),
         (_request(moderation=_policy({"mode": "score"}, {"mode": "score"})), _moderated_completion(), "still reaches"),
         (_request(moderation=_policy({"mode": "block"}, {"mode": "block"})), _moderated_completion(), "held back"),
@@ -476,6 +488,8 @@ def _error_is_safe(completion):
         (_no_error_handling, "check completion.moderation.input.type == 'error' first"),
         (_error_is_safe, "Unchecked is not the same as safe"),
         (lambda c: c.moderation.input and None, "did you forget `return`"),
+        (lambda c: all(r.flagged for r in c.moderation.input.results), "all() asks for every result"),
+        (lambda c: None if c.moderation.input["type"] == "error" else True, "SDK objects, not dicts"),
     ],
 )
 def test_input_flagged_mistakes(answer, hint, capsys):
