@@ -136,7 +136,15 @@ def check_flagged_categories(function):
     cases = [EXAMPLE_SCORES, exact, low, {name: 0.0 for name in CATEGORIES}]
     for scores in cases:
         expected = _reference_flagged(scores, ADULT_THRESHOLDS)
-        got = call(function, dict(scores), dict(ADULT_THRESHOLDS))
+        try:
+            got = call(function, dict(scores), dict(ADULT_THRESHOLDS))
+        except Hint as hint:
+            if not expected and "did you forget `return`" in str(hint):
+                fail(
+                    "When nothing is flagged (every score 0.0), flagged_categories returned None: return an empty "
+                    "list, [], so the caller can still loop over it and test it with len() or `if`."
+                )
+            raise
         if isinstance(got, dict):
             fail("flagged_categories returned a dict: return a list of the flagged categories' names.")
         expect(
@@ -287,8 +295,21 @@ def check_scores_by_name(function, response):
         )
     if set(got) == set(CATEGORIES) | {"category_scores", "categories", "flagged"} or "flagged" in got:
         fail("You returned the whole result: take its category_scores.")
+    extra = sorted(map(str, set(got) - set(CATEGORIES)))
+    if any("-" in name and "/" not in name and name.replace("-", "_") != name for name in extra):
+        fail(
+            f"Your dict has {len(got)} keys, not 13: extra ones such as {extra[:3]}. model_dump() alone holds 21 "
+            "(the 13 attribute names, and the 8 JSON names that differ from them, such as 'self-harm/intent', which the SDK keeps as extras), "
+            "and replacing '_' with '-' turns self_harm_intent into 'self-harm-intent', not the API's "
+            "'self-harm/intent'. Use model_dump(by_alias=True): exactly the 13 JSON names."
+        )
     missing = sorted(set(CATEGORIES) - set(got))
     expect(not missing, f"Missing categories: {missing}.")
+    expect(
+        not extra,
+        f"Your dict has {len(got)} keys, not 13: these are not category names: {extra[:5]}. "
+        "Return exactly the 13 scores, keyed by the API's names: model_dump(by_alias=True).",
+    )
     for name in CATEGORIES:
         expected = getattr(result.category_scores, attribute_name(name))
         expect(
@@ -311,7 +332,9 @@ def check_scores_by_name(function, response):
 def _made_up_moderation(flagged: bool) -> Any:
     from openai.types import ModerationCreateResponse
 
-    score = 0.9 if flagged else 0.01
+    # The verdict and the scores disagree with a 0.5 cut-off on purpose (flagged at 0.45, passed at 0.55): the
+    # provider's thresholds are its own, so only `flagged` says what it decided.
+    score = 0.45 if flagged else 0.55
     return ModerationCreateResponse.model_validate(
         {
             "id": "modr-made-up",
@@ -392,6 +415,12 @@ def check_guarded_reply(function, model: str | None = None, effort: str | None =
     client = _ScriptedClient(flag_input=False, flag_reply=False)
     got = call(function, client, model, effort, user_text)
     kinds = [kind for kind, _ in client.calls]
+    if kinds == ["moderations"] and got == INPUT_REFUSAL:
+        fail(
+            "The input's result says flagged=False (its violence score, 0.55, is below the provider's threshold), "
+            "yet your function refused it: decide on results[0].flagged, the provider's verdict, not on a "
+            "threshold of your own such as 0.5."
+        )
     expect(
         kinds,
         "Your function made no calls through the `client` it was given: use that argument, not the notebook's "
@@ -418,6 +447,12 @@ def check_guarded_reply(function, model: str | None = None, effort: str | None =
         f"reasoning_effort=effort ({effort!r} here). Left out, gpt-6-luna reasons at its default, medium.",
     )
     expect(_chat_mentions(chat, user_text), "The chat request's messages should contain the user's text.")
+    roles = [m.get("role") if isinstance(m, dict) else type(m).__name__ for m in chat.get("messages", [])]
+    expect(
+        roles == ["user"],
+        f"The chat request's messages have the roles {roles}: the task asks for one user message, "
+        "[{'role': 'user', 'content': user_text}], nothing else.",
+    )
     limit = chat.get("max_completion_tokens", chat.get("max_tokens"))
     expect(
         isinstance(limit, int) and not isinstance(limit, bool) and 1 <= limit <= 60,
@@ -444,7 +479,9 @@ def check_guarded_reply(function, model: str | None = None, effort: str | None =
     got = call(function, client, model, effort, user_text)
     expect(
         "chat" not in [kind for kind, _ in client.calls],
-        "The input was flagged, yet your function still called the chat model: stop after the first moderation.",
+        "The input was flagged (results[0].flagged is True, with a violence score of 0.45), yet your function "
+        "still called the chat model: stop after the first moderation. Decide on flagged, the provider's "
+        "verdict, not on a threshold of your own such as 0.5.",
     )
     expect(got == INPUT_REFUSAL, f"A flagged input should return INPUT_REFUSAL; yours returned {describe(got)}.")
     # 3. A harmless input whose reply is flagged: do not show the reply.
@@ -455,6 +492,17 @@ def check_guarded_reply(function, model: str | None = None, effort: str | None =
         "The reply was flagged, yet your function returned it: check results[0].flagged of the reply's moderation.",
     )
     expect(got == OUTPUT_REFUSAL, f"A flagged reply should return OUTPUT_REFUSAL; yours returned {describe(got)}.")
+    # 4. Other model and effort: the function sends those it is given, not the notebook's info.model/info.effort.
+    other_model, other_effort = "scripted-chat-model", "low" if effort != "low" else "high"
+    client = _ScriptedClient(flag_input=False, flag_reply=False)
+    call(function, client, other_model, other_effort, user_text)
+    sent = next((kwargs for kind, kwargs in client.calls if kind == "chat"), {})
+    expect(
+        sent.get("model") == other_model and sent.get("reasoning_effort") == other_effort,
+        f"Called with model={other_model!r} and effort={other_effort!r}, your function sent "
+        f"model={sent.get('model')!r}, reasoning_effort={sent.get('reasoning_effort')!r}: use the function's "
+        "`model` and `effort` arguments, not the notebook's info.model and info.effort.",
+    )
     return "the input is checked before the model sees it, and the reply before the user does."
 
 
@@ -507,6 +555,12 @@ def check_moderated_request(request, completion):
         f"The request's model is the chat model, info.model (yours: {chat_model!r}); the moderation model goes "
         "inside the moderation parameter.",
     )
+    course_model = read_choices().chat.model
+    if "reasoning_effort" not in request and chat_model != course_model:
+        fail(
+            f"The request names model={chat_model!r} without an effort: the task asks for the course's chat model "
+            f"and its effort, model=info.model ({course_model!r} here) and reasoning_effort=info.effort."
+        )
     expect(
         "reasoning_effort" in request,
         "Send the course's effort with the chat model, reasoning_effort=info.effort: left out, gpt-6-luna "
@@ -534,6 +588,11 @@ def check_moderated_request(request, completion):
     expect(isinstance(moderation, Mapping), f"moderation should be a dict, but it is {describe(moderation)}.")
     assert isinstance(moderation, Mapping)  # for the type checker: expect() stopped otherwise
     expect("model" in moderation, f"moderation needs its 'model' (it is required): {_moderation_model()!r}.")
+    if isinstance(moderation["model"], str) and moderation["model"].startswith("text-moderation"):
+        fail(
+            f"moderation['model'] is {moderation['model']!r}, a retired text-only moderation model: name the "
+            f"course's moderation model, MODERATION_MODEL ({_moderation_model()!r})."
+        )
     expect(
         _is_moderation_model(moderation["model"]),
         f"moderation['model'] is {moderation['model']!r}: name the moderation model, MODERATION_MODEL "
@@ -630,6 +689,13 @@ def _verdict(function, completion, case: str) -> Any:
                 "its verdicts are in .results, a list of results that each have .flagged."
             )
         raise Hint(f"Your code raised AttributeError: {error} (on {case}).") from error
+    except TypeError as error:
+        if "not subscriptable" in str(error):
+            fail(
+                f"Your code raised TypeError: {error} (on {case}). completion.moderation.input and its results are "
+                "SDK objects, not dicts: read their attributes, verdict.type, verdict.results, result.flagged."
+            )
+        raise Hint(f"Your code raised TypeError: {error} (on {case}).") from error
     except Exception as error:  # the learner's code: any error becomes a hint
         raise Hint(f"Your code raised {type(error).__name__}: {error} (on {case}).") from error
     if got is None and _still_a_stub(function):
@@ -671,6 +737,14 @@ def check_input_flagged(function):
         "On a blocked request (finish_reason 'content_filter', moderation.output an error 'input_blocked') the "
         "question was flagged: input_flagged should return True. Only the input side counts.",
     )
+    first_only = _made_up_moderated([True, False], [False])
+    got = _verdict(function, first_only, "a completion of two messages, the first flagged")
+    if got is False:
+        fail(
+            "A request with two input results, the first flagged and the second not, got False from input_flagged: "
+            "all() asks for every result to be flagged. One flagged message is enough to flag the input: "
+            "any(result.flagged for result in completion.moderation.input.results)."
+        )
     second = _made_up_moderated([False, True], [False])
     got = _verdict(function, second, "a completion of two messages, the second flagged")
     expect(

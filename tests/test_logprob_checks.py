@@ -105,7 +105,14 @@ def test_perplexity(capsys):
 def test_logprobs_request(capsys):
     alternatives = [(t, 0.1) for t in "abcde"]
     response = _completion([_entry(b"Hi", 0.9, alternatives), _entry(b"!", 0.5, alternatives)])
-    request = {"model": "m", "messages": [], "logprobs": True, "top_logprobs": 5, "max_completion_tokens": 20}
+    request = {
+        "model": "gpt-6-luna",
+        "reasoning_effort": "none",
+        "messages": [],
+        "logprobs": True,
+        "top_logprobs": 5,
+        "max_completion_tokens": 20,
+    }
     check_logprobs_request(request, response)
     assert _line(capsys).startswith("✅")
     check_logprobs_request({**request, "logprobs": False}, response)
@@ -417,3 +424,62 @@ def test_a_temperature_out_of_range_is_not_blamed_on_the_effort(capsys):
     check_logprobs_request(request, send(client_raising(local_refusal(request)), request))
     line = _line(capsys)
     assert "The API refused your request (400" in line and "info.sampling" not in line
+
+
+def test_route_first_label_over_a_low_threshold(capsys):
+    """The first label that reaches a threshold below 0.5 is not the best one."""
+    check_route(lambda p, t: next((label for label, q in p.items() if q >= t), "human"))
+    line = _line(capsys)
+    assert line.startswith("❌") and "the first label that reaches the threshold" in line
+
+
+def _label_answer(convert):
+    def label_probabilities(top_logprobs, labels):
+        totals = reference_label_probabilities(top_logprobs, labels)
+        return convert(totals)
+
+    return label_probabilities
+
+
+@pytest.mark.parametrize(
+    "function, hint",
+    [
+        # labels hard-coded, the argument ignored
+        (
+            lambda top_logprobs, labels: reference_label_probabilities(
+                top_logprobs, ["positive", "negative", "neutral"]
+            ),
+            "ignores its `labels` argument",
+        ),
+        (_label_answer(lambda totals: {k: 100 * v for k, v in totals.items()}), "that is a percentage"),
+        (_label_answer(lambda totals: {k: v / sum(totals.values()) for k, v in totals.items()}), "you normalised"),
+    ],
+)
+def test_label_probabilities_wrong_scales_and_labels(capsys, function, hint):
+    check_label_probabilities(function, VERDICT_REQUEST, CLASSIFIER)
+    line = _line(capsys)
+    assert line.startswith("❌") and hint in line
+
+
+def test_logprobs_request_names_the_sampling_model(capsys, monkeypatch):
+    """A model of the learner's own (gpt-4o-mini, no effort) instead of info.sampling.model fails."""
+    alternatives = [(t, 0.1) for t in "abcde"]
+    response = _completion([_entry(b"Hi", 0.9, alternatives)])
+    request = {"model": "gpt-4o-mini", "messages": [], "logprobs": True, "top_logprobs": 5, "max_completion_tokens": 20}
+    check_logprobs_request(request, response)
+    line = _line(capsys)
+    assert line.startswith("❌") and "model=info.sampling.model ('gpt-6-luna' in your setup)" in line
+    # another sampling model chosen in .env is the learner's info.sampling.model: accepted
+    monkeypatch.setenv("COURSE_SAMPLING_MODEL", "gpt-4o-mini")
+    check_logprobs_request(request, response)
+    assert _line(capsys).startswith("✅")
+
+
+def test_text_from_bytes_with_the_alternatives_bytes(capsys):
+    """e.top_logprobs[0].bytes: the request asked for no alternatives, so the list is empty."""
+    response = _completion([_entry(b"Hi ", 0.9), _entry(b"there", 0.5)])
+    check_text_from_bytes(
+        lambda c: b"".join(bytes(e.top_logprobs[0].bytes) for e in c).decode(), EMOJI_REQUEST, response
+    )
+    line = _line(capsys)
+    assert line.startswith("❌") and "entry.bytes" in line

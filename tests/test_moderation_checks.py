@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 
 import pytest
+from openai._models import construct_type
 from openai.types import ModerationCreateResponse
 
 from course_helpers import moderation_checks
@@ -41,8 +42,11 @@ def _response(count: int) -> ModerationCreateResponse:
         "category_scores": scores,
         "category_applied_input_types": {name: ["text"] for name in scores},
     }
-    return ModerationCreateResponse.model_validate(
-        {"id": "modr-1", "model": "omni-moderation-latest", "results": [result] * count}
+    # built as the SDK builds a real response (construct_type keeps the 8 JSON names with a slash as extras,
+    # so model_dump() holds 21 keys, as on a real result)
+    return construct_type(
+        type_=ModerationCreateResponse,
+        value={"id": "modr-1", "model": "omni-moderation-latest", "results": [result] * count},
     )
 
 
@@ -96,6 +100,8 @@ def test_flagged_categories(capsys):
         (lambda scores, limits: [n for n, s in scores.items() if s < limits[n]], "below their threshold"),
         (lambda scores, limits: [n for n, s in scores.items() if s >= 0.5], "its own threshold"),
         (lambda scores, limits: {n: s >= limits[n] for n, s in scores.items()}, "returned a dict"),
+        # None when nothing is flagged
+        (lambda scores, limits: [n for n, s in scores.items() if s >= limits[n]] or None, "return an empty list"),
     ],
 )
 def test_flagged_categories_mistakes(answer, hint, capsys):
@@ -192,6 +198,15 @@ def test_scores_by_name(capsys):
             lambda result: {k: round(v, 1) for k, v in result.category_scores.model_dump(by_alias=True).items()},
             "expected the score",
         ),
+        # model_dump() holds 21 keys (13 attribute names, 8 JSON names kept as extras): 13 + 8 hyphenated keys
+        (
+            lambda result: {k.replace("_", "-"): v for k, v in result.category_scores.model_dump().items()},
+            "'self-harm-intent', not the API's",
+        ),
+        (
+            lambda result: {**result.category_scores.model_dump(by_alias=True), "junk": 0.0},
+            "not category names: ['junk']",
+        ),
     ],
 )
 def test_scores_by_name_mistakes(answer, hint, capsys):
@@ -226,6 +241,40 @@ def _guard(
     return reply
 
 
+def _own_threshold(client, model, effort, user_text):
+    def over(text):
+        scores = client.moderations.create(model="omni-moderation-latest", input=text).results[0].category_scores
+        return max(scores.model_dump(by_alias=True).values()) > 0.5
+
+    if over(user_text):
+        return INPUT_REFUSAL
+    reply = (
+        client.chat.completions.create(
+            model=model,
+            reasoning_effort=effort,
+            messages=[{"role": "user", "content": user_text}],
+            max_completion_tokens=60,
+        )
+        .choices[0]
+        .message.content
+    )
+    return OUTPUT_REFUSAL if over(reply) else reply
+
+
+def _with_system_message(client, model, effort, user_text):
+    class Client:
+        moderations = client.moderations
+
+        class chat:
+            class completions:
+                @staticmethod
+                def create(**kwargs):
+                    kwargs["messages"] = [{"role": "system", "content": "Be kind."}, *kwargs["messages"]]
+                    return client.chat.completions.create(**kwargs)
+
+    return _guard(Client, model, effort, user_text)
+
+
 def test_guarded_reply(capsys):
     check_guarded_reply(_guard)
     assert _line(capsys).startswith("✅")
@@ -248,7 +297,8 @@ def test_guarded_reply_is_given_the_courses_chat_model_and_effort(monkeypatch, c
         return _guard(client, model, effort, user_text)
 
     check_guarded_reply(guard)
-    assert _line(capsys).startswith("✅") and set(seen) == {(model, effort)}
+    # the course's model and effort on every path, then other ones, to see the arguments are used
+    assert _line(capsys).startswith("✅") and (model, effort) in seen and len(set(seen)) == 2
 
 
 def test_guarded_reply_accepts_the_courses_moderation_model(monkeypatch, capsys):
@@ -283,6 +333,12 @@ def test_guarded_reply_accepts_the_courses_moderation_model(monkeypatch, capsys)
         (lambda c, m, e, t: _guard(c, m, e, t, limit={"max_tokens": 60}), "today's reject it"),
         (lambda c, m, e, t: _guard(c, m, e, t) and "I can't help with that.", "return the reply's text"),
         (lambda c, m, e, t: _guard(c, m, e, t, check_input=False, check_output=False), "first call should moderate"),
+        # the notebook's info.model / info.effort instead of the arguments
+        (lambda c, m, e, t: _guard(c, "gpt-6-luna", "none", t), "not the notebook's info.model"),
+        # a threshold of its own instead of flagged
+        (_own_threshold, "not on a threshold of your own"),
+        # a system message where the task says one user message
+        (_with_system_message, "one user message"),
         # the lesson's first signature, without the effort
         (lambda c, m, t: _guard(c, m, "none", t), "TypeError"),
     ],
@@ -364,6 +420,16 @@ def _refusal():
             "not the chat model",
         ),
         (_request(model="omni-moderation-latest"), _moderated_completion(), "the chat model, info.model"),
+        (
+            _request(moderation={**_request()["moderation"], "model": "text-moderation-latest"}),
+            _moderated_completion(),
+            "a retired text-only moderation model",
+        ),
+        (
+            _request(model="gpt-4o-mini", reasoning_effort=None),
+            _moderated_completion(),
+            "names model='gpt-4o-mini' without an effort",
+        ),
         (_request(moderation={"model": "omni-moderation-latest"}), _moderated_completion(), "Without a policy"),
         (_request(moderation=_policy({"mode": "score"}, {"mode": "score"})), _moderated_completion(), "still reaches"),
         (_request(moderation=_policy({"mode": "block"}, {"mode": "block"})), _moderated_completion(), "held back"),
@@ -422,6 +488,8 @@ def _error_is_safe(completion):
         (_no_error_handling, "check completion.moderation.input.type == 'error' first"),
         (_error_is_safe, "Unchecked is not the same as safe"),
         (lambda c: c.moderation.input and None, "did you forget `return`"),
+        (lambda c: all(r.flagged for r in c.moderation.input.results), "all() asks for every result"),
+        (lambda c: None if c.moderation.input["type"] == "error" else True, "SDK objects, not dicts"),
     ],
 )
 def test_input_flagged_mistakes(answer, hint, capsys):
