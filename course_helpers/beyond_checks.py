@@ -396,7 +396,7 @@ def check_to_langchain(to_langchain):
         {"role": "user", "content": "Hi"},
         {"role": "assistant", "content": "Hello!"},
         {"role": "developer", "content": "Use French."},
-        {"role": "user", "content": "Thanks"},
+        {"role": "user", "content": " Thanks, bye "},  # spaces kept: a converter must not edit the text
     ]
     expected = [SystemMessage, HumanMessage, AIMessage, SystemMessage, HumanMessage]
     result = call(to_langchain, [dict(m) for m in messages])
@@ -414,7 +414,8 @@ def check_to_langchain(to_langchain):
         )
         expect(
             got.content == message["content"],
-            f"Message {number}: the content is {got.content!r}; expected {message['content']!r}.",
+            f"Message {number}: the content is {got.content!r}; expected {message['content']!r}: "
+            "pass each message's text on exactly as it is.",
         )
     try:
         to_langchain([{"role": "tool", "content": "42"}])

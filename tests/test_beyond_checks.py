@@ -265,6 +265,7 @@ def key_error(messages):
         (key_error, "raise ValueError, not KeyError"),
         (lambda messages: [HumanMessage(content=m["content"]) for m in messages], "expected SystemMessage"),
         (lambda messages: [m["content"] for m in messages], "became str"),
+        (lambda messages: [type(m)(content=m.content.strip()) for m in key_error(messages)], "exactly as it is"),
     ],
 )
 def test_to_langchain_wrong_answers(capsys, convert, hint):
