@@ -5,11 +5,11 @@ free port, an API key), as an instructor would for a room, then runs N
 simulated learners: threads, each with its own ``openai.OpenAI`` client,
 sending the lessons' typical short requests for a bounded number of rounds:
 
-- a short chat question (``max_tokens`` 40, temperature 0.7),
-- a classification with ``logprobs`` and ``top_logprobs`` (``max_tokens`` 20,
+- a short chat question (``max_completion_tokens`` 40, temperature 0.7),
+- a classification with ``logprobs`` and ``top_logprobs`` (``max_completion_tokens`` 20,
   temperature 0, as in lesson 03),
-- a streamed reply (``max_tokens`` 60, usage in the last chunk, as in lesson 06),
-- a multi-turn conversation with a system message (``max_tokens`` 50, seeded),
+- a streamed reply (``max_completion_tokens`` 60, usage in the last chunk, as in lesson 06),
+- a multi-turn conversation with a system message (``max_completion_tokens`` 50, seeded),
 - a cheap call: ``/v1/moderations`` when the server has it, else ``/v1/models``.
 
 It prints the errors (must be 0), how many 429s the SDK retried by itself,
@@ -47,7 +47,8 @@ import numpy as np
 from openai import OpenAI
 
 API_KEY = "sk-classroom-bench"
-MODEL = "gpt-4o-mini"  # what the lessons pass; the local server answers with its own model
+MODEL = "gpt-6-luna"  # what the lessons pass; the local server answers with its own model
+EFFORT = "none"  # as the lessons send it: gpt-6-luna takes temperature and logprobs only at effort none
 
 QUESTIONS = [
     "What is a token in a language model? Answer in one sentence.",
@@ -185,7 +186,11 @@ class Learner:
     def chat(self, round_number: int) -> Sample:
         question = QUESTIONS[(self.index + round_number) % len(QUESTIONS)]
         reply = self.client.chat.completions.create(
-            model=MODEL, messages=[{"role": "user", "content": question}], max_tokens=40, temperature=0.7
+            model=MODEL,
+            reasoning_effort=EFFORT,
+            messages=[{"role": "user", "content": question}],
+            max_completion_tokens=40,
+            temperature=0.7,
         )
         assert reply.choices[0].message.content is not None
         return Sample("chat", 0.0, reply.usage.completion_tokens)
@@ -194,7 +199,8 @@ class Learner:
         review = REVIEWS[(self.index + round_number) % len(REVIEWS)]
         reply = self.client.chat.completions.create(
             model=MODEL,
-            max_tokens=20,
+            reasoning_effort=EFFORT,
+            max_completion_tokens=20,
             temperature=0,
             logprobs=True,
             top_logprobs=5,
@@ -213,7 +219,8 @@ class Learner:
         tokens = 0
         stream = self.client.chat.completions.create(
             model=MODEL,
-            max_tokens=60,
+            reasoning_effort=EFFORT,
+            max_completion_tokens=60,
             temperature=0.8,
             stream=True,
             stream_options={"include_usage": True},
@@ -230,7 +237,8 @@ class Learner:
     def conversation(self, round_number: int) -> Sample:
         reply = self.client.chat.completions.create(
             model=MODEL,
-            max_tokens=50,
+            reasoning_effort=EFFORT,
+            max_completion_tokens=50,
             temperature=0.7,
             seed=self.index,
             messages=[

@@ -86,9 +86,10 @@ def start_server(port: int) -> tuple[subprocess.Popen, float]:
 async def stream_once(http: httpx.AsyncClient, messages, max_tokens: int, seed: int) -> StreamResult:
     """One streamed chat completion; times its first content token and its end."""
     body = {
-        "model": "gpt-4o-mini",
+        "model": "gpt-6-luna",
+        "reasoning_effort": "none",
         "messages": messages,
-        "max_tokens": max_tokens,
+        "max_completion_tokens": max_tokens,
         "stream": True,
         "temperature": 0.8,
         "seed": seed,

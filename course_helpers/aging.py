@@ -16,7 +16,9 @@ output is what a learner reads first (``setup()``'s line, a printed ``response.m
 and it goes stale with the code that made it.
 
 A line that contains ``aging: allow`` is skipped: for code that must name an old
-model on purpose until it shuts down (the price table keeps the lessons' models).
+model on purpose (history in a lesson). A few files are skipped whole: this one,
+``model_ages.py`` and the local server's model-profile tables, which name every old
+model to answer it as OpenAI does.
 
 >>> from datetime import date
 >>> scan_text("model='gpt-4o-mini' # not gpt-4o-mini-tts", {"gpt-4o-mini": date(2027, 1, 14)})
@@ -52,7 +54,16 @@ DEFAULT_PATHS = ("notebooks", "solutions", "exercises", "course_helpers", "docs"
 #: A line holding this text is not reported.
 ALLOW_MARKER = "aging: allow"
 _SUFFIXES = (".py", ".md", ".ipynb")
-_THIS_FILE = Path(__file__).resolve()
+# Files that name old models on purpose, in whole: this file's replacement table, model_ages.py's SDK
+# examples, and the local server's model-profile tables (they answer each old model as OpenAI does, 404 after its
+# shutdown, so they must name it).
+_HERE = Path(__file__).resolve().parent
+_DELIBERATE = {
+    _HERE / "aging.py",
+    _HERE / "model_ages.py",
+    _HERE / "local" / "server" / "protocol" / "profiles.py",
+    _HERE / "local" / "server" / "protocol" / "audio_profiles.py",
+}
 _SKIPPED_FOLDERS = {"__pycache__", ".ipynb_checkpoints", "my_work"}
 
 # A model-name-shaped token: letters, digits, dots, dashes. Neighbouring quotes, spaces, `=`, `/`, `(` end it.
@@ -90,6 +101,13 @@ REPLACEMENTS: dict[str, Replacement] = {
     "gpt-4.1-mini": Replacement(None, _NOT_FOUND),
     "o4-mini": Replacement(None, _NOT_FOUND),
     "o3": Replacement(None, _NOT_FOUND),
+    # The SDK's own words (resources/audio/speech.py): "migrate to gpt-realtime-2.1-mini through the Realtime API"
+    "tts-1": Replacement("gpt-realtime-2.1-mini (Realtime API)", "the openai SDK's Speech docstring"),
+    "tts-1-hd": Replacement("gpt-realtime-2.1-mini (Realtime API)", "the openai SDK's Speech docstring"),
+    "gpt-4o-mini-tts": Replacement("gpt-realtime-2.1-mini (Realtime API)", "the openai SDK's Speech docstring"),
+    "whisper-1": Replacement("gpt-transcribe", "OpenAI's speech-to-text guide"),
+    "gpt-4o-transcribe": Replacement("gpt-transcribe", "OpenAI's speech-to-text guide"),
+    "gpt-4o-mini-transcribe": Replacement("gpt-transcribe", "OpenAI's speech-to-text guide"),
 }
 
 
@@ -209,8 +227,8 @@ def findings(
 
     found = []
     for path in _files(Path(p) for p in paths):
-        if path.resolve() == _THIS_FILE:
-            continue  # the replacement table names every old model on purpose
+        if path.resolve() in _DELIBERATE:
+            continue
         name = path.relative_to(root).as_posix() if root else path.as_posix()
         if path.suffix == ".ipynb":
             for cell, in_output, text in _notebook_texts(path):

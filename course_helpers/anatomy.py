@@ -39,13 +39,13 @@ FIELD_MEANINGS = {
     "choices[*].message.content": "the reply text: what you usually want",
     "choices[*].message.refusal": "set instead of content when the model refuses",
     "choices[*].finish_reason": "why the model stopped: 'stop' (it was done, or hit a stop sequence), "
-    "'length' (max_tokens reached: the reply is cut off), 'content_filter', 'tool_calls'",
+    "'length' (max_completion_tokens reached: the reply is cut off), 'content_filter', 'tool_calls'",
     "choices[*].logprobs": "token probabilities, only when you ask with logprobs=True (lesson 03)",
     "usage.prompt_tokens": "tokens you sent: every message, plus formatting tokens the chat template adds",
-    "usage.completion_tokens": "tokens the model wrote (billed at the higher output price)",
+    "usage.completion_tokens": "tokens the model wrote, hidden reasoning included (billed at the output price)",
     "usage.total_tokens": "prompt_tokens + completion_tokens",
     "usage.prompt_tokens_details.cached_tokens": "prompt tokens read from the provider's cache (billed cheaper)",
-    "usage.completion_tokens_details.reasoning_tokens": "hidden thinking tokens of reasoning models (billed as output)",
+    "usage.completion_tokens_details.reasoning_tokens": "how many of the completion tokens were hidden reasoning",
 }
 
 

@@ -1,4 +1,4 @@
-"""Audio in a notebook: where files go, a player that stores no audio, pcm bytes, and a picture of a voice.
+"""Audio in a notebook: Realtime speech, where files go, a player that stores no audio, pcm bytes, a picture of a voice.
 
 - :func:`audio_folder`: the git-ignored ``audio_out/`` folder next to the
   notebook, where the lesson writes its audio files.
@@ -10,6 +10,10 @@
   file to open. The player works in JupyterLab and Notebook 7, which serve
   files next to the notebook; where it cannot (Colab, VS Code), pass
   ``embed=True`` and accept the embedded copy in your own notebook.
+- :func:`speak`: a text read aloud through the Realtime API (one connection,
+  one out-of-band response), its PCM16 audio at 24 kHz and what the voice said,
+  with the time its first audio chunk took.
+- :func:`write_wav`: PCM16 bytes as a WAV file (the 44-byte header players need).
 - :func:`pcm_to_samples`: the API's ``pcm`` format (24 kHz, 16-bit signed
   little-endian, mono, no header) as numbers.
 - :func:`load_samples`: any audio file (mp3, wav, flac, ...) as float samples.
@@ -30,8 +34,12 @@ Used in: notebooks/05_audio.ipynb
 
 from __future__ import annotations
 
+import base64
 import os
+import time
+import wave
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -42,16 +50,23 @@ from .local.audio.measures import normalize_words, word_error_rate
 
 __all__ = [
     "PCM_SAMPLE_RATE",
+    "READ_ALOUD",
+    "Speech",
     "audio_folder",
     "load_samples",
     "normalize_words",
     "pcm_to_samples",
     "play",
     "plot_waveform",
+    "speak",
+    "text_message",
     "word_error_rate",
+    "write_wav",
 ]
 
-PCM_SAMPLE_RATE = 24_000  # what the speech endpoint's pcm format promises (OpenAI and local alike)
+PCM_SAMPLE_RATE = 24_000  # the Realtime API's audio/pcm, and the Speech endpoint's pcm (OpenAI and local alike)
+#: The session instructions that ask a Realtime voice model to read, not to answer (it may still reword).
+READ_ALOUD = "Read the user's text aloud exactly as written. Add nothing."
 FOLDER = "audio_out"  # git-ignored wherever it is (see .gitignore)
 
 
@@ -90,6 +105,85 @@ def play(path: str | os.PathLike, embed: bool = False) -> None:
         display(Audio(filename=str(path)))
     else:
         display(Audio(url=path.as_posix(), embed=False))
+
+
+def text_message(text: str) -> dict:
+    """A user message holding ``text``, as a Realtime ``response.create`` takes it in ``input``.
+
+    >>> text_message("Hi.")
+    {'type': 'message', 'role': 'user', 'content': [{'type': 'input_text', 'text': 'Hi.'}]}
+    """
+    return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+
+
+@dataclass
+class Speech:
+    """What :func:`speak` got back: the audio, what the voice said, and how long the first chunk took."""
+
+    pcm: bytes  # PCM16, 24 kHz, mono, little-endian, no header
+    transcript: str  # from the response.output_audio_transcript.delta events
+    first_chunk_seconds: float  # from sending response.create to the first response.output_audio.delta
+    chunks: int  # how many response.output_audio.delta events
+
+    @property
+    def seconds(self) -> float:
+        """The length of the audio: 2 bytes a sample, 24,000 samples a second."""
+        return len(self.pcm) / 2 / PCM_SAMPLE_RATE
+
+
+def speak(
+    client, text: str, *, model: str, voice: str = "marin", speed: float = 1.0, instructions: str = READ_ALOUD
+) -> Speech:
+    """Read ``text`` aloud through the Realtime API and return its audio (see the lesson's section 1).
+
+    Opens ``client.realtime.connect(model=...)``, sends ``session.update`` (audio
+    out, ``voice``, ``speed``, PCM16 at 24 kHz), then ``response.create`` with the
+    text out of band (``conversation: "none"``), and joins the base64 audio
+    deltas until ``response.done``. An ``error`` event raises RuntimeError with
+    the API's message. One connection per call: a session cannot change its
+    voice once it has spoken.
+    """
+    session = {
+        "type": "realtime",
+        "output_modalities": ["audio"],
+        "audio": {"output": {"voice": voice, "speed": speed, "format": {"type": "audio/pcm", "rate": PCM_SAMPLE_RATE}}},
+        "instructions": instructions,
+    }
+    pcm, transcript, chunks = bytearray(), [], 0
+    first_chunk: float | None = None
+    with client.realtime.connect(model=model) as connection:
+        connection.session.update(session=session)
+        start = time.perf_counter()
+        connection.response.create(response={"conversation": "none", "input": [text_message(text)]})
+        for event in connection:
+            if event.type == "response.output_audio.delta":
+                first_chunk = first_chunk if first_chunk is not None else time.perf_counter() - start
+                pcm += base64.b64decode(event.delta)
+                chunks += 1
+            elif event.type == "response.output_audio_transcript.delta":
+                transcript.append(event.delta)
+            elif event.type == "error":
+                raise RuntimeError(f"The Realtime API answered an error event: {event.error.message}")
+            elif event.type == "response.done":
+                break
+    return Speech(bytes(pcm), "".join(transcript), first_chunk if first_chunk is not None else float("nan"), chunks)
+
+
+def write_wav(path: str | os.PathLike, pcm: bytes, sample_rate: int = PCM_SAMPLE_RATE) -> Path:
+    """Write PCM16 mono bytes as a WAV file: a 44-byte header (rate, channels, sample width), then the samples.
+
+    >>> import tempfile
+    >>> path = write_wav(Path(tempfile.mkdtemp()) / "x.wav", b"\\x00\\x00" * 24_000)
+    >>> path.read_bytes()[:4], path.stat().st_size
+    (b'RIFF', 48044)
+    """
+    path = Path(path)
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)  # mono
+        wav.setsampwidth(2)  # 16 bits = 2 bytes a sample
+        wav.setframerate(sample_rate)
+        wav.writeframes(pcm)
+    return path
 
 
 def pcm_to_samples(data: bytes) -> np.ndarray:

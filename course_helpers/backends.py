@@ -165,7 +165,7 @@ def describe_backend(settings: Settings) -> BackendInfo:
 
     >>> from course_helpers.settings import Settings
     >>> describe_backend(Settings("openai", "sk-test-0123456789", "", "", None)).model
-    'gpt-4o-mini'
+    'gpt-6-luna'
     """
     backend = settings.wants_backend()
     key = mask_key(settings.api_key)
@@ -202,7 +202,7 @@ def setup(*, quiet: bool = False) -> BackendInfo:
     Example (with a key in ``.env``; the local backend prints its own address)::
 
         >>> info = course_helpers.setup()                       # doctest: +SKIP
-        Backend: OpenAI API · model gpt-4o-mini (sampling: gpt-6-luna (effort none), reasoning: gpt-6-luna (effort medium)) · https://api.openai.com/v1 · key …WXYZ
+        Backend: OpenAI API · model gpt-6-luna (effort none) (reasoning: effort medium) · https://api.openai.com/v1 · key …WXYZ
     """
     _forget_own_values()
     env_file = load_env_file()

@@ -1,4 +1,4 @@
-"""Checks for the exercises of lesson 06 (streaming, the Responses API, LangChain, base URLs).
+"""Checks for the exercises of lesson 06 (streaming, the Responses API and its stored state, LangChain, base URLs).
 
 Each prints one line, ✅ / ❌ with a hint / ⏳ not done, and never raises (see
 :mod:`course_helpers.checks`). Answers are checked on their structure and on
@@ -16,10 +16,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from openai import NOT_GIVEN, NotGiven
+
 from .checks import Hint, NotDone, call, checker, describe, expect, fail, is_stub
 
 __all__ = [
     "BASE_URLS",
+    "CHAIN_QUESTIONS",
+    "check_ask_in_a_chain",
     "check_base_url_for",
     "check_join_deltas",
     "check_responses_request",
@@ -27,7 +31,7 @@ __all__ = [
     "sample_chunks",
 ]
 
-#: Where each kind of OpenAI-compatible server listens by default (lesson 06, section 4).
+#: Where each kind of OpenAI-compatible server listens by default (lesson 06, section 5).
 BASE_URLS = {
     "openai": "https://api.openai.com/v1",
     "ollama": "http://{host}:11434/v1",
@@ -129,8 +133,11 @@ def _call_on_stream(join_deltas, chunks, where: str):
 
 
 @checker
-def check_join_deltas(join_deltas, client=None, model=None):
-    """Check ``join_deltas(chunks)``: returns (the joined text, the number of chunks that carried text)."""
+def check_join_deltas(join_deltas, client=None, model=None, effort: str | NotGiven = NOT_GIVEN):
+    """Check ``join_deltas(chunks)``: returns (the joined text, the number of chunks that carried text).
+
+    With a ``client``, also on a real stream from ``model`` at ``effort`` (``info.model``, ``info.effort``).
+    """
     for pieces in (["The", " sky", " is", " blue", "."], ["Hello"], []):
         where = f"join_deltas(<a stream of {len(pieces)} text chunks>)"
         result = _call_on_stream(join_deltas, sample_chunks(pieces), where)
@@ -154,8 +161,9 @@ def check_join_deltas(join_deltas, client=None, model=None):
     if client is not None:
         stream = client.chat.completions.create(
             model=model,
+            reasoning_effort=effort,
             messages=[{"role": "user", "content": "Say hello."}],
-            max_tokens=12,
+            max_completion_tokens=12,
             stream=True,
             stream_options={"include_usage": True},
         )
@@ -170,7 +178,44 @@ def check_join_deltas(join_deltas, client=None, model=None):
     return "the deltas joined, and only the chunks that carry text counted."
 
 
-def _check_request_dict(request: Any, where: str, model: str, question: str, instructions: str) -> None:
+def _check_reasoning(request: dict[str, Any], where: str, effort: str | NotGiven) -> None:
+    """The effort on Responses: ``reasoning={"effort": effort}``, or no ``reasoning`` at all without one."""
+    expect(
+        "reasoning_effort" not in request,
+        f"{where} has 'reasoning_effort', the Chat Completions name: on Responses the effort goes inside "
+        "an object, reasoning={'effort': effort}.",
+    )
+    reasoning = request.get("reasoning", NOT_GIVEN)
+    if not isinstance(effort, str):
+        if isinstance(reasoning, dict) and set(reasoning) == {"effort"} and isinstance(reasoning["effort"], NotGiven):
+            fail(
+                f"{where} has reasoning={{'effort': NOT_GIVEN}}: the SDK leaves out NOT_GIVEN but still sends "
+                "an empty reasoning object. With no effort to send, leave reasoning out (or pass NOT_GIVEN)."
+            )
+        expect(
+            isinstance(reasoning, NotGiven),
+            f"{where} has reasoning={reasoning!r}, but effort is NOT_GIVEN: there is no effort to send, so "
+            "leave reasoning out (or pass NOT_GIVEN).",
+        )
+        return
+    expect(
+        not isinstance(reasoning, NotGiven),
+        f"{where} sends no reasoning: put the effort in it, reasoning={{'effort': {effort!r}}}. Without it a "
+        "reasoning model thinks at its own default effort (medium for gpt-6-luna).",
+    )
+    expect(
+        isinstance(reasoning, dict),
+        f"{where}: reasoning is {describe(reasoning)}; it is an object: reasoning={{'effort': {effort!r}}}.",
+    )
+    expect(
+        reasoning == {"effort": effort},
+        f"{where}: reasoning is {reasoning!r}; expected {{'effort': {effort!r}}} (the `effort` argument).",
+    )
+
+
+def _check_request_dict(
+    request: Any, where: str, model: str, effort: str | NotGiven, question: str, instructions: str
+) -> None:
     expect(
         isinstance(request, dict),
         f"{where} returned {describe(request)}; return a dict of keyword "
@@ -181,16 +226,20 @@ def _check_request_dict(request: Any, where: str, model: str, question: str, ins
         f"{where} has a 'messages' key: that is Chat Completions. The Responses "
         "API takes 'input' (and 'instructions').",
     )
-    for chat_name, name in (("max_tokens", "max_output_tokens"), ("max_completion_tokens", "max_output_tokens")):
+    for chat_name, what in (
+        ("max_tokens", "the old Chat Completions name"),
+        ("max_completion_tokens", "Chat Completions' name"),
+    ):
         expect(
             chat_name not in request,
-            f"{where} has {chat_name!r}, the Chat Completions name: the Responses API calls it {name!r}.",
+            f"{where} has {chat_name!r}, {what} for the limit: the Responses API calls it 'max_output_tokens'.",
         )
     for key in ("model", "input", "instructions", "max_output_tokens"):
         expect(
             key in request, f"{where} has no {key!r} key; expected model, input, instructions and max_output_tokens."
         )
     expect(request["model"] == model, f"{where}: model is {request['model']!r}; use the `model` argument.")
+    _check_reasoning(request, where, effort)
     expect(
         request["input"] == question,
         f"{where}: input is {describe(request['input'])}; send the question itself, a plain string, as input.",
@@ -208,14 +257,17 @@ def _check_request_dict(request: Any, where: str, model: str, question: str, ins
 
 
 @checker
-def check_responses_request(responses_request, client, model):
-    """Check ``responses_request(model, question, instructions)``: the dict, then a real request with it."""
+def check_responses_request(responses_request, client, model, effort: str | NotGiven = NOT_GIVEN):
+    """Check ``responses_request(model, effort, question, instructions)``: the dict for an effort and for
+    none, then a real request with ``model`` and ``effort`` (``info.model``, ``info.effort``)."""
     question, instructions = "What is the capital of Italy?", "Answer in one short sentence."
-    where = f"responses_request(model, {question!r}, {instructions!r})"
-    request = call(responses_request, model, question, instructions)
-    if is_stub(request):
-        raise NotDone()
-    _check_request_dict(request, where, model, question, instructions)
+    request: Any = None
+    for tried in ("low", NOT_GIVEN, effort):
+        where = f"responses_request(model, {tried!r}, {question!r}, {instructions!r})"
+        request = call(responses_request, model, tried, question, instructions)
+        if is_stub(request):
+            raise NotDone()
+        _check_request_dict(request, where, model, tried, question, instructions)
     response = client.responses.create(**request)
     expect(
         response.object == "response" and isinstance(response.output_text, str),
@@ -225,7 +277,113 @@ def check_responses_request(responses_request, client, model):
         response.usage.output_tokens <= request["max_output_tokens"],
         "The reply is longer than max_output_tokens: did you send the limit?",
     )
-    return "a working Responses request: input, instructions and a limit on the output tokens."
+    return "a working Responses request: input, instructions, the effort inside reasoning (or none) and a limit."
+
+
+#: The questions of the chain exercise: each makes sense only after the ones before.
+CHAIN_QUESTIONS = ("Pick a colour.", "Why did you pick it?", "Name a fruit of that colour.")
+
+
+def _chain_error_hint(error: BaseException) -> None:
+    """A hint for the API errors a chain gets wrong (``error`` is what the learner's code raised)."""
+    import openai
+
+    if not isinstance(error, openai.APIStatusError):
+        return
+    body = error.body if isinstance(error.body, dict) else {}
+    code, param, message = body.get("code"), body.get("param"), body.get("message", str(error))
+    if code == "mutually_exclusive_parameters":
+        fail(
+            "A request sent both conversation and previous_response_id, which the API refuses (400). A chain "
+            "needs only previous_response_id=<the response before>.id."
+        )
+    if code == "previous_response_not_found":
+        fail(
+            f"A request continues a response the server does not have ({message}). Pass the id of the "
+            "response before (response.id, 'resp_...'), and leave store at its default: a response sent "
+            "with store=False cannot be continued."
+        )
+    if param == "previous_response_id":
+        fail(
+            f"The API refused previous_response_id ({error.status_code}: {message}). It takes the earlier "
+            "response's id, response.id (a str), not the Response itself."
+        )
+
+
+@checker
+def check_ask_in_a_chain(ask_in_a_chain, client, model, effort: str | NotGiven = NOT_GIVEN):
+    """Check ``ask_in_a_chain(client, request, questions)``: each question continues the response before it.
+
+    Sends :data:`CHAIN_QUESTIONS` through the learner's function with ``model`` at ``effort``, then reads
+    back, from the server, the items the last response was generated from.
+    """
+    request: dict[str, Any] = {"model": model, "max_output_tokens": 16}
+    if isinstance(effort, str):
+        request["reasoning"] = {"effort": effort}
+    questions = list(CHAIN_QUESTIONS)
+    where = "ask_in_a_chain(client, request, <3 questions>)"
+    try:
+        responses = call(ask_in_a_chain, client, dict(request), list(questions))
+    except Hint as hint:
+        if hint.__cause__ is not None:
+            _chain_error_hint(hint.__cause__)
+        raise
+    expect(
+        isinstance(responses, (list, tuple)),
+        f"{where} returned {describe(responses)}; return a list with the Response of each question.",
+    )
+    expect(
+        len(responses) == len(questions),
+        f"{where} returned {len(responses)} items for {len(questions)} questions; return one Response each.",
+    )
+    for number, response in enumerate(responses, start=1):
+        expect(
+            not isinstance(response, str),
+            f"Item {number} is a str; return the Responses themselves (their .id is what the chain needs), "
+            "not their output_text.",
+        )
+        expect(
+            getattr(response, "object", None) == "response",
+            f"Item {number} is {describe(response)}; expected the Response from client.responses.create.",
+        )
+    expect(
+        responses[0].previous_response_id is None,
+        "The first question continues an earlier response; it starts the chain, so send it without "
+        "previous_response_id.",
+    )
+    for number in range(1, len(responses)):
+        response, before = responses[number], responses[number - 1]
+        if response.previous_response_id == before.id:
+            continue
+        if response.previous_response_id is None and response.conversation is not None:
+            fail(
+                f"Response {number + 1} went through a conversation. That keeps state too, but this exercise "
+                "asks for a chain: previous_response_id=<the response before>.id."
+            )
+        if response.previous_response_id is None:
+            fail(
+                f"Response {number + 1} does not continue response {number}: its previous_response_id is None. "
+                "Pass previous_response_id=<the response before>.id, and the server adds the earlier turns."
+            )
+        if number > 1 and response.previous_response_id == responses[0].id:
+            fail(
+                f"Response {number + 1} continues response 1, not response {number}: the chain skips the turns "
+                "in between. Always pass the id of the latest response."
+            )
+        fail(f"Response {number + 1} continues {response.previous_response_id!r}, not response {number}.")
+    items = list(client.responses.input_items.list(responses[-1].id, order="asc"))
+    asked = [item.content[0].text for item in items if item.type == "message" and item.role == "user"]
+    expect(
+        asked == questions,
+        f"The last response was generated from these questions: {asked!r}; expected each question once, in "
+        "order. With previous_response_id the server adds the earlier turns itself: send only the new question "
+        "as input.",
+    )
+    expect(
+        all(response.max_output_tokens == request["max_output_tokens"] for response in responses),
+        "Send the settings in `request` with every question: client.responses.create(**request, input=...).",
+    )
+    return "each question continued the response before it; the server added the earlier turns itself."
 
 
 @checker
@@ -238,7 +396,7 @@ def check_to_langchain(to_langchain):
         {"role": "user", "content": "Hi"},
         {"role": "assistant", "content": "Hello!"},
         {"role": "developer", "content": "Use French."},
-        {"role": "user", "content": "Thanks"},
+        {"role": "user", "content": " Thanks, bye "},  # spaces kept: a converter must not edit the text
     ]
     expected = [SystemMessage, HumanMessage, AIMessage, SystemMessage, HumanMessage]
     result = call(to_langchain, [dict(m) for m in messages])
@@ -256,7 +414,8 @@ def check_to_langchain(to_langchain):
         )
         expect(
             got.content == message["content"],
-            f"Message {number}: the content is {got.content!r}; expected {message['content']!r}.",
+            f"Message {number}: the content is {got.content!r}; expected {message['content']!r}: "
+            "pass each message's text on exactly as it is.",
         )
     try:
         to_langchain([{"role": "tool", "content": "42"}])

@@ -168,9 +168,24 @@ def send(client, request):
     if is_stub(request) or not isinstance(request, dict):
         return request  # not done yet, or not a dict: the check says which
     try:
-        return client.chat.completions.create(**request)
+        response = client.chat.completions.create(**request)
     except (openai.APIStatusError, TypeError) as error:
         return error
+    response_id = getattr(response, "id", None)
+    if isinstance(response_id, str):
+        SENT[response_id] = (response, dict(request))  # so a check can tell which request gave this response
+    return response
+
+
+SENT: dict[str, tuple[object, dict]] = {}
+"""The responses :func:`send` got and the requests it sent for them, by the id of the response."""
+
+
+def sent_request(response: object) -> dict | None:
+    """The request :func:`send` sent to get ``response``, or None when it did not send it."""
+    response_id = getattr(response, "id", None)
+    got, request = SENT.get(response_id, (None, None)) if isinstance(response_id, str) else (None, None)
+    return request if got is response else None
 
 
 def refused(response: object) -> None:

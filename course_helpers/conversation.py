@@ -102,7 +102,7 @@ class Conversation:
     ``max_turns`` keeps only the last user/assistant exchanges (plus the system
     message): without it every turn sends more tokens than the one before, until
     the history no longer fits the model's context window.
-    ``params`` go to every request (``max_tokens=``, ``temperature=``, ...).
+    ``params`` go to every request (``reasoning_effort=``, ``max_completion_tokens=``, ...).
     """
 
     def __init__(
@@ -247,7 +247,7 @@ class ChatApp:
 def chat_app(
     client: Any, model: str, system: str | None = None, *, max_turns: int | None = None, **params: Any
 ) -> ChatApp:
-    """A chat window with memory (ipywidgets); ``params`` go to every request, e.g. ``max_tokens=``.
+    """A chat window with memory (ipywidgets); ``params`` go to every request, e.g. ``max_completion_tokens=``.
 
     The returned app also answers from code: ``app.send("Hi")`` returns the
     reply, and ``app.conversation.messages`` is the history it sends.

@@ -46,7 +46,6 @@ PRICES_CHECKED = "2026-12-04"
 _LUNA_PAGE = "https://developers.openai.com/ja-JP/api/docs/models/gpt-6-luna"
 _MORPH = "https://www.morphllm.com/openai-api-pricing"
 _PROMPTFUEL = "https://github.com/TheKrush/PromptFuel/releases/tag/v1.0.19"
-_LEGACY = "openai.com/api/pricing, August 2025 (not checked again)"
 
 
 @dataclass(frozen=True)
@@ -57,8 +56,8 @@ class Price:
     OpenAI's own pages (the others are third-party copies of them). ``shutdown``
     is the model's announced shutdown date, if any.
 
-    >>> Price(input=0.15, cached_input=0.075, output=0.60).output
-    0.6
+    >>> Price(input=0.10, cached_input=0.01, output=0.50).output
+    0.5
     """
 
     input: float
@@ -69,8 +68,8 @@ class Price:
     shutdown: date | None = None
 
 
-#: Standard-tier list prices in USD per 1M tokens, as of :data:`PRICES_CHECKED`. Models the lessons still
-#: name stay until their shutdown date (then they go: the API no longer serves them).
+#: Standard-tier list prices in USD per 1M tokens, as of :data:`PRICES_CHECKED`: current models only (none shuts
+#: down within 60 days; a model goes from the table when it does, as the API no longer serves it).
 PRICES: dict[str, Price] = {
     # The course's default model (course_helpers.models).
     "gpt-6-luna": Price(0.10, 0.01, 0.50, _LUNA_PAGE, official=True),
@@ -90,14 +89,6 @@ PRICES: dict[str, Price] = {
     "gpt-5.4": Price(2.50, 0.25, 15.00, _MORPH),
     "gpt-5.5": Price(5.00, 0.50, 30.00, _MORPH),
     "gpt-6-astra": Price(10.00, 1.00, 50.00, _PROMPTFUEL),
-    # Named by today's lessons, kept until they shut down (hence `aging: allow`); prices of August 2025.
-    "gpt-5": Price(1.25, 0.125, 10.00, _LEGACY, shutdown=date(2026, 12, 11)),  # aging: allow
-    "gpt-5-mini": Price(0.25, 0.025, 2.00, _LEGACY, shutdown=date(2026, 12, 11)),  # aging: allow
-    "gpt-5-nano": Price(0.05, 0.005, 0.40, _LEGACY, shutdown=date(2026, 12, 11)),  # aging: allow
-    "gpt-4.1": Price(2.00, 0.50, 8.00, _LEGACY, shutdown=date(2027, 1, 14)),  # aging: allow
-    "gpt-4.1-mini": Price(0.40, 0.10, 1.60, _LEGACY, shutdown=date(2027, 1, 14)),  # aging: allow
-    "gpt-4o": Price(2.50, 1.25, 10.00, _LEGACY, shutdown=date(2027, 1, 14)),  # aging: allow
-    "gpt-4o-mini": Price(0.15, 0.075, 0.60, _LEGACY, shutdown=date(2027, 1, 14)),  # aging: allow
 }
 
 
@@ -148,7 +139,10 @@ def estimate_cost(usage: Any, model: str, prices: Mapping[str, Price] = PRICES) 
 
     ``usage`` is ``response.usage`` or the same as a dict. Prompt tokens that
     the API read from its cache (``usage.prompt_tokens_details.cached_tokens``)
-    are billed at the cheaper cached price.
+    are billed at the cheaper cached price. Cache writes are not priced: the
+    gpt-6-luna page lists a cache-write price ($0.125 per 1M) and the SDK has
+    ``prompt_tokens_details.cache_write_tokens``, but how those tokens relate
+    to ``prompt_tokens`` on the bill is not confirmed.
 
     Reasoning tokens are billed as output, and they are already part of
     ``completion_tokens``: ``usage.completion_tokens_details.reasoning_tokens``
@@ -178,15 +172,13 @@ def estimate_cost(usage: Any, model: str, prices: Mapping[str, Price] = PRICES) 
 def _note(price: Price) -> str:
     """Where a price comes from, and when its model shuts down.
 
-    >>> _note(Price(1.0, 0.1, 2.0, _LEGACY, shutdown=date(2027, 1, 14)))
-    'shuts down 2027-01-14; August 2025 price'
+    >>> _note(PRICES["gpt-5.4-nano"])
+    'shuts down 2027-04-01; third-party'
     >>> _note(PRICES["gpt-6-luna"]), _note(PRICES["gpt-5.4-mini"])
     ('OpenAI', 'third-party')
     """
-    if price.shutdown:
-        where = "August 2025 price" if price.source == _LEGACY else ("OpenAI" if price.official else "third-party")
-        return f"shuts down {price.shutdown.isoformat()}; {where}"
-    return "OpenAI" if price.official else "third-party"
+    where = "OpenAI" if price.official else "third-party"
+    return f"shuts down {price.shutdown.isoformat()}; {where}" if price.shutdown else where
 
 
 def _source_cell(price: Price) -> str:
@@ -212,7 +204,8 @@ class _PriceTable:
         )
         return (
             f"<table>{header}{body}</table>"
-            f"<p><small>OpenAI list prices in US dollars per 1 million tokens, checked {PRICES_CHECKED}. "
+            f"<p><small>List prices in US dollars per 1 million tokens, checked {PRICES_CHECKED}: from OpenAI's "
+            "own model pages where the source says OpenAI, else from third-party copies of OpenAI's list. "
             "Prices change: see https://openai.com/api/pricing</small></p>"
         )
 

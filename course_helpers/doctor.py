@@ -114,7 +114,12 @@ def _request(info) -> Finding:
         if info.backend == "local":
             info = setup(quiet=True)
             client = OpenAI(max_retries=0, timeout=120)
-            client.chat.completions.create(model=info.model, max_tokens=1, messages=[{"role": "user", "content": "Hi"}])
+            client.chat.completions.create(
+                model=info.model,
+                reasoning_effort=info.effort,
+                max_completion_tokens=1,
+                messages=[{"role": "user", "content": "Hi"}],
+            )
         else:
             key = os.environ.get("OPENAI_API_KEY") or PLACEHOLDER_KEY  # keyless servers (Ollama) ignore it
             client = OpenAI(base_url=info.base_url, api_key=key, max_retries=0, timeout=20)

@@ -3,7 +3,9 @@
 Each prints one line, ✅ / ❌ with a hint / ⏳ not done, and never raises (see
 :mod:`course_helpers.checks`). Math exercises are compared with numpy; API
 exercises are checked on the request and the response's structure, never on
-the model's wording.
+the model's wording. A request caps its reply with ``max_completion_tokens``
+(the older ``max_tokens`` gets its own hint), and a refusal of logprobs or
+temperature at a reasoning effort other than "none" names the fix, ``info.sampling``.
 
 >>> check_reply_probability(-3.15)
 ❌ -3.15 is the sum of the logprobs, still a log: a probability is exp(sum) (and lies between 0 and 1).
@@ -19,8 +21,10 @@ import math
 
 import numpy as np
 
-from .checks import call, checker, describe, expect, fail, refused
+from .checks import Hint, call, checker, describe, expect, fail, refused
+from .models import read_choices, server_choices
 from .probabilities import perplexity
+from .settings import read_settings
 
 __all__ = [
     "EXAMPLE_LOGPROBS",
@@ -127,15 +131,22 @@ def check_perplexity(function):
 
 
 @checker
-def check_logprobs_request(request, response, top_logprobs: int = 5, max_tokens: int = 20):
+def check_logprobs_request(request, response, top_logprobs: int = 5, max_completion_tokens: int = 20):
     """Check a request asking for logprobs with ``top_logprobs`` alternatives, and the response's logprobs."""
     _check_request(request, "request", top_logprobs=top_logprobs, temperature=None, tokens=None)
-    limit = request.get("max_completion_tokens", request.get("max_tokens"))
+    limit = request.get("max_completion_tokens")
     expect(
-        isinstance(limit, int) and 1 <= limit <= max_tokens,
-        f"Cap the reply with max_completion_tokens (at most {max_tokens}); yours: {limit!r}.",
+        isinstance(limit, int) and not isinstance(limit, bool) and 1 <= limit <= max_completion_tokens,
+        f"Cap the reply with max_completion_tokens (at most {max_completion_tokens}); yours: {limit!r}.",
     )
-    refused(response)
+    _refused(response)
+    model, sampling = request.get("model"), _sampling_models()
+    expect(
+        model in sampling,
+        f"The request names model={model!r}; the task asks for the course's sampling model, "
+        f"model=info.sampling.model ({sorted(sampling)[0]!r} in your setup), with "
+        "reasoning_effort=info.sampling.effort: the course's choice, not a model of your own.",
+    )
     expect(
         getattr(response, "object", None) == "chat.completion",
         f"`response` should be the ChatCompletion, but it is {describe(response)}.",
@@ -157,6 +168,18 @@ def check_logprobs_request(request, response, top_logprobs: int = 5, max_tokens:
             f"Position {position} has {len(entry.top_logprobs)} alternatives; expected {top_logprobs}.",
         )
     return f"every token of the reply has its logprob and {top_logprobs} alternatives."
+
+
+def _sampling_models() -> set[str]:
+    """What ``info.sampling.model`` can be in the learner's setup (the course's choice; a server's own model)."""
+    models = {read_choices().sampling.model}
+    try:
+        settings = read_settings()
+        if settings.wants_backend() == "server" and settings.model:
+            models.add(server_choices(settings.model).sampling.model)
+    except ValueError:  # misspelled settings: setup() said so already
+        pass
+    return models
 
 
 def _check_request(request, name: str, top_logprobs: int | None, temperature: float | None, tokens: int | None) -> None:
@@ -186,11 +209,41 @@ def _check_request(request, name: str, top_logprobs: int | None, temperature: fl
             f"temperature={temperature}, so that the reply is the model's most likely token and the same on "
             "every run.",
         )
-    limit = request.get("max_completion_tokens", request.get("max_tokens"))
+    if "max_tokens" in request:
+        fail(
+            f"`{name}` caps the reply with max_tokens, the older name: today's models (gpt-6-luna) refuse it with a "
+            "400. Use max_completion_tokens instead."
+        )
+    limit = request.get("max_completion_tokens")
     expect(
         tokens is None or (limit == tokens and not isinstance(limit, bool)),
         f"`{name}` has max_completion_tokens={limit!r}; the exercise asks for max_completion_tokens={tokens}.",
     )
+    effort = request.get("reasoning_effort")
+    if isinstance(effort, str) and effort not in ("none", read_choices().sampling.effort):
+        fail(
+            f"`{name}` sends reasoning_effort={effort!r}: gpt-6-luna accepts logprobs and temperature only with "
+            "reasoning_effort='none'. Use model=info.sampling.model, reasoning_effort=info.sampling.effort."
+        )
+
+
+# The parameters a reasoning model refuses at an effort other than "none" (course_helpers/local/server/protocol/profiles.py).
+_SAMPLING_PARAMETERS = ("temperature", "top_p", "logprobs", "top_logprobs")
+
+
+def _refused(response: object) -> None:
+    """Like :func:`~course_helpers.checks.refused`, with the fix when the model refused logprobs or temperature."""
+    param = getattr(response, "param", None) if isinstance(response, Exception) else None
+    # "unsupported_...": the model does not take the parameter now; a value out of range has another code.
+    if param in _SAMPLING_PARAMETERS and str(getattr(response, "code", "")).startswith("unsupported_"):
+        body = getattr(response, "body", None)
+        message = body.get("message") if isinstance(body, dict) else response
+        fail(
+            f"The API refused {param} ({message}): gpt-6-luna takes logprobs and temperature only at "
+            "reasoning_effort='none', and its default is medium. Send model=info.sampling.model, "
+            "reasoning_effort=info.sampling.effort."
+        )
+    refused(response)
 
 
 def _fake_alternatives(pairs):
@@ -241,6 +294,19 @@ def check_label_probabilities(function, request, response, labels=("positive", "
                 f"{spellings}, you gave 0.1, the last spelling alone: add each one to the total (+=) "
                 "instead of replacing it."
             )
+        if math.isclose(positive, 100 * expected["positive"], rel_tol=1e-6):
+            fail(
+                f"{spellings}, you gave {positive:g}: that is a percentage. Return probabilities between 0 and 1, "
+                "math.exp(logprob), without multiplying by 100."
+            )
+        total = sum(expected.values())
+        if math.isclose(sum(float(got[label]) for label in labels), 1.0, abs_tol=1e-6) and not math.isclose(
+            total, 1.0, abs_tol=1e-6
+        ):
+            fail(
+                f"{spellings}; your values add up to 1: you normalised them. Return each label's own probability "
+                f"(here they add up to {total:.2f}, the rest going to other tokens): do not divide by the total."
+            )
         if float(got["positive"]) > 0.8 + 1e-9:
             fail(
                 "'positive' got more than 0.8: a partial word such as 'pos' is not the label; compare the "
@@ -249,6 +315,19 @@ def check_label_probabilities(function, request, response, labels=("positive", "
         if any(float(got[label]) < 0 for label in labels):
             fail("A probability is negative: convert each logprob with exp() before adding.")
         fail(f"On a made-up example you returned {got}; expected { {k: round(v, 3) for k, v in expected.items()} }.")
+    # Other labels: the function must use its `labels` argument, not a list of its own.
+    other = ["yes", "no"]
+    answer = call(function, _fake_alternatives([("yes", 0.6), ("Yes", 0.1), ("no", 0.2), ("positive", 0.05)]), other)
+    if not (isinstance(answer, dict) and sorted(answer) == sorted(other)):
+        fail(
+            f"With labels={other} your function returned {describe(answer)}: it ignores its `labels` argument. "
+            "Loop over the labels it is given, not a list written into the function."
+        )
+    expect(
+        math.isclose(float(answer["yes"]), 0.7, abs_tol=1e-9) and math.isclose(float(answer["no"]), 0.2, abs_tol=1e-9),
+        f"With labels={other} and alternatives 'yes' 0.6, 'Yes' 0.1, 'no' 0.2 you returned {answer}; expected "
+        "{'yes': 0.7, 'no': 0.2}. Use the labels you are given.",
+    )
     # A label that does not appear among the alternatives still gets its entry, with 0.0.
     absent = call(function, _fake_alternatives([("negative", 0.7), ("Negative", 0.2)]), labels)
     expect(
@@ -259,7 +338,7 @@ def check_label_probabilities(function, request, response, labels=("positive", "
         f"with only 'negative' and 'Negative' you returned {absent!r}.",
     )
     _check_request(request, "verdict_request", top_logprobs=20, temperature=0, tokens=1)
-    refused(response)
+    _refused(response)
     expect(
         getattr(response, "object", None) == "chat.completion",
         f"`verdict` should be the classifier's ChatCompletion, but it is {describe(response)}.",
@@ -294,10 +373,19 @@ def check_route(function):
         ({"positive": 0.1, "negative": 0.75, "neutral": 0.1}, 0.7, "negative"),
         ({"positive": 0.7, "negative": 0.2, "neutral": 0.1}, 0.7, "positive"),
         ({"positive": 0.2, "negative": 0.2, "neutral": 0.2}, 0.3, "human"),
+        # a threshold below 0.5: the first label that reaches it is not the best one
+        ({"positive": 0.3, "negative": 0.45, "neutral": 0.25}, 0.25, "negative"),
     ]
     for probs, threshold, expected in cases:
         got = call(function, dict(probs), threshold)
         if got != expected:
+            first = next((label for label, p in probs.items() if p >= threshold), None)
+            if got == first and first != expected:
+                fail(
+                    f"route({probs}, {threshold}) returned {got!r}, the first label that reaches the threshold; "
+                    f"the most probable is {expected!r}. Take the best label first, max(label_probs, "
+                    "key=label_probs.get), then compare its probability with the threshold."
+                )
             if expected == "human":
                 fail(
                     f"route({probs}, {threshold}) returned {got!r}: the best label has only "
@@ -316,7 +404,7 @@ def check_route(function):
 def check_text_from_bytes(function, request, response):
     """Check ``text_from_bytes(content)`` on a real reply: joining every token's bytes gives the reply's text."""
     _check_request(request, "emoji_request", top_logprobs=None, temperature=0, tokens=8)
-    refused(response)
+    _refused(response)
     expect(
         getattr(response, "object", None) == "chat.completion",
         f"`response` should be the ChatCompletion, but it is {describe(response)}.",
@@ -324,7 +412,15 @@ def check_text_from_bytes(function, request, response):
     content = response.choices[0].logprobs.content if response.choices[0].logprobs else None
     expect(content, "The response has no logprobs: send it with logprobs=True.")
     expected = bytes(b for entry in content for b in entry.bytes).decode("utf-8", errors="replace")
-    got = call(function, content)
+    try:
+        got = call(function, content)
+    except Hint as hint:
+        if isinstance(hint.__cause__, IndexError):
+            fail(
+                f"Your code raised IndexError: {hint.__cause__}. This request asked for no alternatives, so each "
+                "entry's top_logprobs is empty; the token's own bytes are entry.bytes, a list of ints."
+            )
+        raise
     expect(isinstance(got, str), f"text_from_bytes should return a str, but it returned {describe(got)}.")
     if got != expected:
         if got == "".join(entry.token for entry in content):

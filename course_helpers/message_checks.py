@@ -20,7 +20,9 @@ import copy
 import re
 from typing import Any
 
-from .checks import NotDone, call, checker, describe, expect, fail, is_stub
+from openai import NOT_GIVEN
+
+from .checks import Hint, NotDone, call, checker, describe, expect, fail, is_stub
 
 __all__ = [
     "LABELS",
@@ -35,6 +37,10 @@ __all__ = [
 #: The labels of the lesson's sentiment classifier.
 LABELS = ("positive", "negative", "neutral")
 _INSTRUCTION_ROLES = ("system", "developer")
+MAX_TOKENS_HINT = (
+    "Use max_completion_tokens, not max_tokens: max_tokens is the old name of the limit, and today's models "
+    "(gpt-6-luna among them) reject it with a 400 unsupported_parameter error."
+)
 # Ways to ask for the translation and nothing around it ("Reply with the translation only.").
 _NOTHING_ELSE = re.compile(
     r"\bonly\b|\bnothing (?:else|but)\b|\bjust the translation\b|\bno (?:other text|explanations?|comments?|notes?)\b",
@@ -66,7 +72,7 @@ def _check_message_list(messages: Any, where: str) -> None:
 
 @checker
 def check_translation_messages(translation_messages):
-    """Check ``translation_messages(text, language)``: instructions in a system message, the text alone as the user's."""
+    """Check ``translation_messages(text, language)``: instructions in a developer (or system) message, the text alone as the user's."""
     for text, language in [("Good night, and thank you.", "Italian"), ("Where is the museum?", "Japanese")]:
         where = f"translation_messages({text!r}, {language!r})"
         messages = call(translation_messages, text, language)
@@ -80,7 +86,7 @@ def check_translation_messages(translation_messages):
         expect(
             roles[0] in _INSTRUCTION_ROLES,
             f"{where}: the first message has role {roles[0]!r}; instructions "
-            "belong in a 'system' (or 'developer') message, which comes first.",
+            "belong in a 'developer' message (or 'system', its older name), which comes first.",
         )
         expect(
             roles[1] == "user",
@@ -88,17 +94,17 @@ def check_translation_messages(translation_messages):
         )
         expect(
             language in messages[0]["content"],
-            f"{where}: the system message does not mention {language!r}. "
+            f"{where}: the developer message does not mention {language!r}. "
             "Use the `language` argument in it (an f-string), so one function serves every language.",
         )
         expect(
             text not in messages[0]["content"],
-            f"{where}: the text to translate is in the system message. "
+            f"{where}: the text to translate is in the developer message. "
             "Keep instructions and data apart: the text goes in the user message only.",
         )
         expect(
             _NOTHING_ELSE.search(messages[0]["content"]),
-            f"{where}: the system message does not ask for the translation only. Without that, a model may wrap "
+            f"{where}: the developer message does not ask for the translation only. Without that, a model may wrap "
             "it in a greeting, notes or the original text ('Sure! Here is the translation: ...'), and a program "
             "using the reply gets all of it: add 'Reply with the translation only.'",
         )
@@ -107,7 +113,7 @@ def check_translation_messages(translation_messages):
             f"{where}: the user message is {messages[1]['content']!r}; "
             f"it should be exactly the text, {text!r}, with no instructions around it.",
         )
-    return "instructions in the system message, the text alone in the user message."
+    return "instructions in the developer message, the text alone in the user message."
 
 
 @checker
@@ -153,8 +159,10 @@ def check_add_exchange(add_exchange):
     return "the history grows by one user and one assistant message, and the original list is untouched."
 
 
-def _reference_few_shot(instructions: str, examples: list[tuple[str, str]], text: str) -> list[dict[str, str]]:
-    messages = [{"role": "system", "content": instructions}]
+def _reference_few_shot(
+    instructions: str, examples: list[tuple[str, str]], text: str, role: str = "developer"
+) -> list[dict[str, str]]:
+    messages = [{"role": role, "content": instructions}]
     for example_input, example_output in examples:
         messages += [{"role": "user", "content": example_input}, {"role": "assistant", "content": example_output}]
     return messages + [{"role": "user", "content": text}]
@@ -169,7 +177,9 @@ def check_few_shot_messages(few_shot_messages):
         where = f"few_shot_messages(instructions, {examples}, {text!r})"
         got = call(few_shot_messages, instructions, list(examples), text)
         _check_message_list(got, where)
-        expected = _reference_few_shot(instructions, examples, text)
+        # the instructions may use the current name, developer, or the older one, system
+        first_role = got[0]["role"] if got and got[0]["role"] in _INSTRUCTION_ROLES else "developer"
+        expected = _reference_few_shot(instructions, examples, text, first_role)
         if got == expected:
             continue
         roles = [m["role"] for m in got]
@@ -177,7 +187,7 @@ def check_few_shot_messages(few_shot_messages):
         expect(
             len(got) == len(expected),
             f"{where} returned {len(got)} messages ({', '.join(roles)}); expected "
-            f"{len(expected)}: the system message, a user and an assistant message per example, then the text.",
+            f"{len(expected)}: the developer message, a user and an assistant message per example, then the text.",
         )
         expect(
             roles == expected_roles,
@@ -186,7 +196,7 @@ def check_few_shot_messages(few_shot_messages):
         )
         for number, (mine, theirs) in enumerate(zip(got, expected)):
             expect(mine == theirs, f"{where}: message {number} is {mine}; expected {theirs}.")
-    return "a system message, one user/assistant pair per example, and the new text last."
+    return "a developer message, one user/assistant pair per example, and the new text last."
 
 
 @checker
@@ -331,7 +341,7 @@ def _text_of(message: dict) -> str:
     return content if isinstance(content, str) else ""
 
 
-def _check_classifier_request(request: dict[str, Any], review: str, where: str) -> None:
+def _check_classifier_request(request: dict[str, Any], model: str, effort: Any, review: str, where: str) -> None:
     messages: Any = request.get("messages")
     expect(
         isinstance(messages, list) and messages and all(isinstance(m, dict) for m in messages),
@@ -340,36 +350,46 @@ def _check_classifier_request(request: dict[str, Any], review: str, where: str) 
     expect(
         messages[0].get("role") in _INSTRUCTION_ROLES,
         f"{where}: the first message has role "
-        f"{messages[0].get('role')!r}; put the classification instructions in a system message.",
+        f"{messages[0].get('role')!r}; put the classification instructions in a developer message.",
     )
     instructions = _text_of(messages[0]).lower()
     missing = [label for label in LABELS if label not in instructions]
     expect(
         not missing,
-        f"{where}: the system message does not name the label(s) {', '.join(missing)}. "
+        f"{where}: the developer message does not name the label(s) {', '.join(missing)}. "
         "Name every allowed label, so the model knows exactly which words it may answer with.",
     )
     expect(
         review not in _text_of(messages[0]),
-        f"{where}: the review is in the system message; it belongs "
+        f"{where}: the review is in the developer message; it belongs "
         "in the user message, so that instructions and data stay apart.",
     )
     expect(
         messages[-1].get("role") == "user" and review in _text_of(messages[-1]),
         f"{where}: the last message should be the user's, containing the review.",
     )
+    expect("max_tokens" not in request, f"{where}: {MAX_TOKENS_HINT}")
+    budget = request.get("max_completion_tokens")
+    expect(
+        isinstance(budget, int) and 1 <= budget <= 10,
+        f"{where} sent max_completion_tokens={budget!r}; a label is a token or two, so cap the reply with "
+        "max_completion_tokens of at most 10 (it is faster and cheaper, and stops a chatty model).",
+    )
+    sent_effort = request.get("reasoning_effort", NOT_GIVEN)
+    expect(
+        sent_effort == effort if isinstance(effort, str) else not isinstance(sent_effort, str),
+        f"{where} sent reasoning_effort={describe(sent_effort)}; send the effort classify receives, "
+        "reasoning_effort=effort (info.sampling.effort): gpt-6-luna takes temperature only at effort 'none'.",
+    )
+    expect(
+        request.get("model") == model,
+        f"{where} sent model={describe(request.get('model'))}; send the model classify receives, model=model.",
+    )
     expect(
         request.get("temperature") == 0,
         f"{where} sent temperature={request.get('temperature')!r}; "
         "use temperature=0, so the model gives its single most likely label and the same review always "
         "gets the same answer.",
-    )
-    budget = request.get("max_tokens", request.get("max_completion_tokens"))
-    expect(
-        isinstance(budget, int) and 1 <= budget <= 10,
-        f"{where} sent max_tokens={budget!r}; a label is a "
-        "token or two, so cap the reply with max_tokens of at most 10 (it is faster and cheaper, and stops a "
-        "chatty model).",
     )
     before, _, after = _text_of(messages[-1]).partition(review)
     expect(
@@ -381,26 +401,31 @@ def _check_classifier_request(request: dict[str, Any], review: str, where: str) 
 
 
 @checker
-def check_classifier(classify, client, model):
-    """Check ``classify(client, model, review)``: the request it sends and that it returns a label."""
+def check_classifier(classify, client, model, effort=NOT_GIVEN):
+    """Check ``classify(client, model, effort, review)``: the request it sends and that it returns a label."""
     if is_stub(classify):
         raise NotDone()
     for review in ["The staff was friendly and the food was excellent.", "My order arrived broken."]:
-        where = f"classify(client, model, {review!r})"
+        where = f"classify(client, model, effort, {review!r})"
         recorder = _RecordingClient(client)
-        label = call(classify, recorder, model, review)
+        try:
+            label = call(classify, recorder, model, effort, review)
+        except Hint:
+            if recorder.requests:  # a refused request: name what was wrong in it rather than the API error
+                _check_classifier_request(recorder.requests[0], model, effort, review, where)
+            raise
         expect(
             len(recorder.requests) == 1,
             f"{where} made {len(recorder.requests)} requests through the "
             "`client` argument; expected exactly 1. Use the `client` it receives, not a global one.",
         )
-        _check_classifier_request(recorder.requests[0], review, where)
+        _check_classifier_request(recorder.requests[0], model, effort, review, where)
         expect(
             label in (*LABELS, "unknown"),
             f"{where} returned {describe(label)}; return one of 'positive', "
             "'negative', 'neutral' or 'unknown': pass the reply through your parse_label.",
         )
     return (
-        "one request per review, with the labels in the system message, the review between delimiters, "
-        "temperature=0 and a small max_tokens."
+        "one request per review, with the labels in the developer message, the review between delimiters, "
+        "reasoning_effort, temperature=0 and a small max_completion_tokens."
     )

@@ -93,12 +93,12 @@ class Choices:
 
 
 #: The course's own choices, before ``.env``. gpt-6-luna is OpenAI's replacement for the course's first model,
-#: gpt-4o-mini, which shuts down on 2027-01-14 (third-party copies of
-#: https://developers.openai.com/api/docs/deprecations agree). The chat choice stays gpt-4o-mini until the
-#: lessons are rewritten for gpt-6-luna's contract (max_completion_tokens, reasoning_effort="none" for
-#: sampling): today's lessons send max_tokens and temperature with it, which gpt-6-luna refuses.
+#: which shuts down on 2027-01-14 (third-party copies of https://developers.openai.com/api/docs/deprecations
+#: agree; the official row was not seen) and its "efficient, repeatable work" model (deployment checklist).
+#: The chat choice sends reasoning_effort "none": replies come at once, as from a classic chat model, cost
+#: no hidden reasoning tokens, and temperature and logprobs are accepted; lesson 00 shows what reasoning adds.
 DEFAULTS = Choices(
-    chat=ModelChoice("gpt-4o-mini"),
+    chat=ModelChoice("gpt-6-luna", "none"),
     sampling=ModelChoice("gpt-6-luna", "none"),
     reasoning=ModelChoice("gpt-6-luna", "medium"),
     moderation=ModelChoice("omni-moderation-latest"),
@@ -136,6 +136,8 @@ def read_choices(env: Mapping[str, str] | None = None) -> Choices:
     an effort gets none sent (its own default applies), since efforts differ between models.
     Raises ValueError with the accepted values when an effort is misspelled.
 
+    >>> read_choices({}).chat
+    ModelChoice(model='gpt-6-luna', effort='none')
     >>> read_choices({"COURSE_MODEL": "gpt-5.4-mini"}).chat
     ModelChoice(model='gpt-5.4-mini', effort=NOT_GIVEN)
     >>> read_choices({"COURSE_SAMPLING_MODEL": "gpt-5.4-mini"}).sampling
@@ -173,10 +175,9 @@ def describe_choices(choices: Choices) -> str:
     """The choices in a few words, for ``setup()``'s one line: what differs from the chat model.
 
     >>> describe_choices(DEFAULTS)
-    'gpt-4o-mini (sampling: gpt-6-luna (effort none), reasoning: gpt-6-luna (effort medium))'
-    >>> describe_choices(read_choices({"COURSE_MODEL": "gpt-6-luna", "COURSE_SAMPLING_MODEL": "gpt-5.4-mini",
-    ...                                 "COURSE_SAMPLING_EFFORT": "none"}))
-    'gpt-6-luna (sampling: gpt-5.4-mini (effort none), reasoning: effort medium)'
+    'gpt-6-luna (effort none) (reasoning: effort medium)'
+    >>> describe_choices(read_choices({"COURSE_SAMPLING_MODEL": "gpt-5.4-mini", "COURSE_SAMPLING_EFFORT": "none"}))
+    'gpt-6-luna (effort none) (sampling: gpt-5.4-mini (effort none), reasoning: effort medium)'
     """
     parts = []
     for purpose in ("sampling", "reasoning"):

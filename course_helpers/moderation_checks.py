@@ -1,4 +1,4 @@
-"""Checks for the exercises of lesson 04 (moderation: scores, thresholds, batches, guardrails).
+"""Checks for the exercises of lesson 04 (moderation: scores, thresholds, batches, guardrails, the ``moderation`` parameter).
 
 Each prints one line, ✅ / ❌ with a hint / ⏳ not done, and never raises (see
 :mod:`course_helpers.checks`). The computation exercises are checked exactly
@@ -19,7 +19,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .checks import call, checker, describe, expect, fail
+from .checks import Hint, NotDone, _still_a_stub, call, checker, describe, expect, fail, is_stub, refused
 from .local.moderation.categories import CATEGORIES, attribute_name
 from .models import read_choices
 
@@ -32,6 +32,8 @@ __all__ = [
     "check_child_thresholds",
     "check_flagged_categories",
     "check_guarded_reply",
+    "check_input_flagged",
+    "check_moderated_request",
     "check_scores_by_name",
     "check_top_category",
 ]
@@ -76,6 +78,15 @@ OUTPUT_REFUSAL = "Sorry, I can't share the reply I wrote."
 
 _CHILD_FAMILIES = ("sexual", "self-harm", "violence")
 _CHILD_LIMIT = 0.1
+
+
+def _moderation_model() -> str:
+    """The course's moderation model (``course_helpers.models``, purpose ``moderation``)."""
+    return read_choices().moderation.model
+
+
+def _is_moderation_model(model: object) -> bool:
+    return isinstance(model, str) and (model == _moderation_model() or model.startswith("omni-moderation"))
 
 
 def _reference_flagged(scores: Mapping[str, float], thresholds: Mapping[str, float]) -> set[str]:
@@ -125,7 +136,15 @@ def check_flagged_categories(function):
     cases = [EXAMPLE_SCORES, exact, low, {name: 0.0 for name in CATEGORIES}]
     for scores in cases:
         expected = _reference_flagged(scores, ADULT_THRESHOLDS)
-        got = call(function, dict(scores), dict(ADULT_THRESHOLDS))
+        try:
+            got = call(function, dict(scores), dict(ADULT_THRESHOLDS))
+        except Hint as hint:
+            if not expected and "did you forget `return`" in str(hint):
+                fail(
+                    "When nothing is flagged (every score 0.0), flagged_categories returned None: return an empty "
+                    "list, [], so the caller can still loop over it and test it with len() or `if`."
+                )
+            raise
         if isinstance(got, dict):
             fail("flagged_categories returned a dict: return a list of the flagged categories' names.")
         expect(
@@ -208,8 +227,8 @@ def check_batch_request(request, response, texts):
     )
     model = request.get("model")
     expect(
-        isinstance(model, str) and model.startswith("omni-moderation"),
-        f"Ask for the model 'omni-moderation-latest' (yours: {model!r}).",
+        _is_moderation_model(model),
+        f"Ask for the moderation model MODERATION_MODEL, {_moderation_model()!r} (yours: {model!r}).",
     )
     given = request.get("input")
     if isinstance(given, str):
@@ -276,8 +295,21 @@ def check_scores_by_name(function, response):
         )
     if set(got) == set(CATEGORIES) | {"category_scores", "categories", "flagged"} or "flagged" in got:
         fail("You returned the whole result: take its category_scores.")
+    extra = sorted(map(str, set(got) - set(CATEGORIES)))
+    if any("-" in name and "/" not in name and name.replace("-", "_") != name for name in extra):
+        fail(
+            f"Your dict has {len(got)} keys, not 13: extra ones such as {extra[:3]}. model_dump() alone holds 21 "
+            "(the 13 attribute names, and the 8 JSON names that differ from them, such as 'self-harm/intent', which the SDK keeps as extras), "
+            "and replacing '_' with '-' turns self_harm_intent into 'self-harm-intent', not the API's "
+            "'self-harm/intent'. Use model_dump(by_alias=True): exactly the 13 JSON names."
+        )
     missing = sorted(set(CATEGORIES) - set(got))
     expect(not missing, f"Missing categories: {missing}.")
+    expect(
+        not extra,
+        f"Your dict has {len(got)} keys, not 13: these are not category names: {extra[:5]}. "
+        "Return exactly the 13 scores, keyed by the API's names: model_dump(by_alias=True).",
+    )
     for name in CATEGORIES:
         expected = getattr(result.category_scores, attribute_name(name))
         expect(
@@ -300,7 +332,9 @@ def check_scores_by_name(function, response):
 def _made_up_moderation(flagged: bool) -> Any:
     from openai.types import ModerationCreateResponse
 
-    score = 0.9 if flagged else 0.01
+    # The verdict and the scores disagree with a 0.5 cut-off on purpose (flagged at 0.45, passed at 0.55): the
+    # provider's thresholds are its own, so only `flagged` says what it decided.
+    score = 0.45 if flagged else 0.55
     return ModerationCreateResponse.model_validate(
         {
             "id": "modr-made-up",
@@ -361,19 +395,32 @@ def _chat_mentions(kwargs: dict, text: str) -> bool:
     return any(isinstance(m, dict) and text in str(m.get("content", "")) for m in kwargs.get("messages", []))
 
 
-@checker
-def check_guarded_reply(function, model: str | None = None):
-    """Check ``guarded_reply(client, model, user_text)`` on a scripted client: every path of the guardrail.
+def _course_chat() -> tuple[str, str]:
+    """The chat model and effort the guardrail check passes through (an effort always, to see it is passed on)."""
+    chat = read_choices().chat
+    return chat.model, chat.effort if isinstance(chat.effort, str) else "none"
 
-    ``model`` defaults to the course's chat model (:mod:`course_helpers.models`); the client is scripted,
-    so the name is only passed through.
+
+@checker
+def check_guarded_reply(function, model: str | None = None, effort: str | None = None):
+    """Check ``guarded_reply(client, model, effort, user_text)`` on a scripted client: every path of the guardrail.
+
+    ``model`` and ``effort`` default to the course's chat model and its effort (:mod:`course_helpers.models`;
+    ``"none"`` when the course sends no effort); the client is scripted, so they are only passed through.
     """
-    model = model or read_choices().chat.model
+    default_model, default_effort = _course_chat()
+    model, effort = model or default_model, effort or default_effort
     user_text = "Tell me a story about a dragon."
     # 1. Both checks pass: the reply comes through, after three calls in order.
     client = _ScriptedClient(flag_input=False, flag_reply=False)
-    got = call(function, client, model, user_text)
+    got = call(function, client, model, effort, user_text)
     kinds = [kind for kind, _ in client.calls]
+    if kinds == ["moderations"] and got == INPUT_REFUSAL:
+        fail(
+            "The input's result says flagged=False (its violence score, 0.55, is below the provider's threshold), "
+            "yet your function refused it: decide on results[0].flagged, the provider's verdict, not on a "
+            "threshold of your own such as 0.5."
+        )
     expect(
         kinds,
         "Your function made no calls through the `client` it was given: use that argument, not the notebook's "
@@ -386,20 +433,35 @@ def check_guarded_reply(function, model: str | None = None):
     first = client.calls[0][1]
     expect(first.get("input") == user_text, f"Moderate the user's text itself: input={first.get('input')!r}.")
     expect(
-        str(first.get("model", "")).startswith("omni-moderation"),
-        "Pass model='omni-moderation-latest' to client.moderations.create.",
+        _is_moderation_model(first.get("model")),
+        f"Pass model=MODERATION_MODEL ({_moderation_model()!r}) to client.moderations.create.",
     )
     expect("chat" in kinds, "When the input passes, ask the chat model (client.chat.completions.create).")
     chat = next(kwargs for kind, kwargs in client.calls if kind == "chat")
     expect(
         chat.get("model") == model, f"Call the chat model given as `model` ({model!r}); yours: {chat.get('model')!r}."
     )
+    expect(
+        chat.get("reasoning_effort") == effort,
+        f"The chat request has reasoning_effort={chat.get('reasoning_effort')!r}: pass the effort you are given, "
+        f"reasoning_effort=effort ({effort!r} here). Left out, gpt-6-luna reasons at its default, medium.",
+    )
     expect(_chat_mentions(chat, user_text), "The chat request's messages should contain the user's text.")
+    roles = [m.get("role") if isinstance(m, dict) else type(m).__name__ for m in chat.get("messages", [])]
+    expect(
+        roles == ["user"],
+        f"The chat request's messages have the roles {roles}: the task asks for one user message, "
+        "[{'role': 'user', 'content': user_text}], nothing else.",
+    )
     limit = chat.get("max_completion_tokens", chat.get("max_tokens"))
     expect(
         isinstance(limit, int) and not isinstance(limit, bool) and 1 <= limit <= 60,
         f"The chat request has max_completion_tokens={limit!r}: cap the reply at 60 tokens, as the task says "
         "(max_completion_tokens=60). Every token is paid for, and moderated, before the user sees it.",
+    )
+    expect(
+        "max_tokens" not in chat,
+        "The chat request sends max_tokens: older models took it, today's reject it. Use max_completion_tokens=60.",
     )
     expect(
         kinds == ["moderations", "chat", "moderations"],
@@ -414,18 +476,289 @@ def check_guarded_reply(function, model: str | None = None):
     )
     # 2. A flagged input: refuse, and never send it to the chat model.
     client = _ScriptedClient(flag_input=True, flag_reply=False)
-    got = call(function, client, model, user_text)
+    got = call(function, client, model, effort, user_text)
     expect(
         "chat" not in [kind for kind, _ in client.calls],
-        "The input was flagged, yet your function still called the chat model: stop after the first moderation.",
+        "The input was flagged (results[0].flagged is True, with a violence score of 0.45), yet your function "
+        "still called the chat model: stop after the first moderation. Decide on flagged, the provider's "
+        "verdict, not on a threshold of your own such as 0.5.",
     )
     expect(got == INPUT_REFUSAL, f"A flagged input should return INPUT_REFUSAL; yours returned {describe(got)}.")
     # 3. A harmless input whose reply is flagged: do not show the reply.
     client = _ScriptedClient(flag_input=False, flag_reply=True)
-    got = call(function, client, model, user_text)
+    got = call(function, client, model, effort, user_text)
     expect(
         got != _ScriptedClient.REPLY,
         "The reply was flagged, yet your function returned it: check results[0].flagged of the reply's moderation.",
     )
     expect(got == OUTPUT_REFUSAL, f"A flagged reply should return OUTPUT_REFUSAL; yours returned {describe(got)}.")
+    # 4. Other model and effort: the function sends those it is given, not the notebook's info.model/info.effort.
+    other_model, other_effort = "scripted-chat-model", "low" if effort != "low" else "high"
+    client = _ScriptedClient(flag_input=False, flag_reply=False)
+    call(function, client, other_model, other_effort, user_text)
+    sent = next((kwargs for kind, kwargs in client.calls if kind == "chat"), {})
+    expect(
+        sent.get("model") == other_model and sent.get("reasoning_effort") == other_effort,
+        f"Called with model={other_model!r} and effort={other_effort!r}, your function sent "
+        f"model={sent.get('model')!r}, reasoning_effort={sent.get('reasoning_effort')!r}: use the function's "
+        "`model` and `effort` arguments, not the notebook's info.model and info.effort.",
+    )
     return "the input is checked before the model sees it, and the reply before the user does."
+
+
+# --- The moderation parameter: one request that moderates its own input and output -------------------------
+#
+# ``moderation={"model": ..., "policy": {"input": {"mode": ...}, "output": {"mode": ...}}}`` on Chat Completions
+# (SDK 3.60, types/chat/completion_create_params.py). The verdicts come back in ``completion.moderation.input``
+# and ``.output``: each ``{"type": "moderation_results", "results": [...]}`` or ``{"type": "error", ...}``
+# (types/chat/chat_completion.py). What OpenAI does on "block" is not documented; no check relies on it.
+
+_MODES = ("score", "block")
+
+
+def _side_mode(policy: Mapping, side: str) -> str:
+    """The mode of one side of a learner's policy, or a hint about its shape."""
+    value = policy.get(side)
+    if value is None:
+        if side == "output":
+            fail(
+                "The policy says nothing about the reply: add 'output': {'mode': 'score'}, so the reply's scores "
+                "come back for the teacher to review (say it, rather than rely on a default)."
+            )
+        fail("The policy says nothing about the question: add 'input': {'mode': 'block'}.")
+    if isinstance(value, str):
+        fail(f"Each side of the policy is a dict with a mode: {side!r}: {{'mode': {value!r}}}, not {value!r} alone.")
+    expect(
+        isinstance(value, Mapping) and "mode" in value,
+        f"policy[{side!r}] should be a dict like {{'mode': 'score'}}, but it is {describe(value)}.",
+    )
+    assert isinstance(value, Mapping)  # for the type checker: expect() stopped otherwise
+    mode = value["mode"]
+    expect(
+        mode in _MODES,
+        f"policy[{side!r}]['mode'] is {mode!r}; the modes are 'score' (report the verdict) and 'block'.",
+    )
+    return str(mode)
+
+
+@checker
+def check_moderated_request(request, completion):
+    """Check a chat request that moderates itself: the question blocked when flagged, the reply scored."""
+    expect(
+        isinstance(request, dict),
+        "`moderated_request` should be a dict of the arguments for "
+        f"client.chat.completions.create(**moderated_request), but it is {describe(request)}.",
+    )
+    chat_model = request.get("model")
+    expect(
+        isinstance(chat_model, str) and not _is_moderation_model(chat_model),
+        f"The request's model is the chat model, info.model (yours: {chat_model!r}); the moderation model goes "
+        "inside the moderation parameter.",
+    )
+    course_model = read_choices().chat.model
+    if "reasoning_effort" not in request and chat_model != course_model:
+        fail(
+            f"The request names model={chat_model!r} without an effort: the task asks for the course's chat model "
+            f"and its effort, model=info.model ({course_model!r} here) and reasoning_effort=info.effort."
+        )
+    expect(
+        "reasoning_effort" in request,
+        "Send the course's effort with the chat model, reasoning_effort=info.effort: left out, gpt-6-luna "
+        "reasons at its default, medium.",
+    )
+    expect(
+        "max_tokens" not in request,
+        "The request sends max_tokens: older models took it, today's reject it. Use max_completion_tokens.",
+    )
+    limit = request.get("max_completion_tokens")
+    expect(
+        isinstance(limit, int) and not isinstance(limit, bool) and 1 <= limit <= 60,
+        f"Cap the reply with max_completion_tokens (at most 60); yours: {limit!r}.",
+    )
+    moderation = request.get("moderation")
+    expect(
+        moderation is not None,
+        "The request has no moderation parameter: add moderation={'model': MODERATION_MODEL, 'policy': {...}}.",
+    )
+    if isinstance(moderation, str):
+        fail(
+            f"moderation is the string {moderation!r}: it is a dict, "
+            "{'model': MODERATION_MODEL, 'policy': {'input': {...}, 'output': {...}}}."
+        )
+    expect(isinstance(moderation, Mapping), f"moderation should be a dict, but it is {describe(moderation)}.")
+    assert isinstance(moderation, Mapping)  # for the type checker: expect() stopped otherwise
+    expect("model" in moderation, f"moderation needs its 'model' (it is required): {_moderation_model()!r}.")
+    if isinstance(moderation["model"], str) and moderation["model"].startswith("text-moderation"):
+        fail(
+            f"moderation['model'] is {moderation['model']!r}, a retired text-only moderation model: name the "
+            f"course's moderation model, MODERATION_MODEL ({_moderation_model()!r})."
+        )
+    expect(
+        _is_moderation_model(moderation["model"]),
+        f"moderation['model'] is {moderation['model']!r}: name the moderation model, MODERATION_MODEL "
+        f"({_moderation_model()!r}), not the chat model.",
+    )
+    policy = moderation.get("policy")
+    expect(
+        policy is not None,
+        "Without a policy nothing says to block a flagged question (the documented use is scores alongside the "
+        "reply). Add 'policy': {'input': {'mode': 'block'}, 'output': {'mode': 'score'}}.",
+    )
+    expect(isinstance(policy, Mapping), f"policy should be a dict, but it is {describe(policy)}.")
+    extra = sorted(set(policy) - {"input", "output"})
+    expect(not extra, f"A policy has two keys, 'input' and 'output'; yours also has {extra}.")
+    input_mode, output_mode = _side_mode(policy, "input"), _side_mode(policy, "output")
+    expect(
+        input_mode == "block",
+        "The input's mode is 'score': the verdict is reported, but a flagged question still reaches the chat "
+        "model. The school wants it stopped: 'input': {'mode': 'block'}.",
+    )
+    expect(
+        output_mode == "score",
+        "The output's mode is 'block': a flagged reply would be held back. The school wants every reply shown and "
+        "its scores kept for review: 'output': {'mode': 'score'}.",
+    )
+    refused(completion)
+    expect(
+        getattr(completion, "object", None) == "chat.completion",
+        f"`moderated` should be the ChatCompletion that send(client, moderated_request) returned, "
+        f"but it is {describe(completion)}.",
+    )
+    expect(
+        completion.moderation is not None,
+        "The response has no moderation verdicts (completion.moderation is None): was it sent with this request? "
+        "A server without the parameter (Ollama, for one) ignores it.",
+    )
+    return "one request: the question is checked before the model runs, the reply scored after it."
+
+
+def _made_up_moderated(input_flags: Any, output_flags: Any, finish_reason: str = "stop") -> Any:
+    """A ChatCompletion with ``moderation`` verdicts, from made-up JSON (no model involved).
+
+    A side is a list of flags (one result each) or an error code.
+    """
+    from openai.types.chat import ChatCompletion
+
+    def side(flags: Any) -> dict[str, Any]:
+        if isinstance(flags, str):
+            return {"type": "error", "code": flags, "message": f"A made-up error: {flags}."}
+        results = [
+            {
+                "type": "moderation_result",
+                "model": "omni-moderation-latest",
+                "flagged": flagged,
+                "categories": {name: flagged and name == "violence" for name in CATEGORIES},
+                "category_scores": {name: 0.9 if flagged and name == "violence" else 0.01 for name in CATEGORIES},
+                "category_applied_input_types": {name: ["text"] for name in CATEGORIES},
+            }
+            for flagged in flags
+        ]
+        return {"type": "moderation_results", "model": "omni-moderation-latest", "results": results}
+
+    content = "" if finish_reason == "content_filter" else "A made-up reply."
+    return ChatCompletion.model_validate(
+        {
+            "id": "chatcmpl-made-up",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "made-up",
+            "choices": [
+                {"index": 0, "finish_reason": finish_reason, "message": {"role": "assistant", "content": content}}
+            ],
+            "moderation": {"input": side(input_flags), "output": side(output_flags)},
+        }
+    )
+
+
+def _verdict(function, completion, case: str) -> Any:
+    """``function(completion)``, None allowed (it is an answer here); errors become hints, a stub is "not done"."""
+    if is_stub(function):
+        raise NotDone()
+    expect(callable(function), f"Expected a function, but got {describe(function)}.")
+    try:
+        got = function(completion)
+    except AttributeError as error:
+        if "Error" in str(error) and "results" in str(error):
+            fail(
+                f"On {case} your code raised AttributeError: {error}. A side can be an error instead of results: "
+                "check completion.moderation.input.type == 'error' first, and return None then."
+            )
+        if "flagged" in str(error):
+            fail(
+                f"Your code raised AttributeError: {error}. completion.moderation.input has no flagged of its own: "
+                "its verdicts are in .results, a list of results that each have .flagged."
+            )
+        raise Hint(f"Your code raised AttributeError: {error} (on {case}).") from error
+    except TypeError as error:
+        if "not subscriptable" in str(error):
+            fail(
+                f"Your code raised TypeError: {error} (on {case}). completion.moderation.input and its results are "
+                "SDK objects, not dicts: read their attributes, verdict.type, verdict.results, result.flagged."
+            )
+        raise Hint(f"Your code raised TypeError: {error} (on {case}).") from error
+    except Exception as error:  # the learner's code: any error becomes a hint
+        raise Hint(f"Your code raised {type(error).__name__}: {error} (on {case}).") from error
+    if got is None and _still_a_stub(function):
+        raise NotDone()
+    return got
+
+
+@checker
+def check_input_flagged(function):
+    """Check ``input_flagged(completion)``: True/False for the question's verdict, None when there is none."""
+    clean_question = _made_up_moderated([False], [True])
+    got = _verdict(function, clean_question, "a completion whose question passed and whose reply was flagged")
+    if got is None:
+        fail(
+            "input_flagged returned None for a question that was checked and passed: return False. "
+            "None is only for an input side that is an error (did you forget `return`?)."
+        )
+    if isinstance(got, list):
+        fail(f"input_flagged returned a list, {got}: return one True or False for the whole input, any(...).")
+    expect(
+        isinstance(got, bool),
+        f"input_flagged should return True or False (or None), but it returned {describe(got)}.",
+    )
+    expect(
+        got is False,
+        "On a completion whose question passed and whose reply was flagged, input_flagged returned True: that is "
+        "the reply's verdict (completion.moderation.output). The question's is completion.moderation.input.",
+    )
+    flagged_question = _made_up_moderated([True], [False])
+    expect(
+        _verdict(function, flagged_question, "a completion whose question was flagged") is True,
+        "The question was flagged (moderation.input.results[0].flagged is True) and the reply was not, but "
+        "input_flagged returned something else. Read completion.moderation.input; finish_reason only changes "
+        "when a side is blocked, and this request only asked for scores.",
+    )
+    blocked = _made_up_moderated([True], "input_blocked", finish_reason="content_filter")
+    expect(
+        _verdict(function, blocked, "a completion whose flagged question was blocked") is True,
+        "On a blocked request (finish_reason 'content_filter', moderation.output an error 'input_blocked') the "
+        "question was flagged: input_flagged should return True. Only the input side counts.",
+    )
+    first_only = _made_up_moderated([True, False], [False])
+    got = _verdict(function, first_only, "a completion of two messages, the first flagged")
+    if got is False:
+        fail(
+            "A request with two input results, the first flagged and the second not, got False from input_flagged: "
+            "all() asks for every result to be flagged. One flagged message is enough to flag the input: "
+            "any(result.flagged for result in completion.moderation.input.results)."
+        )
+    second = _made_up_moderated([False, True], [False])
+    got = _verdict(function, second, "a completion of two messages, the second flagged")
+    expect(
+        got is True,
+        f"A request with a system message and a user message got two input results, the second flagged, and "
+        f"input_flagged returned {got!r}: results[0] is only the first. Any flagged result flags the input: "
+        "any(result.flagged for result in completion.moderation.input.results).",
+    )
+    failed = _made_up_moderated("moderation_failed", [False])
+    got = _verdict(function, failed, "a completion whose input moderation failed")
+    if got is False:
+        fail(
+            "When the input side is an error (moderation_failed), nobody checked the question: return None, not "
+            "False. Unchecked is not the same as safe."
+        )
+    expect(got is None, f"When the input side is an error, return None; yours returned {describe(got)}.")
+    return "any flagged input result flags the question; an error side is no verdict at all."

@@ -45,65 +45,87 @@ QUIZZES: dict[str, Quiz] = {
         "A reply ends in the middle of a sentence and choices[0].finish_reason is 'length'. What happened?",
         (
             "The model had nothing more to say.",
-            "The reply reached max_tokens and was cut off.",
+            "The reply reached max_completion_tokens and was cut off.",
             "The server crashed.",
             "A content filter removed the end.",
         ),
         answer=1,
-        explanation="'length' means the token budget ran out. Raise max_tokens, or ask for a shorter answer. "
-        "A content filter would say 'content_filter'; a model that is done says 'stop'.",
+        explanation="'length' means the token budget ran out. Raise max_completion_tokens, or ask for a shorter "
+        "answer. On a reasoning model the hidden reasoning counts against the same limit: at an effort above "
+        "'none', a small limit can even give an empty reply. A content filter would say 'content_filter'; "
+        "a model that is done says 'stop'.",
     ),
     "00.3": Quiz(
-        "On gpt-4o-mini, which costs more: 1,000 prompt tokens or 1,000 completion tokens?",
+        "gpt-6-luna at reasoning_effort='medium' answers in one short line. usage.completion_tokens is 420, and "
+        "usage.completion_tokens_details.reasoning_tokens is 400. How many tokens are billed at the output price?",
+        (
+            "20: only the visible reply.",
+            "400: only the reasoning.",
+            "420: the reasoning and the visible reply.",
+            "820: completion_tokens plus reasoning_tokens.",
+        ),
+        answer=2,
+        explanation="Reasoning tokens are output the model wrote, hidden or not, and completion_tokens already "
+        "counts them: 400 reasoning + 20 visible = 420, all billed as output. reasoning_tokens says how many of "
+        "them were reasoning; adding it again would count them twice.",
+    ),
+    "00.4": Quiz(
+        "On gpt-6-luna, which costs more: 1,000 prompt tokens or 1,000 completion tokens?",
         (
             "The 1,000 prompt tokens.",
             "The 1,000 completion tokens.",
             "They cost the same.",
         ),
         answer=1,
-        explanation="Output costs 4 times more than input on gpt-4o-mini ($0.60 against $0.15 per million). "
+        explanation="Output costs 5 times more than input on gpt-6-luna ($0.50 against $0.10 per million). "
         "Generating a token takes a full pass through the model; reading the prompt is done in parallel. "
-        "Capping max_tokens and asking for concise answers saves the most.",
+        "Reasoning tokens are output too, so at an effort above 'none' a reply can cost more than its visible "
+        "text. Capping max_completion_tokens and asking for concise answers saves the most.",
     ),
-    "00.4": Quiz(
-        "A request fails with openai.BadRequestError, status 400, and error.param == 'max_tokens'. "
-        "What is the best first step?",
+    "00.5": Quiz(
+        "Code from an older tutorial fails with openai.BadRequestError, status 400, error.param == 'max_tokens' "
+        "and error.code == 'unsupported_parameter'. What is the best first step?",
         (
             "Retry the same request a few times.",
-            "Check the value you passed as max_tokens.",
+            "Send the limit as max_completion_tokens instead of max_tokens.",
             "Create a new API key.",
-            "Switch to another model.",
+            "Lower the value of max_tokens.",
         ),
         answer=1,
-        explanation="A 400 is about the request itself, so retrying it unchanged fails again; "
-        "error.param points at the culprit. Keys are 401 errors.",
+        explanation="'unsupported_parameter' means the model does not take this parameter at all, whatever its "
+        "value: newer models reject max_tokens, the old name of the limit, and want max_completion_tokens. "
+        "A 400 is about the request itself, so retrying it unchanged fails again; error.param points at the "
+        "culprit. Keys are 401 errors.",
     ),
     # notebooks/01_messages_and_roles.ipynb
     "01.1": Quiz(
         "You build a homework helper that must never give the final answer, only hints. Where does that rule belong?",
         (
-            "In a system (or developer) message at the start of every request.",
+            "In a developer (or system) message at the start of every request.",
             "In the first user message, once.",
             "In an assistant message.",
             "Nowhere: models follow no rules.",
         ),
         answer=0,
-        explanation="Rules of the application go in the system/developer message, which the model weighs more "
-        "than user messages, and which you send with every request (the API keeps no memory). "
-        "No model follows rules perfectly, so important ones also need checks in your code.",
+        explanation="Rules of the application go in the developer message (system is its older name), which the "
+        "model weighs more than user messages, and which you send with every Chat Completions request (it keeps "
+        "no memory between requests). No model follows rules perfectly, so important ones also need checks in "
+        "your code.",
     ),
     "01.2": Quiz(
-        "Your app sends only the newest user message with each request. A user writes 'My name is Ada.', "
-        "then 'What is my name?'. What happens?",
+        "Your app calls Chat Completions and sends only the newest user message with each request. A user "
+        "writes 'My name is Ada.', then 'What is my name?'. What happens?",
         (
             "The model answers 'Ada': it remembers the conversation.",
             "The model cannot know the name: the second request does not contain it.",
             "The API returns an error because the history is missing.",
-            "OpenAI stores the conversation for 30 days, so it works.",
+            "The server keeps the earlier request and adds it to the next one, so it works.",
         ),
         answer=1,
         explanation="Chat Completions is stateless: the model sees only the messages of the current request. "
-        "To remember, send the history (earlier user and assistant messages) every time.",
+        "To remember, send the history (earlier user and assistant messages) every time. The Responses API "
+        "is different: it stores responses (store, 30 days by default) and can continue from one with "
+        "previous_response_id (lesson 06).",
     ),
     "01.3": Quiz(
         "In a few-shot prompt, who wrote the assistant messages?",
@@ -144,30 +166,58 @@ QUIZZES: dict[str, Quiz] = {
         "With top_p=0.5 the nucleus is apple alone (0.6 already reaches 0.5), so B can only draw apple too.",
     ),
     "02.3": Quiz(
+        "You want 5 different slogans from gpt-6-luna (reasoning_effort='none', temperature=1). How do you get them?",
+        (
+            "One request with n=5.",
+            "Five requests, one reply each (with five different seeds if you want to reproduce them).",
+            "One request with n=5 and temperature=0.",
+            "Five requests with the same seed.",
+        ),
+        answer=1,
+        explanation='gpt-6-luna rejects an explicit n, even n=1 (the SDK: "Newer models reject an explicit `n`"), '
+        "so each reply is its own request. The same seed would give the same slogan five times, and so would "
+        "temperature 0.",
+    ),
+    "02.4": Quiz(
         "You send the same request twice to OpenAI with seed=42 and temperature=1, and get two different replies. "
         "Both responses have the same system_fingerprint. What is the most likely explanation?",
         (
             "seed only works with temperature=0.",
             "seed is best effort on OpenAI: tiny numerical differences between runs can still change a token.",
-            "The seed is ignored unless n > 1.",
+            "The seed is ignored unless you ask for several replies.",
             "You need to pass the system_fingerprint back in the next request.",
         ),
         answer=1,
         explanation="OpenAI documents seed as best effort: determinism is likely but not guaranteed, even on the "
         "same backend configuration. A different system_fingerprint would make a difference expected.",
     ),
-    "02.4": Quiz(
-        "Your code sends temperature=0.2 and max_tokens=300. You switch the model from gpt-4o-mini to o4-mini "
-        "and get a 400 BadRequestError. What should you change?",
+    "02.5": Quiz(
+        "Old code sends model='gpt-6-luna', temperature=0.2 and max_tokens=300, with no reasoning_effort, "
+        "and gets a 400 BadRequestError. What makes it work and keeps the temperature?",
         (
             "Lower the temperature to 0.",
-            "Remove temperature, and use max_completion_tokens (with more room) instead of max_tokens.",
+            "Send reasoning_effort='none', and max_completion_tokens instead of max_tokens.",
             "Add n=1.",
-            "Nothing: retry, 400 errors are temporary.",
+            "Send reasoning_effort='minimal'.",
         ),
         answer=1,
-        explanation="Reasoning models reject temperature and max_tokens. max_completion_tokens also covers their "
-        "hidden reasoning tokens, so 300 may be too few. A 400 is about the request: retrying it unchanged fails again.",
+        explanation="Without reasoning_effort gpt-6-luna reasons at medium, where it refuses temperature; only "
+        "'none' takes it. It also refuses max_tokens: the limit is max_completion_tokens. "
+        "n=1 is refused too, and gpt-6-luna has no 'minimal' effort.",
+    ),
+    "02.6": Quiz(
+        "With an OpenAI key, a request to gpt-6-luna at reasoning_effort='medium' with max_completion_tokens=20 "
+        "comes back with an empty reply and finish_reason 'length'. Why?",
+        (
+            "The model refused to answer.",
+            "The hidden reasoning used up the 20 tokens before the answer began.",
+            "max_completion_tokens counts only the prompt.",
+            "The server crashed.",
+        ),
+        answer=1,
+        explanation="max_completion_tokens counts the reasoning tokens too "
+        "(usage.completion_tokens_details.reasoning_tokens). Give a reasoning request far more room, or "
+        "send reasoning_effort='none' when you need no reasoning.",
     ),
     # notebooks/03_logprobs.ipynb
     "03.1": Quiz(
@@ -206,6 +256,21 @@ QUIZZES: dict[str, Quiz] = {
         answer=1,
         explanation="'negative' and 'Negative' are two spellings of one label: 0.45 + 0.15 = 0.60. "
         "1.5 is how many times more likely the first spelling is than positive, not a confidence.",
+    ),
+    "03.4": Quiz(
+        "Your classifier sends gpt-6-luna reasoning_effort='none', logprobs=True, top_logprobs=20 and "
+        "max_completion_tokens=1. A colleague changes the effort to 'low', for better labels. What happens?",
+        (
+            "Better labels, with their logprobs as before.",
+            "The request is refused with a 400: gpt-6-luna takes logprobs only at effort 'none'.",
+            "The reply comes back, but choice.logprobs is None.",
+            "The reply is empty: the reasoning uses up the one-token limit.",
+        ),
+        answer=1,
+        explanation="OpenAI's deployment checklist says to remove logprobs and top_logprobs at any effort but none, "
+        "and the built-in local backend refuses them with a 400, as section 8 shows (OpenAI's exact wording is not "
+        "confirmed). The empty reply would be the next problem without logprobs: reasoning tokens count against "
+        "max_completion_tokens.",
     ),
     # notebooks/04_moderation.ipynb
     "04.1": Quiz(
@@ -246,9 +311,24 @@ QUIZZES: dict[str, Quiz] = {
         explanation="The model writes text the user never asked for word for word: a story can turn graphic, "
         "a summary can quote something hateful. The output check catches what the input check cannot.",
     ),
+    "04.4": Quiz(
+        "Your children's app flags a text when a score reaches its own, stricter threshold. You move the guard "
+        "into the chat request with the moderation parameter. Which policy keeps your thresholds in charge?",
+        (
+            "'block' on both sides: the provider then applies your thresholds.",
+            "'score' on both sides, then compare the scores in completion.moderation with your thresholds in your code.",
+            "No policy: the chat model reads your thresholds from the system message.",
+            "'block' on the input only: the output is then never generated.",
+        ),
+        answer=1,
+        explanation="The parameter takes a moderation model and a mode per side, and no thresholds, so 'block' can "
+        "only act on the provider's own verdict. With 'score' the scores come back in completion.moderation.input "
+        "and .output, and your code applies its thresholds as the hand-built guard did (the reply is generated "
+        "either way, so your code must still hold it back).",
+    ),
     # notebooks/05_audio.ipynb
     "05.1": Quiz(
-        "You receive 96,000 bytes of audio with response_format='pcm'. How long is it?",
+        "A Realtime response brought 96,000 bytes of audio in the format audio/pcm at 24 kHz. How long is it?",
         (
             "4 seconds",
             "2 seconds",
@@ -256,21 +336,35 @@ QUIZZES: dict[str, Quiz] = {
             "It depends on the voice",
         ),
         answer=1,
-        explanation="pcm is 24,000 samples a second, 2 bytes each: 96,000 / 2 / 24,000 = 2 seconds. "
+        explanation="PCM16 is 24,000 samples a second, 2 bytes each: 96,000 / 2 / 24,000 = 2 seconds. "
         "The voice changes the sound, not the format.",
     ),
     "05.2": Quiz(
-        "You need subtitles with the time of every word for a video editor. Which request gets them?",
+        "You need the time of every word of a recording for a video editor. Which request gets it today?",
         (
-            "response_format='srt'",
-            "response_format='verbose_json', timestamp_granularities=['word']",
-            "model='gpt-4o-transcribe', response_format='json'",
-            "prompt='Add timestamps to every word.'",
+            "model='gpt-transcribe', response_format='srt'",
+            "model='whisper-1', response_format='verbose_json', timestamp_granularities=['word']",
+            "model='gpt-transcribe', keywords=['timestamps']",
+            "model='gpt-transcribe', prompt='Add timestamps to every word.'",
         ),
         answer=1,
-        explanation="Only verbose_json carries word timestamps, and only when you ask with "
-        "timestamp_granularities=['word']. SRT has one time range per cue, not per word; gpt-4o-transcribe "
-        "answers in json or text only; a prompt steers spelling, it is not an instruction.",
+        explanation="Only whisper-1 gives word timestamps, with verbose_json and timestamp_granularities=['word'], "
+        "and only until it shuts down on 2027-02-26. gpt-transcribe answers in json or text; keywords are "
+        "spellings and a prompt is context, neither is an instruction.",
+    ),
+    "05.3": Quiz(
+        "Old code asked the Speech endpoint for response_format='mp3' and speed=2.0. What must change when it "
+        "moves to the Realtime API?",
+        (
+            "Nothing: send the same two values in session.update.",
+            "Ask for audio/pcm at 24 kHz and write the file yourself (a WAV header), with a speed of at most 1.5.",
+            "Ask for {'type': 'audio/mp3'} and speed 2.0 in response.create.",
+            "Use the voice fable, which reads faster.",
+        ),
+        answer=1,
+        explanation="The Realtime API sends PCM16 at 24 kHz (or G.711), no mp3: you add the WAV header yourself, "
+        "or convert with an audio tool. Its speed ends at 1.5; a higher one comes back as an error event. "
+        "fable was a voice of the Speech endpoint only.",
     ),
     # notebooks/06_beyond.ipynb
     "06.1": Quiz(
@@ -300,6 +394,23 @@ QUIZZES: dict[str, Quiz] = {
         "the Responses API is OpenAI's own, and other servers implement it partly or not at all.",
     ),
     "06.3": Quiz(
+        "A chat app sends its first request with instructions='Answer in French.' and each later turn with "
+        "only previous_response_id=<the last response's id> and the user's new message. From the second turn "
+        "on, the replies are in English. Why?",
+        (
+            "The stored responses expired.",
+            "previous_response_id carries the earlier input and output, but not the instructions: send them "
+            "again with every request.",
+            "previous_response_id only works together with a conversation.",
+            "The model forgets everything but the last message.",
+        ),
+        answer=1,
+        explanation="The chain gives the model the earlier turns' input and output; instructions apply only to "
+        "the request that sends them (the SDK: 'the instructions from a previous response will not be carried "
+        "over'). Stored responses last at least 30 days, and previous_response_id cannot be combined with a "
+        "conversation at all.",
+    ),
+    "06.4": Quiz(
         "Your notebook works with OpenAI. You start Ollama and pull qwen3:0.6b. What do you change so the "
         "notebook uses Ollama?",
         (

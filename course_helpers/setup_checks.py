@@ -1,4 +1,4 @@
-"""Checks for the exercises of lesson 00 (keys, the first request, the response JSON, cost, errors).
+"""Checks for the exercises of lesson 00 (keys, the first request, the response JSON, finish reasons, cost, errors).
 
 Each prints one line, ✅ / ❌ with a hint / ⏳ not done, and never raises (see
 :mod:`course_helpers.checks`). Computation exercises are compared exactly with
@@ -16,8 +16,7 @@ Used in: solutions/00_setup.ipynb (and exercises/00_setup.ipynb)
 
 from __future__ import annotations
 
-import ast
-import copy
+import dis
 import inspect
 import math
 import numbers
@@ -27,13 +26,22 @@ from .checks import STUB_MARKER, NotDone, call, checker, describe, expect, fail,
 from .costs import PRICES
 
 __all__ = [
+    "FINISH_REASONS",
     "check_bad_request",
     "check_cost_function",
     "check_first_request",
     "check_monthly_cost",
     "check_mask",
     "check_response_fields",
+    "check_was_cut_off",
 ]
+
+#: The hint for a request that still uses the old name of the length limit.
+MAX_TOKENS_HINT = (
+    "'max_tokens' is the old name of the length limit: newer models reject it with a 400 "
+    "unsupported_parameter (\"Use 'max_completion_tokens' instead\"), and the local backend answers the same "
+    "for gpt-6-luna. Use max_completion_tokens."
+)
 
 
 def _reference_mask(key: str) -> str:
@@ -83,30 +91,70 @@ def _message_problem(messages: Any) -> str | None:
     return None
 
 
+def check_first_request(request, response, reply) -> None:
+    """Check the first-request exercise: the request dict, the ChatCompletion, and the reply text taken from it.
+
+    The request is checked first, even while `response` is still a stub: a request the API refused (such as
+    one with the old max_tokens) leaves `response` unassigned, and the learner needs the hint, not ⏳.
+
+    >>> check_first_request({"model": "gpt-6-luna", "messages": [], "max_tokens": 20}, ..., ...)  # doctest: +ELLIPSIS
+    ❌ `request` has the key 'max_tokens'. 'max_tokens' is the old name of the length limit: ...
+    """
+    _check_first_request(request, response=response, reply=reply)
+
+
 @checker
-def check_first_request(request, response, reply):
-    """Check the first-request exercise: the request dict, the ChatCompletion, and the reply text taken from it."""
+def _check_first_request(request, *, response, reply):
     expect(
         isinstance(request, dict),
         f"`request` should be a dict of the arguments for create(), but it is {describe(request)}.",
     )
-    for key in ("model", "messages", "max_tokens"):
-        expect(key in request, f"`request` has no {key!r} key; it needs model, messages and max_tokens.")
+    if "max_tokens" in request:
+        fail(f"`request` has the key 'max_tokens'. {MAX_TOKENS_HINT}")
+    for key in ("model", "messages", "max_completion_tokens"):
+        expect(
+            key in request,
+            f"`request` has no {key!r} key; it needs model, reasoning_effort, messages and max_completion_tokens.",
+        )
+    expect(
+        "reasoning_effort" in request,
+        "`request` has no 'reasoning_effort' key: add \"reasoning_effort\": info.effort. Without it, gpt-6-luna "
+        "reasons at its default effort, medium, and its hidden reasoning can use up a 50-token limit before it "
+        "writes a word.",
+    )
+    effort = request["reasoning_effort"]
+    expect(
+        isinstance(effort, str) or type(effort).__name__ in ("NotGiven", "Omit"),
+        f"request['reasoning_effort'] is {describe(effort)}: use info.effort, the effort the course sends.",
+    )
     expect(
         isinstance(request["model"], str) and request["model"],
         "request['model'] should be the model's name: use info.model.",
     )
+    from . import hints
+
+    info = getattr(hints, "_info", None)  # what setup() chose, if it ran
+    chosen = getattr(info, "effort", None)
+    if isinstance(effort, str) and isinstance(chosen, str) and request["model"] == getattr(info, "model", None):
+        expect(
+            effort == chosen,
+            f"request['reasoning_effort'] is {effort!r}, but the course sends {chosen!r} with {request['model']}: "
+            "use info.effort rather than typing an effort (setup() picks it for the backend and settings).",
+        )
     problem = _message_problem(request["messages"])
     expect(problem is None, problem or "")
     expect(
         request["messages"][-1]["role"] == "user",
         "The last message should be the user's question (role 'user'): the model answers the last message.",
     )
-    budget = request["max_tokens"]
+    budget = request["max_completion_tokens"]
     expect(
         isinstance(budget, int) and not isinstance(budget, bool) and 1 <= budget <= 50,
-        f"request['max_tokens'] is {budget!r}: use a whole number from 1 to 50 (short replies are fast and cheap).",
+        f"request['max_completion_tokens'] is {budget!r}: use a whole number from 1 to 50 (short replies are "
+        "fast and cheap).",
     )
+    if is_stub(response) or is_stub(reply):
+        raise NotDone()
     expect(
         not isinstance(response, str),
         "`response` is a str: store the whole object that "
@@ -119,8 +167,8 @@ def check_first_request(request, response, reply):
     )
     expect(
         response.usage.completion_tokens <= budget,
-        f"The response used {response.usage.completion_tokens} completion tokens, more than your max_tokens="
-        f"{budget}: did you send `request`? Call client.chat.completions.create(**request).",
+        f"The response used {response.usage.completion_tokens} completion tokens, more than your "
+        f"max_completion_tokens={budget}: did you send `request`? Call client.chat.completions.create(**request).",
     )
     content = response.choices[0].message.content
     expect(not hasattr(reply, "content"), "`reply` is the whole message object: take its .content.")
@@ -129,71 +177,9 @@ def check_first_request(request, response, reply):
     return "a ChatCompletion, and its text is response.choices[0].message.content."
 
 
-#: Why a reply can end, besides the token limit ('length'): the other finish reasons of Chat Completions.
-OTHER_FINISH_REASONS = ("stop", "content_filter", "tool_calls")
-
-
-def _ipython() -> Any:
-    """The running IPython shell, or None in a plain script."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return None
-    return get_ipython()
-
-
-def _last_assigned(name: str, shell: Any) -> ast.expr | None:
-    """The expression last assigned to ``name`` at the top level of a notebook cell (None outside IPython).
-
-    >>> shell = type("Shell", (), {"user_ns": {"In": ["", "x = 1", "x = y + 1", "print(x)"]}})()
-    >>> ast.unparse(_last_assigned("x", shell))
-    'y + 1'
-    """
-    for cell in reversed(list(getattr(shell, "user_ns", {}).get("In", []))):
-        try:
-            tree = ast.parse(cell)
-        except SyntaxError:
-            continue
-        for statement in reversed(tree.body):
-            if isinstance(statement, ast.Assign) and any(
-                isinstance(target, ast.Name) and target.id == name for target in statement.targets
-            ):
-                return statement.value
-    return None
-
-
-def _other_reasons_cut_off(expression: ast.expr | None, data: dict, shell: Any) -> list[str]:
-    """The finish reasons other than 'length' for which ``expression`` (a learner's `cut_off`) is True.
-
-    The expression is evaluated with ``finish`` and ``data`` standing for a reply with each reason; an
-    expression that depends on neither, or fails, gives [] (nothing to tell).
-    """
-    if expression is None or isinstance(expression, ast.Constant):
-        return []  # a constant gets its hint from the response itself, when it is the wrong one
-    namespace = dict(getattr(shell, "user_ns", None) or {})
-    results = {}
-    for reason in ("length", *OTHER_FINISH_REASONS):
-        variant = copy.deepcopy(data)
-        variant["choices"][0]["finish_reason"] = reason
-        try:
-            results[reason] = eval(  # the learner's own expression, from their own cell
-                compile(ast.Expression(expression), "<cut_off>", "eval"),
-                {**namespace, "finish": reason, "data": variant},
-            )
-        except Exception:
-            return []
-    if results["length"] is not True:
-        return []
-    return [reason for reason in OTHER_FINISH_REASONS if results[reason] is True]
-
-
 @checker
-def check_response_fields(data, text, finish, total, cut_off, shell: Any = None):
-    """Check values read by hand from a chat completion's JSON (plain dicts and lists).
-
-    ``shell`` is the IPython shell whose cells hold the learner's code (default: the running one): the
-    expression of `cut_off` is tried on every finish reason, since one response shows only one.
-    """
+def check_response_fields(data, text, finish, total):
+    """Check values read by hand from a chat completion's JSON (plain dicts and lists)."""
     choice = data["choices"][0]
     expect(
         not isinstance(text, dict),
@@ -204,6 +190,11 @@ def check_response_fields(data, text, finish, total, cut_off, shell: Any = None)
         f"`text` is {describe(text)}; it is at data['choices'][0]['message']['content'] "
         "(choices is a list: take its element 0 first).",
     )
+    if isinstance(finish, str) and finish in FINISH_REASONS and finish != choice["finish_reason"]:
+        fail(
+            f"`finish` is {finish!r}, but this response's finish reason is {choice['finish_reason']!r}: read it "
+            "from the response, data['choices'][0]['finish_reason'], rather than typing a value."
+        )
     expect(
         finish == choice["finish_reason"],
         f"`finish` is {describe(finish)}; the finish reason belongs to the "
@@ -216,26 +207,92 @@ def check_response_fields(data, text, finish, total, cut_off, shell: Any = None)
         total == usage["total_tokens"] and isinstance(total, int),
         f"`total` is {describe(total)}; it is data['usage']['total_tokens'].",
     )
-    expect(
-        isinstance(cut_off, bool),
-        f"`cut_off` should be True or False, but it is {describe(cut_off)}: compare the finish reason with 'length'.",
-    )
-    expect(
-        cut_off == (choice["finish_reason"] == "length"),
-        f"`cut_off` is {cut_off}, but the finish reason is {choice['finish_reason']!r}: a reply is cut off "
-        "exactly when the finish reason is 'length' (max_tokens reached).",
-    )
-    # One response shows one finish reason, where `finish != "stop"` and `finish == "length"` agree: try the
-    # learner's expression on the other reasons too.
-    shell = shell if shell is not None else _ipython()
-    also_true = _other_reasons_cut_off(_last_assigned("cut_off", shell), data, shell)
-    if also_true:
-        fail(
-            f"Your `cut_off` would also be True for finish_reason {' or '.join(map(repr, also_true))}, and those "
-            "replies were not cut by the limit (a content filter, a tool call). Only 'length' means max_tokens was "
-            "reached: compare with it, finish == 'length'."
-        )
     return "text, finish reason and token count read straight from the JSON, as any HTTP client would."
+
+
+#: The finish reasons of a Chat Completions choice. Only 'length' means the reply hit the token limit.
+FINISH_REASONS = ("stop", "length", "content_filter", "tool_calls")
+
+
+def _probe(function: Any, argument: str) -> Any:
+    """``function(argument)``, or None when it raises: for guessing a mistake, never for judging."""
+    try:
+        return function(argument)
+    except Exception:
+        return None
+
+
+def _reads_its_argument(function: Any) -> bool | None:
+    """Whether ``function``'s code reads its first parameter (None: no Python code to look at).
+
+    >>> _reads_its_argument(lambda reason: reason == "length"), _reads_its_argument(lambda reason: True)
+    (True, False)
+    """
+    code = getattr(function, "__code__", None)
+    if code is None or code.co_argcount < 1:
+        return None
+    name = code.co_varnames[0]
+    if name in code.co_cellvars:
+        return True  # read by an inner function or comprehension
+    for instruction in dis.get_instructions(code):
+        value = instruction.argval
+        if instruction.opname.startswith("LOAD_FAST") and (
+            value == name or (isinstance(value, tuple) and name in value)
+        ):
+            return True
+    return False
+
+
+@checker
+def check_was_cut_off(was_cut_off):
+    """Check ``was_cut_off(finish_reason)``: True exactly when the finish reason is 'length'.
+
+    >>> check_was_cut_off(lambda finish_reason: finish_reason != "stop")
+    ❌ was_cut_off('content_filter') and was_cut_off('tool_calls') returned True, but no limit cut those replies ('content_filter': a content filter stopped the reply; 'tool_calls': the model called a tool). Only 'length' means the reply reached max_completion_tokens: return finish_reason == 'length'.
+    """
+    results = {reason: call(was_cut_off, reason) for reason in FINISH_REASONS}
+    for reason, got in results.items():
+        if isinstance(got, str):
+            fail(
+                f"was_cut_off({reason!r}) returned the string {got!r}: return True or False, the result of "
+                "comparing finish_reason with the reason of a cut reply."
+            )
+        expect(
+            isinstance(got, bool),
+            f"was_cut_off({reason!r}) returned {describe(got)}: return True or False (a comparison gives one).",
+        )
+    if len(set(results.values())) == 1 and _reads_its_argument(was_cut_off) is not True:
+        fail(
+            f"was_cut_off returned {results['length']} for every finish reason ('stop', 'length', "
+            "'content_filter', 'tool_calls'): it does not look at its argument. Compare the parameter "
+            "finish_reason, not a variable from another cell such as `finish`."
+        )
+    if results["length"] is False and any(
+        _probe(was_cut_off, name) is True for name in ("max_tokens", "max_completion_tokens")
+    ):
+        fail(
+            "was_cut_off('length') returned False: a finish reason is never the name of the parameter. A reply "
+            "cut by max_completion_tokens (or the old max_tokens) has finish_reason 'length'."
+        )
+    expect(
+        results["length"],
+        "was_cut_off('length') returned False: a reply cut by max_completion_tokens has exactly the finish "
+        "reason 'length' (lowercase).",
+    )
+    also = [reason for reason in FINISH_REASONS if reason != "length" and results[reason]]
+    if also:
+        why = {
+            "stop": "the model ended its turn",
+            "content_filter": "a content filter stopped the reply",
+            "tool_calls": "the model called a tool",
+        }
+        fail(
+            f"{' and '.join(f'was_cut_off({reason!r})' for reason in also)} returned True, but no limit cut "
+            f"{'that reply' if len(also) == 1 else 'those replies'} "
+            f"({'; '.join(f'{reason!r}: {why[reason]}' for reason in also)}). Only 'length' means the reply "
+            "reached max_completion_tokens: return finish_reason == 'length'."
+        )
+    return "True for 'length' only: 'stop', 'content_filter' and 'tool_calls' are not a cut."
 
 
 def _reference_cost(prompt_tokens: int, completion_tokens: int, model: str) -> float:
@@ -283,10 +340,10 @@ def _cost_mistakes(prompt_tokens: int, completion_tokens: int, model: str) -> li
 def check_cost_function(cost_usd):
     """Check ``cost_usd(prompt_tokens, completion_tokens, model)`` against the list prices."""
     cases = [
-        (1_000_000, 0, "gpt-4o-mini"),
-        (0, 1_000_000, "gpt-4o-mini"),
-        (2000, 500, "gpt-4o"),
-        (1234, 567, "gpt-6-luna"),
+        (1_000_000, 0, "gpt-6-luna"),
+        (0, 1_000_000, "gpt-6-luna"),
+        (2000, 500, "gpt-6-sol"),
+        (1234, 567, "gpt-5.6-luna"),
     ]
     results = {}
     for prompt_tokens, completion_tokens, model in cases:
@@ -317,22 +374,30 @@ def check_cost_function(cost_usd):
             f"{where} returned {got:g}; expected {expected:g} = ({prompt_tokens} × {price.input} + "
             f"{completion_tokens} × {price.output}) / 1,000,000."
         )
-    return "cost_usd(2000, 500, 'gpt-4o') == 0.01: one cent."
+    return "cost_usd(2000, 500, 'gpt-6-sol') == 0.009: almost one cent."
+
+
+#: The support bot of the monthly-cost exercise: requests a month, prompt tokens, visible and reasoning tokens.
+BOT_REQUESTS, BOT_PROMPT, BOT_VISIBLE, BOT_REASONING = 30 * 2000, 1200, 250, 750
+BOT_MODEL = "gpt-6-luna"
 
 
 @checker
-def check_monthly_cost(monthly_mini, monthly_4o):
-    """Check the month of a support bot: 2,000 requests a day for 30 days, 1,200 prompt + 250 completion tokens each."""
-    requests = 30 * 2000
-    for value, model, name in [(monthly_mini, "gpt-4o-mini", "monthly_mini"), (monthly_4o, "gpt-4o", "monthly_4o")]:
-        expected = requests * _reference_cost(1200, 250, model)
+def check_monthly_cost(monthly_none, monthly_medium):
+    """Check the month of a support bot on gpt-6-luna, at effort none and at effort medium.
+
+    2,000 requests a day for 30 days, 1,200 prompt tokens and a 250-token answer each; at medium, each answer
+    also writes 750 reasoning tokens, which are completion tokens billed at the output price.
+    """
+    one_none = _reference_cost(BOT_PROMPT, BOT_VISIBLE, BOT_MODEL)
+    one_medium = _reference_cost(BOT_PROMPT, BOT_VISIBLE + BOT_REASONING, BOT_MODEL)
+    for value, one, name in [(monthly_none, one_none, "monthly_none"), (monthly_medium, one_medium, "monthly_medium")]:
         expect(
             isinstance(value, numbers.Real) and not isinstance(value, bool),
             f"`{name}` should be a number of dollars, but it is {describe(value)}.",
         )
-        if math.isclose(value, expected, rel_tol=1e-6):
+        if math.isclose(value, BOT_REQUESTS * one, rel_tol=1e-6):
             continue
-        one = _reference_cost(1200, 250, model)
         for factor, missing in [
             (2000, "the 30 days of the month"),
             (30, "the 2,000 requests a day"),
@@ -340,18 +405,45 @@ def check_monthly_cost(monthly_mini, monthly_4o):
         ]:
             if math.isclose(value, one * factor, rel_tol=1e-6):
                 fail(f"`{name}` is ${value:,.2f}: you left out {missing}.")
-        other = "gpt-4o" if model == "gpt-4o-mini" else "gpt-4o-mini"
-        for per_request, mistake in [
-            (_reference_cost(250, 1200, model), "the token counts swapped: cost_usd(1200, 250, ...), prompt first"),
-            (_reference_cost(1200, 0, model), "the prompt tokens alone: the 250 completion tokens are billed too"),
-            (_reference_cost(1200, 250, other), f"the prices of {other}: this one is for {model}"),
-        ]:
-            if math.isclose(value, requests * per_request, rel_tol=1e-6):
+        completion = BOT_VISIBLE if name == "monthly_none" else BOT_VISIBLE + BOT_REASONING
+        mistakes = [
+            (_reference_cost(completion, BOT_PROMPT, BOT_MODEL), "the token counts swapped: prompt tokens first"),
+            (
+                _reference_cost(BOT_PROMPT, 0, BOT_MODEL),
+                "the prompt tokens alone: the completion tokens are billed too",
+            ),
+        ]
+        if name == "monthly_medium":
+            mistakes += [
+                (
+                    one_none,
+                    "the same as at effort none: the 750 reasoning tokens are billed too, as output. They are "
+                    "completion tokens: 250 + 750 per answer",
+                ),
+                (
+                    _reference_cost(BOT_PROMPT + BOT_REASONING, BOT_VISIBLE, BOT_MODEL),
+                    "the reasoning tokens billed as prompt tokens: the model writes them, so they are completion "
+                    "tokens at the output price (250 + 750 per answer)",
+                ),
+                (
+                    _reference_cost(BOT_PROMPT, BOT_REASONING, BOT_MODEL),
+                    "the reasoning tokens without the 250-token answer: both are completion tokens (250 + 750)",
+                ),
+                (
+                    _reference_cost(BOT_PROMPT, BOT_VISIBLE + 2 * BOT_REASONING, BOT_MODEL),
+                    "the 750 reasoning tokens counted twice: they are part of the 1,000 completion tokens once",
+                ),
+            ]
+        for per_request, mistake in mistakes:
+            if math.isclose(value, BOT_REQUESTS * per_request, rel_tol=1e-6):
                 fail(f"`{name}` is ${value:,.2f}, {mistake}.")
-        fail(f"`{name}` is ${value:,.2f}; expected ${expected:,.2f} = 30 × 2,000 × cost_usd(1200, 250, {model!r}).")
+        fail(
+            f"`{name}` is ${value:,.2f}; expected ${BOT_REQUESTS * one:,.2f} = 30 × 2,000 × "
+            f"cost_usd({BOT_PROMPT}, {completion}, {BOT_MODEL!r})."
+        )
     return (
-        f"${monthly_mini:,.2f} against ${monthly_4o:,.2f} a month: the bigger model costs "
-        f"{monthly_4o / monthly_mini:.1f} times more for the same tokens."
+        f"${monthly_none:,.2f} at effort none against ${monthly_medium:,.2f} at medium: the hidden reasoning "
+        f"makes the same answers cost {monthly_medium / monthly_none:.1f} times as much."
     )
 
 
@@ -394,26 +486,30 @@ class _Namespace:
         self.__dict__.update(attributes)
 
 
-def _client_raising(error: Exception) -> Any:
-    """Looks like ``OpenAI()`` for chat completions; every request raises ``error``."""
+def _client_raising(error: Exception, sent: list[dict] | None = None) -> Any:
+    """Looks like ``OpenAI()`` for chat completions; every request raises ``error`` (and is added to ``sent``)."""
 
     def create(**request: Any) -> Any:
+        if sent is not None:
+            sent.append(request)
         raise error
 
     return _Namespace(chat=_Namespace(completions=_Namespace(create=create)))
 
 
 @checker
-def check_bad_request(bad_request_error, client, model):
-    """Check ``bad_request_error(client, model)``: it sends a request the API rejects and returns the exception."""
+def check_bad_request(bad_request_error, client, model, effort):
+    """Check ``bad_request_error(client, model, effort)``: it sends a request the API rejects, returns the exception."""
     import openai
 
     if is_stub(bad_request_error):
         raise NotDone()
     expect(callable(bad_request_error), f"Expected a function, but got {describe(bad_request_error)}.")
     try:
-        result = bad_request_error(client, model)
+        result = bad_request_error(client, model, effort)
     except openai.BadRequestError as error:
+        if error.param == "max_tokens":
+            fail(f"The API rejected your request for max_tokens (and the exception escaped). {MAX_TOKENS_HINT}")
         fail(
             f"The API rejected your request (param={error.param!r}), but the exception escaped your function: "
             "wrap the call in try: ... except openai.BadRequestError as error: return error."
@@ -444,19 +540,51 @@ def check_bad_request(bad_request_error, client, model):
         f"Return the exception object itself (an openai.BadRequestError), not {describe(result)}.",
     )
     expect(result.status_code == 400, f"The error's status_code is {result.status_code}; expected 400.")
+    if result.param == "max_tokens":
+        fail(
+            f"Your request was refused for max_tokens, not for a value out of range. {MAX_TOKENS_HINT} Then make "
+            "one value out of range, such as temperature=5."
+        )
     expect(
         result.param,
         "The error does not name a parameter: make one parameter out of range "
         "(e.g. temperature=5) rather than breaking the request's structure.",
     )
     # The right error can come through a too broad except: would a wrong key come back as a "result" too?
+    sent: list[dict] = []
     try:
-        other = bad_request_error(_client_raising(_authentication_error()), model)
+        other = bad_request_error(_client_raising(_authentication_error(), sent), model, effort)
     except Exception:
         other = None  # it escaped, as it should (or the function needs more than the client we gave it)
     expect(
         not isinstance(other, openai.APIStatusError) or isinstance(other, openai.BadRequestError),
         f"With a client whose key is refused, your function returned {_a_status_error(other)} as if it were the "
         "400 you asked for: catch openai.BadRequestError itself, not a broad openai.APIError or Exception.",
+    )
+    if sent:  # the request your function sends, as the recording client saw it
+        request = sent[0]
+        expect(
+            request.get("model") == model,
+            f"Your request has model={request.get('model')!r}: send model=model, the argument the check gives.",
+        )
+        given = request.get("reasoning_effort", "left out")
+        if type(effort).__name__ not in ("NotGiven", "Omit"):
+            expect(
+                given == effort,
+                f"Your request has reasoning_effort={given!r}, not the `effort` argument ({effort!r}): send "
+                "reasoning_effort=effort, so that only the one value you chose is out of range.",
+            )
+        problem = _message_problem(request.get("messages"))
+        expect(
+            problem is None,
+            f"{problem} The request should be valid except for one parameter value out of its range.",
+        )
+    code = result.code if isinstance(result.code, str) else ""
+    body = result.body if isinstance(result.body, dict) else {}
+    message = str(body.get("message") or result)
+    expect(
+        code != "unsupported_value" and "Only the default" not in message,
+        f"The 400 says {message!r}: that is a value this model does not take at this effort, not one out of "
+        "range. Send reasoning_effort=effort, and a value outside the parameter's range (temperature=5: 0 to 2).",
     )
     return f"a 400 BadRequestError that blames the parameter {result.param!r} (in error.param)."

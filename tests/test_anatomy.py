@@ -58,13 +58,13 @@ def test_show_completion_explains_the_main_fields_and_escapes_html():
 def test_show_exchange_masks_the_key_and_shows_both_bodies(fake_api):
     client = OpenAI(base_url=fake_api, api_key=GOOD_KEY, max_retries=0)
     raw = client.chat.completions.with_raw_response.create(
-        model="fake-model", messages=[{"role": "user", "content": "Hello"}], max_tokens=3
+        model="fake-model", messages=[{"role": "user", "content": "Hello"}], max_completion_tokens=3
     )
     exchange = show_exchange(raw)
     for text in (repr(exchange), exchange._repr_html_()):
         assert GOOD_KEY not in text
         assert "Bearer …" + GOOD_KEY[-4:] in text
-    assert '"max_tokens": 3' in exchange.request_text
+    assert '"max_completion_tokens": 3' in exchange.request_text
     assert exchange.request_text.startswith(f"POST {fake_api}/chat/completions")
     assert exchange.response_text.startswith("HTTP 200")
     assert '"content": "Hi"' in exchange.response_text

@@ -1,15 +1,28 @@
-"""Tests for course_helpers/audio.py: pcm arithmetic, file loading, the link player and the plot."""
+"""Tests for course_helpers/audio.py: Realtime speech, WAV files, pcm arithmetic, file loading, the player, the plot."""
 
 from __future__ import annotations
 
+import datetime
 import doctest
+import wave
 
 import matplotlib
 import numpy as np
+import openai
 import pytest
 
 from course_helpers import audio
-from course_helpers.audio import PCM_SAMPLE_RATE, audio_folder, load_samples, pcm_to_samples, play, plot_waveform
+from course_helpers.audio import (
+    PCM_SAMPLE_RATE,
+    audio_folder,
+    load_samples,
+    pcm_to_samples,
+    play,
+    plot_waveform,
+    speak,
+    write_wav,
+)
+from course_helpers.local.server import start_in_thread
 
 matplotlib.use("Agg")
 
@@ -70,3 +83,26 @@ def test_plot_waveform_marks_words_and_accepts_int16():
     assert [text.get_text() for text in wave_ax.texts] == ["hi", "there"]
     assert spectrum_ax.get_ylabel() == "frequency (Hz)"
     matplotlib.pyplot.close(figure)
+
+
+def test_write_wav_is_a_24khz_mono_16bit_header_then_the_samples(tmp_path):
+    pcm = np.array([0, 1000, -1000, 32767], dtype="<i2").tobytes()
+    path = write_wav(tmp_path / "a.wav", pcm)
+    with wave.open(str(path)) as wav:
+        assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (24_000, 1, 2)
+        assert wav.readframes(wav.getnframes()) == pcm
+    assert path.read_bytes()[44:] == pcm
+
+
+# The SDK's sync Realtime client warns under websockets 17 (see tests/local/server/test_realtime.py).
+@pytest.mark.filterwarnings("ignore:connect\\(\\) must be used as a context manager:DeprecationWarning")
+def test_speak_joins_the_audio_deltas_of_one_realtime_response():
+    day = datetime.date(2026, 12, 4)
+    with start_in_thread(api_key="sk-test", today=lambda: day) as server:
+        with openai.OpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0) as client:
+            speech = speak(client, "Hello there. Goodbye.", model="gpt-realtime-2.1-mini", voice="cedar")
+            assert speech.transcript == "Hello there. Goodbye."  # the local voice reads word for word
+            assert speech.chunks > 1 and 0.5 < speech.seconds < 5
+            assert len(speech.pcm) % 2 == 0 and 0 < speech.first_chunk_seconds < 30
+            with pytest.raises(RuntimeError, match="speed"):
+                speak(client, "Too fast.", model="gpt-realtime-2.1-mini", speed=2.0)

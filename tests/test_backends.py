@@ -24,9 +24,9 @@ def test_key_in_env_file_means_openai_with_the_default_model(course_env, capsys)
     (course_env / ".env").write_text(f"OPENAI_API_KEY={FAKE_KEY}\n")
     info = setup()
     lines, _ = _lines(capsys)
-    assert info.backend == "openai" and info.model == "gpt-4o-mini"
+    assert (info.backend, info.model, info.effort) == ("openai", "gpt-6-luna", "none")
     assert lines == [
-        "Backend: OpenAI API · model gpt-4o-mini (sampling: gpt-6-luna (effort none), reasoning: gpt-6-luna (effort medium)) "
+        "Backend: OpenAI API · model gpt-6-luna (effort none) (reasoning: effort medium) "
         "· https://api.openai.com/v1 · key …WXYZ"
     ]
     assert "OPENAI_BASE_URL" not in os.environ  # the SDK's own default applies
@@ -44,7 +44,7 @@ def test_setup_line_shows_the_overridden_choices(course_env, monkeypatch, capsys
     (course_env / ".env").write_text(f"OPENAI_API_KEY={FAKE_KEY}\nCOURSE_REASONING_EFFORT=high\n")
     info = setup()
     assert info.models is not None and info.models.reasoning.effort == "high"
-    assert "reasoning: gpt-6-luna (effort high)" in capsys.readouterr().out
+    assert "model gpt-6-luna (effort none) (reasoning: effort high)" in capsys.readouterr().out
 
 
 def test_misspelled_effort_is_a_setup_error(course_env, monkeypatch):
@@ -124,7 +124,10 @@ class TestLocalBackend:
         assert len(lines) == 1 and "SmolLM2-135M-Instruct" in lines[0]
         assert os.environ["OPENAI_API_KEY"] not in everything  # the random token stays hidden
         reply = OpenAI().chat.completions.create(
-            model=info.model, max_tokens=3, messages=[{"role": "user", "content": "Say hi"}]
+            model=info.model,
+            reasoning_effort=info.effort,
+            max_completion_tokens=3,
+            messages=[{"role": "user", "content": "Say hi"}],
         )
         assert reply.choices[0].message.content
 

@@ -50,12 +50,12 @@ def test_show_messages_joins_text_parts():
 
 def test_every_request_sends_the_whole_history():
     client = RecordingClient()
-    chat = Conversation(client, "m", system="Be brief.", max_tokens=5)
+    chat = Conversation(client, "m", system="Be brief.", max_completion_tokens=5)
     assert chat.ask("first") == "reply 1"
     assert chat.ask("second") == "reply 2"
     assert [m["role"] for m in client.requests[1]["messages"]] == ["system", "user", "assistant", "user"]
     assert client.requests[1]["messages"][2]["content"] == "reply 1"
-    assert client.requests[1]["max_tokens"] == 5 and client.requests[1]["model"] == "m"
+    assert client.requests[1]["max_completion_tokens"] == 5 and client.requests[1]["model"] == "m"
     assert chat.messages[-1] == {"role": "assistant", "content": "reply 2"}
     assert chat.last_sent == client.requests[1]["messages"]
 
@@ -89,7 +89,7 @@ def test_a_failed_request_does_not_leave_an_unanswered_question():
 
 def test_chat_app_answers_from_code_over_http(fake_api):
     client = OpenAI(base_url=fake_api, api_key=GOOD_KEY, max_retries=0)
-    app = chat_app(client, "fake-model", system="Be kind.", max_tokens=8)
+    app = chat_app(client, "fake-model", system="Be kind.", max_completion_tokens=8)
     assert isinstance(app, ChatApp)
     assert app.send("Hello") == "Hi"
     assert "Hello" in app.transcript.value and "Hi" in app.transcript.value
@@ -145,7 +145,7 @@ def test_the_chat_window_reads_as_a_transcript_where_widgets_do_not_render():
 
 @pytest.mark.parametrize("finish_reason", ["length", "stop"])
 def test_the_chat_window_says_when_a_reply_was_cut_by_the_token_limit(finish_reason):
-    """A reply cut mid-sentence by max_tokens must not look like the model's whole answer."""
+    """A reply cut mid-sentence by max_completion_tokens must not look like the model's whole answer."""
     app = ChatApp(Conversation(RecordingClient(finish_reason=finish_reason), "m"))
     app.send("Tell me everything.")
     assert ("cut by the token limit" in app.status.value) == (finish_reason == "length")

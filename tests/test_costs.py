@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import doctest
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from openai.types import CompletionUsage
@@ -20,23 +20,23 @@ def test_doctests():
 @pytest.mark.parametrize(
     ("model", "table_name"),
     [
-        ("gpt-4o-mini", "gpt-4o-mini"),
-        ("gpt-4o-mini-2024-07-18", "gpt-4o-mini"),
-        ("gpt-4o-2024-08-06", "gpt-4o"),
-        ("gpt-4.1-mini-2025-04-14", "gpt-4.1-mini"),
-        ("gpt-5-mini", "gpt-5-mini"),
+        ("gpt-5.4-mini", "gpt-5.4-mini"),
         ("gpt-5.4-mini-2026-03-17", "gpt-5.4-mini"),
+        ("gpt-5.4-nano-0317", "gpt-5.4-nano"),
         ("gpt-5.4", "gpt-5.4"),
         ("gpt-6-luna", "gpt-6-luna"),
+        ("gpt-6-luna-2026-10-14", "gpt-6-luna"),
     ],
 )
 def test_price_of_resolves_dated_snapshots_to_the_longest_name(model, table_name):
     assert price_of(model) == PRICES[table_name]
 
 
-@pytest.mark.parametrize("model", ["SmolLM2-135M-Instruct", "gpt-4", "gpt-4omini", "gpt-4.1-nano", "gpt-6"])
+@pytest.mark.parametrize(
+    "model", ["SmolLM2-135M-Instruct", "gpt-4", "gpt-6lune", "gpt-4.1-nano", "gpt-6", "gpt-5.4-pro", "gpt-4o-mini"]
+)
 def test_price_of_an_unknown_model_names_the_known_ones(model):
-    with pytest.raises(KeyError, match="gpt-4o-mini"):
+    with pytest.raises(KeyError, match="gpt-6-luna"):
         price_of(model)
 
 
@@ -47,7 +47,7 @@ def test_output_costs_more_than_input_and_cached_input_less():
 
 def test_estimate_cost_takes_the_sdk_usage_object():
     usage = CompletionUsage(prompt_tokens=1_000_000, completion_tokens=1_000_000, total_tokens=2_000_000)
-    assert estimate_cost(usage, "gpt-4o-mini") == pytest.approx(0.15 + 0.60)
+    assert estimate_cost(usage, "gpt-6-luna") == pytest.approx(0.10 + 0.50)
 
 
 def test_estimate_cost_bills_cached_prompt_tokens_at_the_cached_price():
@@ -58,7 +58,7 @@ def test_estimate_cost_bills_cached_prompt_tokens_at_the_cached_price():
 
 def test_estimate_cost_treats_missing_details_as_zero():
     usage = {"prompt_tokens": 10, "completion_tokens": 5, "prompt_tokens_details": None}
-    assert estimate_cost(usage, "gpt-4o") == pytest.approx((10 * 2.5 + 5 * 10.0) / 1e6)
+    assert estimate_cost(usage, "gpt-6-sol") == pytest.approx((10 * 2.0 + 5 * 10.0) / 1e6)
 
 
 def test_show_prices_is_dated_and_lists_every_model():
@@ -80,13 +80,18 @@ def test_every_price_names_its_source_and_only_openai_pages_count_as_official():
         assert price.official == price.source.startswith("https://developers.openai.com/"), name
 
 
-def test_no_model_past_its_shutdown_on_the_day_the_prices_were_checked():
-    checked = date.fromisoformat(PRICES_CHECKED)
-    assert [name for name, price in PRICES.items() if price.shutdown and price.shutdown <= checked] == []
+def test_no_model_shuts_down_within_60_days_of_the_day_the_prices_were_checked():
+    """Lesson 00 shows the whole table: it must hold no model the aging check would report."""
+    horizon = date.fromisoformat(PRICES_CHECKED) + timedelta(days=60)
+    assert [name for name, price in PRICES.items() if price.shutdown and price.shutdown <= horizon] == []
 
 
-def test_the_lessons_models_stay_until_they_shut_down():
-    assert PRICES["gpt-4o-mini"].shutdown == PRICES["gpt-4o"].shutdown == date(2027, 1, 14)
+def test_no_model_in_the_table_is_deprecated_in_the_installed_sdk_within_60_days():
+    from course_helpers.model_ages import shutdown_dates
+
+    horizon = date.fromisoformat(PRICES_CHECKED) + timedelta(days=60)
+    dates = shutdown_dates()
+    assert [name for name in PRICES if name in dates and dates[name] <= horizon] == []
 
 
 def test_reasoning_tokens_are_billed_once_as_part_of_the_completion():
@@ -98,5 +103,5 @@ def test_reasoning_tokens_are_billed_once_as_part_of_the_completion():
 
 
 def test_show_prices_marks_shutdowns_and_third_party_prices():
-    text = repr(show_prices(["gpt-4o-mini", "gpt-5.4-mini"]))
-    assert "shuts down 2027-01-14" in text and "third-party" in text
+    text = repr(show_prices(["gpt-5.4-nano", "gpt-5.4-mini", "gpt-6-luna"]))
+    assert "shuts down 2027-04-01; third-party" in text and "OpenAI" in text

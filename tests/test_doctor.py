@@ -60,7 +60,7 @@ def test_committed_env_file_is_a_problem(course_env, capsys):
 
 def test_local_backend_answers(course_env, capsys):
     status, out = _run(capsys)
-    assert "✅ setup() would pick: local backend, model gpt-4o-mini" in out
-    assert "✅ course models: chat gpt-4o-mini · sampling gpt-6-luna (effort none) · reasoning" in out
+    assert "✅ setup() would pick: local backend, model gpt-6-luna" in out
+    assert "✅ course models: chat gpt-6-luna (effort none) · sampling gpt-6-luna (effort none) · reasoning" in out
     assert "✅ local model SmolLM2-135M-Instruct is cached" in out
     assert status == 0 and "(local backend)" in out

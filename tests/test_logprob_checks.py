@@ -105,7 +105,14 @@ def test_perplexity(capsys):
 def test_logprobs_request(capsys):
     alternatives = [(t, 0.1) for t in "abcde"]
     response = _completion([_entry(b"Hi", 0.9, alternatives), _entry(b"!", 0.5, alternatives)])
-    request = {"model": "m", "messages": [], "logprobs": True, "top_logprobs": 5, "max_completion_tokens": 20}
+    request = {
+        "model": "gpt-6-luna",
+        "reasoning_effort": "none",
+        "messages": [],
+        "logprobs": True,
+        "top_logprobs": 5,
+        "max_completion_tokens": 20,
+    }
     check_logprobs_request(request, response)
     assert _line(capsys).startswith("✅")
     check_logprobs_request({**request, "logprobs": False}, response)
@@ -248,10 +255,10 @@ def test_text_from_bytes_without_errors_replace(capsys):
     assert "errors='replace'" in _line(capsys)
 
 
-def bad_request(param: str, message: str) -> openai.BadRequestError:
+def bad_request(param: str, message: str, code: str | None = None) -> openai.BadRequestError:
     """A 400 as the SDK raises it (made here, no server involved)."""
     request = httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions")
-    body = {"message": message, "type": "invalid_request_error", "param": param, "code": None}
+    body = {"message": message, "type": "invalid_request_error", "param": param, "code": code}
     return openai.BadRequestError("Error code: 400", response=httpx2.Response(400, request=request), body=body)
 
 
@@ -334,3 +341,145 @@ def test_text_from_bytes_wrong_requests(capsys, change, hint):
 def test_a_stub_request_stays_a_stub(capsys):
     check_logprobs_request(..., send(client_raising(REFUSED), ...))
     assert _line(capsys).startswith("⏳")
+
+
+def local_refusal(request: dict) -> openai.BadRequestError:
+    """The 400 the built-in local backend answers for ``request`` (its OpenAI rules, no model involved)."""
+    from course_helpers.local.server.errors import APIError
+    from course_helpers.local.server.protocol.chat import parse_chat_completion
+
+    with pytest.raises(APIError) as refusal:
+        parse_chat_completion(request)
+    error = refusal.value.body()["error"]
+    return bad_request(error["param"], error["message"], code=error["code"])
+
+
+LUNA = {"model": "gpt-6-luna", "reasoning_effort": "none"}
+ASKED = {**REQUEST, "messages": [{"role": "user", "content": "What is the largest planet?"}]}
+
+
+@pytest.mark.parametrize(
+    "check, request_",
+    [
+        (lambda request, response: check_logprobs_request(request, response), {**ASKED, **LUNA}),
+        (
+            lambda request, response: check_label_probabilities(reference_label_probabilities, request, response),
+            {**VERDICT_REQUEST, **LUNA},
+        ),
+        (
+            lambda request, response: check_text_from_bytes(lambda content: "", request, response),
+            {**EMOJI_REQUEST, **LUNA},
+        ),
+    ],
+)
+def test_max_tokens_gets_its_own_hint(capsys, check, request_):
+    """The older name, as a learner from an older tutorial writes it: the hint names max_completion_tokens."""
+    limit = request_.pop("max_completion_tokens")
+    request_["max_tokens"] = limit
+    check(request_, send(client_raising(local_refusal(request_)), request_))
+    line = _line(capsys)
+    assert line.startswith("❌") and "max_tokens, the older name" in line and "max_completion_tokens" in line
+
+
+@pytest.mark.parametrize("effort", ["low", "medium"])
+def test_an_effort_other_than_none_gets_the_sampling_hint(capsys, monkeypatch, effort):
+    monkeypatch.delenv("COURSE_SAMPLING_EFFORT", raising=False)
+    request = {**VERDICT_REQUEST, "model": "gpt-6-luna", "reasoning_effort": effort}
+    check_label_probabilities(reference_label_probabilities, request, send(client_raising(REFUSED), request))
+    line = _line(capsys)
+    assert line.startswith("❌") and "reasoning_effort='none'" in line and "info.sampling" in line
+
+
+@pytest.mark.parametrize(
+    "check, request_",
+    [
+        # gpt-6-luna without reasoning_effort runs at medium: the local backend refuses logprobs, or temperature first
+        (lambda request, response: check_logprobs_request(request, response), {**ASKED, "model": "gpt-6-luna"}),
+        (
+            lambda request, response: check_label_probabilities(reference_label_probabilities, request, response),
+            {**VERDICT_REQUEST, "model": "gpt-6-luna"},
+        ),
+        (
+            lambda request, response: check_text_from_bytes(lambda content: "", request, response),
+            {**EMOJI_REQUEST, "model": "gpt-6-luna"},
+        ),
+    ],
+)
+def test_a_forgotten_effort_gets_the_sampling_hint(capsys, check, request_):
+    check(request_, send(client_raising(local_refusal(request_)), request_))
+    line = _line(capsys)
+    assert line.startswith("❌") and "The API refused" in line and "reasoning_effort=info.sampling.effort" in line
+
+
+def test_the_sampling_effort_from_env_is_accepted(capsys, monkeypatch):
+    """A learner who chose another sampling effort in .env is not told to use 'none'."""
+    monkeypatch.setenv("COURSE_SAMPLING_EFFORT", "low")
+    request = {**VERDICT_REQUEST, "model": "gpt-6-luna", "reasoning_effort": "low"}
+    check_label_probabilities(reference_label_probabilities, request, CLASSIFIER)
+    assert _line(capsys).startswith("✅")
+
+
+def test_a_temperature_out_of_range_is_not_blamed_on_the_effort(capsys):
+    request = {**ASKED, **LUNA, "temperature": 3}
+    check_logprobs_request(request, send(client_raising(local_refusal(request)), request))
+    line = _line(capsys)
+    assert "The API refused your request (400" in line and "info.sampling" not in line
+
+
+def test_route_first_label_over_a_low_threshold(capsys):
+    """The first label that reaches a threshold below 0.5 is not the best one."""
+    check_route(lambda p, t: next((label for label, q in p.items() if q >= t), "human"))
+    line = _line(capsys)
+    assert line.startswith("❌") and "the first label that reaches the threshold" in line
+
+
+def _label_answer(convert):
+    def label_probabilities(top_logprobs, labels):
+        totals = reference_label_probabilities(top_logprobs, labels)
+        return convert(totals)
+
+    return label_probabilities
+
+
+@pytest.mark.parametrize(
+    "function, hint",
+    [
+        # labels hard-coded, the argument ignored
+        (
+            lambda top_logprobs, labels: reference_label_probabilities(
+                top_logprobs, ["positive", "negative", "neutral"]
+            ),
+            "ignores its `labels` argument",
+        ),
+        (_label_answer(lambda totals: {k: 100 * v for k, v in totals.items()}), "that is a percentage"),
+        (_label_answer(lambda totals: {k: v / sum(totals.values()) for k, v in totals.items()}), "you normalised"),
+    ],
+)
+def test_label_probabilities_wrong_scales_and_labels(capsys, function, hint):
+    check_label_probabilities(function, VERDICT_REQUEST, CLASSIFIER)
+    line = _line(capsys)
+    assert line.startswith("❌") and hint in line
+
+
+def test_logprobs_request_names_the_sampling_model(capsys, monkeypatch):
+    """A model of the learner's own (gpt-4o-mini, no effort) instead of info.sampling.model fails."""
+    alternatives = [(t, 0.1) for t in "abcde"]
+    response = _completion([_entry(b"Hi", 0.9, alternatives)])
+    request = {"model": "gpt-4o-mini", "messages": [], "logprobs": True, "top_logprobs": 5, "max_completion_tokens": 20}
+    check_logprobs_request(request, response)
+    line = _line(capsys)
+    assert line.startswith("❌") and "model=info.sampling.model ('gpt-6-luna' in your setup)" in line
+    # another sampling model chosen in .env is the learner's info.sampling.model: accepted
+    monkeypatch.setenv("COURSE_SAMPLING_MODEL", "gpt-4o-mini")
+    check_logprobs_request(request, response)
+    assert _line(capsys).startswith("✅")
+
+
+def test_text_from_bytes_with_the_alternatives_bytes(capsys):
+    """e.top_logprobs[0].bytes: the request asked for no alternatives, so the list is empty."""
+    response = _completion([_entry(b"Hi ", 0.9), _entry(b"there", 0.5)])
+    check_text_from_bytes(
+        lambda c: b"".join(bytes(e.top_logprobs[0].bytes) for e in c).decode(), EMOJI_REQUEST, response
+    )
+    line = _line(capsys)
+    assert line.startswith("❌") and "entry.bytes" in line

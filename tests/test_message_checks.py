@@ -52,7 +52,7 @@ def translation(text, language):
     ("function", "hint"),
     [
         (lambda text, language: [{"role": "user", "content": f"Translate into {language}: {text}"}], "expected 2"),
-        (lambda text, language: translation(text, language)[::-1], "instructions belong in a 'system'"),
+        (lambda text, language: translation(text, language)[::-1], "instructions belong in a 'developer' message"),
         (lambda text, language: translation(text, "Italian"), "does not mention 'Japanese'"),
         (
             lambda text, language: [translation(text, language)[0], {"role": "user", "content": f"Translate: {text}"}],
@@ -241,106 +241,183 @@ def test_check_follow_up(capsys):
     assert one_line(capsys).startswith("⏳")
 
 
-def classify(client, model, review):
+def classify(client, model, effort, review):
     response = client.chat.completions.create(
         model=model,
+        reasoning_effort=effort,
         messages=[
             {"role": "system", "content": "Label the review: positive, negative or neutral."},
             {"role": "user", "content": f"'''{review}'''"},
         ],
         temperature=0,
-        max_tokens=3,
+        max_completion_tokens=3,
     )
     return parse_label(response.choices[0].message.content)
 
 
 def test_check_classifier_passes_and_records_the_real_request(capsys):
-    checks.check_classifier(classify, EchoClient("Positive."), "m")
+    checks.check_classifier(classify, EchoClient("Positive."), "m", "none")
     assert one_line(capsys).startswith("✅")
 
 
 def test_check_classifier_hints(capsys):
-    def hot(client, model, review):
+    def hot(client, model, effort, review):
         response = client.chat.completions.create(
             model=model,
+            reasoning_effort=effort,
             messages=[
                 {"role": "system", "content": "positive, negative or neutral?"},
                 {"role": "user", "content": review},
             ],
             temperature=1,
-            max_tokens=3,
+            max_completion_tokens=3,
         )
         return parse_label(response.choices[0].message.content)
 
-    checks.check_classifier(hot, EchoClient(), "m")
+    checks.check_classifier(hot, EchoClient(), "m", "none")
     assert "use temperature=0" in one_line(capsys)
 
-    def long(client, model, review):
+    def long(client, model, effort, review):
         client.chat.completions.create(
             model=model,
+            reasoning_effort=effort,
             messages=[
                 {"role": "system", "content": "positive, negative or neutral?"},
                 {"role": "user", "content": review},
             ],
             temperature=0,
-            max_tokens=200,
+            max_completion_tokens=200,
         )
         return "positive"
 
-    checks.check_classifier(long, EchoClient(), "m")
+    checks.check_classifier(long, EchoClient(), "m", "none")
     assert "at most 10" in one_line(capsys)
 
-    def no_labels(client, model, review):
+    def no_labels(client, model, effort, review):
         client.chat.completions.create(
             model=model,
+            reasoning_effort=effort,
             messages=[{"role": "system", "content": "Classify the sentiment."}, {"role": "user", "content": review}],
             temperature=0,
-            max_tokens=3,
+            max_completion_tokens=3,
         )
         return "positive"
 
-    checks.check_classifier(no_labels, EchoClient(), "m")
+    checks.check_classifier(no_labels, EchoClient(), "m", "none")
     assert "does not name the label(s) positive, negative, neutral" in one_line(capsys)
 
-    def raw_reply(client, model, review):
+    def raw_reply(client, model, effort, review):
         response = client.chat.completions.create(
             model=model,
+            reasoning_effort=effort,
             messages=[
                 {"role": "system", "content": "positive, negative or neutral?"},
                 {"role": "user", "content": f"'''{review}'''"},
             ],
             temperature=0,
-            max_tokens=3,
+            max_completion_tokens=3,
         )
         return response.choices[0].message.content
 
-    checks.check_classifier(raw_reply, EchoClient("Positive."), "m")
+    checks.check_classifier(raw_reply, EchoClient("Positive."), "m", "none")
     assert "pass the reply through your parse_label" in one_line(capsys)
 
-    def no_delimiters(client, model, review):
+    def no_delimiters(client, model, effort, review):
         client.chat.completions.create(
             model=model,
+            reasoning_effort=effort,
             messages=[
                 {"role": "system", "content": "positive, negative or neutral?"},
                 {"role": "user", "content": review},
             ],
             temperature=0,
-            max_tokens=3,
+            max_completion_tokens=3,
         )
         return "positive"
 
-    checks.check_classifier(no_delimiters, EchoClient(), "m")
+    checks.check_classifier(no_delimiters, EchoClient(), "m", "none")
     assert "between triple quotes" in one_line(capsys)
 
-    def global_client(client, model, review):
+    def global_client(client, model, effort, review):
         return "positive"
 
-    checks.check_classifier(global_client, EchoClient(), "m")
+    checks.check_classifier(global_client, EchoClient(), "m", "none")
     assert "made 0 requests" in one_line(capsys)
 
 
 def test_check_classifier_waits_for_a_stub(capsys):
-    def classify(client, model, review): ...  # YOUR CODE HERE
+    def classify(client, model, effort, review): ...  # YOUR CODE HERE
 
-    checks.check_classifier(classify, EchoClient(), "m")
+    checks.check_classifier(classify, EchoClient(), "m", "none")
     assert one_line(capsys).startswith("⏳")
+
+
+def test_check_classifier_passes_without_an_effort(capsys):
+    """Under a model without efforts (NOT_GIVEN), classify passes effort on and the SDK leaves it out."""
+    checks.check_classifier(classify, EchoClient("Positive."), "m")
+    assert one_line(capsys).startswith("✅")
+
+
+def _request(max_tokens_name="max_completion_tokens", **extra):
+    def classify(client, model, effort, review):
+        request = {
+            "model": model,
+            "reasoning_effort": effort,
+            "messages": [
+                {"role": "system", "content": "positive, negative or neutral?"},
+                {"role": "user", "content": f"'''{review}'''"},
+            ],
+            "temperature": 0,
+            max_tokens_name: 3,
+        }
+        request.update(extra)
+        request = {key: value for key, value in request.items() if value is not None}
+        return parse_label(client.chat.completions.create(**request).choices[0].message.content)
+
+    return classify
+
+
+class RefusingClient(EchoClient):
+    """Like gpt-6-luna on the local server: a request with max_tokens gets a 400."""
+
+    def create(self, **request):
+        if "max_tokens" in request:
+            raise RuntimeError("Error code: 400 - unsupported_parameter: max_tokens")
+        return super().create(**request)
+
+
+@pytest.mark.parametrize(
+    ("classify", "hint"),
+    [
+        (_request("max_tokens"), "Use max_completion_tokens, not max_tokens"),
+        (_request(reasoning_effort=None), "send the effort classify receives"),
+        (_request(reasoning_effort="medium"), "send the effort classify receives"),
+        (_request(model="gpt-4o-mini"), "send the model classify receives"),  # aging: allow
+    ],
+)
+def test_check_classifier_names_todays_parameters(capsys, classify, hint):
+    checks.check_classifier(classify, EchoClient(), "m", "none")
+    line = one_line(capsys)
+    assert line.startswith("❌") and hint in line
+
+
+def test_a_refused_max_tokens_request_gets_the_hint_not_the_api_error(capsys):
+    checks.check_classifier(_request("max_tokens"), RefusingClient(), "m", "none")
+    line = one_line(capsys)
+    assert line.startswith("❌") and "Use max_completion_tokens, not max_tokens" in line
+
+
+@pytest.mark.parametrize("role", ["developer", "system"])
+def test_check_few_shot_messages_takes_either_name_for_the_instructions(capsys, role):
+    checks.check_few_shot_messages(
+        lambda instructions, examples, text: checks._reference_few_shot(instructions, examples, text, role)
+    )
+    assert one_line(capsys).startswith("✅")
+
+
+def test_check_few_shot_messages_refuses_instructions_as_a_user_message(capsys):
+    checks.check_few_shot_messages(
+        lambda instructions, examples, text: checks._reference_few_shot(instructions, examples, text, "user")
+    )
+    line = one_line(capsys)
+    assert line.startswith("❌") and "has the roles" in line

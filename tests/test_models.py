@@ -13,8 +13,8 @@ def test_doctests():
 
 
 def test_defaults_follow_openais_replacement_for_gpt_4o_mini():
-    # the chat choice switches with the lessons' rewrite: they still send max_tokens and temperature with it
-    assert DEFAULTS.chat == ModelChoice("gpt-4o-mini")
+    # chat at effort none: no hidden reasoning tokens, and temperature and logprobs are accepted
+    assert DEFAULTS.chat.request_kwargs() == {"model": "gpt-6-luna", "reasoning_effort": "none"}
     assert DEFAULTS.sampling.request_kwargs() == {"model": "gpt-6-luna", "reasoning_effort": "none"}
     assert DEFAULTS.reasoning.request_kwargs() == {"model": "gpt-6-luna", "reasoning_effort": "medium"}
     assert DEFAULTS.moderation.request_kwargs() == {"model": "omni-moderation-latest"}
@@ -23,8 +23,9 @@ def test_defaults_follow_openais_replacement_for_gpt_4o_mini():
 @pytest.mark.parametrize(
     ("variable", "value", "purpose", "expected"),
     [
-        ("COURSE_MODEL", "gpt-6-luna", "chat", ModelChoice("gpt-6-luna")),
-        ("COURSE_EFFORT", "low", "chat", ModelChoice("gpt-4o-mini", "low")),
+        ("COURSE_MODEL", "gpt-6-luna", "chat", ModelChoice("gpt-6-luna", "none")),  # the default model, its effort
+        ("COURSE_MODEL", "gpt-5.4-mini", "chat", ModelChoice("gpt-5.4-mini")),  # another model: its own default
+        ("COURSE_EFFORT", "low", "chat", ModelChoice("gpt-6-luna", "low")),
         ("COURSE_SAMPLING_MODEL", "gpt-5.4-mini", "sampling", ModelChoice("gpt-5.4-mini")),  # its own default effort
         ("COURSE_SAMPLING_EFFORT", "default", "sampling", ModelChoice("gpt-6-luna")),
         ("COURSE_REASONING_EFFORT", " HIGH ", "reasoning", ModelChoice("gpt-6-luna", "high")),
@@ -62,5 +63,6 @@ def test_module_constants_read_the_environment_when_used(monkeypatch):
 def test_describe_choices_names_only_what_differs_from_the_chat_model():
     assert describe_choices(
         read_choices({"COURSE_SAMPLING_EFFORT": "default", "COURSE_REASONING_EFFORT": "default"})
-    ) == ("gpt-4o-mini (sampling: gpt-6-luna, reasoning: gpt-6-luna)")
+    ) == ("gpt-6-luna (effort none) (sampling: effort default, reasoning: effort default)")
+    assert describe_choices(DEFAULTS) == "gpt-6-luna (effort none) (reasoning: effort medium)"
     assert "moderation: my-moderation" in describe_choices(read_choices({"COURSE_MODERATION_MODEL": "my-moderation"}))

@@ -183,10 +183,11 @@ def draw(probabilities: np.ndarray, rng: np.random.Generator) -> int:
     >>> draw(np.array([0.0, 1.0, 0.0]), np.random.default_rng(0))
     1
     """
-    times = rng.standard_exponential(probabilities.size, dtype=np.float32)
-    waits = np.divide(
-        times, probabilities, out=np.full(probabilities.size, np.inf, np.float32), where=probabilities > 0
-    )
+    # probability 0 (divide) or tiny (over): an endless wait, never first
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        waits = rng.standard_exponential(probabilities.size, dtype=np.float32) / probabilities
+    # a draw of exactly 0 (about one in 10 million) over probability 0 is 0/0 = nan, and argmin picks a nan
+    waits[~(probabilities > 0)] = np.inf
     return int(np.argmin(waits))
 
 

@@ -200,12 +200,19 @@ def test_mask_and_bias_steps_leave_their_input_unchanged():
     assert np.array_equal(logits, LOGITS)
 
 
-class ZeroTimes:
-    """A random generator whose exponential times are all exactly 0 (float32 gives a 0 once in ~10 million)."""
+def test_draw_gives_a_tiny_probability_an_endless_wait_without_a_warning():
+    # at temperature 0.2 some probabilities are tiny but not 0: their wait overflows float32 to inf
+    probabilities = np.array([1e-44, 1.0], np.float32)
+    assert draw(probabilities, np.random.default_rng(0)) == 1  # warnings are errors in this suite
+
+
+class _ZeroWaits:
+    """A generator whose every exponential draw is exactly 0 (numpy gives one in about 10 million)."""
 
     def standard_exponential(self, size, dtype):
         return np.zeros(size, dtype)
 
 
-def test_an_impossible_token_never_wins_even_with_a_zero_random_time():
-    assert draw(np.array([0.0, 0.0, 1.0, 0.0], np.float32), ZeroTimes()) == 2
+def test_draw_never_picks_a_token_of_probability_zero_even_when_its_wait_is_zero_over_zero():
+    # 0/0 is nan, and argmin returns the first nan: token 0 (probability 0, e.g. cut by top_p) would win
+    assert draw(np.array([0.0, 0.0, 1.0], np.float32), _ZeroWaits()) == 2

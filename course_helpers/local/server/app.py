@@ -18,19 +18,25 @@ import datetime
 import importlib
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from .chat_engine import ChatEngine, EngineSource
 from .conversations import MAX_CONVERSATIONS, ConversationStore
 from .errors import APIError, error_response
 from .response_store import MAX_STORED_RESPONSES, ResponseStore
 from .session import DEFAULT_MAX_ACTIVE, Admission
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "ENDPOINT_MODULES",
@@ -47,6 +53,7 @@ ENDPOINT_MODULES = [
     "course_helpers.local.server.conversations",
     "course_helpers.local.server.moderations",
     "course_helpers.local.server.tokenize",
+    "course_helpers.local.server.realtime",
 ]
 # Paths outside /v1 that need the key too (vLLM leaves them open; a room server's tokenizer is not for everyone).
 KEYED_ROOT_PATHS = ("/tokenize", "/detokenize")
@@ -84,29 +91,46 @@ class _HTTPMiddleware:
 
 
 class _BearerAuth(_HTTPMiddleware):
-    """ASGI middleware: ``/v1`` requests need ``Authorization: Bearer <api_key>``."""
+    """ASGI middleware: ``/v1`` requests and WebSockets need ``Authorization: Bearer <api_key>``.
+
+    A WebSocket with a bad key is refused as OpenAI's Realtime API refuses it:
+    accepted, then an ``error`` event and close code 3000.
+    """
 
     def __init__(self, app: ASGIApp, api_key: str | None) -> None:
         super().__init__(app)
         self.api_key = api_key
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and (problem := self._problem(scope)) is not None:
+            from .realtime import CLOSE_AUTHENTICATION, refuse  # the Realtime endpoint's way of refusing
+
+            await refuse(WebSocket(scope, receive, send), problem, CLOSE_AUTHENTICATION)
+            return
+        await super().__call__(scope, receive, send)
+
+    def _problem(self, scope: Scope) -> APIError | None:
+        """Why this request's key is refused (401), or None."""
         keyed = scope["path"].startswith("/v1") or scope["path"] in KEYED_ROOT_PATHS
         if self.api_key is None or not keyed:
-            await self.app(scope, receive, send)
-            return
-        header = Request(scope).headers.get("authorization", "")
+            return None
+        header = Headers(scope=scope).get("authorization", "")
         scheme, _, given = header.partition(" ")
         given = given.strip()
         if scheme.lower() != "bearer" or not given:
-            await error_response(401, _NO_KEY)(scope, receive, send)
-            return
+            return APIError(401, _NO_KEY)
         if not secrets.compare_digest(given.encode(), self.api_key.encode()):
             message = (
                 f"Incorrect API key provided: {_masked(given)}. This local server accepts only the key "
                 "it was started with (`course_helpers.setup()` puts it in OPENAI_API_KEY)."
             )
-            await error_response(401, message, code="invalid_api_key")(scope, receive, send)
+            return APIError(401, message, code="invalid_api_key")
+        return None
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        problem = self._problem(scope)
+        if problem is not None:
+            await problem.response()(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
@@ -178,6 +202,7 @@ def create_app(
     today: Callable[[], datetime.date] = datetime.date.today,
     max_stored_responses: int = MAX_STORED_RESPONSES,
     max_conversations: int = MAX_CONVERSATIONS,
+    synthesize: Callable[..., Iterator[np.ndarray]] | None = None,
 ) -> Starlette:
     """The server as an ASGI app; ``api_key=None`` accepts any key (for loopback only).
 
@@ -190,6 +215,9 @@ def create_app(
     Stored responses and conversations live in the app's memory, the most
     recent ``max_stored_responses`` and ``max_conversations`` of them (see
     :mod:`.response_store`, :mod:`.conversations`).
+    ``synthesize`` is the voice of ``/v1/realtime``, None for the local Piper voice
+    (``course_helpers.local.audio.speech.synthesize``: text, ``voice=``, ``speed=`` in,
+    int16 blocks at 24 kHz out, one or more per sentence).
     """
     routes = []
     for module_name in ENDPOINT_MODULES:
@@ -201,6 +229,7 @@ def create_app(
     app.state.engine = EngineSource(engine)
     app.state.max_active = max_active
     app.state.today = today
+    app.state.synthesize = synthesize
     app.state.admission = Admission()
     app.state.responses = ResponseStore(max_stored_responses)
     app.state.conversations = ConversationStore(max_conversations)

@@ -14,9 +14,18 @@ The HTTP side of the local audio models (the models themselves live in
   Whisper decodes it, then ``transcript.text.done``. ``include[]`` and
   ``chunking_strategy`` are accepted and have no effect (no token logprobs,
   and Whisper always reads 30-second windows).
-- **translations**: the local Whisper model is English-only, so it "translates"
-  English audio into English text (a transcription). Audio in another language
-  cannot be translated locally; use the OpenAI backend for that.
+  ``gpt-transcribe`` also takes ``keywords`` (given to Whisper as a glossary
+  after the ``prompt``) and ``languages``, and its json answer lists the
+  languages heard (always English here).
+- **translations** (deprecated, ``whisper-1`` only): the local Whisper model is
+  English-only, so it "translates" English audio into English text (a
+  transcription). Audio in another language cannot be translated locally; use
+  the OpenAI backend for that.
+
+Each model name answers as OpenAI's model does (:mod:`.protocol.audio_profiles`):
+``tts-1`` refuses the voices only ``gpt-4o-mini-tts`` has, ``gpt-4o-transcribe``  (aging: allow)
+and ``gpt-transcribe`` refuse srt, vtt, verbose_json and timestamps, and a
+model past its shutdown date is a 404 naming its replacement.
 
 One failure costs one request: the models run on the server's thread pool,
 their locks are taken in ``with`` blocks, and the first piece of a streamed
@@ -26,7 +35,7 @@ stream ends that stream only. The next request is served as usual.
 
 What the local models cannot do is said, not faked: ``instructions`` (tone of
 voice) is accepted and ignored, because the Piper voice has no way to act it
-out; a non-English ``language`` is a 400.
+out; a ``language`` or ``languages`` hint without English is a 400.
 
 >>> sorted(route.path for route in routes)
 ['/v1/audio/speech', '/v1/audio/transcriptions', '/v1/audio/translations']
@@ -35,6 +44,7 @@ out; a non-English ``language`` is a 400.
 from __future__ import annotations
 
 import base64
+import datetime
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -59,6 +69,8 @@ from .protocol.audio import (
     parse_speech,
     unknown_model,
 )
+from .protocol.audio_profiles import check_transcription, transcription_profile
+from .protocol.profiles import check_model_alive
 from .validation import decimal, read_json_object, reject_unknown, string
 
 __all__ = [
@@ -72,8 +84,9 @@ MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # OpenAI's limit for audio uploads
 _TRANSCRIPTION_FIELDS = frozenset({
     "file", "model", "language", "prompt", "response_format", "temperature",
     "timestamp_granularities[]", "timestamp_granularities", "include[]", "include",
-    "stream", "chunking_strategy",
+    "stream", "chunking_strategy", "keywords[]", "keywords", "languages[]", "languages",
 })  # fmt: skip
+_DETECTED_LANGUAGES = [{"code": transcription.LANGUAGE}]  # what the English-only local model always hears
 _TRANSLATION_FIELDS = frozenset({"file", "model", "prompt", "response_format", "temperature"})
 
 register_model(LOCAL_SPEECH_MODEL)
@@ -93,9 +106,9 @@ def _check_model(name: str | None, known: tuple[str, ...], local: str, hint: tup
 # ---------------------------------------------------------------- speech
 
 
-def _speech_request(body: dict[str, Any]) -> dict[str, Any]:
-    """Check a speech request body; returns the values to synthesize with."""
-    request = parse_speech(body)
+def _speech_request(body: dict[str, Any], today: datetime.date) -> dict[str, Any]:
+    """Check a speech request body (with its model's profile); returns the values to synthesize with."""
+    request = parse_speech(body, today)
     return {
         "text": request.input,
         "voice": request.voice,
@@ -150,7 +163,7 @@ def _prepend(first: bytes | None, rest: Iterator[bytes]) -> Iterator[bytes]:
 
 async def create_speech(request: Request) -> Response:
     """``POST /v1/audio/speech``: text in, an audio file out (streamed)."""
-    values = _speech_request(await read_json_object(request))
+    values = _speech_request(await read_json_object(request), request.app.state.today())
     await _ensure_loaded(speech.load_voice)
     args = (values["text"], values["voice"], values["speed"], values["format"])
     if values["stream_format"] == "sse":
@@ -226,16 +239,18 @@ async def _transcribe(data: bytes, *, word_timestamps: bool, prompt: str | None,
         raise invalid_request(str(error), param="file", code="invalid_value") from None
 
 
-def _answer(transcript, response_format: str, *, words: bool, segments: bool, task: str) -> Response:
+def _answer(transcript, response_format: str, *, words: bool, segments: bool, task: str, languages=None) -> Response:
     body, media_type = transcript_formats.render(transcript, response_format, words=words, segments=segments)
     if isinstance(body, dict):
         if "task" in body:
             body["task"] = task
+        if languages is not None and response_format == "json":
+            body = {"text": body.pop("text"), "languages": languages, **body}
         return JSONResponse(body)
     return Response(body, media_type=media_type)
 
 
-def _transcript_events(samples, *, prompt: str | None, temperature: float) -> Iterator[bytes]:
+def _transcript_events(samples, *, prompt: str | None, temperature: float, languages=None) -> Iterator[bytes]:
     """``transcript.text.delta`` per segment as Whisper decodes it, then ``transcript.text.done``."""
     texts: list[str] = []
     for segment, _words in transcription.iter_segments(samples, prompt=prompt, temperature=temperature):
@@ -243,43 +258,91 @@ def _transcript_events(samples, *, prompt: str | None, temperature: float) -> It
         texts.append(delta)
         event = {"type": "transcript.text.delta", "delta": delta, "segment_id": f"seg_{segment.id}"}
         yield f"data: {json.dumps(event)}\n\n".encode()
-    done = {"type": "transcript.text.done", "text": "".join(texts).strip()}
+    done: dict[str, Any] = {"type": "transcript.text.done", "text": "".join(texts).strip()}
+    if languages is not None:
+        done["languages"] = languages
     yield f"data: {json.dumps(done)}\n\n".encode()
 
 
-async def _stream_transcript(data: bytes, *, prompt: str | None, temperature: float) -> Response:
+async def _stream_transcript(data: bytes, *, prompt: str | None, temperature: float, languages=None) -> Response:
     await _ensure_loaded(transcription.load_model)
     try:
         samples = await run_in_threadpool(transcription.decode_upload, data)  # bad audio: a 400, not a cut stream
     except transcription.AudioError as error:
         raise invalid_request(str(error), param="file", code="invalid_value") from None
-    events = await _started(_transcript_events(samples, prompt=prompt, temperature=temperature))
-    return StreamingResponse(events, media_type="text/event-stream")
+    events = _transcript_events(samples, prompt=prompt, temperature=temperature, languages=languages)
+    return StreamingResponse(await _started(events), media_type="text/event-stream")
 
 
 def _is_true(value: str | None) -> bool:
     return (value or "").strip().lower() in ("true", "1")
 
 
+def _form_list(form, name: str) -> list[str] | None:
+    """A list field sent as ``name[]`` (the SDK's way) or ``name`` (curl's); None if absent."""
+    if name not in form and f"{name}[]" not in form:
+        return None
+    values = form.getlist(f"{name}[]") + form.getlist(name)
+    for value in values:
+        if isinstance(value, UploadFile):
+            raise invalid_request(f"Invalid '{name}': expected text fields, not a file.", param=name)
+    return values
+
+
+def _given(form) -> dict[str, object]:
+    """The transcription parameters sent (not empty), for the model's profile to judge."""
+    given: dict[str, object] = {}
+    for name in ("response_format", "language", "prompt"):
+        value = _form_value(form, name)
+        if value:
+            given[name] = value
+    for name in ("timestamp_granularities", "languages", "keywords"):
+        values = _form_list(form, name)
+        if values is not None:
+            given[name] = values
+    return given
+
+
+def _check_english(language: str | None, languages: list[str] | None) -> None:
+    """The local Whisper (tiny.en) hears English only: a hint naming only other languages is a 400."""
+    if language is not None and language.strip().lower() != transcription.LANGUAGE:
+        param, named = "language", f"Language '{language.strip().lower()}'"
+    elif languages is not None and transcription.LANGUAGE not in [code.strip().lower() for code in languages]:
+        param, named = "languages", f"Languages {[code.strip().lower() for code in languages]}"
+    else:
+        return
+    raise invalid_request(
+        f"{named} not available locally: the local model (Whisper tiny.en) understands English only. "
+        f"Leave '{param}' out or include 'en'.",
+        param=param,
+        code="unsupported_language",
+    )
+
+
+def _whisper_prompt(prompt: str | None, keywords: list[str] | None) -> str | None:
+    """Whisper's initial prompt: the ``prompt``, then the ``keywords`` as a glossary (they steer spelling).
+
+    >>> _whisper_prompt("A support call.", ["AC-42", "Premium Plus"])
+    'A support call. Glossary: AC-42, Premium Plus.'
+    """
+    glossary = f"Glossary: {', '.join(keywords)}." if keywords else ""
+    return " ".join(part for part in (prompt, glossary) if part) or None
+
+
 async def create_transcription(request: Request) -> Response:
     """``POST /v1/audio/transcriptions``: an audio file in, its English text out."""
     async with _open_form(request) as form:
         reject_unknown(dict(form), _TRANSCRIPTION_FIELDS)
-        _check_model(_form_value(form, "model"), TRANSCRIPTION_MODELS, LOCAL_TRANSCRIPTION_MODEL,
-                     ("whisper", "transcribe"))  # fmt: skip
+        model = _check_model(_form_value(form, "model"), TRANSCRIPTION_MODELS, LOCAL_TRANSCRIPTION_MODEL,
+                             ("whisper", "transcribe"))  # fmt: skip
         response_format = string(
             {"response_format": _form_value(form, "response_format")}, "response_format", default="json",
             choices=transcript_formats.RESPONSE_FORMATS,
         )  # fmt: skip
-        language = (_form_value(form, "language") or transcription.LANGUAGE).strip().lower()
-        if language != transcription.LANGUAGE:
-            raise invalid_request(
-                f"Language '{language}' is not available locally: the local model (Whisper tiny.en) "
-                "understands English only. Leave 'language' out or use 'en'.",
-                param="language",
-                code="unsupported_language",
-            )
-        granularities = set(form.getlist("timestamp_granularities[]") + form.getlist("timestamp_granularities"))
+        given = _given(form)
+        check_transcription(model, given, request.app.state.today())
+        _check_english(_form_value(form, "language"), _form_list(form, "languages"))
+        granularities = set(_form_list(form, "timestamp_granularities") or [])
         unknown = granularities - {"word", "segment"}
         if unknown:
             raise invalid_request(
@@ -294,23 +357,27 @@ async def create_transcription(request: Request) -> Response:
         words = "word" in granularities
         segments = not granularities or "segment" in granularities
         temperature = _temperature(form)
-        prompt = _form_value(form, "prompt")
+        prompt = _whisper_prompt(_form_value(form, "prompt"), _form_list(form, "keywords"))
         stream = _is_true(_form_value(form, "stream"))
         if stream and response_format not in ("json", "text"):
             raise invalid_request("Streaming is only available with response_format 'json' or 'text'.",
                                   param="stream", code="unsupported_value")  # fmt: skip
         data = await _read_upload(form)
+    profile = transcription_profile(model)
+    detected = _DETECTED_LANGUAGES if profile is not None and profile.detects_languages else None
     if stream:
-        return await _stream_transcript(data, prompt=prompt, temperature=temperature)
+        return await _stream_transcript(data, prompt=prompt, temperature=temperature, languages=detected)
     transcript = await _transcribe(data, word_timestamps=words, prompt=prompt, temperature=temperature)
-    return _answer(transcript, response_format, words=words, segments=segments, task="transcribe")
+    return _answer(transcript, response_format, words=words, segments=segments, task="transcribe", languages=detected)
 
 
 async def create_translation(request: Request) -> Response:
-    """``POST /v1/audio/translations``: English audio in, English text out (see the module doc)."""
+    """``POST /v1/audio/translations`` (deprecated, whisper-1 only): English audio in, English text out."""
     async with _open_form(request) as form:
         reject_unknown(dict(form), _TRANSLATION_FIELDS)
-        _check_model(_form_value(form, "model"), ("whisper-1",), LOCAL_TRANSCRIPTION_MODEL, ("whisper",))
+        # "This endpoint supports only `whisper-1`" (SDK resources/audio/translations.py:153-160)
+        model = _check_model(_form_value(form, "model"), ("whisper-1",), LOCAL_TRANSCRIPTION_MODEL, ())
+        check_model_alive(model, request.app.state.today())
         response_format = string(
             {"response_format": _form_value(form, "response_format")}, "response_format", default="json",
             choices=transcript_formats.RESPONSE_FORMATS,

@@ -10,7 +10,7 @@ get a 400 that says so, never a silently different answer. A
 ``response_format`` becomes the engine's :class:`~..constraints.Constraint`
 (its schema checked first, see :mod:`.protocol.structured`).
 
->>> request = parse_chat_request({"model": "gpt-4o-mini",
+>>> request = parse_chat_request({"model": "gpt-6-luna", "reasoning_effort": "none",
 ...                               "messages": [{"role": "user", "content": "Hi"}],
 ...                               "temperature": 0})
 >>> request.messages, request.sampling.temperature, request.n
@@ -110,7 +110,7 @@ def parse_chat_request(body: dict[str, Any], today: datetime.date | None = None)
 
     ``today`` is the date the model's shutdown is judged on (default: today).
 
-    >>> parse_chat_request({"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}], "n": "2"})
+    >>> parse_chat_request({"model": "gpt-5.4", "messages": [{"role": "user", "content": "x"}], "n": "2"})
     Traceback (most recent call last):
     ...
     course_helpers.local.server.errors.APIError: Invalid type for 'n': expected an integer, but got a string instead.

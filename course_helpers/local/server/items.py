@@ -11,7 +11,7 @@ An assistant message's parts are ``output_text`` parts, as in a Response's
 ``output``. The model reads each stored item back as one chat message.
 
 >>> from .protocol.responses import parse_responses
->>> request = parse_responses({"model": "gpt-4o-mini", "input": "Hi"})
+>>> request = parse_responses({"model": "gpt-6-luna", "input": "Hi"})
 >>> item = stored_item(request.input[0])
 >>> item["content"], chat_message(item)
 ([{'type': 'input_text', 'text': 'Hi'}], {'role': 'user', 'content': 'Hi'})

@@ -1,13 +1,13 @@
 """``GET /v1/models`` and ``GET /v1/models/{id}``: which models this server has.
 
 The list shows the local models by their real names. Chat requests accept any
-OpenAI chat model name (``gpt-4o-mini``, ``gpt-4.1``, ...) so lesson code runs
+OpenAI chat model name (``gpt-6-luna``, ``gpt-5.4-mini``, ...) so lesson code runs
 unchanged, and the local chat model answers them; retrieving such a name
 therefore finds it too, with ``owned_by`` saying who really answers.
 
 Other endpoints add their model with :func:`register_model`.
 
->>> non_chat_model_reason("gpt-4o-mini") is None
+>>> non_chat_model_reason("gpt-6-luna") is None
 True
 >>> non_chat_model_reason("whisper-1")
 "The model 'whisper-1' is not a chat model, so /v1/chat/completions does not serve it."

@@ -27,7 +27,7 @@ OpenAI documents: send them again to keep them). ``conversation`` reads a
 conversation's items first and appends the new input and output to it
 (:mod:`.conversations`). A streamed response is stored when its stream ends.
 
->>> request = parse_responses_request({"model": "gpt-4o-mini", "input": "Hi",
+>>> request = parse_responses_request({"model": "gpt-6-luna", "input": "Hi",
 ...                                    "instructions": "Be brief."})
 >>> request.chat.messages
 [{'role': 'system', 'content': 'Be brief.'}, {'role': 'user', 'content': 'Hi'}]
@@ -104,7 +104,7 @@ def parse_responses_request(body: dict[str, Any], today: datetime.date | None = 
 
     ``today`` is the date the model's shutdown is judged on (default: today).
 
-    >>> parse_responses_request({"model": "gpt-4o", "input": "x", "tools": [{"type": "web_search"}]})
+    >>> parse_responses_request({"model": "gpt-5.4", "input": "x", "tools": [{"type": "web_search"}]})
     ... # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...

@@ -22,13 +22,17 @@ import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import uvicorn
 from starlette.applications import Starlette
 
 from .app import create_app
+
+if TYPE_CHECKING:
+    import numpy as np
 from .chat_engine import ChatEngine, EngineSource
 
 __all__ = [
@@ -125,17 +129,18 @@ def start_in_thread(
     timeout: float = 60.0,
     engine: ChatEngine | Callable[[], ChatEngine] | None = None,
     today: Callable[[], datetime.date] = datetime.date.today,
+    synthesize: Callable[..., Iterator[np.ndarray]] | None = None,
 ) -> ServerHandle:
     """Start the server in a daemon thread; return once it accepts connections.
 
     ``port=0`` picks a free port. ``warm=True`` loads the model first, so the
     first request does not pay for it. With ``api_key=None`` any key is
     accepted and ``handle.api_key`` is a placeholder a client can send.
-    ``engine`` and ``today`` go to :func:`.create_app` (None: the local SmolLM2 engine;
-    the date a model's shutdown is judged on).
+    ``engine``, ``today`` and ``synthesize`` go to :func:`.create_app` (None: the local
+    SmolLM2 engine; the date a model's shutdown is judged on; the Realtime voice, None: Piper).
     """
     _check_exposure(host, api_key)
-    app = create_app(api_key=api_key, engine=engine, today=today)
+    app = create_app(api_key=api_key, engine=engine, today=today, synthesize=synthesize)
     if warm:
         _warm_engine(app)
     sock = _bind(host, port)

@@ -16,6 +16,10 @@ MODULES = [
     "course_helpers.local.audio.transcription",
     "course_helpers.local.audio.voices",
     "course_helpers.local.server.audio",
+    "course_helpers.local.server.protocol.audio_profiles",
+    "course_helpers.local.server.protocol.realtime",
+    "course_helpers.local.server.realtime",
+    "course_helpers.local.server.realtime_session",
 ]
 
 

@@ -15,7 +15,7 @@ is a lookup over ``request.model_fields_set`` (the parameters given, not
 null), not another walk of the body:
 
 >>> from .chat import parse_chat_completion
->>> request = parse_chat_completion({"model": "gpt-4o-mini", "temperature": 0.5, "top_p": None,
+>>> request = parse_chat_completion({"model": "gpt-5.4-mini", "temperature": 0.5, "top_p": None,
 ...                                  "messages": [{"role": "user", "content": "Hi"}]})
 >>> sorted(request.model_fields_set)
 ['messages', 'model', 'temperature']

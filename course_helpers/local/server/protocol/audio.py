@@ -4,12 +4,13 @@ The transcription and translation endpoints take multipart forms, whose
 fields are all text; they are checked by hand in :mod:`..audio` with the
 same wording (see :mod:`..validation`).
 
->>> parse_speech({"model": "tts-1", "input": "Hello.", "voice": "alloy"}).response_format
+>>> parse_speech({"model": "tts-1", "input": "Hello.", "voice": "alloy"}).response_format  # aging: allow
 'mp3'
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field
@@ -17,7 +18,7 @@ from pydantic import AfterValidator, BeforeValidator, Field
 from course_helpers.local.audio import encoding, speech
 from course_helpers.local.audio.voices import VOICES
 
-from ..errors import invalid_request
+from .audio_profiles import check_speech
 from .base import Decimal, RequestModel, one_of
 from .errors import parse, rule
 
@@ -31,8 +32,21 @@ __all__ = [
     "unknown_model",
 ]
 
-SPEECH_MODELS = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15")
-TRANSCRIPTION_MODELS = ("whisper-1", "gpt-4o-transcribe", "gpt-4o-mini-transcribe")
+# The Speech endpoint's models, all shut down on 2027-01-06 (then a 404 naming the Realtime API's model).
+SPEECH_MODELS = (
+    "tts-1",  # aging: allow
+    "tts-1-hd",  # aging: allow
+    "gpt-4o-mini-tts",  # aging: allow
+    "gpt-4o-mini-tts-2025-12-15",  # aging: allow
+)
+TRANSCRIPTION_MODELS = (
+    "gpt-transcribe",
+    "whisper-1",
+    "gpt-4o-transcribe",
+    "gpt-4o-mini-transcribe",
+    "gpt-4o-mini-transcribe-2025-12-15",
+    "gpt-4o-transcribe-diarize",
+)
 # the real local models, listed by GET /v1/models and accepted as `model` too
 LOCAL_SPEECH_MODEL = "piper-en_US-joe-medium"
 LOCAL_TRANSCRIPTION_MODEL = "whisper-tiny.en"
@@ -96,17 +110,12 @@ class SpeechRequest(RequestModel):
     voice: Annotated[str, BeforeValidator(_built_in_voice), one_of(sorted(VOICES))]
     response_format: Annotated[str, one_of(encoding.FORMATS)] = "mp3"
     speed: Decimal = Field(1.0, ge=float(speech.SPEED_RANGE[0]), le=float(speech.SPEED_RANGE[1]))
-    instructions: str | None = None  # accepted, checked, and not acted on (see audio.py)
+    instructions: str | None = None  # accepted, checked, and not acted on (see audio.py and .audio_profiles)
     stream_format: Literal["sse", "audio"] = "audio"
 
 
-def parse_speech(body: Any) -> SpeechRequest:
-    """A speech body checked as OpenAI checks it; raise APIError if invalid."""
+def parse_speech(body: Any, today: datetime.date | None = None) -> SpeechRequest:
+    """A speech body checked as OpenAI checks it, with the model's profile; raise APIError if invalid."""
     request = parse(SpeechRequest, body)
-    if request.stream_format == "sse" and request.model in ("tts-1", "tts-1-hd"):
-        raise invalid_request(
-            f"stream_format 'sse' is not supported for {request.model}; use gpt-4o-mini-tts.",
-            param="stream_format",
-            code="unsupported_value",
-        )
+    check_speech(request.model, request.voice, request.stream_format, today)
     return request

@@ -7,7 +7,7 @@ so its type is checked, and then refused by :func:`check_features` with a 400
 that says so, never a silently different answer. ``response_format`` (JSON
 mode, JSON schemas) is :mod:`.structured`'s; ``logit_bias`` is checked here.
 
->>> request = parse_chat_completion({"model": "gpt-4o-mini", "temperature": 0,
+>>> request = parse_chat_completion({"model": "gpt-6-luna", "reasoning_effort": "none", "temperature": 0,
 ...                                  "messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}]})
 >>> request.messages[0].text(), request.temperature, request.n
 ('Hi', 0.0, 1)
@@ -269,7 +269,7 @@ def _is_empty(value: Any) -> bool:
 def parse_chat_completion(body: Any, today: date | None = None) -> ChatCompletionRequest:
     """A chat completions body checked as OpenAI checks it (for the model it names); raise APIError if invalid.
 
-    >>> parse_chat_completion({"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}],
+    >>> parse_chat_completion({"model": "gpt-5.4", "messages": [{"role": "user", "content": "x"}],
     ...                        "top_logprobs": 3})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...

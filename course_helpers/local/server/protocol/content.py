@@ -1,8 +1,8 @@
 """What the chat and Responses requests share: message content, roles, the model name, refusals.
 
 >>> from pydantic import TypeAdapter
->>> TypeAdapter(ChatModelName).validate_python("gpt-4o-mini")
-'gpt-4o-mini'
+>>> TypeAdapter(ChatModelName).validate_python("gpt-6-luna")
+'gpt-6-luna'
 """
 
 from __future__ import annotations

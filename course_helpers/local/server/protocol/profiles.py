@@ -153,11 +153,28 @@ PROFILES: dict[str, Profile] = {
 }
 
 # OpenAI's recommended replacement, named in the 404 once a model is shut down (alias; snapshots share it).
+# The audio models' profiles are in .audio_profiles; their replacements are here, so one table names them all.
 REPLACEMENTS = {
     "gpt-4o-mini": "gpt-6-luna",  # dev.to/max_bob, dev.to/importstatic, codersera (3p); official row NOT CONFIRMED
     "gpt-5": "gpt-6.1-sol",  # official https://developers.openai.com/api/docs/deprecations?translationFallback=zh-Hans
     "gpt-5-mini": "gpt-6.1-terra",  # the same official page
+    # Speech models: SDK resources/audio/speech.py:72-78 ("migrate to `gpt-realtime-2.1-mini` through the Realtime API")
+    **dict.fromkeys(["tts-1", "tts-1-hd", "gpt-4o-mini-tts"], "gpt-realtime-2.1-mini"),
+    # Transcription models: the deprecations page lists "gpt-live-transcribe or gpt-transcribe" (quoted by
+    # https://www.developersdigest.tech/blog/whisper-1-gpt-4o-transcribe-deprecation (3p)); for a file, gpt-transcribe
+    **dict.fromkeys(
+        ["whisper-1", "gpt-4o-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-transcribe-diarize"], "gpt-transcribe"
+    ),
+    # Realtime models: https://docs.retellai.com/deprecation-notice/2027/01-19_model_replacements (3p); the official
+    # rows are NOT CONFIRMED, and gpt-audio-mini's replacement is not known (it gets no sentence).
+    "gpt-realtime": "gpt-realtime-2.1",
+    "gpt-realtime-mini": "gpt-realtime-2.1-mini",
 }
+# How to reach a replacement that another endpoint serves (after 2027-01-06 the Speech endpoint has no model left).
+_REPLACEMENT_ROUTES = dict.fromkeys(
+    ["tts-1", "tts-1-hd", "gpt-4o-mini-tts"],
+    "through the Realtime API (`client.realtime.connect`, /v1/realtime); /v1/audio/speech does not serve it",
+)
 _DEPRECATIONS_URL = "https://developers.openai.com/api/docs/deprecations"
 _SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$")
 
@@ -186,9 +203,11 @@ def check_model_alive(model: str, today: datetime.date | None = None) -> None:
     if not is_shut_down(model, today):
         return
     message = f"The model `{model}` has been deprecated, learn more here: {_DEPRECATIONS_URL}"
-    replacement = REPLACEMENTS.get(_alias(model))
+    alias = _alias(model)
+    replacement = REPLACEMENTS.get(alias)
     if replacement:
-        message += f" OpenAI's recommended replacement is `{replacement}`."
+        route = _REPLACEMENT_ROUTES.get(alias)
+        message += f" OpenAI's recommended replacement is `{replacement}`" + (f", {route}." if route else ".")
     raise not_found(message, code="model_not_found")
 
 

@@ -8,10 +8,10 @@ naming them. ``text.format`` (JSON mode, JSON schemas) is :mod:`.structured`'s. 
 looks them up, see :mod:`..response_store` and :mod:`..conversations`); here
 only their form is checked, and that they do not come together.
 
->>> request = parse_responses({"model": "gpt-4o-mini", "input": [{"role": "user", "content": "Hi"}]})
+>>> request = parse_responses({"model": "gpt-6-luna", "input": [{"role": "user", "content": "Hi"}]})
 >>> request.input[0].role, request.input[0].text(), request.truncation
 ('user', 'Hi', 'disabled')
->>> parse_responses({"model": "gpt-4o-mini", "input": "Hi", "conversation": {"id": "conv_1"}}).conversation_id
+>>> parse_responses({"model": "gpt-6-luna", "input": "Hi", "conversation": {"id": "conv_1"}}).conversation_id
 'conv_1'
 """
 
