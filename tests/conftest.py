@@ -35,9 +35,14 @@ GOOD_KEY = "sk-test-good-key-0123456789"
 
 @pytest.fixture
 def course_env(tmp_path, monkeypatch):
-    """A folder without .env, no course variables set, and setup()'s memory of earlier calls reset."""
+    """A folder without .env, no course variables set, and setup()'s memory of earlier calls reset.
+
+    Every course variable is restored afterwards, including those the code under test set itself
+    (from a ``.env`` the test wrote): ``delenv`` alone would restore only variables that existed.
+    """
     for name in COURSE_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, "")  # remembers the value before the test (or that there was none)
+        monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
     monkeypatch.setattr(settings, "_loaded_from_env_file", {})
