@@ -1,14 +1,14 @@
 """``POST /tokenize`` and ``POST /detokenize``: the serving model's token ids, as vLLM's server gives them.
 
 ``logit_bias`` maps token ids to biases, and ids are the serving model's: a
-learner finds them here (SmolLM2's ``" Paris"`` is not GPT-4o's). The shapes
+learner finds them here (SmolLM2's ``" Paris"`` is not gpt-6-luna's). The shapes
 are vLLM's, at the server's root as in vLLM (:mod:`.protocol.tokenize`);
 unlike vLLM, this server asks for its API key there too, as on ``/v1``
 (a room server's tokenizer is not for the whole network)::
 
     >>> import httpx  # doctest: +SKIP
     >>> root = os.environ["OPENAI_BASE_URL"].removesuffix("/v1")  # doctest: +SKIP
-    >>> httpx.post(root + "/tokenize", json={"model": "gpt-4o-mini", "prompt": " Paris"},
+    >>> httpx.post(root + "/tokenize", json={"model": "gpt-6-luna", "prompt": " Paris"},
     ...            headers={"Authorization": f"Bearer {os.environ['OPENAI_API_KEY']}"}).json()  # doctest: +SKIP
     {'count': 1, 'max_model_len': 8192, 'tokens': [7042], 'token_strs': None}
 
