@@ -10,7 +10,8 @@ This is the Python API the local HTTP server uses::
 
 Where to look for what a lesson explains: the forward pass (attention,
 feed-forward) is in ``transformer.py``, temperature, top_p, seed and logprobs
-in ``sampler.py`` (their display in ``logprob_entries.py``), stop strings in ``text_stream.py``, and how many requests
+in ``sampler.py`` (their display in ``logprob_entries.py``), stop strings in ``text_stream.py``,
+structured outputs (a grammar that masks tokens) in ``constraints.py`` and ``grammar.py``, and how many requests
 share one pass over the weights in ``scheduler.py`` (the matrix products and
 how two cores share them in ``linear.py`` and ``thread_tuner.py``; the GGUF
 file and its float32 cache in ``gguf_weights.py``).
@@ -33,7 +34,9 @@ import numpy as np
 
 from . import store
 from .chat_template import ChatTemplate
+from .constraints import GrammarError
 from .gguf_weights import load_weights
+from .grammar import Grammars
 from .lazy import Lazy
 from .limits import ContextLengthExceeded
 from .logprob_entries import LogprobEntry, TopLogprob
@@ -51,6 +54,7 @@ __all__ = [
     "Event",
     "Generation",
     "ContextLengthExceeded",
+    "GrammarError",
     "ENGINE_VERSION",
     "fingerprint_of",
 ]
@@ -88,11 +92,13 @@ class Engine:
         self.template = ChatTemplate(self.weights.metadata["chat_template"])
         self.model_name = spec.title
         self.context_length = self.weights.config.context_length
+        self.vocab_size = self.tokenizer.vocab_size
         self.fingerprint = fingerprint_of(spec)
         tokens = self.weights.metadata["tokens"]
         self.end_tokens = {tokens.index(name) for name in _END_OF_TURN_NAMES if name in tokens}
         self.end_tokens.add(self.weights.metadata["eos_token_id"])
-        self._scheduler = BatchScheduler(self.model, self.token_bytes, self.end_tokens)
+        self.grammars = Grammars(self.tokenizer.to_json(), self.tokenizer.vocab_size, self.end_tokens)
+        self._scheduler = BatchScheduler(self.model, self.token_bytes, self.end_tokens, grammars=self.grammars)
 
     # ---- text <-> tokens -------------------------------------------------------------
 
@@ -104,15 +110,16 @@ class Engine:
         """Token ids of ``text``; ``special``: whether special tokens such as ``<|im_start|>`` are recognised."""
         return self.tokenizer.encode(text, special=special)
 
-    def encode_chat(self, messages: list[dict]) -> list[int]:
+    def encode_chat(self, messages: list[dict], add_generation_prompt: bool = True) -> list[int]:
         """Token ids of the prompt for ``messages``: the template's markup, and each content as plain text.
 
         The same ids as ``encode(render_chat(messages))``, except that a
         message containing ``<|im_end|>`` or another special token gets it as
         plain text, as OpenAI does: a user cannot end their own turn and write
-        the assistant's.
+        the assistant's. ``add_generation_prompt``: end where the assistant's reply begins.
         """
-        return self.tokenizer.encode_pieces(self.template.render_pieces(messages, add_generation_prompt=True))
+        pieces = self.template.render_pieces(messages, add_generation_prompt=add_generation_prompt)
+        return self.tokenizer.encode_pieces(pieces)
 
     def decode(self, ids) -> str:
         """Text of a list of token ids."""
@@ -127,13 +134,16 @@ class Engine:
     def generate(self, prompt_ids: list[int], params: SamplingParams, n: int = 1) -> Generation:
         """Start decoding ``n`` choices for a prompt; returns at once with an iterator of events.
 
-        Raises ContextLengthExceeded when the prompt leaves no room for a reply.
+        Raises ContextLengthExceeded when the prompt leaves no room for a reply,
+        GrammarError when ``params.constraint``'s grammar cannot be compiled
+        (compiling happens here, in the caller's thread, not the decoder's).
         """
         if len(prompt_ids) + 1 > self.context_length:
             raise ContextLengthExceeded(len(prompt_ids), self.context_length)
         if not prompt_ids:
             raise ValueError("the prompt is empty")
-        generation = Generation(prompt_ids, params, n)
+        matcher = self.grammars.matcher(params.constraint) if params.constraint is not None else None
+        generation = Generation(prompt_ids, params, n, matcher)
         self._scheduler.submit(generation)
         return generation
 

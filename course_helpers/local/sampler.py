@@ -4,25 +4,30 @@ For each new token the model gives one score (logit) per vocabulary token.
 ``ChoiceSampler.step`` then applies the request's parameters in this order,
 one named line each:
 
-1. **penalties**: ``presence_penalty`` is subtracted from every token already
+1. **grammar mask** (structured outputs): tokens the reply's grammar forbids
+   next get minus infinity, probability 0 (which tokens: ``grammar.py``);
+2. **logit_bias**: each listed token's bias (-100 to 100) is added to its logit;
+3. **penalties**: ``presence_penalty`` is subtracted from every token already
    in the reply, ``frequency_penalty`` times the number of times it appeared;
-2. **logprobs**: log-softmax of those logits, reported when ``logprobs`` is on;
-3. **temperature**: logits divided by it; below 1 sharpens, above 1 flattens;
+4. **logprobs**: log-softmax of those logits, reported when ``logprobs`` is on;
+5. **temperature**: logits divided by it; below 1 sharpens, above 1 flattens;
    0 means greedy: always the most likely token;
-4. **top_p**: keep the most likely tokens until their probability adds up to
+6. **top_p**: keep the most likely tokens until their probability adds up to
    ``top_p`` (the nucleus), renormalize, drop the rest;
-5. **draw** one token at random with those probabilities (``draw``), from a random generator
+7. **draw** one token at random with those probabilities (``draw``), from a random generator
    seeded per choice: the same seed gives the same reply.
 
-Which distribution ``logprobs`` report: the one after the penalties and
-before temperature and top_p. Without penalties (the usual case) that is the
-model's own distribution, as OpenAI reports it: a lesson can change the
-temperature and see the same logprobs, because temperature and top_p only
-shape the draw, not what the model thinks. The penalties change the scores
-themselves (the reply's repeated tokens become less likely to the model's
-eye), so they come before. Steps that forbid or favour tokens (a grammar
-mask for structured outputs, ``logit_bias``) will join as steps before the
-penalties, and so show in the logprobs too.
+Which distribution ``logprobs`` report: the one after the mask, the bias and
+the penalties, and before temperature and top_p. Without them (the usual
+case) that is the model's own distribution, as OpenAI reports it: a lesson
+can change the temperature and see the same logprobs, because temperature and
+top_p only shape the draw, not what the model thinks. The first three steps
+change the scores themselves, so they come before. Under a grammar
+(``response_format`` with a JSON schema, JSON mode) the logprobs are those of
+the distribution the token was drawn from: the model's probabilities
+renormalized over the tokens the grammar allows, and a forbidden alternative
+shows as impossible (-9999 in the API). A mask never makes the temperature
+meaningless: among the allowed tokens it sharpens or flattens as ever.
 
 How a reported entry looks (token strings, ``bytes``) is in ``logprob_entries.py``.
 
@@ -42,6 +47,8 @@ from .sampling_params import SamplingParams
 __all__ = [
     "SamplingParams",
     "ChoiceSampler",
+    "apply_mask",
+    "apply_bias",
     "apply_penalties",
     "log_softmax",
     "temperature_probabilities",
@@ -52,6 +59,26 @@ __all__ = [
 
 f32 = np.float32
 _LARGEST = float(np.finfo(np.float32).max)
+
+
+def apply_mask(logits: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """The logits with every token not ``allowed`` at minus infinity (a new array).
+
+    >>> apply_mask(np.array([1.0, 2.0, 3.0], np.float32), np.array([True, False, True]))
+    array([  1., -inf,   3.], dtype=float32)
+    """
+    return np.where(allowed, logits, f32(-np.inf))
+
+
+def apply_bias(logits: np.ndarray, ids: np.ndarray, biases: np.ndarray) -> np.ndarray:
+    """The logits with ``biases[i]`` added to token ``ids[i]`` (a new array).
+
+    >>> apply_bias(np.zeros(3, np.float32), np.array([2]), np.array([-100.0], np.float32))
+    array([   0.,    0., -100.], dtype=float32)
+    """
+    logits = logits.copy()
+    logits[ids] += biases
+    return logits
 
 
 def apply_penalties(logits: np.ndarray, counts: dict[int, int], presence: float, frequency: float) -> np.ndarray:
@@ -148,6 +175,11 @@ def draw(probabilities: np.ndarray, rng: np.random.Generator) -> int:
     so a seeded 200-token reply changed every other time. A race flips only
     when the two first arrivals are within about a millionth of each other.
 
+    A token of probability 0 waits forever, even when its random time is 0
+    (float32 draws give an exact 0 about once in 10 million, measured, and a
+    grammar mask makes tens of thousands of tokens impossible at every step:
+    0 / 0 would make it the winner in about one constrained reply in four).
+
     >>> draw(np.array([0.0, 1.0, 0.0]), np.random.default_rng(0))
     1
     """
@@ -172,28 +204,35 @@ class ChoiceSampler:
         entropy = None if seed_entropy is None else [int(v) & 0xFFFFFFFFFFFFFFFF for v in seed_entropy]
         self.rng = np.random.default_rng(entropy)
         self.counts: dict[int, int] = {}
+        self.bias_ids = np.fromiter(params.logit_bias.keys(), dtype=np.int64, count=len(params.logit_bias))
+        self.biases = np.fromiter(params.logit_bias.values(), dtype=f32, count=len(params.logit_bias))
 
-    def step(self, logits: np.ndarray) -> tuple[int, np.ndarray | None]:
+    def step(self, logits: np.ndarray, allowed: np.ndarray | None = None) -> tuple[int, np.ndarray | None]:
         """The next token id, and the log probabilities to report (None unless ``logprobs`` is on).
 
-        The order of the module doc, one line per step. ``logits`` itself is never changed.
+        ``allowed``: the tokens the reply's grammar allows next (bool, one per
+        token), or None without a grammar. The order of the module doc, one
+        line per step. ``logits`` itself is never changed.
         """
         logits = np.asarray(logits, dtype=f32)
-        # a grammar mask and logit_bias (later issues) join here, as steps before the penalties
-        logits = self.penalized(logits)  # 1. penalties
-        logprobs = log_softmax(logits) if self.params.logprobs else None  # 2. logprobs
+        if allowed is not None:
+            logits = apply_mask(logits, allowed)  # 1. grammar mask
+        if self.bias_ids.size:
+            logits = apply_bias(logits, self.bias_ids, self.biases)  # 2. logit_bias
+        logits = self.penalized(logits)  # 3. penalties
+        logprobs = log_softmax(logits) if self.params.logprobs else None  # 4. logprobs
         if self.params.temperature == 0:
-            token = int(np.argmax(logits))  # 3-5. greedy: the limit of a temperature going to 0, no draw
+            token = int(np.argmax(logits))  # 5-7. greedy: the limit of a temperature going to 0, no draw
         else:
-            probabilities = temperature_probabilities(logits, self.params.temperature)  # 3. temperature
-            ids, probabilities = self.keep_nucleus(probabilities)  # 4. top_p
-            token = self.draw_token(ids, probabilities)  # 5. draw
+            probabilities = temperature_probabilities(logits, self.params.temperature)  # 5. temperature
+            ids, probabilities = self.keep_nucleus(probabilities)  # 6. top_p
+            token = self.draw_token(ids, probabilities)  # 7. draw
         self.counts[token] = self.counts.get(token, 0) + 1  # for the penalties of the next steps
         return token, logprobs
 
-    def choose(self, logits: np.ndarray) -> int:
+    def choose(self, logits: np.ndarray, allowed: np.ndarray | None = None) -> int:
         """The next token id: greedy at temperature 0, else drawn from the nucleus."""
-        return self.step(logits)[0]
+        return self.step(logits, allowed)[0]
 
     def penalized(self, logits: np.ndarray) -> np.ndarray:
         """The logits after the presence and frequency penalties (a copy only when there are penalties)."""

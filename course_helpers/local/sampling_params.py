@@ -2,7 +2,8 @@
 
 The server fills them from a checked request body (``temperature``,
 ``top_p``, ``max_completion_tokens``, ``stop``, ``seed``, ``logprobs``,
-``top_logprobs``, the penalties); the engine's sampler reads them; the
+``top_logprobs``, the penalties, ``logit_bias``, and the structured output
+the reply must be as a :class:`~.constraints.Constraint`); the engine's sampler reads them; the
 server tests' stand-in engine takes the same object. A new parameter is one
 new field here. No numpy, so the server can import it without the model.
 
@@ -19,7 +20,9 @@ Used in: course_helpers/local/sampler.py, course_helpers/local/server/chat.py
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from .constraints import Constraint
 
 __all__ = ["SamplingParams"]
 
@@ -37,3 +40,5 @@ class SamplingParams:
     top_logprobs: int = 0  # 0-20
     presence_penalty: float = 0.0
     frequency_penalty: float = 0.0
+    logit_bias: dict[int, float] = field(default_factory=dict)  # token id -> added to its logit (-100..100)
+    constraint: Constraint | None = None  # the grammar every token must keep (structured outputs), or None

@@ -7,13 +7,17 @@ choices (every choice of every request); at each step it feeds each one's
 last token through the model in one batch, then lets each choice sample its
 next token with its own sampler and random generator. A new request is
 prefilled (its prompt fed in chunks) between steps and then joins the batch.
+A choice under a grammar (structured outputs) has a matcher too: at each step
+the tokens every such choice may take next are found together
+(``grammar.py``), its sampler masks the rest, and the matcher consumes the
+token drawn; the reply ends when its grammar is complete.
 
 Each request gets a ``Generation``: a blocking, thread-safe iterator of
 ``Event`` objects (text deltas, logprobs, finish reasons) that the server
 turns into a response or a stream.
 
 One failure costs one request: every step done for one request (admitting
-it, feeding its prompt, sampling, text, logprobs) is guarded, so an error
+it, feeding its prompt, its grammar, sampling, text, logprobs) is guarded, so an error
 there is raised from that request's iteration, its choices leave the batch,
 and the others keep streaming. An error anywhere else is logged, the
 requests in flight get it, and the thread goes on serving.
@@ -32,6 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .constraints import GrammarError
+from .grammar import Grammars
 from .logprob_entries import LogprobEntry, logprob_entry
 from .sampler import ChoiceSampler, SamplingParams
 from .text_stream import ReplyText
@@ -63,12 +69,15 @@ class Generation:
     After iteration ends, ``prompt_tokens`` and ``completion_tokens`` (summed
     over the choices) are final. ``cancel()`` frees its batch slots. If
     decoding it fails, iteration raises that error once, then ends.
+    ``matcher``: an llguidance matcher at the start of the reply's grammar
+    (``params.constraint`` compiled), each choice following its own copy.
     """
 
-    def __init__(self, prompt_ids: list[int], params: SamplingParams, n: int):
+    def __init__(self, prompt_ids: list[int], params: SamplingParams, n: int, matcher=None):
         self.prompt_ids = list(prompt_ids)
         self.params = params
         self.n = n
+        self.matcher = matcher
         self.prompt_tokens = len(self.prompt_ids)
         self.completion_tokens = 0
         self._events: queue.Queue = queue.Queue()
@@ -117,13 +126,14 @@ class Generation:
 
 
 class _Choice:
-    """Decoding state of one choice: its KV cache, sampler, text and counters."""
+    """Decoding state of one choice: its KV cache, sampler, grammar matcher (or None), text and counters."""
 
-    def __init__(self, generation: Generation, index: int, cache: KVCache, max_new_tokens: int):
+    def __init__(self, generation: Generation, index: int, cache: KVCache, max_new_tokens: int, matcher=None):
         params = generation.params
         self.generation = generation
         self.index = index
         self.cache = cache
+        self.matcher = matcher
         seed = None if params.seed is None else (params.seed, index)
         self.sampler = ChoiceSampler(params, seed)
         self.text = ReplyText(params.stop)
@@ -153,10 +163,18 @@ class _Prefill:
 class BatchScheduler:
     """Owns the decoding thread; ``submit`` hands it a Generation to work on."""
 
-    def __init__(self, model: Transformer, token_bytes, end_tokens: set[int], max_batch: int = 32):
+    def __init__(
+        self,
+        model: Transformer,
+        token_bytes,
+        end_tokens: set[int],
+        max_batch: int = 32,
+        grammars: Grammars | None = None,
+    ):
         self.model = model
         self.token_bytes = token_bytes  # token id -> raw bytes
         self.end_tokens = end_tokens  # ids that end the assistant's turn
+        self.grammars = grammars  # fills the grammar masks (None: requests with a constraint fail)
         self.max_batch = max_batch
         self._pending: list[Generation] = []
         self._jobs: list[tuple[Future, object]] = []  # other work on the model (hidden states)
@@ -272,8 +290,9 @@ class BatchScheduler:
             for generation in {id(g): g for g in involved}.values():
                 generation._fail(error)
             return  # the failed requests leave the batch at the next step
-        for choice, row in zip(decoding, logits[: len(decoding)], strict=True):
-            self._guarded(choice.generation, self._advance, choice, row)
+        masks = self._grammar_masks(decoding)
+        for choice, row, allowed in zip(decoding, logits[: len(decoding)], masks, strict=True):
+            self._guarded(choice.generation, self._advance, choice, row, allowed)
         for (prefill, chunk), row in zip(feeding, logits[len(decoding) :], strict=True):
             prefill.fed += len(chunk)
             if prefill.fed == len(prefill.generation.prompt_ids):
@@ -303,23 +322,54 @@ class BatchScheduler:
             generation._fail(error)
             return None
 
-    def _start_choices(self, prefill: _Prefill, logits: np.ndarray) -> None:
-        """The prompt is in the cache: start its n choices (each with its own copy of the cache)."""
-        generation = prefill.generation
-        for index in range(generation.n):
-            own_cache = prefill.cache if index == generation.n - 1 else prefill.cache.copy()
-            choice = _Choice(generation, index, own_cache, prefill.max_new_tokens)
-            self._active.append(choice)  # before its first token: if that fails, the filter drops it
-            self._advance(choice, logits)
+    def _grammar_masks(self, choices: list[_Choice]) -> list[np.ndarray | None]:
+        """The tokens each choice's grammar allows next (None for a choice without one), filled together.
 
-    def _advance(self, choice: _Choice, logits: np.ndarray) -> None:
-        """Sample the choice's next token from ``logits`` and emit its event."""
+        If filling them together fails, each is filled alone, so that only the request at fault fails.
+        """
+        constrained = [c for c in choices if c.matcher is not None and not c.generation._dropped]
+        masks: dict[int, np.ndarray | None] = {}
+        if constrained:
+            try:
+                assert self.grammars is not None, "a constrained choice needs the engine's grammars"
+                masks = dict(zip(map(id, constrained), self.grammars.allowed([c.matcher for c in constrained])))
+            except Exception:  # each request's own error is raised by its guarded fill below
+                for choice in constrained:
+                    masks[id(choice)] = self._guarded(choice.generation, self._one_mask, choice)
+        return [masks.get(id(c)) for c in choices]
+
+    def _one_mask(self, choice: _Choice) -> np.ndarray:
+        assert self.grammars is not None, "a constrained choice needs the engine's grammars"
+        return self.grammars.allowed([choice.matcher])[0]
+
+    def _start_choices(self, prefill: _Prefill, logits: np.ndarray) -> None:
+        """The prompt is in the cache: start its n choices (each with its own copy of the cache and grammar)."""
+        generation = prefill.generation
+        choices = []
+        for index in range(generation.n):
+            last = index == generation.n - 1
+            own_cache = prefill.cache if last else prefill.cache.copy()
+            matcher = generation.matcher
+            if matcher is not None and not last:
+                matcher = matcher.deep_copy()
+            choice = _Choice(generation, index, own_cache, prefill.max_new_tokens, matcher)
+            self._active.append(choice)  # before its first token: if that fails, the filter drops it
+            choices.append(choice)
+        for choice, allowed in zip(choices, self._grammar_masks(choices)):
+            self._advance(choice, logits, allowed)
+
+    def _advance(self, choice: _Choice, logits: np.ndarray, allowed: np.ndarray | None = None) -> None:
+        """Sample the choice's next token from ``logits`` (among the ``allowed``, under a grammar), emit its event."""
         generation, params = choice.generation, choice.generation.params
-        token, logprobs = choice.sampler.step(logits)
+        if choice.matcher is not None:
+            self._check_grammar(choice, allowed)
+        token, logprobs = choice.sampler.step(logits, allowed)
         if token in self.end_tokens:  # end of turn: not part of the reply
             choice.done = True
             generation._emit(Event(choice.index, choice.text.finish(), None, "stop"))
             return
+        if choice.matcher is not None and not choice.matcher.consume_token(token):
+            raise self._grammar_error(choice, "the reply left its grammar")
         choice.generated += 1
         generation.completion_tokens += 1
         entry = None
@@ -329,9 +379,27 @@ class BatchScheduler:
         finish = None
         if stopped:
             finish = "stop"
+        elif choice.matcher is not None and choice.matcher.is_stopped():  # the grammar is complete: the reply too
+            delta += choice.text.finish()
+            finish = "stop"
         elif choice.generated >= choice.max_new_tokens:
             delta += choice.text.finish()  # held-back text, which may still complete a stop string
             finish = "stop" if choice.text.stopped else "length"
         choice.last_token = token
         choice.done = finish is not None
         generation._emit(Event(choice.index, delta, entry, finish))
+
+    def _check_grammar(self, choice: _Choice, allowed: np.ndarray | None) -> None:
+        """Raise GrammarError if the choice's matcher failed or allows no token at all (never sample then)."""
+        if choice.matcher.is_error():
+            raise self._grammar_error(choice, "the grammar failed")
+        if allowed is None or not allowed.any():
+            raise self._grammar_error(choice, "the grammar allows no next token")
+
+    @staticmethod
+    def _grammar_error(choice: _Choice, what: str) -> GrammarError:
+        """The request's error, naming its parameter, with the first line of llguidance's own explanation."""
+        constraint = choice.generation.params.constraint
+        param = constraint.param if constraint is not None else "response_format"
+        detail = (choice.matcher.get_error() if choice.matcher is not None else "").strip().splitlines()
+        return GrammarError(f"The local model's reply stopped: {what}" + (f" ({detail[0]})." if detail else "."), param)

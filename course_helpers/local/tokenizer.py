@@ -158,6 +158,10 @@ class Tokenizer:
             return token.encode("utf-8")
         return bytes(self._byte_of_char[char] for char in token)
 
+    def to_json(self) -> str:
+        """The tokenizer as Hugging Face ``tokenizers`` JSON (what llguidance builds its own view from)."""
+        return self._hf.to_str()
+
     def is_special(self, token_id: int) -> bool:
         """True for control tokens such as ``<|im_end|>``."""
         return token_id in self._special

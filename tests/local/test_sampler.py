@@ -1,4 +1,4 @@
-"""The sampler's math: greedy, temperature, top_p, seeds, penalties, logprobs records."""
+"""The sampler's math: grammar mask, logit_bias, greedy, temperature, top_p, seeds, penalties, logprobs records."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import pytest
 from course_helpers.local.sampler import (
     ChoiceSampler,
     SamplingParams,
+    apply_bias,
+    apply_mask,
     apply_penalties,
     draw,
     log_softmax,
@@ -150,6 +152,52 @@ def test_step_draws_the_same_tokens_as_the_textbook_order_for_a_seed():
     for _ in range(20):
         ids, kept = nucleus(temperature_probabilities(logits, 0.7), 0.9)
         assert sampler.step(logits)[0] == int(ids[draw(kept, rng)])
+
+
+# ---- the grammar mask and logit_bias: the steps before the penalties --------------------------
+
+ALLOWED = np.array([False, True, True, False])  # what a grammar allows next: tokens 1 and 2
+
+
+@pytest.mark.parametrize("params", [SamplingParams(temperature=t, top_p=p) for t in (0, 0.7, 1.5, 2) for p in (1, 0.5)])
+def test_a_masked_token_is_never_drawn_whatever_the_sampling(params):
+    sampler = ChoiceSampler(params, (3, 0))
+    drawn = {sampler.choose(LOGITS, ALLOWED) for _ in range(500)}
+    assert drawn <= {1, 2}
+
+
+def test_the_mask_renormalizes_over_the_allowed_tokens():
+    counts = np.bincount(draw_many_allowed(SamplingParams(temperature=1.0)), minlength=4) / 4000
+    assert np.allclose(counts, [0, 0.3 / 0.45, 0.15 / 0.45, 0], atol=0.03)
+
+
+def draw_many_allowed(params, count=4000):
+    sampler = ChoiceSampler(params, (5, 0))
+    return np.array([sampler.choose(LOGITS, ALLOWED) for _ in range(count)])
+
+
+def test_logprobs_under_a_mask_are_those_of_the_distribution_drawn_from():
+    _, logprobs = ChoiceSampler(SamplingParams(logprobs=True), None).step(LOGITS, ALLOWED)
+    assert np.isneginf(logprobs[[0, 3]]).all()
+    assert np.allclose(np.exp(logprobs[[1, 2]]), [0.3 / 0.45, 0.15 / 0.45])
+
+
+def test_logit_bias_is_added_to_the_logits_and_shows_in_the_logprobs():
+    params = SamplingParams(temperature=0, logprobs=True, logit_bias={3: 100.0, 0: -100.0})
+    token, logprobs = ChoiceSampler(params, None).step(LOGITS)
+    assert token == 3 and logprobs[3] > -1e-3 and logprobs[0] < -100
+
+
+def test_logit_bias_cannot_bring_back_what_the_grammar_forbids():
+    params = SamplingParams(temperature=0, logit_bias={0: 100.0, 3: 100.0})
+    assert ChoiceSampler(params, None).choose(LOGITS, ALLOWED) == 1
+
+
+def test_mask_and_bias_steps_leave_their_input_unchanged():
+    logits = LOGITS.copy()
+    apply_mask(logits, ALLOWED)
+    apply_bias(logits, np.array([1]), np.array([5.0], np.float32))
+    assert np.array_equal(logits, LOGITS)
 
 
 def test_draw_gives_a_tiny_probability_an_endless_wait_without_a_warning():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -10,6 +11,7 @@ import pytest
 from polling import wait_for
 
 from course_helpers.local import scheduler
+from course_helpers.local.constraints import Constraint, GrammarError, json_schema
 from course_helpers.local.engine import SamplingParams, get_engine
 from course_helpers.local.sampler import ChoiceSampler
 from course_helpers.local.text_stream import ReplyText
@@ -276,5 +278,92 @@ def test_an_error_outside_any_request_is_logged_and_the_thread_survives(engine, 
         _, error = collect(engine.generate(prompt_for(engine, "What is 2 + 2?"), FAILING))
     assert isinstance(error, Injected)
     assert any(record.exc_info and record.exc_info[0] is Injected for record in caplog.records)
+    monkeypatch.undo()
+    assert_engine_still_serves(engine, healthy_text)
+
+
+# ---- structured outputs: a grammar per choice, masks filled together ------------------------
+
+PERSON = {
+    "type": "object",
+    "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+    "required": ["name", "age"],
+    "additionalProperties": False,
+}
+EXTRACT = "Extract the person as JSON: Ada Lovelace was 36 years old."
+
+
+def constrained(**more) -> SamplingParams:
+    return SamplingParams(
+        **{"temperature": 0, "max_tokens": 40, "constraint": json_schema(PERSON, strict=True), **more}
+    )
+
+
+def test_a_constrained_reply_follows_its_schema_and_ends_with_stop(engine):
+    generation = engine.generate(prompt_for(engine, EXTRACT), constrained(), n=2)
+    events = list(generation)
+    for index in (0, 1):
+        text = "".join(e.text for e in events if e.index == index)
+        assert set(json.loads(text)) == {"name", "age"}
+        assert [e.finish_reason for e in events if e.index == index][-1] == "stop"
+    assert generation.completion_tokens == sum(1 for e in events if e.text)
+
+
+def test_a_constrained_request_leaves_a_free_one_untouched(engine, healthy_text):
+    healthy = engine.generate(prompt_for(engine, HEALTHY_QUESTION), HEALTHY)
+    shaped = engine.generate(prompt_for(engine, EXTRACT), constrained())
+    text, error = collect(shaped)
+    assert error is None and set(json.loads(text)) == {"name", "age"}
+    assert collect(healthy) == (healthy_text, None)
+
+
+def test_a_grammar_that_cannot_compile_fails_at_generate(engine):
+    broken = Constraint("json_schema", '{"grammars": [{"lark_grammar": "start: ("}]}')
+    with pytest.raises(GrammarError):
+        engine.generate(prompt_for(engine, EXTRACT), SamplingParams(constraint=broken))
+
+
+def test_a_reply_that_leaves_its_grammar_costs_only_its_request(engine, healthy_text, monkeypatch):
+    """A matcher error (the sampler drawing a token the grammar forbids) fails that request with a GrammarError."""
+    failing_params = constrained(stop=(MARKER,))
+    forbidden = engine.encode("Hello", special=False)[0]
+    original = ChoiceSampler.step
+
+    def draws_a_forbidden_token(self, logits, allowed=None):
+        token, logprobs = original(self, logits, allowed)
+        return (forbidden, logprobs) if self.params is failing_params else (token, logprobs)
+
+    monkeypatch.setattr(ChoiceSampler, "step", draws_a_forbidden_token)
+    healthy = engine.generate(prompt_for(engine, HEALTHY_QUESTION), HEALTHY)
+    shaped = engine.generate(prompt_for(engine, EXTRACT), constrained())
+    failing = engine.generate(prompt_for(engine, EXTRACT), failing_params)
+    _, error = collect(failing)
+    assert isinstance(error, GrammarError) and "left its grammar" in str(error)
+    assert error.param == "response_format"
+    text, shaped_error = collect(shaped)
+    assert shaped_error is None and set(json.loads(text)) == {"name", "age"}
+    assert collect(healthy) == (healthy_text, None)
+    monkeypatch.undo()
+    assert_engine_still_serves(engine, healthy_text)
+
+
+def test_a_failing_mask_fill_costs_only_its_request(engine, healthy_text, monkeypatch):
+    """Masks are filled together; if that fails, each is filled alone, so only the request at fault fails."""
+    grammars = engine.grammars
+    original, broken = grammars.allowed, set()
+
+    def allowed(matchers):
+        if any(id(matcher) in broken for matcher in matchers):
+            raise Injected("injected fault")
+        return original(matchers)
+
+    monkeypatch.setattr(grammars, "allowed", allowed)
+    shaped = engine.generate(prompt_for(engine, EXTRACT), constrained(max_tokens=12))
+    failing = engine.generate(prompt_for(engine, EXTRACT), constrained(stop=(MARKER,)))
+    broken.add(id(failing.matcher))  # its only choice decodes with this matcher
+    _, error = collect(failing)
+    assert isinstance(error, Injected)
+    text, shaped_error = collect(shaped)
+    assert shaped_error is None and text.startswith('{"name": ')
     monkeypatch.undo()
     assert_engine_still_serves(engine, healthy_text)

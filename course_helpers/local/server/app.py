@@ -1,7 +1,8 @@
 """The local OpenAI-compatible server as a Starlette app: routes, API key, errors.
 
 ``create_app()`` gathers the routes of every endpoint module listed in
-:data:`ENDPOINT_MODULES`, checks the bearer key on every ``/v1`` request, and
+:data:`ENDPOINT_MODULES`, checks the bearer key on every ``/v1`` request (and
+on vLLM's ``/tokenize`` and ``/detokenize`` at the root), and
 makes sure every error leaves in the OpenAI shape (an unknown URL is a 404,
 a wrong method a 405, a bug a 500 ``server_error``, never an HTML page or a
 dropped connection).
@@ -51,8 +52,11 @@ ENDPOINT_MODULES = [
     "course_helpers.local.server.response_store",
     "course_helpers.local.server.conversations",
     "course_helpers.local.server.moderations",
+    "course_helpers.local.server.tokenize",
     "course_helpers.local.server.realtime",
 ]
+# Paths outside /v1 that need the key too (vLLM leaves them open; a room server's tokenizer is not for everyone).
+KEYED_ROOT_PATHS = ("/tokenize", "/detokenize")
 
 _log = logging.getLogger(__name__)
 
@@ -107,7 +111,8 @@ class _BearerAuth(_HTTPMiddleware):
 
     def _problem(self, scope: Scope) -> APIError | None:
         """Why this request's key is refused (401), or None."""
-        if self.api_key is None or not scope["path"].startswith("/v1"):
+        keyed = scope["path"].startswith("/v1") or scope["path"] in KEYED_ROOT_PATHS
+        if self.api_key is None or not keyed:
             return None
         header = Headers(scope=scope).get("authorization", "")
         scheme, _, given = header.partition(" ")

@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .chat_engine import GenerationEvent, engine_for
-from .chat_request import ChatRequest, parse_chat_request
+from .chat_request import ChatRequest, check_token_ids, parse_chat_request
 from .chat_response import (
     ChoiceState,
     chunk,
@@ -132,6 +132,7 @@ async def chat_completions(request: Request) -> Response:
     body = await read_json_object(request)
     chat = parse_chat_request(body, today=request.app.state.today())
     engine = await engine_for(request)
+    check_token_ids(chat.sampling, engine.vocab_size)
     moderation = RequestModeration.of(chat.moderation, api="chat")
     start = {"start": moderation.start} if moderation else {}
     session = await open_session(request, engine, chat.messages, chat.sampling, chat.n, param="messages", **start)

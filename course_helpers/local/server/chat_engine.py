@@ -1,9 +1,10 @@
 """The chat engine as the server sees it: the interface it needs, and the seam the app gets it through.
 
 The server asks little of an engine (:class:`ChatEngine`): its name and
-fingerprint for the response, its context length, ``encode_chat`` to turn
-messages into token ids, and ``generate`` to start a reply whose events it
-forwards. Anything with that interface will do, as any transport will do for
+fingerprint for the response, its context length and vocabulary size,
+``encode_chat`` to turn messages into token ids (``encode`` and ``decode``
+for ``/tokenize`` and ``/detokenize``), and ``generate`` to start a reply
+whose events it forwards. Anything with that interface will do, as any transport will do for
 an httpx client:
 
 - ``create_app()`` serves the real numpy engine
@@ -99,8 +100,21 @@ class ChatEngine(Protocol):
     def fingerprint(self) -> str: ...
     @property
     def context_length(self) -> int: ...
-    def encode_chat(self, messages: list[dict[str, str]]) -> list[int]:
+    @property
+    def vocab_size(self) -> int:
+        """How many tokens the model knows: their ids are 0 to ``vocab_size - 1`` (``logit_bias`` keys)."""
+        ...
+
+    def encode_chat(self, messages: list[dict[str, str]], add_generation_prompt: bool = True) -> list[int]:
         """The prompt's token ids for chat messages (their contents as plain text)."""
+        ...
+
+    def encode(self, text: str, special: bool = True) -> list[int]:
+        """Token ids of ``text``; ``special``: whether special tokens written in it are recognised."""
+        ...
+
+    def decode(self, ids: list[int]) -> str:
+        """The text of token ids."""
         ...
 
     def generate(self, prompt_ids: list[int], params: SamplingParams, n: int = 1) -> Generation:

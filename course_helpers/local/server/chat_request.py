@@ -5,8 +5,10 @@ knows, with its type and range, and every message shape); this module turns
 a checked request into what the engine needs. A learner who sends
 ``temperature=5`` or ``top_logprobs=50`` gets the same 400 (and the same
 ``param``) as from OpenAI. Parameters that are valid for OpenAI but that a
-135M-parameter text model cannot honour (tools, JSON mode, audio output, ...)
-get a 400 that says so, never a silently different answer.
+135M-parameter text model cannot honour (tools, audio output, ...)
+get a 400 that says so, never a silently different answer. A
+``response_format`` becomes the engine's :class:`~..constraints.Constraint`
+(its schema checked first, see :mod:`.protocol.structured`).
 
 >>> request = parse_chat_request({"model": "gpt-6-luna", "reasoning_effort": "none",
 ...                               "messages": [{"role": "user", "content": "Hi"}],
@@ -22,12 +24,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..sampling_params import SamplingParams
+from .errors import invalid_request
 from .protocol.chat import ChatCompletionRequest, parse_chat_completion
 from .protocol.moderation_param import ModerationParam
+from .protocol.structured import constraint_for
 
 __all__ = [
     "DEFAULT_MAX_OUTPUT_TOKENS",
     "ChatRequest",
+    "check_token_ids",
     "output_limit",
     "parse_chat_request",
 ]
@@ -77,7 +82,27 @@ def sampling_params(request: ChatCompletionRequest) -> SamplingParams:
         top_logprobs=request.top_logprobs or 0,
         presence_penalty=request.presence_penalty,
         frequency_penalty=request.frequency_penalty,
+        logit_bias={int(token): bias for token, bias in (request.logit_bias or {}).items()},
+        constraint=constraint_for(request.response_format, "response_format"),
     )
+
+
+def check_token_ids(sampling: SamplingParams, vocab_size: int) -> None:
+    """``logit_bias``'s token ids must be the serving model's (0 to ``vocab_size`` - 1), as OpenAI words it.
+
+    Wording: https://github.com/openai/openai-python/issues/572 ("Invalid key in 'logit_bias': 100265.
+    Maximum value is 100257.", param 'logit_bias', code null).
+
+    >>> check_token_ids(SamplingParams(logit_bias={49152: 5.0}), 49152)
+    Traceback (most recent call last):
+    ...
+    course_helpers.local.server.errors.APIError: Invalid key in 'logit_bias': 49152. Maximum value is 49151.
+    """
+    for token in sampling.logit_bias:
+        if token >= vocab_size:
+            raise invalid_request(
+                f"Invalid key in 'logit_bias': {token}. Maximum value is {vocab_size - 1}.", param="logit_bias"
+            )
 
 
 def parse_chat_request(body: dict[str, Any], today: datetime.date | None = None) -> ChatRequest:

@@ -9,8 +9,10 @@ Streaming sends typed events (``response.created``,
 
 The model, the sampler and the batching are the ones behind
 ``/v1/chat/completions`` (see :mod:`.chat`): this module only translates the
-request into chat messages and the tokens into Response shapes. Features a
-small text model cannot honour (tools, reasoning summaries, JSON schemas,
+request into chat messages and the tokens into Response shapes.
+``text.format`` (JSON mode, a JSON schema) constrains the reply as
+``response_format`` does in chat, and the SDK's ``responses.parse()`` reads
+it. Features a small text model cannot honour (tools, reasoning summaries,
 images) get a 400 naming the parameter. A reasoning model's
 ``reasoning.effort`` is checked against its profile
 (:mod:`.protocol.profiles`), echoed, and has no effect: the local model does
@@ -54,6 +56,7 @@ from .errors import APIError
 from .items import chat_message, new_id, output_part, stored_item
 from .protocol.profiles import effective_effort, profile_for
 from .protocol.responses import parse_responses
+from .protocol.structured import constraint_for
 from .request_moderation import RequestModeration
 from .session import GenerationSession, open_session
 from .streaming import sse_event
@@ -82,6 +85,7 @@ class ResponsesRequest:
     store: bool = True
     previous_response_id: str | None = None
     conversation_id: str | None = None
+    text_format: dict[str, Any] = field(default_factory=lambda: {"type": "text"})  # echoed in the Response
 
     def continue_from(self, context_items: list[dict[str, Any]]) -> None:
         """Put earlier items (a previous response's, a conversation's) before the input, for the model to read."""
@@ -109,8 +113,12 @@ def parse_responses_request(body: dict[str, Any], today: datetime.date | None = 
     request = parse_responses(body, today)
     input_items = [stored_item(item) for item in request.input]
     messages = _messages(request.instructions, input_items)
+    text_format = request.text.format if request.text is not None else None
     sampling = SamplingParams(
-        temperature=request.temperature, top_p=request.top_p, max_tokens=output_limit(request.max_output_tokens)
+        temperature=request.temperature,
+        top_p=request.top_p,
+        max_tokens=output_limit(request.max_output_tokens),
+        constraint=constraint_for(text_format, "text.format"),
     )
     chat = ChatRequest(
         model=request.model, messages=messages, stream=request.stream, sampling=sampling, moderation=request.moderation
@@ -127,6 +135,7 @@ def parse_responses_request(body: dict[str, Any], today: datetime.date | None = 
         store=request.store,
         previous_response_id=request.previous_response_id,
         conversation_id=request.conversation_id,
+        text_format=text_format.model_dump(by_alias=True, exclude_none=True) if text_format else {"type": "text"},
     )
 
 
@@ -182,7 +191,7 @@ class _ResponseBuilder:
             "service_tier": "default",
             "store": self.request.store,
             "temperature": sampling.temperature,
-            "text": {"format": {"type": "text"}, "verbosity": "medium"},
+            "text": {"format": self.request.text_format, "verbosity": "medium"},
             "tool_choice": "auto",
             "tools": [],
             "top_logprobs": 0,

@@ -5,10 +5,13 @@
 2. **Open**: the prompt is tokenized and the generation started in a worker
    thread, and its first event awaited, so that a prompt too long for the
    model is a 400 ``context_length_exceeded`` (naming ``messages`` or
-   ``input``), streamed or not.
+   ``input``), streamed or not, and a grammar the engine cannot compile a 400
+   naming ``response_format`` or ``text.format``.
 3. **Events**: gathered for one JSON answer (a client that disconnects
    cancels the generation), or sent as a stream (a failure midway becomes an
-   in-stream error event, since the status line is already sent).
+   in-stream error event, since the status line is already sent). A reply
+   that fails its grammar midway is that request's 400 (or error event),
+   never a 500: the grammar is the request's.
 4. **Close**: the generation is cancelled if unfinished and the admission
    released, exactly once, whichever way the request ends.
 
@@ -32,6 +35,7 @@ from contextlib import aclosing
 import anyio
 from starlette.requests import Request
 
+from ..constraints import GrammarError
 from ..limits import ContextLengthExceeded
 from ..sampling_params import SamplingParams
 from .chat_engine import ChatEngine, Generation, GenerationEvent
@@ -43,6 +47,7 @@ __all__ = [
     "Admission",
     "GenerationSession",
     "generation_failure",
+    "grammar_failure",
     "open_session",
 ]
 
@@ -85,12 +90,24 @@ class Admission:
 
 
 def generation_failure(error: Exception) -> APIError:
-    """The ``server_error`` a stream reports when the model fails after the headers are sent.
+    """The error a request gets when its generation fails: the ``server_error`` of a broken model, or
+    the 400 of a grammar the reply could not follow (see :func:`grammar_failure`).
 
     >>> generation_failure(RuntimeError("out of memory")).body()["error"]["message"]
     'The local model failed: out of memory'
     """
+    if isinstance(error, GrammarError):
+        return grammar_failure(error)
     return APIError(500, f"The local model failed: {error}", type="server_error")
+
+
+def grammar_failure(error: GrammarError) -> APIError:
+    """The 400 for a grammar the engine could not compile or follow, naming the parameter it came from.
+
+    >>> grammar_failure(GrammarError("too complex", "text.format")).param
+    'text.format'
+    """
+    return invalid_request(str(error), param=error.param, code="invalid_value")
 
 
 async def _reporting_failure(
@@ -181,6 +198,8 @@ class GenerationSession:
                 tasks.cancel_scope.cancel()
         finally:
             self.close()
+        if isinstance(failure, GrammarError):
+            raise grammar_failure(failure) from None
         if failure is not None:
             raise failure
         return client_gone
@@ -230,6 +249,9 @@ async def open_session(
     except ContextLengthExceeded as error:
         session.close()
         raise invalid_request(error.message(param), param=param, code="context_length_exceeded") from None
+    except GrammarError as error:
+        session.close()
+        raise grammar_failure(error) from None
     except BaseException:
         session.close()
         raise

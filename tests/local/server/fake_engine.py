@@ -73,7 +73,7 @@ class FakeGeneration:
                 if self.cancelled.is_set():
                     return
                 if step == self.engine.fail_at_step:
-                    raise RuntimeError("the stand-in engine broke on purpose")
+                    raise self.engine.failure or RuntimeError("the stand-in engine broke on purpose")
                 time.sleep(self.engine.delay)
                 for index in range(self.n):
                     word = self.words[step]
@@ -92,6 +92,7 @@ class FakeEngine:
     model_name = "SmolLM2-135M-Instruct"
     fingerprint = "fp_fake0001"
     context_length = 64
+    vocab_size = 49152  # as the real model's: logit_bias ids are checked against it
 
     def __init__(self, delay: float = 0.0) -> None:
         self.reset(delay)
@@ -102,16 +103,21 @@ class FakeEngine:
         self.context_length = FakeEngine.context_length  # a test may lend a long reply more room
         self.gate: threading.Event | None = None
         self.fail_at_step: int | None = None  # raise inside generation at this step (tests of failures)
+        self.failure: Exception | None = None  # what it raises then (None: a RuntimeError)
         self.generations: list[FakeGeneration] = []
         self.vocabulary: list[str] = ["<role>"]
 
     def render_chat(self, messages: list[dict[str, str]]) -> str:
         return " ".join(f"<role> {m['content']}" for m in messages)
 
-    def encode_chat(self, messages: list[dict[str, str]]) -> list[int]:
+    def encode_chat(self, messages: list[dict[str, str]], add_generation_prompt: bool = True) -> list[int]:
+        """The stand-in's prompts have no generation marker: ``add_generation_prompt`` changes nothing."""
         return self.encode(self.render_chat(messages))
 
-    def encode(self, text: str) -> list[int]:
+    def decode(self, ids: list[int]) -> str:
+        return " ".join(self.vocabulary[i] for i in ids)
+
+    def encode(self, text: str, special: bool = True) -> list[int]:
         ids = []
         for word in text.split():
             if word not in self.vocabulary:

@@ -23,6 +23,7 @@ MODULES = [
     "serving",
     "session",
     "streaming",
+    "tokenize",
     "validation",
 ]
 

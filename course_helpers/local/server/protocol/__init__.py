@@ -3,7 +3,8 @@
 - :mod:`.base`: the JSON field types (``Integer``, ``Decimal``) and base models;
 - :mod:`.errors`: pydantic's validation errors in OpenAI's words (``parse``);
 - :mod:`.content`: what chat and Responses share (message content, roles, model names);
-- :mod:`.chat`, :mod:`.responses`, :mod:`.moderations`, :mod:`.audio`: the requests;
+- :mod:`.chat`, :mod:`.responses`, :mod:`.moderations`, :mod:`.audio`, :mod:`.tokenize`: the requests;
+- :mod:`.structured`: ``response_format`` and ``text.format`` (JSON mode, JSON schemas, strict mode's rules);
 - :mod:`.profiles`: what OpenAI accepts per model name (reasoning effort, sampling, shut-down models).
 
 A request is parsed in two steps: the model checks each parameter's type and

@@ -2,9 +2,10 @@
 
 Every parameter of the Chat Completions API (openai SDK 3.x) is a field here,
 with its JSON type and range, in the order OpenAI reports mistakes. What a
-135M-parameter text model cannot honour (tools, JSON mode, audio, ...) is
-declared too, so its type is checked, and then refused by :func:`check_features`
-with a 400 that says so, never a silently different answer.
+135M-parameter text model cannot honour (tools, audio, ...) is declared too,
+so its type is checked, and then refused by :func:`check_features` with a 400
+that says so, never a silently different answer. ``response_format`` (JSON
+mode, JSON schemas) is :mod:`.structured`'s; ``logit_bias`` is checked here.
 
 >>> request = parse_chat_completion({"model": "gpt-6-luna", "reasoning_effort": "none", "temperature": 0,
 ...                                  "messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}]})
@@ -36,6 +37,7 @@ from .content import (
 from .errors import invalid_type, parse, rule
 from .moderation_param import ModerationParam
 from .profiles import check_chat
+from .structured import FormatJSONObject, ResponseFormat, mentions_json
 
 __all__ = [
     "AssistantMessage",
@@ -137,11 +139,31 @@ ChatMessage = Annotated[
 
 # ------------------------------------------------------------------ the request
 
+MAX_LOGIT_BIAS = 100  # a bias is -100..100: "values like -100 or 100 should result in a ban or exclusive selection"
 
-class ResponseFormat(JSONModel, extra="allow"):
-    """``response_format``: only ``text`` is possible locally (see :func:`check_features`)."""
 
-    type: Literal["text", "json_object", "json_schema"]
+def _logit_bias_check(bias: Any) -> Any:
+    """Keys are token ids written as strings of digits, values numbers from -100 to 100.
+
+    The key's wording is OpenAI's (https://github.com/OkGoDoIt/OpenAI-API-dotnet/issues/163, param
+    'logit_bias', code null); the value's is NOT CONFIRMED. Ids past the vocabulary are checked by the
+    server once it knows the serving model (:func:`check_token_ids`).
+    """
+    if not isinstance(bias, dict):
+        return bias  # the type error is pydantic's
+    for key, value in bias.items():
+        if not key.isdigit() or not key.isascii():
+            raise rule(
+                "invalid_value",
+                f"Invalid key in '{{param}}': {key}. You should only be submitting non-negative integers.",
+            )
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_LOGIT_BIAS:
+            raise rule(
+                "invalid_value",
+                f"Invalid value in '{{param}}': {value} for token {key}. "
+                f"Expected a value between -{MAX_LOGIT_BIAS} and {MAX_LOGIT_BIAS}.",
+            )
+    return bias
 
 
 class ChatCompletionRequest(RequestModel):
@@ -157,7 +179,6 @@ class ChatCompletionRequest(RequestModel):
     function_call: Any = None
     audio: dict[str, Any] | None = None
     prediction: dict[str, Any] | None = None
-    logit_bias: dict[str, Any] | None = None
     web_search_options: dict[str, Any] | None = None
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = None
     verbosity: Literal["low", "medium", "high"] | None = None
@@ -188,6 +209,8 @@ class ChatCompletionRequest(RequestModel):
     presence_penalty: Decimal = Field(0.0, ge=-2.0, le=2.0)
     frequency_penalty: Decimal = Field(0.0, ge=-2.0, le=2.0)
     n: Integer = Field(1, ge=1, le=128)
+    # structured outputs and token biases: the grammar mask and logit_bias steps of the sampler
+    logit_bias: Annotated[dict[str, Decimal], BeforeValidator(_logit_bias_check)] | None = None
     # served by the local moderation classifier (server/request_moderation.py)
     moderation: ModerationParam | None = None
 
@@ -221,12 +244,12 @@ def check_features(request: ChatCompletionRequest, today: date | None = None) ->
             raise unsupported(param)
     if request.tool_choice not in (None, "none"):
         raise unsupported("tool_choice")
-    if request.response_format is not None and request.response_format.type != "text":
+    if isinstance(request.response_format, FormatJSONObject) and not mentions_json(
+        [message.text() for message in request.messages]
+    ):
         raise invalid_request(
-            f"Unsupported value: 'response_format.type' '{request.response_format.type}'. The local model cannot "
-            "guarantee JSON output; ask for JSON in the prompt instead, or use the OpenAI backend.",
-            param="response_format",
-            code="unsupported_value",
+            "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+            param="messages",
         )
     if request.modalities and "audio" in request.modalities:
         raise unsupported("audio")

@@ -39,7 +39,6 @@ UNSUPPORTED = {
     "function_call": "function calling",
     "audio": "audio output",
     "prediction": "predicted outputs",
-    "logit_bias": "logit_bias",
     "web_search_options": "web search",
     "reasoning_effort": "reasoning_effort (it is not a reasoning model)",
     "verbosity": "verbosity (a GPT-5 parameter)",

@@ -86,6 +86,9 @@ _CLASSIC = Profile()
 # https://developers.openai.com/api/docs/guides/deployment-checklist ("When reasoning effort is not none, remove
 # temperature, top_p, and top_logprobs; also remove logprobs"). Chat function tools only at none: same checklist.
 # max_tokens rejected: https://github.com/BerriAI/litellm/pull/39631 (3p), NOT CONFIRMED by a direct quote for luna/sol.
+# Structured outputs (response_format json_schema, text.format): supported, https://docs.oxen.ai/inference-api/
+# reference/models/gpt-6-luna.md (3p); at every effort NOT CONFIRMED, but no restriction is reported, so no rule.
+# logit_bias and the penalties: NOT CONFIRMED for GPT-6 (older reasoning models refused them); no rule either.
 # n rejected: SDK types/chat/completion_create_params.py:237 "Newer models reject an explicit `n`", NOT CONFIRMED
 # which models are "newer".
 _GPT6_WITH_NONE = Profile(

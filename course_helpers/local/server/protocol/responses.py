@@ -1,9 +1,9 @@
 """``POST /v1/responses``: the request, declared once.
 
 ``input`` is a string or a list of message items (text parts only);
-features a small text model cannot honour (tools, reasoning summaries, JSON
-schemas, images) are declared, then refused by :func:`check_features` with a
-400 naming them. ``reasoning.effort`` follows the model's profile (:mod:`.profiles`).
+features a small text model cannot honour (tools, reasoning summaries,
+images) are declared, then refused by :func:`check_features` with a 400
+naming them. ``text.format`` (JSON mode, JSON schemas) is :mod:`.structured`'s. ``reasoning.effort`` follows the model's profile (:mod:`.profiles`).
 ``previous_response_id`` and ``conversation`` name stored state (the server
 looks them up, see :mod:`..response_store` and :mod:`..conversations`); here
 only their form is checked, and that they do not come together.
@@ -37,6 +37,7 @@ from .content import (
 from .errors import invalid_type, parse, rule
 from .moderation_param import ModerationParam
 from .profiles import check_responses
+from .structured import FormatJSONObject, TextFormat, mentions_json
 
 __all__ = [
     "UNSUPPORTED",
@@ -166,12 +167,8 @@ ConversationId = Annotated[
 ]
 
 
-class TextFormat(JSONModel, extra="allow"):
-    type: str
-
-
 class TextConfig(JSONModel):
-    """``text``: the output format (only plain text locally) and verbosity (a GPT-5 setting)."""
+    """``text``: the output format (text, JSON mode, a JSON schema) and verbosity (a GPT-5 setting)."""
 
     format: TextFormat | None = None
     verbosity: Literal["low", "medium", "high"] | None = None
@@ -268,12 +265,13 @@ def check_features(request: ResponsesCreateRequest, today: date | None = None) -
     if request.text is not None:
         if request.text.verbosity is not None:  # as in chat completions: a GPT-5 setting
             raise unsupported("text.verbosity", "verbosity (a GPT-5 setting)")
-        if request.text.format is not None and request.text.format.type != "text":
+        texts = [item.text() for item in request.input] + [request.instructions or ""]
+        if isinstance(request.text.format, FormatJSONObject) and not mentions_json(texts):
+            # Chat Completions' rule and wording (see .structured), said of the input: NOT CONFIRMED for Responses
             raise invalid_request(
-                f"Unsupported value: 'text.format.type' {request.text.format.type!r}. The local model "
-                "cannot guarantee JSON output; ask for JSON in the prompt instead, or use the OpenAI backend.",
-                param="text.format",
-                code="unsupported_value",
+                "Response input messages must contain the word 'json' in some form to use 'text.format' of type "
+                "'json_object'.",
+                param="input",
             )
     check_stream_options(request.stream_options, request.stream)
 

@@ -19,6 +19,8 @@ MODULES = [
     ".pages",
     ".profiles",
     ".responses",
+    ".structured",
+    ".tokenize",
 ]
 
 

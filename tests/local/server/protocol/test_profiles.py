@@ -22,6 +22,14 @@ USER = [{"role": "user", "content": "Hi"}]
 TODAY = datetime.date(2026, 12, 4)
 TOOLS = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}]
 LUNA_EFFORTS = "'none', 'low', 'medium', 'high', 'xhigh', and 'max'"
+SCHEMA_FORMAT = {
+    "type": "json_schema",
+    "json_schema": {
+        "name": "answer",
+        "strict": True,
+        "schema": {"type": "object", "properties": {}, "required": [], "additionalProperties": False},
+    },
+}
 
 
 def _chat_error(model: str, today: datetime.date = TODAY, **body) -> APIError:
@@ -142,6 +150,9 @@ def test_responses_rule_answers_as_openai(model, body, expected):
         {"reasoning_effort": "medium", "temperature": 1},  # the default value is no change
         {"temperature": 1, "logprobs": False},
         {},
+        # structured outputs at every effort: no restriction reported (fact sheet 2.1, NOT CONFIRMED per effort)
+        *[{"reasoning_effort": effort, "response_format": SCHEMA_FORMAT} for effort in ("none", "medium", "max")],
+        {"response_format": {"type": "json_object"}, "messages": [{"role": "user", "content": "Answer in JSON."}]},
     ],
 )
 def test_gpt6_luna_accepts_what_openai_accepts(body):
