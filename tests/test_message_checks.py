@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import re
 from types import SimpleNamespace
 
@@ -606,3 +607,7 @@ def test_hints_count_one_message_in_the_singular(capsys):
     checks.check_translation_messages(lambda text, language: [{"role": "user", "content": text}])
     line = one_line(capsys)
     assert "returned 1 message (user)" in line and "1 messages" not in line
+
+
+def test_docstring_examples():
+    assert doctest.testmod(checks).failed == 0

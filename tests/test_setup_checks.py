@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 from types import SimpleNamespace
 
 import httpx2
@@ -559,3 +560,7 @@ def test_check_response_fields_with_values_from_raw_parse(capsys):
     checks.check_response_fields(from_parse, parsed.model_dump(mode="json"))
     line = one_line(capsys)
     assert line.startswith("❌") and "such as raw.parse()" in line
+
+
+def test_docstring_examples():
+    assert doctest.testmod(checks).failed == 0
