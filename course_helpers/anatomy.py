@@ -9,9 +9,10 @@ body). The ``Authorization`` header carries your key, so it is masked: only its
 last 4 characters are shown.
 
 Both return objects that render as HTML in Jupyter (plain tables, readable on
-GitHub too) and as text anywhere else.
+GitHub too) and as text anywhere else. :func:`reply_text` is how every lesson
+shows a reply: its text, marked where it stopped early (cut by the token limit).
 
-Used in: notebooks/00_setup.ipynb
+Used in: notebooks/00_setup.ipynb (reply_text: every lesson from 00 to 04)
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
 from .settings import mask_key
 
-__all__ = ["FIELD_MEANINGS", "flatten", "show_completion", "show_exchange"]
+__all__ = ["FIELD_MEANINGS", "flatten", "reply_text", "show_completion", "show_exchange"]
 
 #: What each field of a ChatCompletion means (``*`` stands for any index).
 FIELD_MEANINGS = {
@@ -236,3 +238,33 @@ def show_exchange(raw_response: Any) -> _Exchange:
         + ["", _pretty_json(raw_response.content)]
     )
     return _Exchange(request_text, response_text)
+
+
+def reply_text(reply: Any) -> str:
+    """A reply's text as a reader should see it: marked where it stopped before its end.
+
+    ``reply`` is a chat completion or one of its choices, as the SDK's object or as JSON (dicts). A reply
+    cut by ``max_completion_tokens`` (``finish_reason "length"``) ends mid-sentence and reads like a whole
+    answer; one stopped by a content filter (``"content_filter"``) may have no text at all. So the reason
+    is written after the text, or instead of it:
+
+    >>> reply_text({"choices": [{"finish_reason": "length", "message": {"content": "Once upon a"}}]})
+    "Once upon a [… cut: finish_reason='length']"
+    >>> reply_text({"finish_reason": "content_filter", "message": {"content": ""}})
+    "[no text: finish_reason='content_filter']"
+    >>> reply_text({"choices": [{"finish_reason": "stop", "message": {"content": "Paris."}}]})
+    'Paris.'
+
+    Used in: notebooks/00_setup.ipynb to 04_moderation.ipynb, and the exercises of lesson 04
+    """
+    if isinstance(reply, Mapping):
+        choice = reply["choices"][0] if "choices" in reply else reply
+        reason, text = choice["finish_reason"], choice["message"]["content"] or ""
+    else:
+        choice = reply.choices[0] if hasattr(reply, "choices") else reply
+        reason, text = choice.finish_reason, choice.message.content or ""
+    if reason not in ("length", "content_filter"):
+        return text
+    if not text:  # at a reasoning effort above none, reasoning tokens can use up the whole limit
+        return f"[no text: finish_reason={reason!r}]"
+    return f"{text.rstrip()} [… {'cut' if reason == 'length' else 'stopped'}: finish_reason={reason!r}]"

@@ -89,12 +89,12 @@ class BackendInfo:
         if self.backend == "local":
             return (
                 f"Backend: built-in local model {self.answered_by}, answering requests for "
-                f"{describe_choices(self.models) if self.models else self.model} "
+                f"{describe_choices(self.models) if self.models else 'model ' + self.model} "
                 f"· {self.base_url}"
             )
         where = "OpenAI API" if self.backend == "openai" else "OpenAI-compatible server"
-        model = describe_choices(self.models) if self.models else self.model
-        return f"Backend: {where} · model {model} · {self.base_url} · key {self.key}"
+        model = describe_choices(self.models) if self.models else f"model {self.model}"
+        return f"Backend: {where} · {model} · {self.base_url} · key {self.key}"
 
 
 # The running local server (one per process) and the environment values setup() wrote.
@@ -202,7 +202,7 @@ def setup(*, quiet: bool = False) -> BackendInfo:
     Example (with a key in ``.env``; the local backend prints its own address)::
 
         >>> info = course_helpers.setup()                       # doctest: +SKIP
-        Backend: OpenAI API · model gpt-6-luna (effort none) (reasoning: effort medium) · https://api.openai.com/v1 · key …WXYZ
+        Backend: OpenAI API · chat model gpt-6-luna, reasoning_effort none (reasoning demos: reasoning_effort medium) · https://api.openai.com/v1 · key …WXYZ
     """
     _forget_own_values()
     env_file = load_env_file()

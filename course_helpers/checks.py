@@ -36,6 +36,7 @@ Used in: every lesson's exercises (exercises/*.ipynb)
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import math
@@ -172,8 +173,11 @@ def send(client, request):
     except (openai.APIStatusError, TypeError) as error:
         return error
     response_id = getattr(response, "id", None)
-    if isinstance(response_id, str):
-        SENT[response_id] = (response, dict(request))  # so a check can tell which request gave this response
+    if isinstance(response_id, str):  # so a check can tell which request gave this response
+        sent = dict(request)
+        if isinstance(sent.get("messages"), list):  # as sent, even if the learner's list changes later
+            sent["messages"] = copy.deepcopy(sent["messages"])
+        SENT[response_id] = (response, sent)
     return response
 
 
@@ -327,7 +331,7 @@ def check_messages(messages, roles: list[str] | None = None):
             if message["role"] != role:
                 why = {"system": ": a system message must come first"}.get(role, "") if number == 1 else ""
                 fail(f"Message {number} has role {message['role']!r}, expected {role!r}{why}.")
-        return f"{len(messages)} messages with roles {', '.join(roles)}."
+        return f"{count} with roles {', '.join(roles)}."
     return None
 
 

@@ -241,7 +241,7 @@ class ChatApp:
             )
             cut = response.choices[0].finish_reason == "length"
             note = " The reply was cut by the token limit (finish_reason='length')." if cut else ""
-            self.status.value = f"Last request sent {sent} messages{tokens}.{note}"
+            self.status.value = f"Last request sent {sent} message{'' if sent == 1 else 's'}{tokens}.{note}"
 
 
 def chat_app(

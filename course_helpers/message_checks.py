@@ -22,7 +22,7 @@ from typing import Any
 
 from openai import NOT_GIVEN
 
-from .checks import Hint, NotDone, call, checker, describe, expect, fail, is_stub
+from .checks import Hint, NotDone, call, checker, describe, expect, fail, is_stub, refused, sent_request
 
 __all__ = [
     "LABELS",
@@ -36,7 +36,6 @@ __all__ = [
 
 #: The labels of the lesson's sentiment classifier.
 LABELS = ("positive", "negative", "neutral")
-_INSTRUCTION_ROLES = ("system", "developer")
 MAX_TOKENS_HINT = (
     "Use max_completion_tokens, not max_tokens: max_tokens is the old name of the limit, and today's models "
     "(gpt-6-luna among them) reject it with a 400 unsupported_parameter error."
@@ -46,6 +45,29 @@ _NOTHING_ELSE = re.compile(
     r"\bonly\b|\bnothing (?:else|but)\b|\bjust the translation\b|\bno (?:other text|explanations?|comments?|notes?)\b",
     re.IGNORECASE,
 )
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 message``, ``3 messages``.
+
+    >>> _count(1, "message"), _count(0, "message")
+    ('1 message', '0 messages')
+    """
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _expect_developer(role: Any, where: str) -> None:
+    """Fail with a hint unless the instructions' ``role`` is 'developer' (naming 'system' as its older name)."""
+    if role == "system":
+        fail(
+            f"{where}: the first message has role 'system'. system is the older name of the role; the exercise "
+            "asks for 'developer', today's name for the same role (lesson, section 2)."
+        )
+    expect(
+        role == "developer",
+        f"{where}: the first message has role {role!r}; instructions belong in a 'developer' message, "
+        "which comes first.",
+    )
 
 
 def _check_message_list(messages: Any, where: str) -> None:
@@ -72,7 +94,7 @@ def _check_message_list(messages: Any, where: str) -> None:
 
 @checker
 def check_translation_messages(translation_messages):
-    """Check ``translation_messages(text, language)``: instructions in a developer (or system) message, the text alone as the user's."""
+    """Check ``translation_messages(text, language)``: instructions in a developer message, the text alone as the user's."""
     for text, language in [("Good night, and thank you.", "Italian"), ("Where is the museum?", "Japanese")]:
         where = f"translation_messages({text!r}, {language!r})"
         messages = call(translation_messages, text, language)
@@ -80,14 +102,10 @@ def check_translation_messages(translation_messages):
         roles = [m["role"] for m in messages]
         expect(
             len(messages) == 2,
-            f"{where} returned {len(messages)} messages ({', '.join(roles)}); "
+            f"{where} returned {_count(len(messages), 'message')} ({', '.join(roles)}); "
             "expected 2: the instructions, then the text.",
         )
-        expect(
-            roles[0] in _INSTRUCTION_ROLES,
-            f"{where}: the first message has role {roles[0]!r}; instructions "
-            "belong in a 'developer' message (or 'system', its older name), which comes first.",
-        )
+        _expect_developer(roles[0], where)
         expect(
             roles[1] == "user",
             f"{where}: the second message has role {roles[1]!r}; the text to translate comes from the user.",
@@ -101,6 +119,12 @@ def check_translation_messages(translation_messages):
             text not in messages[0]["content"],
             f"{where}: the text to translate is in the developer message. "
             "Keep instructions and data apart: the text goes in the user message only.",
+        )
+        expect(
+            re.search(r"\benglish\b", messages[0]["content"], re.IGNORECASE),
+            f"{where}: the developer message does not say the text is English. Name both languages, as the "
+            f"exercise asks ('Translate the user's English text into {language}.'), so the model need not guess "
+            "what it is translating from.",
         )
         expect(
             _NOTHING_ELSE.search(messages[0]["content"]),
@@ -137,7 +161,7 @@ def check_add_exchange(add_exchange):
     expected = before + [{"role": "user", "content": "What is 2 + 2?"}, {"role": "assistant", "content": "4"}]
     expect(
         len(result) == len(expected),
-        f"{where} returned {len(result)} messages; expected {len(expected)}: "
+        f"{where} returned {_count(len(result), 'message')}; expected {len(expected)}: "
         "all the earlier ones, then the question and the answer.",
     )
     expect(result[: len(before)] == before, f"{where}: the earlier messages should come first, unchanged.")
@@ -177,16 +201,16 @@ def check_few_shot_messages(few_shot_messages):
         where = f"few_shot_messages(instructions, {examples}, {text!r})"
         got = call(few_shot_messages, instructions, list(examples), text)
         _check_message_list(got, where)
-        # the instructions may use the current name, developer, or the older one, system
-        first_role = got[0]["role"] if got and got[0]["role"] in _INSTRUCTION_ROLES else "developer"
-        expected = _reference_few_shot(instructions, examples, text, first_role)
+        expected = _reference_few_shot(instructions, examples, text)
         if got == expected:
             continue
+        if got and got[0]["role"] == "system":
+            _expect_developer("system", where)
         roles = [m["role"] for m in got]
         expected_roles = [m["role"] for m in expected]
         expect(
             len(got) == len(expected),
-            f"{where} returned {len(got)} messages ({', '.join(roles)}); expected "
+            f"{where} returned {_count(len(got), 'message')} ({', '.join(roles)}); expected "
             f"{len(expected)}: the developer message, a user and an assistant message per example, then the text.",
         )
         expect(
@@ -214,6 +238,7 @@ def check_parse_label(parse_label):
         ("I am not sure.", "unknown"),
         ("", "unknown"),
         ("positive or negative", "unknown"),
+        ("Positive: it praises the hotel's neutrality.", "positive"),
     ]
     for reply, expected in cases:
         got = call(parse_label, reply)
@@ -225,6 +250,14 @@ def check_parse_label(parse_label):
         )
         if got == expected:
             continue
+        inside = _labels_inside_words(reply)
+        if inside and (got in inside or got == "unknown"):
+            word, label = inside[got] if got in inside else next(iter(inside.values()))
+            fail(
+                f"{where} returned {got!r}, but {word!r} is a different word that contains {label!r}: look for "
+                'the labels among the reply\'s whole words (re.findall(r"[a-z]+", ...)), not as any part of '
+                "the text."
+            )
         if expected == "unknown" and " or " in reply:
             fail(
                 f"{where} returned {got!r}: a reply that names two labels is ambiguous; return 'unknown' "
@@ -257,18 +290,110 @@ def check_parse_label(parse_label):
     return "labels found whatever their case, punctuation or surrounding words; anything else is 'unknown'."
 
 
+def _labels_inside_words(reply: str) -> dict[str, tuple[str, str]]:
+    """The labels that ``reply`` contains only inside longer words, each with (that word, the label).
+
+    >>> _labels_inside_words("Positive: it praises the hotel's neutrality.")
+    {'neutral': ('neutrality', 'neutral')}
+    """
+    words = re.findall(r"[a-z]+", reply.lower())
+    return {
+        label: (next(word for word in words if label in word), label)
+        for label in LABELS
+        if label not in words and any(label in word for word in words)
+    }
+
+
 def _is_completion(value: Any) -> bool:
     return getattr(value, "object", None) == "chat.completion" and hasattr(value, "choices")
 
 
+#: The token limit the conversation exercise asks for, on both requests.
+FOLLOW_UP_TOKENS = 30
+
+
+def check_follow_up(first_messages, first, second_messages, second) -> None:
+    """Check a two-turn conversation: the requests ``send`` sent, and that the second carries the first reply.
+
+    A refused request is reported before anything else, even while a later value is still a stub: when the
+    first request gets a 400, the learner's cell stops before ``second`` is assigned, and the learner needs
+    the API's reason, not ⏳.
+
+    >>> check_follow_up(..., TypeError("create() got an unexpected keyword argument 'max_token'"), ..., ...)
+    ❌ `first`: the request was not sent: create() got an unexpected keyword argument 'max_token'. Check the parameter names, then run the request's cell again.
+    """
+    _check_follow_up(first, first_messages=first_messages, second_messages=second_messages, second=second)
+
+
+def _refused_request(name: str, response: Any) -> None:
+    """Fail with the API's reason (or the max_tokens hint) when ``response`` is an error ``send`` returned."""
+    if not isinstance(response, Exception):
+        return
+    body = getattr(response, "body", None)
+    if isinstance(body, dict) and body.get("param") == "max_tokens":
+        fail(f"`{name}`: the API refused the request. {MAX_TOKENS_HINT}")
+    try:
+        refused(response)
+    except Hint as hint:
+        text = str(hint)
+        fail(f"`{name}`: {text[0].lower()}{text[1:]}")
+
+
+def _check_follow_up_request(name: str, response: Any, messages: list) -> None:
+    """Fail with a hint unless ``send`` sent ``response``'s request as the exercise asks."""
+    request = sent_request(response)
+    expect(
+        request is not None,
+        f"`{name}` was not sent by send(client, ...) in this run: send each request with "
+        f"{name} = send(client, dict(...)), as the exercise shows, so the check can see what you sent "
+        "(a response left over from an earlier run does not count).",
+    )
+    assert request is not None  # for mypy: expect() stopped otherwise
+    expect("max_tokens" not in request, f"`{name}`: {MAX_TOKENS_HINT}")
+    from . import hints
+
+    info = getattr(hints, "_info", None)  # what setup() chose, if it ran
+    model = request.get("model")
+    expect(
+        model == getattr(info, "model", model),
+        f"The request of `{name}` has model={describe(model)}; send model=info.model, the model the course uses.",
+    )
+    expect(
+        "reasoning_effort" in request,
+        f"The request of `{name}` has no reasoning_effort: add reasoning_effort=info.effort. Without it, "
+        "gpt-6-luna reasons at its default effort, medium, and its hidden reasoning can use up the "
+        f"{FOLLOW_UP_TOKENS} tokens before it writes a word.",
+    )
+    effort, chosen = request["reasoning_effort"], getattr(info, "effort", None)
+    expect(
+        not isinstance(chosen, str) or effort == chosen,
+        f"The request of `{name}` has reasoning_effort={effort!r}; send reasoning_effort=info.effort "
+        f"({chosen!r}), the effort setup() picked, rather than typing one.",
+    )
+    limit = request.get("max_completion_tokens")
+    expect(
+        limit == FOLLOW_UP_TOKENS,
+        f"The request of `{name}` has max_completion_tokens={limit!r}; the exercise asks for "
+        f"max_completion_tokens={FOLLOW_UP_TOKENS} on both requests.",
+    )
+    expect(
+        request.get("messages") == messages,
+        f"The request of `{name}` did not send `{name}_messages` as it is now: send messages={name}_messages, "
+        "and run the whole cell again after changing it.",
+    )
+
+
 @checker
-def check_follow_up(first_messages, first, second_messages, second):
-    """Check a two-turn conversation: the second request carries the first one and the model's real reply."""
+def _check_follow_up(first, *, first_messages, second_messages, second):
+    _refused_request("first", first)
+    _refused_request("second", second)
+    if any(is_stub(value) for value in (first_messages, second_messages, second)):
+        raise NotDone()
     for name, value in [("first", first), ("second", second)]:
         expect(
             _is_completion(value),
-            f"`{name}` should be the ChatCompletion returned by "
-            f"client.chat.completions.create(...), but it is {describe(value)}.",
+            f"`{name}` should be the ChatCompletion that send(client, dict(...)) returned, but it is "
+            f"{describe(value)}.",
         )
     for name, value in [("first_messages", first_messages), ("second_messages", second_messages)]:
         expect(
@@ -285,11 +410,12 @@ def check_follow_up(first_messages, first, second_messages, second):
         "appending to one also changed the other, so `first_messages` no longer shows what the first request "
         "sent. Build a new list, first_messages + [...], as in Exercise 2.",
     )
+    _check_follow_up_request("first", first, first_messages)
     count = len(first_messages)
     expect(
         len(second_messages) == count + 2,
-        f"`second_messages` has {len(second_messages)} messages; expected "
-        f"{count + 2}: the {count} of the first request, the model's reply, and the new question.",
+        f"`second_messages` has {_count(len(second_messages), 'message')}; expected "
+        f"{count + 2}: the {_count(count, 'message')} of the first request, the model's reply, and the new question.",
     )
     expect(
         second_messages[:count] == first_messages,
@@ -312,11 +438,7 @@ def check_follow_up(first_messages, first, second_messages, second):
         second_messages[-1].get("role") == "user",
         "The last message of `second_messages` should be the user's new question.",
     )
-    expect(
-        second.usage.prompt_tokens > first.usage.prompt_tokens,
-        "The second request's prompt is not longer "
-        "than the first's: did you pass second_messages to the second request?",
-    )
+    _check_follow_up_request("second", second, second_messages)
     return "the second request sent the whole history, with the model's real first reply as an assistant message."
 
 
@@ -347,11 +469,7 @@ def _check_classifier_request(request: dict[str, Any], model: str, effort: Any, 
         isinstance(messages, list) and messages and all(isinstance(m, dict) for m in messages),
         f"{where} sent messages={describe(messages)}; send a list of message dicts.",
     )
-    expect(
-        messages[0].get("role") in _INSTRUCTION_ROLES,
-        f"{where}: the first message has role "
-        f"{messages[0].get('role')!r}; put the classification instructions in a developer message.",
-    )
+    _expect_developer(messages[0].get("role"), where)
     instructions = _text_of(messages[0]).lower()
     missing = [label for label in LABELS if label not in instructions]
     expect(

@@ -172,23 +172,33 @@ def server_choices(model: str, env: Mapping[str, str] | None = None) -> Choices:
 
 
 def describe_choices(choices: Choices) -> str:
-    """The choices in a few words, for ``setup()``'s one line: what differs from the chat model.
+    """The choices in a few words, for ``setup()``'s one line: the chat model, then what differs from it.
+
+    Each effort is named as the parameter it is sent as, ``reasoning_effort``, beside what it is for:
 
     >>> describe_choices(DEFAULTS)
-    'gpt-6-luna (effort none) (reasoning: effort medium)'
+    'chat model gpt-6-luna, reasoning_effort none (reasoning demos: reasoning_effort medium)'
     >>> describe_choices(read_choices({"COURSE_SAMPLING_MODEL": "gpt-5.4-mini", "COURSE_SAMPLING_EFFORT": "none"}))
-    'gpt-6-luna (effort none) (sampling: gpt-5.4-mini (effort none), reasoning: effort medium)'
+    'chat model gpt-6-luna, reasoning_effort none (temperature and logprobs: gpt-5.4-mini, reasoning_effort none; reasoning demos: reasoning_effort medium)'
     """
     parts = []
-    for purpose in ("sampling", "reasoning"):
+    for purpose, what in (("sampling", "temperature and logprobs"), ("reasoning", "reasoning demos")):
         choice: ModelChoice = getattr(choices, purpose)
         if choice.model != choices.chat.model:
-            parts.append(f"{purpose}: {choice}")
+            parts.append(f"{what}: {_model_and_effort(choice)}")
         elif choice.effort != choices.chat.effort:
-            parts.append(f"{purpose}: effort {choice.effort if choice.has_effort else 'default'}")
+            parts.append(f"{what}: {_effort_words(choice)}")
     if choices.moderation != DEFAULTS.moderation:
         parts.append(f"moderation: {choices.moderation}")
-    return str(choices.chat) + (f" ({', '.join(parts)})" if parts else "")
+    return f"chat model {_model_and_effort(choices.chat)}" + (f" ({'; '.join(parts)})" if parts else "")
+
+
+def _effort_words(choice: ModelChoice) -> str:
+    return f"reasoning_effort {choice.effort}" if choice.has_effort else "no reasoning_effort (the model's default)"
+
+
+def _model_and_effort(choice: ModelChoice) -> str:
+    return f"{choice.model}, {_effort_words(choice)}" if choice.has_effort else choice.model
 
 
 def __getattr__(name: str) -> ModelChoice:

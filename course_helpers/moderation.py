@@ -33,7 +33,6 @@ __all__ = [
     "scores_of",
     "scores_table",
     "top_categories",
-    "visible_reply",
 ]
 
 # What each category covers, after OpenAI's moderation guide (platform.openai.com/docs/guides/moderation).
@@ -261,32 +260,3 @@ def scores_table(texts: Sequence[str], results: Sequence[Any], columns: Sequence
                 best[name] = max(best.get(name, 0.0), score)
         columns = [name for name, _ in top_categories(best, columns)]
     return _ScoreTable(texts, results, list(columns))
-
-
-def visible_reply(completion: Any) -> str:
-    """The first choice's text as a reader should see it: marked where the text stops for a reason.
-
-    A reply cut by ``max_completion_tokens`` (``finish_reason="length"``) ends mid-sentence; one held
-    back by a moderation block (``"content_filter"``) may have no text at all. Both are easy to misread
-    as the model's whole answer, so the reason is written after the text (or instead of it):
-
-    >>> visible_reply({"choices": [{"finish_reason": "length", "message": {"content": "Once upon a"}}]})
-    "Once upon a [… cut: finish_reason='length']"
-    >>> visible_reply({"choices": [{"finish_reason": "content_filter", "message": {"content": ""}}]})
-    "[no text: finish_reason='content_filter']"
-    >>> visible_reply({"choices": [{"finish_reason": "stop", "message": {"content": "Paris."}}]})
-    'Paris.'
-
-    Used in: notebooks/04_moderation.ipynb
-    """
-    if isinstance(completion, Mapping):
-        choice = completion["choices"][0]
-        reason, text = choice["finish_reason"], choice["message"]["content"] or ""
-    else:
-        choice = completion.choices[0]
-        reason, text = choice.finish_reason, choice.message.content or ""
-    if reason not in ("length", "content_filter"):
-        return text
-    if not text:  # at a reasoning effort above none, reasoning tokens can use up the whole limit
-        return f"[no text: finish_reason={reason!r}]"
-    return f"{text.rstrip()} [… {'cut' if reason == 'length' else 'stopped'}: finish_reason={reason!r}]"

@@ -16,13 +16,14 @@ Used in: solutions/00_setup.ipynb (and exercises/00_setup.ipynb)
 
 from __future__ import annotations
 
+import copy
 import dis
 import inspect
 import math
 import numbers
 from typing import Any, NamedTuple
 
-from .checks import STUB_MARKER, NotDone, call, checker, describe, expect, fail, is_stub
+from .checks import STUB_MARKER, NotDone, call, checker, describe, expect, fail, is_stub, refused, sent_request
 from .costs import PRICES
 
 __all__ = [
@@ -95,7 +96,8 @@ def check_first_request(request, response, reply) -> None:
     """Check the first-request exercise: the request dict, the ChatCompletion, and the reply text taken from it.
 
     The request is checked first, even while `response` is still a stub: a request the API refused (such as
-    one with the old max_tokens) leaves `response` unassigned, and the learner needs the hint, not ⏳.
+    one with the old max_tokens) needs the hint, not ⏳. `response` must be what ``send(client, request)``
+    returned for this very `request` (see :func:`course_helpers.checks.send`).
 
     >>> check_first_request({"model": "gpt-6-luna", "messages": [], "max_tokens": 20}, ..., ...)  # doctest: +ELLIPSIS
     ❌ `request` has the key 'max_tokens'. 'max_tokens' is the old name of the length limit: ...
@@ -153,22 +155,33 @@ def _check_first_request(request, *, response, reply):
         f"request['max_completion_tokens'] is {budget!r}: use a whole number from 1 to 50 (short replies are "
         "fast and cheap).",
     )
-    if is_stub(response) or is_stub(reply):
+    if is_stub(response):
+        raise NotDone()
+    refused(response)  # send() returned the API's error: its reason, even while `reply` is still a stub
+    if is_stub(reply):
         raise NotDone()
     expect(
         not isinstance(response, str),
-        "`response` is a str: store the whole object that "
-        "client.chat.completions.create(**request) returns, and take the text from it in `reply`.",
+        "`response` is a str: store the whole object that send(client, request) returns, and take the text "
+        "from it in `reply`.",
     )
     expect(
         getattr(response, "object", None) == "chat.completion",
-        f"`response` should be the ChatCompletion from client.chat.completions.create(**request), "
-        f"but it is {describe(response)}.",
+        f"`response` should be the ChatCompletion that send(client, request) returns, but it is {describe(response)}.",
     )
+    sent = sent_request(response)
     expect(
-        response.usage.completion_tokens <= budget,
-        f"The response used {response.usage.completion_tokens} completion tokens, more than your "
-        f"max_completion_tokens={budget}: did you send `request`? Call client.chat.completions.create(**request).",
+        sent is not None,
+        "`response` was not sent by send(client, request) in this run: did you send `request`? Write "
+        "response = send(client, request), as the exercise shows, so the check can see what you sent (a "
+        "response from another call, or left over from an earlier run, does not count).",
+    )
+    changed = sorted(key for key in {*request, *(sent or {})} if (sent or {}).get(key) != request.get(key))
+    expect(
+        not changed,
+        f"`response` came from a request that differs from `request` in {', '.join(map(repr, changed))}: did you "
+        "send `request`? Send it as it is, response = send(client, request), and run the cell again after "
+        "changing it.",
     )
     content = response.choices[0].message.content
     expect(not hasattr(reply, "content"), "`reply` is the whole message object: take its .content.")
@@ -177,36 +190,95 @@ def _check_first_request(request, *, response, reply):
     return "a ChatCompletion, and its text is response.choices[0].message.content."
 
 
-@checker
-def check_response_fields(data, text, finish, total):
-    """Check values read by hand from a chat completion's JSON (plain dicts and lists)."""
+def _check_fields(data: dict, fields: Any, where: str) -> None:
+    """Fail with a hint unless ``fields`` are the (text, finish, total) of the chat completion JSON ``data``."""
+    expect(
+        isinstance(fields, tuple) and len(fields) == 3,
+        f"{where} returned {describe(fields)}; return the three values, `return text, finish, total`.",
+    )
+    text, finish, total = fields
     choice = data["choices"][0]
     expect(
         not isinstance(text, dict),
-        "`text` is a dict: that is the whole message. Go one level deeper, to its 'content'.",
+        f"{where}: `text` is a dict: that is the whole message. Go one level deeper, to its 'content'.",
     )
     expect(
         text == choice["message"]["content"],
-        f"`text` is {describe(text)}; it is at data['choices'][0]['message']['content'] "
+        f"{where}: `text` is {describe(text)}; it is at data['choices'][0]['message']['content'] "
         "(choices is a list: take its element 0 first).",
     )
     if isinstance(finish, str) and finish in FINISH_REASONS and finish != choice["finish_reason"]:
         fail(
-            f"`finish` is {finish!r}, but this response's finish reason is {choice['finish_reason']!r}: read it "
-            "from the response, data['choices'][0]['finish_reason'], rather than typing a value."
+            f"{where}: `finish` is {finish!r}, but this response's finish reason is {choice['finish_reason']!r}: "
+            "read it from the `data` argument, data['choices'][0]['finish_reason'], rather than typing a value."
         )
     expect(
         finish == choice["finish_reason"],
-        f"`finish` is {describe(finish)}; the finish reason belongs to the "
+        f"{where}: `finish` is {describe(finish)}; the finish reason belongs to the "
         "choice, not to the message: data['choices'][0]['finish_reason'].",
     )
     usage = data["usage"]
     if total in (usage["prompt_tokens"], usage["completion_tokens"]) and total != usage["total_tokens"]:
-        fail(f"`total` is {total}: that is only part of the usage. The total counts prompt and completion tokens.")
+        fail(
+            f"{where}: `total` is {total}: that is only part of the usage. The total counts prompt and "
+            "completion tokens."
+        )
     expect(
         total == usage["total_tokens"] and isinstance(total, int),
-        f"`total` is {describe(total)}; it is data['usage']['total_tokens'].",
+        f"{where}: `total` is {describe(total)}; it is data['usage']['total_tokens'].",
     )
+
+
+def _another_response(data: dict) -> dict:
+    """A copy of ``data`` with another text, the other finish reason and other token counts: test data."""
+    other = copy.deepcopy(data)
+    choice = other["choices"][0]
+    choice["message"]["content"] = "A different reply, made up by the check."
+    choice["finish_reason"] = "stop" if choice["finish_reason"] == "length" else "length"
+    usage = other["usage"]
+    usage["prompt_tokens"] += 7
+    usage["completion_tokens"] += 5
+    usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+    return other
+
+
+@checker
+def check_response_fields(read_fields, data):
+    """Check ``read_fields(data)``: the text, finish reason and token count read by hand from the JSON ``data``.
+
+    It runs on the lesson's `data`, then on another response, so values typed in (or taken from another
+    cell such as ``raw.parse()``) get a hint:
+
+    >>> data = {"choices": [{"finish_reason": "length", "message": {"role": "assistant", "content": "Mars is"}}],
+    ...         "usage": {"prompt_tokens": 12, "completion_tokens": 2, "total_tokens": 14}}
+    >>> check_response_fields(lambda data: (data["choices"][0]["message"]["content"], "length", 14), data)
+    ❌ read_fields(another response) returned finish 'length' and total 14, but that response has finish 'stop' and total 26: read every value from the `data` argument, rather than typing it or taking it from another cell (such as raw.parse()).
+    """
+    expect(
+        callable(read_fields),
+        f"`read_fields` should be a function, def read_fields(data): ..., but it is {describe(read_fields)}.",
+    )
+    _check_fields(data, call(read_fields, copy.deepcopy(data)), "read_fields(data)")
+    other = _another_response(data)
+    got = call(read_fields, copy.deepcopy(other))
+    expected = (
+        other["choices"][0]["message"]["content"],
+        other["choices"][0]["finish_reason"],
+        other["usage"]["total_tokens"],
+    )
+    if isinstance(got, tuple) and len(got) == 3 and got != expected:
+        names = [name for name, mine, right in zip(("text", "finish", "total"), got, expected) if mine != right]
+        mine = " and ".join(
+            f"{name} {value!r}" for name, value in zip(("text", "finish", "total"), got) if name in names
+        )
+        right = " and ".join(
+            f"{name} {value!r}" for name, value in zip(("text", "finish", "total"), expected) if name in names
+        )
+        fail(
+            f"read_fields(another response) returned {mine}, but that response has {right}: read every value "
+            "from the `data` argument, rather than typing it or taking it from another cell (such as raw.parse())."
+        )
+    _check_fields(other, got, "read_fields(another response)")
     return "text, finish reason and token count read straight from the JSON, as any HTTP client would."
 
 
@@ -265,7 +337,7 @@ def check_was_cut_off(was_cut_off):
         fail(
             f"was_cut_off returned {results['length']} for every finish reason ('stop', 'length', "
             "'content_filter', 'tool_calls'): it does not look at its argument. Compare the parameter "
-            "finish_reason, not a variable from another cell such as `finish`."
+            "finish_reason, not a variable from another cell (such as `data`)."
         )
     if results["length"] is False and any(
         _probe(was_cut_off, name) is True for name in ("max_tokens", "max_completion_tokens")

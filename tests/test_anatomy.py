@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import doctest
+
+import pytest
 from openai import OpenAI
 from openai.types.chat import ChatCompletion
 
 from conftest import GOOD_KEY
-from course_helpers.anatomy import FIELD_MEANINGS, flatten, show_completion, show_exchange
+from course_helpers import anatomy
+from course_helpers.anatomy import FIELD_MEANINGS, flatten, reply_text, show_completion, show_exchange
 
 COMPLETION = {
     "id": "chatcmpl-1",
@@ -69,3 +73,46 @@ def test_show_exchange_masks_the_key_and_shows_both_bodies(fake_api):
     assert exchange.response_text.startswith("HTTP 200")
     assert '"content": "Hi"' in exchange.response_text
     assert raw.parse().choices[0].message.content == "Hi"
+
+
+def _one_choice(finish_reason: str, content: str | None) -> ChatCompletion:
+    """An SDK ChatCompletion built from test data (not a model's output)."""
+    return ChatCompletion.model_validate(
+        {
+            "id": "chatcmpl-test",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "test",
+            "choices": [
+                {"index": 0, "finish_reason": finish_reason, "message": {"role": "assistant", "content": content}}
+            ],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "finish_reason, content, shown",
+    [
+        ("stop", "The capital is Paris.", "The capital is Paris."),
+        ("length", "A tale of honor and", "A tale of honor and [… cut: finish_reason='length']"),
+        ("length", "A tale of honor and ", "A tale of honor and [… cut: finish_reason='length']"),
+        ("length", "", "[no text: finish_reason='length']"),
+        ("content_filter", "", "[no text: finish_reason='content_filter']"),
+        ("content_filter", None, "[no text: finish_reason='content_filter']"),
+        ("content_filter", "Half a", "Half a [… stopped: finish_reason='content_filter']"),
+    ],
+)
+def test_reply_text_marks_where_the_text_stops_early(finish_reason, content, shown):
+    response = _one_choice(finish_reason, content)
+    data = response.model_dump(mode="json")
+    # the same mark for a response, one of its choices, and both as JSON (lesson 00 reads replies both ways)
+    assert {
+        reply_text(response),
+        reply_text(response.choices[0]),
+        reply_text(data),
+        reply_text(data["choices"][0]),
+    } == {shown}
+
+
+def test_docstring_examples():
+    assert doctest.testmod(anatomy).failed == 0

@@ -26,7 +26,7 @@ def test_key_in_env_file_means_openai_with_the_default_model(course_env, capsys)
     lines, _ = _lines(capsys)
     assert (info.backend, info.model, info.effort) == ("openai", "gpt-6-luna", "none")
     assert lines == [
-        "Backend: OpenAI API · model gpt-6-luna (effort none) (reasoning: effort medium) "
+        "Backend: OpenAI API · chat model gpt-6-luna, reasoning_effort none (reasoning demos: reasoning_effort medium) "
         "· https://api.openai.com/v1 · key …WXYZ"
     ]
     assert "OPENAI_BASE_URL" not in os.environ  # the SDK's own default applies
@@ -44,7 +44,10 @@ def test_setup_line_shows_the_overridden_choices(course_env, monkeypatch, capsys
     (course_env / ".env").write_text(f"OPENAI_API_KEY={FAKE_KEY}\nCOURSE_REASONING_EFFORT=high\n")
     info = setup()
     assert info.models is not None and info.models.reasoning.effort == "high"
-    assert "model gpt-6-luna (effort none) (reasoning: effort high)" in capsys.readouterr().out
+    assert (
+        "chat model gpt-6-luna, reasoning_effort none (reasoning demos: reasoning_effort high)"
+        in capsys.readouterr().out
+    )
 
 
 def test_misspelled_effort_is_a_setup_error(course_env, monkeypatch):

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import doctest
 import re
 from types import SimpleNamespace
 
+import httpx2
+import openai
 import pytest
 from openai.types.chat import ChatCompletion
 
+from course_helpers import hints
 from course_helpers import message_checks as checks
+from course_helpers.checks import send
 
 
 def one_line(capsys) -> str:
@@ -17,10 +22,10 @@ def one_line(capsys) -> str:
     return out.strip()
 
 
-def completion(content="Sure.", prompt_tokens=9) -> ChatCompletion:
+def completion(content="Sure.", prompt_tokens=9, id="chatcmpl-1") -> ChatCompletion:
     return ChatCompletion.model_validate(
         {
-            "id": "chatcmpl-1",
+            "id": id,
             "object": "chat.completion",
             "created": 0,
             "model": "m",
@@ -43,7 +48,7 @@ class EchoClient:
 
 def translation(text, language):
     return [
-        {"role": "system", "content": f"Translate English into {language}. Reply with the translation only."},
+        {"role": "developer", "content": f"Translate English into {language}. Reply with the translation only."},
         {"role": "user", "content": text},
     ]
 
@@ -60,32 +65,32 @@ def translation(text, language):
         ),
         (
             lambda text, language: [
-                {"role": "system", "content": f"To {language}: {text}"},
+                {"role": "developer", "content": f"To {language}: {text}"},
                 {"role": "user", "content": text},
             ],
             "Keep instructions and data apart",
         ),
         (
-            lambda text, language: [{"role": "system", "text": language}, {"role": "user", "content": text}],
+            lambda text, language: [{"role": "developer", "text": language}, {"role": "user", "content": text}],
             "needs exactly 'role' and 'content'",
         ),
         (
             lambda text, language: [
-                {"role": "system", "content": f"You translate English into {language}."},
+                {"role": "developer", "content": f"You translate English into {language}."},
                 {"role": "user", "content": text},
             ],
             "does not ask for the translation only",
         ),
         (
             lambda text, language: [
-                {"role": "system", "content": f"Translate the user's text into {language}. Be accurate."},
+                {"role": "developer", "content": f"Translate the user's English text into {language}. Be accurate."},
                 {"role": "user", "content": text},
             ],
             "does not ask for the translation only",
         ),
         (
             lambda text, language: [
-                {"role": "developer", "content": f"Translate into {language}, the translation only."},
+                {"role": "developer", "content": f"Translate English into {language}, the translation only."},
                 {"role": "user", "content": f"Translate: <<{text}>>"},
             ],
             "with no instructions around it",
@@ -102,14 +107,14 @@ def test_check_translation_messages_hints(capsys, function, hint):
     "instructions",
     [
         "Translate English into {language}. Reply with the translation only.",
-        "Translate the user's text into {language} and reply with nothing else.",
+        "Translate the user's English text into {language} and reply with nothing else.",
         "You translate English to {language}. Output just the translation, no explanations.",
     ],
 )
 def test_check_translation_messages_passes(capsys, instructions):
     def translation_messages(text, language):
         return [
-            {"role": "system", "content": instructions.format(language=language)},
+            {"role": "developer", "content": instructions.format(language=language)},
             {"role": "user", "content": text},
         ]
 
@@ -152,7 +157,7 @@ def test_check_few_shot_messages(capsys):
     assert one_line(capsys).startswith("✅")
 
     def swapped(instructions, examples, text):
-        messages = [{"role": "system", "content": instructions}]
+        messages = [{"role": "developer", "content": instructions}]
         for example_input, example_output in examples:
             messages += [{"role": "assistant", "content": example_output}, {"role": "user", "content": example_input}]
         return messages + [{"role": "user", "content": text}]
@@ -208,35 +213,137 @@ def test_check_parse_label_passes(capsys):
     assert one_line(capsys).startswith("✅")
 
 
-def test_check_follow_up(capsys):
-    first_messages = [{"role": "user", "content": "My favourite colour is green."}]
-    first = completion("Noted!", prompt_tokens=12)
-    second_messages = first_messages + [
-        {"role": "assistant", "content": "Noted!"},
-        {"role": "user", "content": "What is my favourite colour?"},
-    ]
-    second = completion("Green.", prompt_tokens=30)
-    checks.check_follow_up(first_messages, first, second_messages, second)
+def bad_request(param: str, message: str) -> openai.BadRequestError:
+    """A 400 as the SDK raises it for gpt-6-luna (made here, no server involved)."""
+    request = httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions")
+    body = {"message": message, "type": "invalid_request_error", "param": param, "code": "unsupported_parameter"}
+    return openai.BadRequestError("Error code: 400", response=httpx2.Response(400, request=request), body=body)
+
+
+def client_raising(error):
+    def create(**request):
+        raise error
+
+    return SimpleNamespace(chat=SimpleNamespace(completions=SimpleNamespace(create=create)))
+
+
+MAX_TOKENS_REFUSED = bad_request("max_tokens", "Unsupported parameter: 'max_tokens' is not supported with this model.")
+MINIMAL_REFUSED = bad_request("reasoning_effort", "Unsupported value: 'minimal' is not supported with this model.")
+INFO = SimpleNamespace(model="gpt-6-luna", effort="none")  # what setup() chose, as the checks read it
+FACT = [{"role": "user", "content": "My favourite colour is green."}]
+QUESTION = {"role": "user", "content": "What is my favourite colour?"}
+
+
+@pytest.fixture
+def course_info(monkeypatch):
+    monkeypatch.setattr(hints, "_info", INFO)
+
+
+class CountingClient:
+    """Stands in for OpenAI(): a fixed reply, each response with its own id (as send() needs to tell them apart)."""
+
+    def __init__(self, reply="Noted!") -> None:
+        self.reply = reply
+        self.count = 0
+        self.chat = SimpleNamespace(completions=SimpleNamespace(create=self.create))
+
+    def create(self, **request):
+        self.count += 1
+        return completion(
+            self.reply, prompt_tokens=10 * len(request["messages"]), id=f"chatcmpl-{id(self)}-{self.count}"
+        )
+
+
+def follow_up_request(messages, **changes):
+    """The exercise's request for ``messages``; a change to None leaves that parameter out."""
+    request = {"model": INFO.model, "reasoning_effort": INFO.effort, "messages": messages, "max_completion_tokens": 30}
+    request.update(changes)
+    return {name: value for name, value in request.items() if value is not None}
+
+
+def conversation(first_changes=None, second_changes=None):
+    """The four values of exercise 5, sent through send() as the exercise asks."""
+    client = CountingClient()
+    first = send(client, follow_up_request(FACT, **(first_changes or {})))
+    second_messages = FACT + [{"role": "assistant", "content": first.choices[0].message.content}, QUESTION]
+    second = send(client, follow_up_request(second_messages, **(second_changes or {})))
+    return FACT, first, second_messages, second
+
+
+def test_check_follow_up_passes(capsys, course_info):
+    checks.check_follow_up(*conversation())
     assert one_line(capsys).startswith("✅")
 
-    made_up = first_messages + [{"role": "assistant", "content": "Something else"}, second_messages[-1]]
-    checks.check_follow_up(first_messages, first, made_up, second)
-    assert "not the reply the model gave" in one_line(capsys)
 
-    checks.check_follow_up(first_messages, first, [second_messages[-1]], second)
-    assert "expected 3" in one_line(capsys)
+@pytest.mark.parametrize("turn", ["first", "second"])
+@pytest.mark.parametrize(
+    ("changes", "hint"),
+    [
+        ({"reasoning_effort": None}, "has no reasoning_effort: add reasoning_effort=info.effort"),
+        ({"reasoning_effort": "medium"}, "send reasoning_effort=info.effort ('none')"),
+        ({"max_completion_tokens": 100}, "max_completion_tokens=30 on both requests"),
+        ({"max_completion_tokens": None}, "max_completion_tokens=30 on both requests"),
+        ({"max_completion_tokens": None, "max_tokens": 30}, "Use max_completion_tokens, not max_tokens"),
+        ({"model": "gpt-5-mini"}, "send model=info.model"),  # aging: allow
+    ],
+)
+def test_check_follow_up_checks_both_requests_sent(capsys, course_info, turn, changes, hint):
+    checks.check_follow_up(*conversation(**{f"{turn}_changes": changes}))
+    line = one_line(capsys)
+    assert line.startswith("❌") and f"`{turn}`" in line and hint in line
 
-    checks.check_follow_up(first_messages, first, second_messages, completion(prompt_tokens=12))
-    assert "did you pass second_messages" in one_line(capsys)
 
-    checks.check_follow_up(first_messages, "Noted!", second_messages, second)
-    assert "should be the ChatCompletion" in one_line(capsys)
+def test_check_follow_up_refuses_responses_not_sent_by_send(capsys, course_info):
+    """A response made by create() directly (or left over from another run) shows no request to check."""
+    first_messages, _, second_messages, second = conversation()
+    checks.check_follow_up(first_messages, completion("Noted!", id="made-elsewhere"), second_messages, second)
+    line = one_line(capsys)
+    assert line.startswith("❌") and "`first` was not sent by send(client, ...)" in line
 
-    shared = [{"role": "user", "content": "My favourite colour is green."}]
-    shared += [{"role": "assistant", "content": "Noted!"}, {"role": "user", "content": "What is my favourite colour?"}]
-    checks.check_follow_up(shared, first, shared, second)
-    assert "the very same list" in one_line(capsys)
 
+def test_check_follow_up_a_refused_second_request_beats_leftover_values(capsys, course_info):
+    """An earlier run left right values; this run's second request got a 400: send() returned the error."""
+    first_messages, first, second_messages, _ = conversation()
+    refused = send(client_raising(MAX_TOKENS_REFUSED), follow_up_request(second_messages, max_tokens=30))
+    checks.check_follow_up(first_messages, first, second_messages, refused)
+    line = one_line(capsys)
+    assert line.startswith("❌") and "`second`" in line and "Use max_completion_tokens, not max_tokens" in line
+
+
+def test_check_follow_up_a_refused_first_request_in_a_fresh_kernel_is_not_a_stub(capsys, course_info):
+    """The learner's cell stopped at first.choices, so second_messages and second are still the sheet's stubs."""
+    refused = send(client_raising(MINIMAL_REFUSED), follow_up_request(FACT, reasoning_effort="minimal"))
+    checks.check_follow_up(FACT, refused, ..., ...)
+    line = one_line(capsys)
+    assert line.startswith("❌") and "`first`: the API refused your request (400" in line and "'minimal'" in line
+
+
+def test_check_follow_up_sees_messages_changed_after_sending(capsys, course_info):
+    first_messages, first, second_messages, second = conversation()
+    changed = [*second_messages[:-1], {"role": "user", "content": "And my favourite food?"}]
+    checks.check_follow_up(first_messages, first, changed, second)
+    assert "did not send `second_messages` as it is now" in one_line(capsys)
+
+
+@pytest.mark.parametrize(
+    ("mistake", "hint"),
+    [
+        (
+            lambda f, first, s, second: (f, first, [*f, {"role": "assistant", "content": "Else"}, QUESTION], second),
+            "not the reply the model gave",
+        ),
+        (lambda f, first, s, second: (f, first, [QUESTION], second), "has 1 message; expected 3: the 1 message of"),
+        (lambda f, first, s, second: (f, "Noted!", s, second), "should be the ChatCompletion"),
+        (lambda f, first, s, second: (s, first, s, second), "the very same list"),
+    ],
+)
+def test_check_follow_up_hints_on_the_history(capsys, course_info, mistake, hint):
+    checks.check_follow_up(*mistake(*conversation()))
+    line = one_line(capsys)
+    assert line.startswith("❌") and hint in line
+
+
+def test_check_follow_up_waits_for_the_stubs(capsys):
     checks.check_follow_up(..., ..., ..., ...)
     assert one_line(capsys).startswith("⏳")
 
@@ -246,7 +353,7 @@ def classify(client, model, effort, review):
         model=model,
         reasoning_effort=effort,
         messages=[
-            {"role": "system", "content": "Label the review: positive, negative or neutral."},
+            {"role": "developer", "content": "Label the review: positive, negative or neutral."},
             {"role": "user", "content": f"'''{review}'''"},
         ],
         temperature=0,
@@ -266,7 +373,7 @@ def test_check_classifier_hints(capsys):
             model=model,
             reasoning_effort=effort,
             messages=[
-                {"role": "system", "content": "positive, negative or neutral?"},
+                {"role": "developer", "content": "positive, negative or neutral?"},
                 {"role": "user", "content": review},
             ],
             temperature=1,
@@ -282,7 +389,7 @@ def test_check_classifier_hints(capsys):
             model=model,
             reasoning_effort=effort,
             messages=[
-                {"role": "system", "content": "positive, negative or neutral?"},
+                {"role": "developer", "content": "positive, negative or neutral?"},
                 {"role": "user", "content": review},
             ],
             temperature=0,
@@ -297,7 +404,7 @@ def test_check_classifier_hints(capsys):
         client.chat.completions.create(
             model=model,
             reasoning_effort=effort,
-            messages=[{"role": "system", "content": "Classify the sentiment."}, {"role": "user", "content": review}],
+            messages=[{"role": "developer", "content": "Classify the sentiment."}, {"role": "user", "content": review}],
             temperature=0,
             max_completion_tokens=3,
         )
@@ -311,7 +418,7 @@ def test_check_classifier_hints(capsys):
             model=model,
             reasoning_effort=effort,
             messages=[
-                {"role": "system", "content": "positive, negative or neutral?"},
+                {"role": "developer", "content": "positive, negative or neutral?"},
                 {"role": "user", "content": f"'''{review}'''"},
             ],
             temperature=0,
@@ -327,7 +434,7 @@ def test_check_classifier_hints(capsys):
             model=model,
             reasoning_effort=effort,
             messages=[
-                {"role": "system", "content": "positive, negative or neutral?"},
+                {"role": "developer", "content": "positive, negative or neutral?"},
                 {"role": "user", "content": review},
             ],
             temperature=0,
@@ -364,7 +471,7 @@ def _request(max_tokens_name="max_completion_tokens", **extra):
             "model": model,
             "reasoning_effort": effort,
             "messages": [
-                {"role": "system", "content": "positive, negative or neutral?"},
+                {"role": "developer", "content": "positive, negative or neutral?"},
                 {"role": "user", "content": f"'''{review}'''"},
             ],
             "temperature": 0,
@@ -407,11 +514,8 @@ def test_a_refused_max_tokens_request_gets_the_hint_not_the_api_error(capsys):
     assert line.startswith("❌") and "Use max_completion_tokens, not max_tokens" in line
 
 
-@pytest.mark.parametrize("role", ["developer", "system"])
-def test_check_few_shot_messages_takes_either_name_for_the_instructions(capsys, role):
-    checks.check_few_shot_messages(
-        lambda instructions, examples, text: checks._reference_few_shot(instructions, examples, text, role)
-    )
+def test_check_few_shot_messages_passes_with_a_developer_message(capsys):
+    checks.check_few_shot_messages(checks._reference_few_shot)
     assert one_line(capsys).startswith("✅")
 
 
@@ -421,3 +525,89 @@ def test_check_few_shot_messages_refuses_instructions_as_a_user_message(capsys):
     )
     line = one_line(capsys)
     assert line.startswith("❌") and "has the roles" in line
+
+
+SYSTEM_NOT_DEVELOPER = "system is the older name of the role; the exercise asks for 'developer', today's name"
+
+
+def test_check_translation_messages_refuses_system_where_the_task_asks_for_developer(capsys):
+    checks.check_translation_messages(
+        lambda text, language: [
+            {"role": "system", "content": translation(text, language)[0]["content"]},
+            translation(text, language)[1],
+        ]
+    )
+    line = one_line(capsys)
+    assert line.startswith("❌") and SYSTEM_NOT_DEVELOPER in line
+
+
+def test_check_few_shot_messages_refuses_system_where_the_task_asks_for_developer(capsys):
+    checks.check_few_shot_messages(
+        lambda instructions, examples, text: checks._reference_few_shot(instructions, examples, text, "system")
+    )
+    line = one_line(capsys)
+    assert line.startswith("❌") and SYSTEM_NOT_DEVELOPER in line
+
+
+def test_check_classifier_refuses_system_where_the_task_asks_for_developer(capsys):
+    def with_system(client, model, effort, review):
+        response = client.chat.completions.create(
+            model=model,
+            reasoning_effort=effort,
+            messages=[
+                {"role": "system", "content": "Label the review: positive, negative or neutral."},
+                {"role": "user", "content": f"'''{review}'''"},
+            ],
+            temperature=0,
+            max_completion_tokens=3,
+        )
+        return parse_label(response.choices[0].message.content)
+
+    checks.check_classifier(with_system, EchoClient("Positive."), "m", "none")
+    line = one_line(capsys)
+    assert line.startswith("❌") and SYSTEM_NOT_DEVELOPER in line
+
+
+@pytest.mark.parametrize(
+    "instructions",
+    ["Translate into {language}. Reply with the translation only.", "Reply in {language}, with the translation only."],
+)
+def test_check_translation_messages_asks_to_say_the_text_is_english(capsys, instructions):
+    checks.check_translation_messages(
+        lambda text, language: [
+            {"role": "developer", "content": instructions.format(language=language)},
+            {"role": "user", "content": text},
+        ]
+    )
+    line = one_line(capsys)
+    assert line.startswith("❌") and "does not say the text is English" in line
+
+
+def substring_labels(reply):
+    """A wrong parse_label: finds labels anywhere in the text, inside longer words too."""
+    found = [label for label in checks.LABELS if label in reply.lower()]
+    return found[0] if len(found) == 1 else "unknown"
+
+
+def first_substring_label(reply):
+    """A wrong parse_label: the first label found anywhere in the text ('neutral' first), 'unknown' for 'or'."""
+    if " or " in reply:
+        return "unknown"
+    return next((label for label in ("neutral", "positive", "negative") if label in reply.lower()), "unknown")
+
+
+@pytest.mark.parametrize("function", [substring_labels, first_substring_label])
+def test_check_parse_label_asks_for_whole_words(capsys, function):
+    checks.check_parse_label(function)
+    line = one_line(capsys)
+    assert line.startswith("❌") and "'neutrality' is a different word that contains 'neutral'" in line
+
+
+def test_hints_count_one_message_in_the_singular(capsys):
+    checks.check_translation_messages(lambda text, language: [{"role": "user", "content": text}])
+    line = one_line(capsys)
+    assert "returned 1 message (user)" in line and "1 messages" not in line
+
+
+def test_docstring_examples():
+    assert doctest.testmod(checks).failed == 0

@@ -63,6 +63,19 @@ def test_module_constants_read_the_environment_when_used(monkeypatch):
 def test_describe_choices_names_only_what_differs_from_the_chat_model():
     assert describe_choices(
         read_choices({"COURSE_SAMPLING_EFFORT": "default", "COURSE_REASONING_EFFORT": "default"})
-    ) == ("gpt-6-luna (effort none) (sampling: effort default, reasoning: effort default)")
-    assert describe_choices(DEFAULTS) == "gpt-6-luna (effort none) (reasoning: effort medium)"
+    ) == (
+        "chat model gpt-6-luna, reasoning_effort none (temperature and logprobs: no reasoning_effort (the model's "
+        "default); reasoning demos: no reasoning_effort (the model's default))"
+    )
+    assert (
+        describe_choices(DEFAULTS)
+        == "chat model gpt-6-luna, reasoning_effort none (reasoning demos: reasoning_effort medium)"
+    )
+
+
+def test_the_setup_line_names_each_effort_once_with_what_it_is_for():
+    """A learner read '(effort none) (reasoning: effort medium)' as two efforts for one model."""
+    line = describe_choices(DEFAULTS)
+    assert line.count("reasoning_effort") == 2 and "(effort" not in line
+    assert line.index("reasoning_effort none") < line.index("reasoning demos") < line.index("reasoning_effort medium")
     assert "moderation: my-moderation" in describe_choices(read_choices({"COURSE_MODERATION_MODEL": "my-moderation"}))

@@ -121,35 +121,3 @@ def test_labeled_examples_are_the_held_out_set_with_both_labels():
     assert any(harmful) and not all(harmful)
     sample, sample_harmful = labeled_examples(every=4)
     assert sample == texts[::4] and sample_harmful == harmful[::4]
-
-
-def _completion(finish_reason: str, content: str | None):
-    """An SDK ChatCompletion built from test data (not a model's output)."""
-    from openai.types.chat import ChatCompletion
-
-    return ChatCompletion.model_validate(
-        {
-            "id": "chatcmpl-test",
-            "object": "chat.completion",
-            "created": 0,
-            "model": "test",
-            "choices": [
-                {"index": 0, "finish_reason": finish_reason, "message": {"role": "assistant", "content": content}}
-            ],
-        }
-    )
-
-
-@pytest.mark.parametrize(
-    "finish_reason, content, shown",
-    [
-        ("stop", "The capital is Paris.", "The capital is Paris."),
-        ("length", "A tale of honor and", "A tale of honor and [… cut: finish_reason='length']"),
-        ("length", "", "[no text: finish_reason='length']"),
-        ("content_filter", "", "[no text: finish_reason='content_filter']"),
-        ("content_filter", None, "[no text: finish_reason='content_filter']"),
-        ("content_filter", "Half a", "Half a [… stopped: finish_reason='content_filter']"),
-    ],
-)
-def test_visible_reply_marks_where_the_text_stops_early(finish_reason, content, shown):
-    assert moderation.visible_reply(_completion(finish_reason, content)) == shown

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 from types import SimpleNamespace
 
 import httpx2
@@ -11,6 +12,7 @@ from openai import NOT_GIVEN
 from openai.types.chat import ChatCompletion
 
 from course_helpers import setup_checks as checks
+from course_helpers.checks import send
 
 
 def one_line(capsys) -> str:
@@ -19,10 +21,10 @@ def one_line(capsys) -> str:
     return out.strip()
 
 
-def completion(content="Hi there", finish_reason="stop", completion_tokens=3) -> ChatCompletion:
+def completion(content="Hi there", finish_reason="stop", completion_tokens=3, id="chatcmpl-1") -> ChatCompletion:
     return ChatCompletion.model_validate(
         {
-            "id": "chatcmpl-1",
+            "id": id,
             "object": "chat.completion",
             "created": 0,
             "model": "m",
@@ -86,11 +88,17 @@ FIRST_REQUEST = {
 }
 
 
+def sent(request, **reply):
+    """What send(client, request) returns for ``request`` from a client answering with ``completion(**reply)``."""
+    sent.count = getattr(sent, "count", 0) + 1
+    return send(client_that(lambda **_: completion(**reply, id=f"chatcmpl-sent-{sent.count}")), request)
+
+
 @pytest.mark.parametrize("effort", ["none", NOT_GIVEN])
 def test_check_first_request_passes_a_consistent_answer(capsys, effort):
     """info.effort is a string, or NOT_GIVEN for a model without efforts: both are right."""
-    response = completion()
-    checks.check_first_request({**FIRST_REQUEST, "reasoning_effort": effort}, response, "Hi there")
+    request = {**FIRST_REQUEST, "reasoning_effort": effort}
+    checks.check_first_request(request, sent(request), "Hi there")
     assert one_line(capsys).startswith("✅")
 
 
@@ -120,17 +128,28 @@ def without(request: dict, key: str) -> dict:
     ],
 )
 def test_check_first_request_hints(capsys, change, hint):
-    response = completion()
+    response = sent(FIRST_REQUEST)
     checks.check_first_request(*change(FIRST_REQUEST, response, response.choices[0].message.content))
     line = one_line(capsys)
     assert line.startswith("❌") and hint in line
 
 
+def read_fields(data):
+    return data["choices"][0]["message"]["content"], data["choices"][0]["finish_reason"], data["usage"]["total_tokens"]
+
+
 @pytest.mark.parametrize("finish_reason", ["stop", "length"])
 def test_check_response_fields_passes_the_fields_read_from_the_json(capsys, finish_reason):
     data = completion(finish_reason=finish_reason).model_dump(mode="json")
-    checks.check_response_fields(data, "Hi there", finish_reason, 12)
+    checks.check_response_fields(read_fields, data)
     assert one_line(capsys).startswith("✅")
+
+
+def test_check_response_fields_waits_for_a_stub(capsys):
+    def read_fields(data): ...  # YOUR CODE HERE
+
+    checks.check_response_fields(read_fields, completion().model_dump(mode="json"))
+    assert one_line(capsys).startswith("⏳")
 
 
 @pytest.mark.parametrize(
@@ -215,21 +234,30 @@ def test_check_bad_request_waits_for_a_stub(capsys):
     assert one_line(capsys).startswith("⏳")
 
 
+def reading(**mistake):
+    """A read_fields that reads the JSON right, except for the fields given as functions of `data`."""
+
+    def read(data):
+        fields = dict(zip(("text", "finish", "total"), read_fields(data)))
+        return tuple(mistake[name](data) if name in mistake else value for name, value in fields.items())
+
+    return read
+
+
 @pytest.mark.parametrize(
-    ("answer", "hint"),
+    ("function", "hint"),
     [
-        ({"text": {"role": "assistant", "content": "Hi there"}}, "one level deeper"),
-        ({"finish": "assistant"}, "belongs to the choice, not to the message"),
-        ({"total": 3}, "only part of the usage"),
-        ({"total": 9}, "only part of the usage"),
-        ({"text": "other text"}, "data['choices'][0]['message']['content']"),
-        ({"total": "12"}, "data['usage']['total_tokens']"),
+        (reading(text=lambda data: data["choices"][0]["message"]), "one level deeper"),
+        (reading(finish=lambda data: data["choices"][0]["message"]["role"]), "belongs to the choice, not to the"),
+        (reading(total=lambda data: data["usage"]["completion_tokens"]), "only part of the usage"),
+        (reading(total=lambda data: data["usage"]["prompt_tokens"]), "only part of the usage"),
+        (reading(text=lambda data: "other text"), "data['choices'][0]['message']['content']"),
+        (reading(total=lambda data: str(data["usage"]["total_tokens"])), "data['usage']['total_tokens']"),
+        (lambda data: read_fields(data)[:2], "return the three values"),
     ],
 )
-def test_check_response_fields_wrong_answers(capsys, answer, hint):
-    data = completion(finish_reason="stop").model_dump(mode="json")
-    fields = {"text": "Hi there", "finish": "stop", "total": 12, **answer}
-    checks.check_response_fields(data, *fields.values())
+def test_check_response_fields_wrong_answers(capsys, function, hint):
+    checks.check_response_fields(function, completion(finish_reason="stop").model_dump(mode="json"))
     line = one_line(capsys)
     assert line.startswith("❌") and hint in line
 
@@ -361,7 +389,7 @@ def test_check_was_cut_off_passes_length_only(capsys):
         # the argument ignored: a constant, or a variable of an earlier cell
         (lambda finish_reason: True, "does not look at its argument"),
         (lambda finish_reason: False, "does not look at its argument"),
-        (lambda finish_reason: FINISH == "length", "not a variable from another cell such as `finish`"),
+        (lambda finish_reason: FINISH == "length", "not a variable from another cell (such as `data`)"),
         # a typo in the reason
         (lambda finish_reason: finish_reason == "Length", "exactly the finish reason 'length' (lowercase)"),
         (lambda finish_reason: None if finish_reason == "stop" else True, "did you forget `return`"),
@@ -461,22 +489,78 @@ def test_check_first_request_with_an_effort_typed_in(capsys, monkeypatch, effort
     from course_helpers import hints
 
     monkeypatch.setattr(hints, "_info", SimpleNamespace(model="gpt-6-luna", effort="none"))
-    response = completion()
-    checks.check_first_request({**FIRST_REQUEST, "reasoning_effort": effort}, response, "Hi there")
+    request = {**FIRST_REQUEST, "reasoning_effort": effort}
+    checks.check_first_request(request, sent(request), "Hi there")
     line = one_line(capsys)
     assert line.startswith("❌") and "use info.effort rather than typing an effort" in line
-    checks.check_first_request(FIRST_REQUEST, response, "Hi there")
+    checks.check_first_request(FIRST_REQUEST, sent(FIRST_REQUEST), "Hi there")
     assert one_line(capsys).startswith("✅")
 
 
 def test_check_first_request_with_a_response_from_a_bigger_limit(capsys):
-    # another create() with max_completion_tokens=500 instead of `request`
-    checks.check_first_request(FIRST_REQUEST, completion(completion_tokens=300), "Hi there")
-    assert "did you send `request`" in one_line(capsys)
-
-
-def test_check_response_fields_with_a_finish_reason_typed_in(capsys):
-    data = completion(finish_reason="length").model_dump(mode="json")
-    checks.check_response_fields(data, "Hi there", "stop", 12)
+    # another send() with max_completion_tokens=500 instead of `request`
+    response = sent({**FIRST_REQUEST, "max_completion_tokens": 500}, completion_tokens=300)
+    checks.check_first_request(FIRST_REQUEST, response, "Hi there")
     line = one_line(capsys)
-    assert line.startswith("❌") and "read it from the response" in line and "not to the message" not in line
+    assert "did you send `request`" in line and "differs from `request` in 'max_completion_tokens'" in line
+
+
+def test_check_first_request_with_a_response_from_another_call_within_the_limit(capsys):
+    """A learner's wrong answer that used to pass: a response from another create() call, within the limit."""
+    checks.check_first_request(FIRST_REQUEST, completion(completion_tokens=3), "Hi there")
+    line = one_line(capsys)
+    assert line.startswith("❌") and "`response` was not sent by send(client, request)" in line
+
+
+def test_check_first_request_with_a_response_to_another_question(capsys):
+    response = sent({**FIRST_REQUEST, "messages": [{"role": "user", "content": "Something else"}]})
+    checks.check_first_request(FIRST_REQUEST, response, "Hi there")
+    line = one_line(capsys)
+    assert line.startswith("❌") and "differs from `request` in 'messages'" in line
+
+
+def test_check_first_request_gives_the_apis_reason_for_a_refused_request(capsys):
+    """send() returned the 400; the learner's next line failed, so `reply` is still the sheet's stub."""
+    request = {**FIRST_REQUEST, "reasoning_effort": "minimal"}
+    response = send(client_that(raising(bad_request("reasoning_effort", "unsupported_value"))), request)
+    checks.check_first_request(request, response, ...)
+    line = one_line(capsys)
+    assert line.startswith("❌") and "The API refused your request (400" in line
+
+
+def test_check_response_fields_with_a_wrong_finish_reason_typed_in(capsys):
+    data = completion(finish_reason="length").model_dump(mode="json")
+    checks.check_response_fields(reading(finish=lambda data: "stop"), data)
+    line = one_line(capsys)
+    assert line.startswith("❌") and "rather than typing a value" in line and "not to the message" not in line
+
+
+@pytest.mark.parametrize(
+    ("function", "what"),
+    [
+        # the real finish reason, typed in: right for this response only
+        (reading(finish=lambda data: "length"), "finish 'length'"),
+        (reading(total=lambda data: 12), "total 12"),
+    ],
+)
+def test_check_response_fields_with_the_right_value_typed_in(capsys, function, what):
+    """Wrong answers a learner tried that used to pass: the value equals the real one, but was typed in."""
+    checks.check_response_fields(function, completion(finish_reason="length").model_dump(mode="json"))
+    line = one_line(capsys)
+    assert line.startswith("❌") and f"returned {what}" in line and "read every value from the `data` argument" in line
+
+
+def test_check_response_fields_with_values_from_raw_parse(capsys):
+    """A learner's answer that used to pass: the values taken from the SDK's parsed response, not from `data`."""
+    parsed = completion(finish_reason="length")  # what raw.parse() returns for the lesson's request
+
+    def from_parse(data):
+        return parsed.choices[0].message.content, parsed.choices[0].finish_reason, parsed.usage.total_tokens
+
+    checks.check_response_fields(from_parse, parsed.model_dump(mode="json"))
+    line = one_line(capsys)
+    assert line.startswith("❌") and "such as raw.parse()" in line
+
+
+def test_docstring_examples():
+    assert doctest.testmod(checks).failed == 0
