@@ -35,7 +35,13 @@ def _start(args) -> int:
 def _pairs(root: Path, names: list[str]):
     solutions = sorted((root / "solutions").glob("*.ipynb"))
     if names:
-        solutions = [path for path in solutions if path.stem in names or path.name in names]
+        # a name is a notebook's file name, its stem, or the start of it ("01", "01_messages")
+        unknown = [name for name in names if not any(path.name.startswith(name) for path in solutions)]
+        if unknown:
+            raise SystemExit(
+                f"no solution notebook starts with {', '.join(map(repr, unknown))} in {root / 'solutions'}"
+            )
+        solutions = [path for path in solutions if any(path.name.startswith(name) for name in names)]
     return [(path, root / "exercises" / path.name) for path in solutions]
 
 

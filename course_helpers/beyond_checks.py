@@ -18,7 +18,7 @@ from typing import Any
 
 from openai import NOT_GIVEN, NotGiven
 
-from .checks import Hint, NotDone, call, checker, describe, expect, fail, is_stub
+from .checks import Hint, NotDone, call, checker, counted, describe, expect, fail, is_stub
 
 __all__ = [
     "BASE_URLS",
@@ -403,7 +403,7 @@ def check_to_langchain(to_langchain):
     expect(isinstance(result, list), f"to_langchain(messages) returned {describe(result)}; return a list.")
     expect(
         len(result) == len(messages),
-        f"to_langchain(messages) returned {len(result)} messages for {len(messages)} dicts; convert each one.",
+        f"to_langchain(messages) returned {counted(len(result), 'message')} for {counted(len(messages), 'dict')}; convert each one.",
     )
     for number, (message, got, kind) in enumerate(zip(messages, result, expected)):
         expect(

@@ -90,6 +90,15 @@ def _a(noun: str) -> str:
     return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
+def counted(number: int, noun: str) -> str:
+    """``1 message``, ``3 messages``: a count for a hint, in the singular when it is one.
+
+    >>> counted(1, "message"), counted(0, "message")
+    ('1 message', '0 messages')
+    """
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def describe(value: object, limit: int = 60) -> str:
     """A short description of a value for a hint: its type and a clipped repr.
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from openai import NOT_GIVEN
 
-from .checks import Hint, NotDone, call, checker, describe, expect, fail, is_stub, refused, sent_request
+from .checks import Hint, NotDone, call, checker, counted, describe, expect, fail, is_stub, refused, sent_request
 
 __all__ = [
     "LABELS",
@@ -45,15 +45,6 @@ _NOTHING_ELSE = re.compile(
     r"\bonly\b|\bnothing (?:else|but)\b|\bjust the translation\b|\bno (?:other text|explanations?|comments?|notes?)\b",
     re.IGNORECASE,
 )
-
-
-def _count(number: int, noun: str) -> str:
-    """``1 message``, ``3 messages``.
-
-    >>> _count(1, "message"), _count(0, "message")
-    ('1 message', '0 messages')
-    """
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _expect_developer(role: Any, where: str) -> None:
@@ -102,7 +93,7 @@ def check_translation_messages(translation_messages):
         roles = [m["role"] for m in messages]
         expect(
             len(messages) == 2,
-            f"{where} returned {_count(len(messages), 'message')} ({', '.join(roles)}); "
+            f"{where} returned {counted(len(messages), 'message')} ({', '.join(roles)}); "
             "expected 2: the instructions, then the text.",
         )
         _expect_developer(roles[0], where)
@@ -161,7 +152,7 @@ def check_add_exchange(add_exchange):
     expected = before + [{"role": "user", "content": "What is 2 + 2?"}, {"role": "assistant", "content": "4"}]
     expect(
         len(result) == len(expected),
-        f"{where} returned {_count(len(result), 'message')}; expected {len(expected)}: "
+        f"{where} returned {counted(len(result), 'message')}; expected {len(expected)}: "
         "all the earlier ones, then the question and the answer.",
     )
     expect(result[: len(before)] == before, f"{where}: the earlier messages should come first, unchanged.")
@@ -210,7 +201,7 @@ def check_few_shot_messages(few_shot_messages):
         expected_roles = [m["role"] for m in expected]
         expect(
             len(got) == len(expected),
-            f"{where} returned {_count(len(got), 'message')} ({', '.join(roles)}); expected "
+            f"{where} returned {counted(len(got), 'message')} ({', '.join(roles)}); expected "
             f"{len(expected)}: the developer message, a user and an assistant message per example, then the text.",
         )
         expect(
@@ -414,8 +405,8 @@ def _check_follow_up(first, *, first_messages, second_messages, second):
     count = len(first_messages)
     expect(
         len(second_messages) == count + 2,
-        f"`second_messages` has {_count(len(second_messages), 'message')}; expected "
-        f"{count + 2}: the {_count(count, 'message')} of the first request, the model's reply, and the new question.",
+        f"`second_messages` has {counted(len(second_messages), 'message')}; expected "
+        f"{count + 2}: the {counted(count, 'message')} of the first request, the model's reply, and the new question.",
     )
     expect(
         second_messages[:count] == first_messages,

@@ -118,3 +118,14 @@ def test_unknown_flags_are_still_usage_errors(capsys):
         main(["doctor", "--bogus"])
     assert stop.value.code == 2
     assert "--bogus" in capsys.readouterr().err
+
+
+def test_exercises_names_may_be_the_start_of_a_notebooks_name(capsys):
+    assert main(["exercises", "check", "--quick", "01_messages"]) == 0
+    assert "exercises/01_messages_and_roles.ipynb" in capsys.readouterr().out
+
+
+def test_exercises_name_that_matches_no_notebook_is_an_error():
+    with pytest.raises(SystemExit) as stop:
+        main(["exercises", "check", "--quick", "09_nothing"])
+    assert "no solution notebook starts with '09_nothing'" in str(stop.value.code)
