@@ -2,15 +2,22 @@
 
     COURSE_MODEL_CACHE=... python benchmarks/bench_audio.py [--repeats 3]
 
+(from a git worktree, put it first: ``PYTHONPATH=. python benchmarks/bench_audio.py``)
+
 The real-time factor (RTF) is processing time divided by the audio's length:
 0.1 means ten seconds of audio take one second; below 1 is faster than real time.
 
 - speech synthesis (Piper, 24 kHz, encoded as mp3): RTF of a paragraph, per voice
   family (all voices cost the same) and with the encoding of each format;
-- time to first byte of ``POST /v1/audio/speech`` through a real local server
-  (HTTP, the openai SDK's streaming response), for a short and a long input;
-- transcription (Whisper tiny.en, faster-whisper): RTF of a short clip and of a
-  long recording, and the word error rate of the round trip.
+- through a real local server and the unchanged openai SDK, as lesson 05 calls it:
+  text to speech over the Realtime API (``gpt-realtime-2.1-mini``, the lesson's
+  ``course_helpers.audio.speak``): time to the first audio chunk and to
+  ``response.done``, for a short and a long input; then the audio back through
+  ``POST /v1/audio/transcriptions`` with ``gpt-transcribe``: its time, RTF and
+  word error rate (``benchmarks/bench_realtime.py`` times the Realtime path alone,
+  in more detail);
+- transcription in-process (Whisper tiny.en, faster-whisper): RTF of a short clip
+  and of a long recording, and the word error rate of the round trip.
 
 Other processes using the CPU make every figure worse; the load average is printed.
 """
@@ -20,14 +27,20 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import openai
 
+from course_helpers.audio import speak, write_wav
 from course_helpers.local.audio import encoding, speech, transcription
 from course_helpers.local.audio.measures import word_error_rate
 from course_helpers.local.server import start_in_thread
+
+REALTIME_MODEL = "gpt-realtime-2.1-mini"  # text to speech, as lesson 05 teaches it
+TRANSCRIPTION_MODEL = "gpt-transcribe"
 
 # No numbers: Whisper writes "ten" as "10", which a plain word error rate counts as a mistake.
 PARAGRAPH = (
@@ -73,31 +86,41 @@ def bench_synthesis(repeats: int) -> np.ndarray:
     return samples
 
 
-def bench_first_byte(repeats: int) -> None:
+def bench_served(repeats: int) -> None:
     handle = start_in_thread(warm=False)
     try:
         client = openai.OpenAI(base_url=handle.base_url, api_key=handle.api_key, max_retries=0)
-        for label, text in (("short input", "Hello! How are you today?"), ("long input", PARAGRAPH * 8)):
-            firsts, totals = [], []
+        for label, text in (("short input", "Hello! How are you today?"), ("long input", PARAGRAPH)):
+            firsts, totals, spoken = [], [], None
             for i in range(repeats + 1):
-                speech._piper_audio.cache_clear()
+                speech._piper_audio.cache_clear()  # time the neural network, not the sentence cache
                 start = time.perf_counter()
-                with client.audio.speech.with_streaming_response.create(
-                    model="tts-1", voice="nova", input=text, response_format="mp3"
-                ) as response:
-                    chunks = response.iter_bytes()
-                    next(chunks)
-                    first = time.perf_counter() - start
-                    size = sum(len(c) for c in chunks)
-                total = time.perf_counter() - start
-                if i:  # the first request also loads the voice
-                    firsts.append(first)
-                    totals.append(total)
+                spoken = speak(client, text, model=REALTIME_MODEL, voice="marin")
+                if i:  # the first response also loads the voice
+                    firsts.append(spoken.first_chunk_seconds)
+                    totals.append(time.perf_counter() - start)
+            assert spoken is not None
             print(
-                f"speech time to first byte ({label}, {len(text)} chars): "
-                f"{statistics.median(firsts):.3f} s  (whole answer {statistics.median(totals):.2f} s, "
-                f"{size / 1024:.0f} KiB after the first chunk)"
+                f"Realtime first audio chunk ({label}, {len(text)} chars): {statistics.median(firsts):.3f} s  "
+                f"(response.done {statistics.median(totals):.2f} s, {spoken.seconds:.1f} s of audio "
+                f"in {spoken.chunks} chunks)"
             )
+        with tempfile.TemporaryDirectory() as folder:
+            wav = write_wav(Path(folder) / "paragraph.wav", spoken.pcm).read_bytes()
+        times, heard = [], None
+        for i in range(repeats + 1):
+            start = time.perf_counter()
+            heard = client.audio.transcriptions.create(
+                model=TRANSCRIPTION_MODEL, file=("paragraph.wav", wav), languages=["en"]
+            )
+            if i:  # the first request also loads Whisper
+                times.append(time.perf_counter() - start)
+        assert heard is not None
+        seconds = statistics.median(times)
+        print(
+            f"gpt-transcribe over HTTP ({spoken.seconds:.1f} s of audio): {seconds:.2f} s, RTF "
+            f"{seconds / spoken.seconds:.3f}, round-trip word error rate {word_error_rate(PARAGRAPH, heard.text):.3f}"
+        )
     finally:
         handle.stop()
 
@@ -131,7 +154,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     samples = bench_synthesis(args.repeats)
-    bench_first_byte(args.repeats)
+    bench_served(args.repeats)
     bench_transcription(samples, args.repeats)
 
 

@@ -17,8 +17,11 @@
 - :func:`pcm_to_samples`: the API's ``pcm`` format (24 kHz, 16-bit signed
   little-endian, mono, no header) as numbers.
 - :func:`load_samples`: any audio file (mp3, wav, flac, ...) as float samples.
-- :func:`plot_waveform`: a waveform above a spectrogram, with words marked
-  where their timestamps say.
+- :func:`speech_spans`: where a recording speaks, between its pauses, in seconds.
+- :func:`cut_pcm`: the PCM bytes between two times.
+- :func:`subtitles`: cues ``(start, end, text)`` as an SRT or WebVTT file.
+- :func:`plot_waveform`: a waveform above a spectrogram, with words or pieces
+  marked where their times say.
 - :func:`word_error_rate`: the standard score of a transcript (from
   ``course_helpers/local/audio/measures.py``, the same code the local backend's
   tests use).
@@ -53,12 +56,15 @@ __all__ = [
     "READ_ALOUD",
     "Speech",
     "audio_folder",
+    "cut_pcm",
     "load_samples",
     "normalize_words",
     "pcm_to_samples",
     "play",
     "plot_waveform",
     "speak",
+    "speech_spans",
+    "subtitles",
     "text_message",
     "word_error_rate",
     "write_wav",
@@ -217,6 +223,76 @@ def load_samples(path: str | os.PathLike, sample_rate: int = PCM_SAMPLE_RATE) ->
     from .local.audio.encoding import decode  # PyAV: imported late, only when a file is decoded
 
     return decode(data, sample_rate)
+
+
+def speech_spans(
+    samples: np.ndarray, sample_rate: int = PCM_SAMPLE_RATE, min_pause: float = 0.15, quiet_db: float = -35.0
+) -> list[tuple[float, float]]:
+    """The stretches of speech of a recording, ``(start, end)`` in seconds, split where it pauses.
+
+    The loudness of each 20 ms frame (its RMS, in dB below the loudest frame) is
+    compared with ``quiet_db``; a run of quiet frames of at least ``min_pause``
+    seconds is a pause. Shorter gaps, such as those between words, stay inside a span.
+
+    >>> tone = np.sin(np.arange(24_000) / 3)                  # 1 s of sound
+    >>> speech_spans(np.concatenate([tone, np.zeros(12_000), tone]))
+    [(0.0, 1.0), (1.5, 2.5)]
+    """
+    samples = np.asarray(samples, dtype=np.float64)
+    frame = int(0.02 * sample_rate)  # 20 ms: shorter than a syllable
+    count = len(samples) // frame
+    rms = np.sqrt(np.mean(samples[: count * frame].reshape(count, frame) ** 2, axis=1))  # (frames,)
+    if count == 0 or not rms.any():
+        return []  # no sound at all
+    loudest = float(rms.max())
+    loud = 20 * np.log10(np.maximum(rms, 1e-12) / loudest) > quiet_db
+    spans: list[tuple[float, float]] = []
+    start, quiet_run = None, 0
+    for index, is_loud in enumerate(loud):
+        if is_loud:
+            start = index if start is None else start
+            quiet_run = 0
+            continue
+        quiet_run += 1
+        if start is not None and quiet_run * 0.02 >= min_pause:
+            spans.append((start, index - quiet_run + 1))
+            start = None
+    if start is not None:
+        spans.append((start, count - quiet_run))
+    return [(round(a * frame / sample_rate, 3), round(b * frame / sample_rate, 3)) for a, b in spans]
+
+
+def cut_pcm(pcm: bytes, start: float, end: float, sample_rate: int = PCM_SAMPLE_RATE) -> bytes:
+    """The PCM16 bytes between ``start`` and ``end`` seconds: sample = time × rate, byte = 2 × sample.
+
+    >>> cut_pcm(bytes(range(8)), 1 / 24_000, 3 / 24_000)
+    b'\\x02\\x03\\x04\\x05'
+    """
+    return pcm[2 * round(start * sample_rate) : 2 * round(end * sample_rate)]
+
+
+def subtitles(cues: Sequence[tuple[float, float, str]], kind: str = "srt") -> str:
+    """Cues ``(start seconds, end seconds, text)`` as an SRT (numbered, ``00:00:01,500``) or WebVTT file.
+
+    >>> print(subtitles([(0, 1.5, "Hello there.")]))
+    1
+    00:00:00,000 --> 00:00:01,500
+    Hello there.
+    <BLANKLINE>
+    >>> subtitles([(0, 1.5, "Hello there.")], "vtt").splitlines()[:3]
+    ['WEBVTT', '', '00:00:00.000 --> 00:00:01.500']
+    """
+    from .local.audio.transcript_formats import timestamp
+
+    if kind == "srt":
+        blocks = [
+            f"{number}\n{timestamp(start, ',')} --> {timestamp(end, ',')}\n{text.strip()}\n"
+            for number, (start, end, text) in enumerate(cues, start=1)
+        ]
+        return "\n".join(blocks)
+    if kind == "vtt":
+        return "WEBVTT\n\n" + "\n".join(f"{timestamp(a)} --> {timestamp(b)}\n{text.strip()}\n" for a, b, text in cues)
+    raise ValueError(f"kind is 'srt' or 'vtt', not {kind!r}")
 
 
 def plot_waveform(samples: np.ndarray, sample_rate: int, title: str = "", words: Sequence | None = None):

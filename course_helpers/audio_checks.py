@@ -1,11 +1,11 @@
-"""Checks for the exercises of lesson 05 (pcm, Realtime audio events and sessions, WAV files, transcription, WER).
+"""Checks for the exercises of lesson 05 (pcm, Realtime audio events and sessions, WAV files, transcription, cutting PCM, SRT, WER).
 
 Each prints one line, ✅ / ❌ with a hint / ⏳ not done, and never raises (see
 :mod:`course_helpers.checks`). Computations are checked exactly on made-up
-inputs (made-up Realtime events of the SDK's own types, a made-up subtitle
-file); API exercises are checked on the request you built and the structure of
-what came back (a WAV file's header, a transcript's timestamps), never on the
-words the model heard. :func:`send_transcription` sends a transcription and
+inputs (made-up Realtime events of the SDK's own types, numbered PCM samples,
+made-up subtitle cues); API exercises are checked on the request you built and
+the structure of what came back (a WAV file's header, a transcript's fields),
+never on the words the model heard. :func:`send_transcription` sends a transcription and
 returns a refusal instead of raising it, so the check can name the mistake.
 
 >>> check_pcm_duration(lambda data: len(data) / 24000)
@@ -32,16 +32,16 @@ from .checks import Hint, call, checker, describe, expect, fail, is_stub, refuse
 __all__ = [
     "EXAMPLE_SRT",
     "check_collect_audio",
+    "check_cut_pcm",
     "check_gpt_transcribe",
-    "check_parse_srt",
     "check_pcm_duration",
     "check_speech_session",
     "check_word_error_rate",
-    "check_word_timestamps",
+    "check_write_srt",
     "send_transcription",
 ]
 
-# A made-up subtitle file (not model output), for the SRT exercise.
+# A made-up subtitle file (not model output): what write_srt(_EXAMPLE_CUES) should return.
 EXAMPLE_SRT = """1
 00:00:00,000 --> 00:00:02,500
 Hello there.
@@ -54,7 +54,6 @@ My name is Ada.
 00:01:03,040 --> 00:01:04,000
 Goodbye!
 """
-_HOUR_SRT = "1\n01:02:03,500 --> 01:02:05,000\nStill here?\n"
 _EXAMPLE_CUES = [(0.0, 2.5, "Hello there."), (2.5, 5.12, "My name is Ada."), (63.04, 64.0, "Goodbye!")]
 
 
@@ -481,97 +480,108 @@ def check_gpt_transcribe(request, transcript, keywords: tuple[str, ...] = ("Zynt
     return "keywords give gpt-transcribe the spellings, languages the language to expect."
 
 
-@checker
-def check_word_timestamps(request, transcript):
-    """Check a whisper-1 transcription request for word timestamps, and the timestamps that came back."""
-    request = _transcription_request(request)
-    expect(
-        request["model"] == "whisper-1",  # aging: allow (deliberate history: the one model with word timestamps)
-        f"Only whisper-1 gives word timestamps (yours is {request['model']!r}), and only until it shuts down on "
-        "2027-02-26: gpt-transcribe answers in json or text, without times.",
-    )
-    expect(
-        request.get("response_format") == "verbose_json",
-        f"Timestamps only come with response_format='verbose_json' (yours is {request.get('response_format')!r}).",
-    )
-    granularities = request.get("timestamp_granularities")
-    expect(
-        granularities is not None and not isinstance(granularities, str) and "word" in list(granularities),
-        "Ask for word timestamps with timestamp_granularities=['word'] (a list; segments come by default).",
-    )
-    refused(transcript)
-    expect(
-        not isinstance(transcript, str),
-        "This is a str: keep the whole object returned by the request, not its text.",
-    )
-    words = getattr(transcript, "words", None)
-    expect(
-        hasattr(transcript, "duration"),
-        f"`transcript` should be the verbose transcription, but it is {describe(transcript)}.",
-    )
-    expect(words, "The transcript has no words: did you send this request, with audio that has speech?")
-    previous_end = 0.0
-    for word in words:
-        expect(
-            0 <= word.start <= word.end <= transcript.duration + 0.5,
-            f"The word {word.word!r} has start {word.start} and end {word.end}, outside the audio "
-            f"({transcript.duration:.2f} s): is this the transcript of this request?",
-        )
-        expect(word.start >= previous_end - 0.05, "The words are not in time order: is this one transcript?")
-        previous_end = word.end
-    return "every word comes with its start and end, in seconds from the start of the audio."
+# -------------------------------------------------------------- pieces and subtitles
+
+# One second of PCM16 whose sample k holds the number k: a piece shows which samples it holds.
+_NUMBERED_PCM = np.arange(PCM_SAMPLE_RATE, dtype="<i2").tobytes()
+
+
+def _first_sample(piece: bytes) -> str:
+    """Where ``piece`` sits in :data:`_NUMBERED_PCM`, in words (for a hint)."""
+    at = _NUMBERED_PCM.find(piece[:8]) if len(piece) >= 8 else -1
+    if at < 0:
+        return "bytes that are not in the audio"
+    if at % 2:
+        return f"bytes from byte {at}, the middle of a sample"
+    return f"samples {at // 2:,} to {at // 2 + len(piece) // 2 - 1:,}"
 
 
 @checker
-def check_parse_srt(function):
-    """Check ``parse_srt(text)``: a list of (start seconds, end seconds, text) per cue."""
-    got = call(function, EXAMPLE_SRT)
-    expect(isinstance(got, list), f"parse_srt should return a list of tuples, but it returned {describe(got)}.")
-    expect(
-        len(got) == len(_EXAMPLE_CUES),
-        f"parse_srt(EXAMPLE_SRT) returned {len(got)} cues; expected "
-        f"{len(_EXAMPLE_CUES)}. Cues are separated by a blank line.",
+def check_cut_pcm(function):
+    """Check ``cut_pcm(pcm, start, end)``: the PCM16 bytes (24 kHz, mono) from ``start`` to ``end`` seconds."""
+    for start, end in ((0.25, 0.5), (0.0, 0.1), (0.5, 1.0), (0.10003, 0.30002)):  # 0.10003 s: sample 2,400.72
+        expected = _NUMBERED_PCM[2 * round(start * PCM_SAMPLE_RATE) : 2 * round(end * PCM_SAMPLE_RATE)]
+        where = f"cut_pcm(pcm, {start}, {end})"
+        try:
+            got = call(function, _NUMBERED_PCM, start, end)
+        except Hint as hint:
+            if "slice indices must be integers" in str(hint):
+                fail(
+                    f"{where}: seconds × 24,000 is a float, and a slice needs whole numbers: round() it "
+                    "to the nearest sample first."
+                )
+            raise
+        if isinstance(got, np.ndarray):
+            fail(f"{where} returned a numpy array: return the bytes themselves (a slice of pcm), as write_wav takes.")
+        expect(isinstance(got, bytes), f"{where} should return bytes (a slice of pcm), but returned {describe(got)}.")
+        if got == expected:
+            continue
+        wanted = f"expected samples {round(start * PCM_SAMPLE_RATE):,} to {round(end * PCM_SAMPLE_RATE) - 1:,}"
+        said = f"{where} gave {len(got):,} bytes, {_first_sample(got)}; {wanted}."
+        if got == _NUMBERED_PCM[round(start * PCM_SAMPLE_RATE) : round(end * PCM_SAMPLE_RATE)]:
+            fail(f"{said} You cut at the sample numbers: each sample is 2 bytes, so the byte is 2 × the sample.")
+        if len(got) % 2 or _NUMBERED_PCM.find(got[:8]) % 2:
+            fail(f"{said} A cut must fall between samples: an even byte, 2 × a whole sample number.")
+        if len(got) == len(expected) + 2 and got.startswith(expected):
+            fail(f"{said} pcm[a:b] already stops before byte b: do not add a sample at the end.")
+        if expected and any(math.isclose(len(got), len(expected) * ratio, rel_tol=0.01) for ratio in (2, 2 / 3)):
+            fail(f"{said} The rate is 24,000 samples a second (2 bytes each), not 48,000 or 16,000.")
+        fail(f"{said} The sample at t seconds is round(t × 24,000), and it starts at byte 2 × that.")
+    return "a sample is at round(seconds × 24,000), a byte at 2 × the sample: pieces cut between samples."
+
+
+_ROUNDING_CUE = (0.5, 1.001, "Rounded.")  # 1.001 × 1000 is 1000.9999999999999 in floating point
+_ROUNDING_SRT = "1\n00:00:00,500 --> 00:00:01,001\nRounded.\n"
+_HOUR_CUE = (3723.5, 3725.0, "Still here?")
+_HOUR_SRT = "1\n01:02:03,500 --> 01:02:05,000\nStill here?\n"
+
+
+def _srt_hint(got_line: str, want_line: str) -> str:
+    """Why one line of an SRT file differs from what it should be."""
+    if want_line[:1].isdigit() and "-->" not in want_line and got_line.strip().isdigit():
+        return " Cues are numbered from 1."
+    if "-->" not in want_line:
+        return ""
+    if got_line.replace(".", ",") == want_line:
+        return " SRT writes a comma before the milliseconds (a dot is WebVTT's)."
+    if "-->" not in got_line:
+        return " Each cue is its number, then the timing line 'start --> end', then its text."
+    if got_line.count(":") < want_line.count(":"):
+        return " Write hours too: HH:MM:SS,mmm, even when they are 00."
+    if len(got_line) < len(want_line):
+        return " Pad with zeros: two digits for hours, minutes and seconds, three for milliseconds (:02d, :03d)."
+    return ""
+
+
+@checker
+def check_write_srt(function):
+    """Check ``write_srt(cues)``: the SRT file of cues ``(start seconds, end seconds, text)``."""
+    cases = (
+        (_EXAMPLE_CUES, EXAMPLE_SRT, ""),
+        ([_HOUR_CUE], _HOUR_SRT, " Over an hour: 3,723.5 s is 1 hour, 2 minutes, 3.5 seconds."),
+        ([_ROUNDING_CUE], _ROUNDING_SRT, " round() the milliseconds: int() cuts 1.001 × 1000 = 1000.99… to 1000."),
     )
-    for number, (cue, expected) in enumerate(zip(got, _EXAMPLE_CUES), start=1):
-        expect(
-            isinstance(cue, (tuple, list)) and len(cue) == 3,
-            f"Cue {number} should be a tuple (start, end, text), but it is {describe(cue)}.",
-        )
-        start, end, text = cue
-        expect(
-            isinstance(start, (int, float)) and isinstance(end, (int, float)),
-            f"Cue {number}: start and end should be numbers of seconds, but they are {describe(start)} "
-            f"and {describe(end)}.",
-        )
-        if not (math.isclose(start, expected[0], abs_tol=1e-6) and math.isclose(end, expected[1], abs_tol=1e-6)):
-            hint = ""
-            if math.isclose(start, math.floor(expected[0])) and math.isclose(end, math.floor(expected[1])):
-                hint = " The part after the comma is milliseconds: add them / 1000."
-            elif expected[0] >= 60 and math.isclose(start, expected[0] % 60, abs_tol=1e-6):
-                hint = " Count the minutes too: hours × 3600 + minutes × 60 + seconds."
+    for cues, expected, extra in cases:
+        got = call(function, list(cues))
+        expect(isinstance(got, str), f"write_srt should return the file's text (a str), but returned {describe(got)}.")
+        if got.strip() == expected.strip():
+            continue
+        if got.startswith("WEBVTT"):
+            fail("That is a WebVTT file: SRT has no header line, numbers its cues, and writes 00:00:01,500.")
+        got_blocks, want_blocks = got.strip().split("\n\n"), expected.strip().split("\n\n")
+        if len(got_blocks) != len(want_blocks):
             fail(
-                f"Cue {number} is {start}–{end} s; expected {expected[0]}–{expected[1]} s "
-                f"(from {EXAMPLE_SRT.splitlines()[4 * number - 3]!r}).{hint}"
+                f"write_srt of {len(cues)} cue(s) gave {len(got_blocks)} block(s) separated by blank lines; "
+                f"expected {len(want_blocks)}: one blank line between cues."
             )
-        expect(
-            text == expected[2],
-            f"Cue {number} has text {text!r}; expected {expected[2]!r} (strip the "
-            "line, and leave out the number and the timing line).",
-        )
-    # EXAMPLE_SRT stays under an hour: one more cue, an hour in, so that the hours count too.
-    got = call(function, _HOUR_SRT)
-    expect(
-        isinstance(got, list) and len(got) == 1 and isinstance(got[0], (tuple, list)) and len(got[0]) == 3,
-        f"parse_srt of a one-cue file returned {describe(got)}; expected [(start, end, text)].",
-    )
-    start, end = got[0][0], got[0][1]
-    if not (math.isclose(start, 3723.5, abs_tol=1e-6) and math.isclose(end, 3725.0, abs_tol=1e-6)):
-        hint = (
-            " Count the hours too: hours × 3600 + minutes × 60 + seconds."
-            if math.isclose(start, 123.5, abs_tol=1e-6)
-            else ""
-        )
-        fail(
-            f"On a cue timed '01:02:03,500 --> 01:02:05,000' you give {start}–{end} s; expected 3723.5–3725.0 s.{hint}"
-        )
-    return "SRT timings are hours:minutes:seconds,milliseconds."
+        for got_block, want_block in zip(got_blocks, want_blocks):
+            got_lines, want_lines = got_block.splitlines(), want_block.splitlines()
+            for got_line, want_line in zip(got_lines, want_lines):
+                if got_line.strip() != want_line:
+                    hint = _srt_hint(got_line.strip(), want_line) or extra
+                    fail(f"A line reads {got_line.strip()!r}; expected {want_line!r}.{hint}")
+            expect(
+                len(got_lines) == len(want_lines),
+                f"A cue has {len(got_lines)} lines; expected {len(want_lines)}: number, timing, text ({want_block!r}).",
+            )
+    return "numbered cues, HH:MM:SS,mmm --> HH:MM:SS,mmm, the text, a blank line between cues."

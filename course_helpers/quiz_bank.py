@@ -340,17 +340,17 @@ QUIZZES: dict[str, Quiz] = {
         "The voice changes the sound, not the format.",
     ),
     "05.2": Quiz(
-        "You need the time of every word of a recording for a video editor. Which request gets it today?",
+        "A video needs subtitles with times, and you transcribe with gpt-transcribe. How do you get the times?",
         (
-            "model='gpt-transcribe', response_format='srt'",
-            "model='whisper-1', response_format='verbose_json', timestamp_granularities=['word']",
-            "model='gpt-transcribe', keywords=['timestamps']",
-            "model='gpt-transcribe', prompt='Add timestamps to every word.'",
+            "Ask for response_format='srt'.",
+            "Cut the audio at its pauses, transcribe each piece, and time each cue by where you cut.",
+            "Add keywords=['timestamps'].",
+            "Add prompt='Add a timestamp before every sentence.'",
         ),
         answer=1,
-        explanation="Only whisper-1 gives word timestamps, with verbose_json and timestamp_granularities=['word'], "
-        "and only until it shuts down on 2027-02-26. gpt-transcribe answers in json or text; keywords are "
-        "spellings and a prompt is context, neither is an instruction.",
+        explanation="gpt-transcribe answers with text (json or text), no times; other formats are not confirmed "
+        "for it. You know where a piece starts and ends because you cut it there, so those times make the cues. "
+        "keywords are spellings and a prompt is context: neither makes the model time anything.",
     ),
     "05.3": Quiz(
         "Old code asked the Speech endpoint for response_format='mp3' and speed=2.0. What must change when it "

@@ -15,11 +15,14 @@ from course_helpers import audio
 from course_helpers.audio import (
     PCM_SAMPLE_RATE,
     audio_folder,
+    cut_pcm,
     load_samples,
     pcm_to_samples,
     play,
     plot_waveform,
     speak,
+    speech_spans,
+    subtitles,
     write_wav,
 )
 from course_helpers.local.server import start_in_thread
@@ -106,3 +109,41 @@ def test_speak_joins_the_audio_deltas_of_one_realtime_response():
             assert len(speech.pcm) % 2 == 0 and 0 < speech.first_chunk_seconds < 30
             with pytest.raises(RuntimeError, match="speed"):
                 speak(client, "Too fast.", model="gpt-realtime-2.1-mini", speed=2.0)
+
+
+def _tone(seconds: float) -> np.ndarray:
+    return 0.5 * np.sin(2 * np.pi * 220 * np.arange(int(seconds * PCM_SAMPLE_RATE)) / PCM_SAMPLE_RATE)
+
+
+def _quiet(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * PCM_SAMPLE_RATE))
+
+
+def test_speech_spans_split_at_pauses_and_keep_short_gaps_inside():
+    gaps = np.concatenate([_tone(0.5), _quiet(0.1), _tone(0.5), _quiet(0.4), _tone(1.0)])
+    assert speech_spans(gaps) == [(0.0, 1.1), (1.5, 2.5)]  # 0.1 s is a gap between words, 0.4 s a pause
+    assert speech_spans(gaps, min_pause=0.05) == [(0.0, 0.5), (0.6, 1.1), (1.5, 2.5)]
+
+
+def test_speech_spans_of_silence_is_empty_and_of_int16_is_the_same():
+    assert speech_spans(_quiet(1.0)) == [] and speech_spans(np.zeros(10)) == []
+    sound = np.concatenate([_quiet(0.2), _tone(0.6), _quiet(0.3)])
+    assert speech_spans(sound) == speech_spans((sound * 32767).astype(np.int16)) == [(0.2, 0.8)]
+
+
+def test_cut_pcm_cuts_between_samples_at_the_nearest_one():
+    pcm = np.arange(PCM_SAMPLE_RATE, dtype="<i2").tobytes()  # sample k holds k
+    piece = pcm_to_samples(cut_pcm(pcm, 0.10003, 0.5))  # 2,400.72 samples: the nearest is 2,401
+    assert piece[0] == 2401 and piece[-1] == 11_999 and len(piece) == 12_000 - 2401
+
+
+def test_subtitles_write_srt_and_vtt_that_the_exercise_check_accepts(capsys):
+    from course_helpers.audio_checks import EXAMPLE_SRT, check_write_srt
+
+    cues = [(0.0, 2.5, "Hello there."), (2.5, 5.12, "My name is Ada."), (63.04, 64.0, "Goodbye!")]
+    assert subtitles(cues) == EXAMPLE_SRT
+    assert subtitles(cues, "vtt").startswith("WEBVTT\n\n00:00:00.000 --> 00:00:02.500\nHello there.\n")
+    check_write_srt(subtitles)
+    assert capsys.readouterr().out.startswith("✅")
+    with pytest.raises(ValueError, match="srt"):
+        subtitles(cues, "ass")

@@ -11,18 +11,18 @@ import httpx2
 import numpy as np
 import openai
 import pytest
-from openai.types.audio import Transcription, TranscriptionVerbose
+from openai.types.audio import Transcription
 
 from course_helpers import audio_checks
-from course_helpers.audio import normalize_words, word_error_rate, write_wav
+from course_helpers.audio import normalize_words, subtitles, word_error_rate, write_wav
 from course_helpers.audio_checks import (
     check_collect_audio,
+    check_cut_pcm,
     check_gpt_transcribe,
-    check_parse_srt,
     check_pcm_duration,
     check_speech_session,
     check_word_error_rate,
-    check_word_timestamps,
+    check_write_srt,
     send_transcription,
 )
 
@@ -53,43 +53,84 @@ def test_pcm_duration(capsys, function, expected):
     assert expected in _line(capsys)
 
 
-def _srt_parser(shift_minutes=True, millis=True, hours=True):
-    def parse(text):
-        cues = []
-        for block in text.strip().split("\n\n"):
-            lines = block.splitlines()
-            start, end = (part.strip() for part in lines[1].split("-->"))
+def _cutter(rate=24_000, bytes_per_sample=2, to_sample=round, extra=0, as_array=False):
+    """A cut_pcm with one chosen mistake: the wrong rate or sample size, int() for round(), one sample too many."""
 
-            def seconds(stamp):
-                h, m, rest = stamp.split(":")
-                s, ms = rest.split(",")
-                return (
-                    (int(h) * 3600 if hours else 0)
-                    + (int(m) * 60 if shift_minutes else 0)
-                    + int(s)
-                    + (int(ms) / 1000 if millis else 0)
-                )
+    def cut(pcm, start, end):
+        first, stop = to_sample(start * rate), to_sample(end * rate)
+        if as_array:
+            return np.frombuffer(pcm, dtype="<i2")[first:stop]
+        return pcm[bytes_per_sample * first : bytes_per_sample * stop + extra]
 
-            cues.append((seconds(start), seconds(end), " ".join(lines[2:]).strip()))
-        return cues
-
-    return parse
+    return cut
 
 
 @pytest.mark.parametrize(
     "function, expected",
     [
-        (_srt_parser(), "✅"),
-        (_srt_parser(millis=False), "milliseconds"),
-        (_srt_parser(shift_minutes=False), "minutes"),
-        (_srt_parser(hours=False), "Count the hours too"),
-        (lambda text: [], "returned 0 cues"),
+        (_cutter(), "✅"),
+        (_cutter(bytes_per_sample=1), "each sample is 2 bytes"),
+        (_cutter(rate=48_000, bytes_per_sample=1, to_sample=int), "the middle of a sample"),
+        (_cutter(to_sample=lambda x: x), "round() it to the nearest sample"),
+        (_cutter(to_sample=int), "round(t × 24,000)"),
+        (_cutter(extra=2), "do not add a sample at the end"),
+        (_cutter(rate=48_000), "not 48,000 or 16,000"),
+        (_cutter(rate=16_000), "not 48,000 or 16,000"),
+        (_cutter(as_array=True), "return the bytes themselves"),
+        (lambda pcm, start, end: str(pcm[:4]), "should return bytes"),
         (..., "⏳"),
     ],
 )
-def test_parse_srt(capsys, function, expected):
-    check_parse_srt(function)
+def test_cut_pcm(capsys, function, expected):
+    check_cut_pcm(function)
     assert expected in _line(capsys)
+
+
+def _srt_writer(comma=",", first=1, hours=True, to_millis=round, separator="\n", pad=True):
+    """A write_srt with one chosen mistake (each keyword argument at its default is right)."""
+
+    def stamp(seconds):
+        millis = to_millis(seconds * 1000)
+        h, millis = divmod(millis, 3_600_000)
+        m, millis = divmod(millis, 60_000)
+        s, millis = divmod(millis, 1000)
+        if not hours:
+            return f"{h * 60 + m:02d}:{s:02d}{comma}{millis:03d}"
+        if not pad:
+            return f"{h}:{m}:{s}{comma}{millis}"
+        return f"{h:02d}:{m:02d}:{s:02d}{comma}{millis:03d}"
+
+    def write(cues):
+        blocks = [f"{n}\n{stamp(a)} --> {stamp(b)}\n{text}\n" for n, (a, b, text) in enumerate(cues, start=first)]
+        return separator.join(blocks)
+
+    return write
+
+
+@pytest.mark.parametrize(
+    "function, expected",
+    [
+        (_srt_writer(), "✅"),
+        (lambda cues: _srt_writer()(cues).strip(), "✅"),  # a final newline or none: players read both
+        (_srt_writer(comma="."), "a comma before the milliseconds"),
+        (_srt_writer(first=0), "numbered from 1"),
+        (_srt_writer(hours=False), "Write hours too"),
+        (_srt_writer(pad=False), "Pad with zeros"),
+        (_srt_writer(to_millis=int), "int() cuts 1.001 × 1000"),
+        (_srt_writer(separator=""), "one blank line between cues"),
+        (lambda cues: "WEBVTT\n\n" + _srt_writer(comma=".")(cues), "That is a WebVTT file"),
+        (lambda cues: [_srt_writer()(cues)], "the file's text (a str)"),
+        (..., "⏳"),
+    ],
+)
+def test_write_srt(capsys, function, expected):
+    check_write_srt(function)
+    assert expected in _line(capsys)
+
+
+def test_write_srt_check_accepts_the_lesson_helper(capsys):
+    check_write_srt(lambda cues: subtitles(cues, "srt"))
+    assert "✅" in _line(capsys)
 
 
 def _guarded(wer):
@@ -362,50 +403,3 @@ def test_send_transcription_returns_a_refusal_and_closes_the_file(tmp_path):
         assert file.closed
     assert send_transcription(_Client(TRANSCRIPT), {"model": "x", "file": ("a.wav", b"RIFF")}) is TRANSCRIPT
     assert send_transcription(_Client(TRANSCRIPT), ...) is ...
-
-
-def _verbose(words, duration=2.0):
-    """A verbose transcription built from test data (not a model's output)."""
-    return TranscriptionVerbose.model_validate(
-        {
-            "text": " ".join(w for w, _, _ in words),
-            "language": "english",
-            "duration": duration,
-            "words": [{"word": w, "start": s, "end": e} for w, s, e in words],
-        }
-    )
-
-
-TRANSCRIPTION_REQUEST = {
-    "model": "whisper-1",  # aging: allow (the lesson's history: the one model with word timestamps)
-    "file": b"audio",
-    "response_format": "verbose_json",
-    "timestamp_granularities": ["word"],
-}
-
-
-@pytest.mark.parametrize(
-    "request_, transcript, expected",
-    [
-        (TRANSCRIPTION_REQUEST, _verbose([("Hi", 0.0, 0.3), ("there", 0.3, 0.7)]), "✅"),
-        ({**TRANSCRIPTION_REQUEST, "response_format": "json"}, _verbose([("Hi", 0.0, 0.3)]), "verbose_json"),
-        (
-            {**TRANSCRIPTION_REQUEST, "timestamp_granularities": ["segment"]},
-            _verbose([("Hi", 0, 0.3)]),
-            "timestamp_granularities=['word']",
-        ),
-        (TRANSCRIPTION_REQUEST, _verbose([]), "no words"),
-        (TRANSCRIPTION_REQUEST, _verbose([("Hi", 0.0, 9.0)]), "outside the audio"),
-        (TRANSCRIPTION_REQUEST, _verbose([("b", 1.0, 1.5), ("a", 0.0, 0.3)]), "time order"),
-        (TRANSCRIPTION_REQUEST, "Hi there", "keep the whole object"),
-        ({**TRANSCRIPTION_REQUEST, "file": ("sample.wav", b"RIFF")}, _verbose([("Hi", 0.0, 0.3)]), "✅"),
-        ({**TRANSCRIPTION_REQUEST, "file": "sample.wav"}, _verbose([("Hi", 0.0, 0.3)]), "'file' is a str"),
-        ({**TRANSCRIPTION_REQUEST, "model": "gpt-transcribe"}, _verbose([("Hi", 0.0, 0.3)]), "Only whisper-1"),
-        ({**TRANSCRIPTION_REQUEST, "timestamp_granularities": "word"}, _verbose([("Hi", 0, 0.3)]), "(a list"),
-        (TRANSCRIPTION_REQUEST, _refusal("Unsupported parameter."), "The API refused your request"),
-        (TRANSCRIPTION_REQUEST, ..., "⏳"),
-    ],
-)
-def test_word_timestamps(capsys, request_, transcript, expected):
-    check_word_timestamps(request_, transcript)
-    assert expected in _line(capsys)

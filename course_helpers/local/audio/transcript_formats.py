@@ -72,7 +72,7 @@ def to_vtt(segments: list[Segment]) -> str:
 
 
 def _usage(transcript: Transcript) -> dict:
-    # OpenAI bills whisper-1 by the second, rounded up
+    # OpenAI bills whisper-1 by the second, rounded up  (aging: allow)
     return {"type": "duration", "seconds": math.ceil(transcript.duration)}
 
 

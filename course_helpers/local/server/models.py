@@ -9,8 +9,8 @@ Other endpoints add their model with :func:`register_model`.
 
 >>> non_chat_model_reason("gpt-6-luna") is None
 True
->>> non_chat_model_reason("whisper-1")
-"The model 'whisper-1' is not a chat model, so /v1/chat/completions does not serve it."
+>>> non_chat_model_reason("gpt-transcribe")
+"The model 'gpt-transcribe' is not a chat model, so /v1/chat/completions does not serve it."
 """
 
 from __future__ import annotations

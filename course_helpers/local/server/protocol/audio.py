@@ -41,11 +41,11 @@ SPEECH_MODELS = (
 )
 TRANSCRIPTION_MODELS = (
     "gpt-transcribe",
-    "whisper-1",
-    "gpt-4o-transcribe",
-    "gpt-4o-mini-transcribe",
-    "gpt-4o-mini-transcribe-2025-12-15",
-    "gpt-4o-transcribe-diarize",
+    "whisper-1",  # aging: allow (the API's contract, 404 after 2027-02-26)
+    "gpt-4o-transcribe",  # aging: allow (the API's contract, 404 after 2027-02-26)
+    "gpt-4o-mini-transcribe",  # aging: allow (the API's contract, 404 after 2027-02-26)
+    "gpt-4o-mini-transcribe-2025-12-15",  # aging: allow (the API's contract, 404 after 2027-02-26)
+    "gpt-4o-transcribe-diarize",  # aging: allow (the API's contract, 404 after 2027-02-26)
 )
 # the real local models, listed by GET /v1/models and accepted as `model` too
 LOCAL_SPEECH_MODEL = "piper-en_US-joe-medium"
