@@ -33,7 +33,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .errors import APIError, invalid_request
+from .errors import APIError
 from .responses import (
     EventWriter,
     ResponseBuilder,
@@ -48,11 +48,6 @@ from .upstream import Upstream, unavailable
 from .upstream_forwarding import read_body, until_disconnect
 
 __all__ = ["chat_body", "chat_format", "translated_responses"]
-
-_NO_MODERATION = (
-    "'moderation' on a request runs on the course's built-in backend only. With `serve --upstream`, "
-    "call /v1/moderations on the input and the reply yourself (this server still has it)."
-)
 
 
 def chat_format(text_format: dict[str, Any]) -> dict[str, Any] | None:
@@ -141,9 +136,7 @@ async def _events(
 async def translated_responses(request: Request, upstream: Upstream, body: dict[str, Any]) -> Response:
     """Answer a Responses request through the engine's Chat Completions (see the module)."""
     state = request.app.state
-    parsed = parse_responses_request(body, today=state.today())
-    if parsed.chat.moderation is not None:
-        raise invalid_request(_NO_MODERATION, param="moderation")
+    parsed = parse_responses_request(body, today=state.today())  # ``moderation`` was refused before (upstream_routes)
     continue_context(state, parsed)
     model = upstream.model or parsed.chat.model
     url = upstream.base_url + "/chat/completions"

@@ -8,6 +8,8 @@ conversations stay local.
   learner's body goes to the engine as it is (tools, ``response_format``, any
   parameter the engine knows), its ``model`` replaced by ``--upstream-model``
   when set; the engine's answer, JSON or stream, comes back as it is.
+  A chat request with ``moderation`` is judged by the local classifier around
+  the engine's reply (:mod:`.upstream_moderation`).
   The engine's own rules apply: the course's per-model checks
   (:mod:`.protocol.profiles`) are for the built-in model.
 - ``POST /v1/responses``: forwarded too, unless the engine has no Responses
@@ -33,11 +35,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import response_store
-from .errors import APIError
+from .errors import APIError, invalid_request
 from .models import CHAT_MODEL_ID, LOCAL_MODELS
 from .streaming import sse_event
 from .upstream import Upstream
 from .upstream_forwarding import forward, read_body, respond, until_disconnect
+from .upstream_moderation import NO_RESPONSES_MODERATION, moderated_chat
 from .upstream_responses import translated_responses
 from .validation import read_json_object
 
@@ -64,6 +67,8 @@ async def chat_completions(request: Request) -> Response:
     """``POST /v1/chat/completions`` at the engine."""
     upstream = _upstream(request)
     body = upstream.mapped(await read_json_object(request))
+    if body.get("moderation") is not None:  # the engines have no moderation: the course's classifier judges
+        return await moderated_chat(request, upstream, body)
     return await forward(request, upstream, "POST", upstream.base_url + "/chat/completions", body)
 
 
@@ -118,6 +123,8 @@ async def responses(request: Request) -> Response:
     """``POST /v1/responses``: at the engine, or translated to its Chat Completions if it has no Responses API."""
     upstream = _upstream(request)
     body = await read_json_object(request)
+    if body.get("moderation") is not None:
+        raise invalid_request(NO_RESPONSES_MODERATION, param="moderation")
     if upstream.has_responses is False:
         return await translated_responses(request, upstream, body)
     url = upstream.base_url + "/responses"

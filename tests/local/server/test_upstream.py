@@ -285,3 +285,43 @@ def test_translated_responses_stream_as_events(chat_only_front, upstream_engine)
     assert kinds[0] == "response.created" and kinds[-1] == "response.completed"
     assert "".join(event.delta for event in events if event.type == "response.output_text.delta") == "one two three "
     assert [event.sequence_number for event in events] == list(range(len(events)))
+
+
+# --- moderation= on chat: the local classifier judges the engine's reply ----------------------------------
+
+THREAT = "I will kill you, I am going to stab you to death tonight."
+
+
+def _moderated(client: OpenAI, input_mode: str, output_mode: str, **options):
+    policy = {"input": {"mode": input_mode}, "output": {"mode": output_mode}}
+    return client.chat.completions.create(
+        model=ENGINE_MODEL,
+        messages=[{"role": "user", "content": THREAT}],
+        moderation={"model": "omni-moderation-latest", "policy": policy},
+        **options,
+    )
+
+
+def test_a_blocked_input_never_reaches_the_engine(client, upstream_engine):
+    completion = _moderated(client, "block", "score")
+    assert (completion.choices[0].message.content, completion.choices[0].finish_reason) == ("", "content_filter")
+    assert completion.moderation.input.results[0].flagged and completion.moderation.output.code == "input_blocked"
+    assert upstream_engine.generations == [] and completion.usage.completion_tokens == 0
+
+
+def test_a_flagged_streamed_reply_is_withheld_and_judged_before_the_usage_chunk(client, upstream_engine):
+    chunks = list(_moderated(client, "score", "block", stream=True, stream_options={"include_usage": True}))
+    assert len(upstream_engine.generations) == 1  # the engine wrote the reply (the stand-in echoes the threat)
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == ""  # none of it reached us
+    assert [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == [
+        "content_filter"
+    ]
+    judged = [c for c in chunks if c.moderation is not None]
+    assert len(judged) == 1 and judged[0].moderation.output.results[0].flagged
+    assert chunks.index(judged[0]) == len(chunks) - 2 and chunks[-1].usage.completion_tokens > 0
+
+
+def test_moderation_on_responses_is_refused_with_an_upstream(client):
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.responses.create(model=ENGINE_MODEL, input="Hi", moderation={"model": "omni-moderation-latest"})
+    assert refused.value.param == "moderation" and "/v1/moderations" in refused.value.message
