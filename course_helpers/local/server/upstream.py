@@ -167,12 +167,15 @@ class Upstream:
         except httpx.HTTPError as error:
             raise unavailable(error, self.display_url) from None
 
-    def error_from(self, status: int, raw: bytes) -> APIError:
-        """The engine's error answer as an OpenAI-shaped error, its status kept (a refused key: a 502).
+    def error_from(self, response: httpx.Response, raw: bytes) -> APIError:
+        """The engine's error answer (``raw``, its body) as an OpenAI-shaped error, its status kept (a refused key: a 502).
 
         Engines word errors their own way (vLLM's ``{"object": "error", "message": ...}``, FastAPI's
         ``{"detail": ...}``, plain text): each becomes ``{"error": {"message", "type", "param", "code"}}``.
+        Its retry hints (``retry-after``, ``x-should-retry``, rate limits) come along.
         """
+        status = response.status_code
+        hints = {name: value for name, value in passed_headers(response).items() if name != "content-type"}
         raw = self._redacted(raw)
         try:
             body = json.loads(raw)
@@ -199,6 +202,7 @@ class Upstream:
             type=str(fields.get("type") or _type_for(status)),
             param=fields.get("param") if isinstance(fields.get("param"), str) else None,
             code=code if isinstance(code, str) or code is None else str(code),
+            headers=hints,
         )
 
     def _redacted(self, raw: bytes) -> bytes:

@@ -163,7 +163,7 @@ async def respond(request: Request, upstream: Upstream, response: httpx.Response
     """Answer the client with the engine's ``response`` (see the module); an error is raised as an APIError."""
     if response.status_code >= 400:
         raw = await read_body(request, upstream, response)
-        raise upstream.error_from(response.status_code, raw or b"")
+        raise upstream.error_from(response, raw or b"")
     if response.headers.get("content-type", "").startswith("text/event-stream"):
         return ProxiedStream(upstream, response, report)
     raw = await read_body(request, upstream, response)

@@ -191,7 +191,7 @@ async def moderated_chat(request: Request, upstream: Upstream, body: dict[str, A
     if response is None:
         return Response(status_code=204)
     if response.status_code >= 400:
-        raise upstream.error_from(response.status_code, await read_body(request, upstream, response) or b"")
+        raise upstream.error_from(response, await read_body(request, upstream, response) or b"")
     if not response.headers.get("content-type", "").startswith("text/event-stream"):
         return await _judge_whole(upstream, request, moderation, response)
     return EventStreamResponse(_judged_stream(upstream, response, _StreamJudge(moderation)), on_close=lambda: None)

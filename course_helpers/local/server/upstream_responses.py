@@ -144,7 +144,7 @@ async def translated_responses(request: Request, upstream: Upstream, body: dict[
     if response is None:
         return Response(status_code=204)
     if response.status_code >= 400:
-        raise upstream.error_from(response.status_code, await read_body(request, upstream, response) or b"")
+        raise upstream.error_from(response, await read_body(request, upstream, response) or b"")
 
     def keep(final: dict[str, Any]) -> None:
         keep_response(state, parsed, final)

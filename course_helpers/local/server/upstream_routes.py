@@ -141,7 +141,7 @@ async def responses(request: Request) -> Response:
             )
             upstream.has_responses = False
             return await translated_responses(request, upstream, body)
-        raise upstream.error_from(response.status_code, raw)
+        raise upstream.error_from(response, raw)
     upstream.has_responses = upstream.has_responses or response.status_code < 400
     return await respond(request, upstream, response, report=_responses_error_event)
 

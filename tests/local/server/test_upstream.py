@@ -7,6 +7,7 @@ to it, and the openai SDK drives the front one.
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import threading
@@ -220,21 +221,28 @@ def test_key_comes_from_the_named_environment_variable(monkeypatch):
         Upstream.from_env("http://engine/v1", "ENGINE_KEY")
 
 
-def test_upstream_model_replaces_the_learners_model_and_their_key_stays_here():
+def test_bodies_pass_through_with_the_upstream_model_and_the_engines_key_only():
     sent: list[httpx.Request] = []
 
     def engine(request: httpx.Request) -> httpx.Response:
         sent.append(request)
+        if request.url.path.endswith("/chat/completions"):
+            error = {"message": "Slow down.", "type": "requests", "param": None, "code": "rate_limit_exceeded"}
+            return httpx.Response(429, json={"error": error}, headers={"retry-after": "7", "server": "engine/1.0"})
         return httpx.Response(200, json={"object": "list", "data": [{"id": "qwen2.5-7b", "object": "model"}]})
 
     upstream = Upstream(
         "http://engine/v1", api_key=UPSTREAM_KEY, model="qwen2.5-7b", transport=httpx.MockTransport(engine)
     )
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]
     with TestClient(create_app(api_key=API_KEY, upstream=upstream)) as http:
-        http.post("/v1/chat/completions", json={"model": "gpt-6-luna", "messages": []}, headers=_auth())
+        body = {"model": "gpt-6-luna", "messages": [], "tools": tools, "tool_choice": "auto"}
+        limited = http.post("/v1/chat/completions", json=body, headers=_auth())
         listed = http.get("/v1/models", headers=_auth()).json()["data"]
-    assert b'"model": "qwen2.5-7b"' in sent[0].content
+    assert json.loads(sent[0].content) == {**body, "model": "qwen2.5-7b"}  # tools and all, for the engine's model
     assert sent[0].headers["authorization"] == f"Bearer {UPSTREAM_KEY}"
+    assert limited.status_code == 429 and limited.headers["retry-after"] == "7" and "server" not in limited.headers
+    assert limited.json()["error"]["code"] == "rate_limit_exceeded"
     assert listed[0]["id"] == "qwen2.5-7b" and len([m for m in listed if m["id"] == "qwen2.5-7b"]) == 1
 
 
