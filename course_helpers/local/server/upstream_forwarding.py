@@ -23,7 +23,6 @@ Used in: course_helpers/local/server/upstream_routes.py
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -51,8 +50,6 @@ __all__ = [
 _T = TypeVar("_T")
 # How a stream reports a failure after its headers: the error and how many events were sent before it.
 Reporter = Callable[[APIError, int], bytes]
-
-_log = logging.getLogger(__name__)
 
 
 def chat_error_event(error: APIError, sent: int) -> bytes:

@@ -147,15 +147,16 @@ async def responses(request: Request) -> Response:
 
 
 async def stored_response(request: Request) -> Response:
-    """``/v1/responses/{id}`` (and its ``input_items``): a response stored here, else the engine's."""
-    if request.path_params["response_id"] in request.app.state.responses:
+    """``/v1/responses/{id}`` (and its ``input_items``): a response stored here, else the engine's (if it has any)."""
+    upstream = _upstream(request)
+    here = request.path_params["response_id"] in request.app.state.responses
+    if here or upstream.has_responses is False:  # an engine without Responses stores none: the 404 is ours
         local = {
             ("GET", False): response_store.retrieve_response,
             ("DELETE", False): response_store.delete_response,
             ("GET", True): response_store.list_input_items,
         }
         return await local[request.method, request.url.path.endswith("/input_items")](request)
-    upstream = _upstream(request)
     path = request.url.path.removeprefix("/v1")
     query = f"?{request.url.query}" if request.url.query else ""
     return await forward(request, upstream, request.method, upstream.base_url + path + query)

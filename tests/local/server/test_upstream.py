@@ -283,6 +283,8 @@ def test_responses_translated_for_an_engine_without_them(chat_only_front):
         assert client.responses.retrieve(first.id).output_text == first.output_text  # stored here
         later = client.responses.create(model=ENGINE_MODEL, input="seven eight", previous_response_id=first.id)
         assert later.output_text == "seven eight " and later.status == "completed"
+        with pytest.raises(openai.NotFoundError):  # the engine has no stored responses to look in
+            client.responses.retrieve("resp_" + "0" * 48)
 
 
 def test_translated_responses_stream_as_events(chat_only_front, upstream_engine):
