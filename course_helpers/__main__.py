@@ -18,6 +18,8 @@ from pathlib import Path
 
 __all__ = ["main"]
 
+DEFAULT_UPSTREAM_TIMEOUT = 120.0  # course_helpers.local.server.upstream.DEFAULT_TIMEOUT (not imported: httpx)
+
 
 def _doctor(args) -> int:
     from .doctor import doctor
@@ -91,10 +93,17 @@ def _clean(args) -> int:
 
 def _serve(args) -> int:
     from .local import server
+    from .local.server.upstream import Upstream
 
     try:
-        server.serve(args.host, args.port, args.api_key)
-    except ValueError as error:  # e.g. a non-loopback host without --api-key
+        upstream = None
+        if args.upstream:
+            options = {"model": args.upstream_model, "timeout": args.upstream_timeout}
+            upstream = Upstream.from_env(args.upstream, args.upstream_key_env, **options)
+        elif args.upstream_key_env or args.upstream_model:
+            raise ValueError("--upstream-key-env and --upstream-model go with --upstream URL.")
+        server.serve(args.host, args.port, args.api_key, upstream=upstream)
+    except ValueError as error:  # e.g. a non-loopback host without --api-key, an unset --upstream-key-env
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
@@ -193,6 +202,26 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--api-key", default=None, help="required when --host is not a loopback address")
+    serve.add_argument(
+        "--upstream",
+        metavar="URL",
+        default=None,
+        help="send chat, Responses and /tokenize to this OpenAI-compatible engine (e.g. http://gpu-box:8000/v1); "
+        "moderation and audio stay local",
+    )
+    serve.add_argument(
+        "--upstream-key-env", metavar="VAR", default=None, help="the environment variable holding the engine's key"
+    )
+    serve.add_argument(
+        "--upstream-model", metavar="NAME", default=None, help="send every chat request for this engine model"
+    )
+    serve.add_argument(
+        "--upstream-timeout",
+        metavar="SECONDS",
+        type=float,
+        default=DEFAULT_UPSTREAM_TIMEOUT,
+        help=f"how long to wait for the engine's next bytes (default {DEFAULT_UPSTREAM_TIMEOUT:.0f})",
+    )
     serve.set_defaults(run=_serve)
 
     pull = commands.add_parser("pull", help="download every local model ahead of time")

@@ -29,10 +29,37 @@ def test_no_command_is_a_usage_error(capsys):
 
 def test_serve_passes_host_port_and_key_to_the_server(monkeypatch):
     calls = []
-    monkeypatch.setattr(server, "serve", lambda host, port, api_key: calls.append((host, port, api_key)))
+    monkeypatch.setattr(server, "serve", lambda host, port, api_key, upstream: calls.append((host, port, api_key)))
     assert main(["serve", "--host", "0.0.0.0", "--port", "9000", "--api-key", "class-key"]) == 0
     assert main(["serve"]) == 0
     assert calls == [("0.0.0.0", 9000, "class-key"), ("127.0.0.1", 8000, None)]
+
+
+def test_serve_upstream_reads_the_engines_key_from_the_named_variable(monkeypatch):
+    upstreams = []
+    monkeypatch.setattr(server, "serve", lambda host, port, api_key, upstream: upstreams.append(upstream))
+    monkeypatch.setenv("ENGINE_KEY", "sk-engine-0123456789")
+    argv = ["serve", "--upstream", "http://gpu-box:8000/v1", "--upstream-key-env", "ENGINE_KEY"]
+    assert main([*argv, "--upstream-model", "qwen2.5-7b-instruct"]) == 0
+    upstream = upstreams[0]
+    assert (upstream.base_url, upstream.model) == ("http://gpu-box:8000/v1", "qwen2.5-7b-instruct")
+    assert upstream.headers_for_check()["authorization"] == "Bearer sk-engine-0123456789"
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (
+            ["--upstream", "http://gpu-box:8000/v1", "--upstream-key-env", "UNSET_ENGINE_KEY"],
+            "UNSET_ENGINE_KEY is not set",
+        ),
+        (["--upstream-model", "qwen2.5-7b-instruct"], "go with --upstream URL"),
+    ],
+)
+def test_serve_upstream_mistakes_are_one_line_errors(argv, says, monkeypatch, capsys):
+    monkeypatch.delenv("UNSET_ENGINE_KEY", raising=False)
+    assert main(["serve", *argv]) == 2
+    assert says in capsys.readouterr().err
 
 
 def test_serve_refuses_a_public_address_without_a_key(capsys):

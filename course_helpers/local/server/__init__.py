@@ -5,7 +5,8 @@ LangChain's ``ChatOpenAI``, curl) talks to it exactly as to OpenAI:
 
 - :func:`create_app` builds the ASGI app (routes listed in ``app.py``);
 - :func:`start_in_thread` runs it inside a notebook kernel (``setup()`` uses it);
-- :func:`serve` runs it for a class (``python -m course_helpers serve``).
+- :func:`serve` runs it for a class (``python -m course_helpers serve``);
+- :class:`Upstream` is an engine it forwards chat to (``serve --upstream URL``).
 
 Endpoints raise :class:`APIError` (see ``errors.py``) to answer in the API's
 error shape.
@@ -14,11 +15,13 @@ error shape.
 from .app import create_app
 from .errors import APIError, error_response
 from .serving import KeylessPublicServerError, ServerHandle, serve, start_in_thread
+from .upstream import Upstream
 
 __all__ = [
     "APIError",
     "KeylessPublicServerError",
     "ServerHandle",
+    "Upstream",
     "create_app",
     "error_response",
     "serve",

@@ -14,11 +14,13 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import importlib
 import logging
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
@@ -37,6 +39,8 @@ from .session import DEFAULT_MAX_ACTIVE, Admission
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from .upstream import Upstream
 
 __all__ = [
     "ENDPOINT_MODULES",
@@ -194,6 +198,17 @@ class _ServerErrors(_HTTPMiddleware):
             await response(scope, receive, send)
 
 
+def _closing(upstream: Upstream) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """A lifespan that closes the upstream's pooled connections when the server stops."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await upstream.aclose()
+
+    return lifespan
+
+
 def create_app(
     api_key: str | None = None,
     *,
@@ -203,6 +218,7 @@ def create_app(
     max_stored_responses: int = MAX_STORED_RESPONSES,
     max_conversations: int = MAX_CONVERSATIONS,
     synthesize: Callable[..., Iterator[np.ndarray]] | None = None,
+    upstream: Upstream | None = None,
 ) -> Starlette:
     """The server as an ASGI app; ``api_key=None`` accepts any key (for loopback only).
 
@@ -218,14 +234,25 @@ def create_app(
     ``synthesize`` is the voice of ``/v1/realtime``, None for the local Piper voice
     (``course_helpers.local.audio.speech.synthesize``: text, ``voice=``, ``speed=`` in,
     int16 blocks at 24 kHz out, one or more per sentence).
+    ``upstream`` is an engine to send chat, Responses, models and tokenizer requests to
+    (``serve --upstream URL``, see :mod:`.upstream_routes`); moderation and audio stay local.
     """
     routes = []
+    replaced: set[str] = set()
+    if upstream is not None:
+        from . import upstream_routes
+
+        routes.extend(upstream_routes.routes)
+        replaced = upstream_routes.REPLACED_MODULES
     for module_name in ENDPOINT_MODULES:
-        routes.extend(importlib.import_module(module_name).routes)
+        if module_name not in replaced:
+            routes.extend(importlib.import_module(module_name).routes)
     app = Starlette(
         routes=routes,
         exception_handlers={APIError: _api_error, HTTPException: _http_error},
+        lifespan=_closing(upstream) if upstream is not None else None,
     )
+    app.state.upstream = upstream
     app.state.engine = EngineSource(engine)
     app.state.max_active = max_active
     app.state.today = today

@@ -201,16 +201,24 @@ class RequestModeration:
 
         The session's ``start`` step (blocking: it runs in a worker thread).
         """
-        texts = [message["content"] for message in messages]
+        blocked = self.moderate_input([message["content"] for message in messages])
+        prompt_ids = engine.encode_chat(messages)
+        if blocked:
+            return BlockedGeneration(len(prompt_ids), n)
+        return ModeratedGeneration(engine.generate(prompt_ids, sampling, n=n), self, n)
+
+    def moderate_input(self, texts: list[str]) -> bool:
+        """Score the input messages' texts; True if the input is blocked (flagged, input mode ``block``).
+
+        Blocking also settles the output side (:meth:`blocked_output_entry`): nothing will be generated.
+        """
         if self.api == "responses":
             texts = ["\n".join(texts)]
         self.input, flagged = self._entry(texts)
-        prompt_ids = engine.encode_chat(messages)
         if self.param.input_mode == "block" and any(flagged):
             self.input_blocked = True
             self.output = self.blocked_output_entry()
-            return BlockedGeneration(len(prompt_ids), n)
-        return ModeratedGeneration(engine.generate(prompt_ids, sampling, n=n), self, n)
+        return self.input_blocked
 
     def moderate_output(self, texts: list[str]) -> list[bool]:
         """Score the generated texts (one per choice); which of them are flagged."""

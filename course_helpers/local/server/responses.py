@@ -63,7 +63,12 @@ from .streaming import sse_event
 from .validation import read_json_object
 
 __all__ = [
+    "EventWriter",
+    "ResponseBuilder",
     "ResponsesRequest",
+    "continue_context",
+    "keep_response",
+    "response_usage",
     "parse_responses_request",
     "responses",
     "routes",
@@ -139,7 +144,7 @@ def parse_responses_request(body: dict[str, Any], today: datetime.date | None = 
     )
 
 
-class _ResponseBuilder:
+class ResponseBuilder:
     """The ``Response`` object of one request, as it is before, during and after generation."""
 
     def __init__(self, request: ResponsesRequest, model: str) -> None:
@@ -209,24 +214,32 @@ class _ResponseBuilder:
         return "incomplete" if self.incomplete else "completed"
 
 
-def _usage(generation: Generation) -> dict[str, Any]:
-    """The Responses ``usage`` object (names differ from chat's prompt/completion tokens)."""
+def response_usage(input_tokens: int, output_tokens: int) -> dict[str, Any]:
+    """The Responses ``usage`` object (names differ from chat's prompt/completion tokens).
+
+    >>> response_usage(12, 3)["total_tokens"]
+    15
+    """
     return {
-        "input_tokens": int(generation.prompt_tokens),
+        "input_tokens": int(input_tokens),
         "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
-        "output_tokens": int(generation.completion_tokens),
+        "output_tokens": int(output_tokens),
         "output_tokens_details": {"reasoning_tokens": 0},
-        "total_tokens": int(generation.prompt_tokens) + int(generation.completion_tokens),
+        "total_tokens": int(input_tokens) + int(output_tokens),
     }
 
 
-def _apply(event: GenerationEvent, builder: _ResponseBuilder) -> None:
+def _usage(generation: Generation) -> dict[str, Any]:
+    return response_usage(generation.prompt_tokens, generation.completion_tokens)
+
+
+def _apply(event: GenerationEvent, builder: ResponseBuilder) -> None:
     builder.text_parts.append(event.text or "")
     if event.finish_reason is not None:
         builder.finish_reason = event.finish_reason
 
 
-class _EventWriter:
+class EventWriter:
     """Responses stream events, numbered by ``sequence_number`` in the order they are written."""
 
     def __init__(self) -> None:
@@ -243,7 +256,7 @@ class _EventWriter:
 
 
 async def _events(
-    builder: _ResponseBuilder, session: GenerationSession, emit: _EventWriter, keep: Callable[[dict[str, Any]], None]
+    builder: ResponseBuilder, session: GenerationSession, emit: EventWriter, keep: Callable[[dict[str, Any]], None]
 ) -> AsyncGenerator[bytes, None]:
     """The streamed reply as Responses events."""
     where = {"item_id": builder.message_id, "output_index": 0, "content_index": 0}
@@ -278,7 +291,7 @@ def fit_to_context(engine: ChatEngine, messages: list[dict[str, str]], keep_firs
     return kept
 
 
-def _continue(state: State, parsed: ResponsesRequest) -> None:
+def continue_context(state: State, parsed: ResponsesRequest) -> None:
     """Read what the request continues: its conversation's items (404 if unknown), or a stored response's
     input and output (400 if unknown), so the model sees them before the new input."""
     if parsed.conversation_id is not None:
@@ -287,7 +300,7 @@ def _continue(state: State, parsed: ResponsesRequest) -> None:
         parsed.continue_from(state.responses.previous(parsed.previous_response_id).context)
 
 
-def _keep(state: State, parsed: ResponsesRequest, response: dict[str, Any]) -> None:
+def keep_response(state: State, parsed: ResponsesRequest, response: dict[str, Any]) -> None:
     """What a finished response leaves: itself, unless ``store=false``, and its turn in its conversation."""
     if parsed.store:
         state.responses.add(response, [*parsed.context_items, *parsed.input_items])
@@ -299,20 +312,20 @@ async def responses(request: Request) -> Response:
     """``POST /v1/responses``: check, read the state it continues, generate, keep, answer (a Response, or events)."""
     state = request.app.state
     parsed = parse_responses_request(await read_json_object(request), today=state.today())
-    _continue(state, parsed)
+    continue_context(state, parsed)
     chat = parsed.chat
     engine = await engine_for(request)
     if parsed.truncation == "auto":
         chat.messages = await anyio.to_thread.run_sync(fit_to_context, engine, chat.messages, bool(parsed.instructions))
-    builder = _ResponseBuilder(parsed, engine.model_name)
+    builder = ResponseBuilder(parsed, engine.model_name)
     start = {"start": builder.moderation.start} if builder.moderation else {}
     session = await open_session(request, engine, chat.messages, chat.sampling, chat.n, param="input", **start)
 
     def keep(response: dict[str, Any]) -> None:
-        _keep(state, parsed, response)
+        keep_response(state, parsed, response)
 
     if chat.stream:
-        emit = _EventWriter()
+        emit = EventWriter()
         return session.event_stream(_events(builder, session, emit, keep), report=emit.error)
     if await session.gather(request, lambda event: _apply(event, builder)):
         return Response(status_code=204)  # nobody is listening; the generation is already cancelled

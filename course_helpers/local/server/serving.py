@@ -26,14 +26,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 
 from .app import create_app
+from .chat_engine import ChatEngine, EngineSource
 
 if TYPE_CHECKING:
     import numpy as np
-from .chat_engine import ChatEngine, EngineSource
+
+    from .upstream import Upstream
 
 __all__ = [
     "KeylessPublicServerError",
@@ -130,21 +133,24 @@ def start_in_thread(
     engine: ChatEngine | Callable[[], ChatEngine] | None = None,
     today: Callable[[], datetime.date] = datetime.date.today,
     synthesize: Callable[..., Iterator[np.ndarray]] | None = None,
+    upstream: Upstream | None = None,
 ) -> ServerHandle:
     """Start the server in a daemon thread; return once it accepts connections.
 
     ``port=0`` picks a free port. ``warm=True`` loads the model first, so the
     first request does not pay for it. With ``api_key=None`` any key is
     accepted and ``handle.api_key`` is a placeholder a client can send.
-    ``engine``, ``today`` and ``synthesize`` go to :func:`.create_app` (None: the local
-    SmolLM2 engine; the date a model's shutdown is judged on; the Realtime voice, None: Piper).
+    ``engine``, ``today``, ``synthesize`` and ``upstream`` go to :func:`.create_app` (None: the local
+    SmolLM2 engine; the date a model's shutdown is judged on; the Realtime voice, None: Piper;
+    an engine to forward chat to, None: none). With an upstream, nothing is warmed here.
     """
     _check_exposure(host, api_key)
-    app = create_app(api_key=api_key, engine=engine, today=today, synthesize=synthesize)
-    if warm:
+    app = create_app(api_key=api_key, engine=engine, today=today, synthesize=synthesize, upstream=upstream)
+    if warm and upstream is None:
         _warm_engine(app)
     sock = _bind(host, port)
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=2)
+    # The lifespan closes an upstream's pooled connections at shutdown; without one there is nothing to run.
+    config = uvicorn.Config(app, log_level="warning", lifespan="on" if upstream else "off", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="course-helpers-server")
     thread.start()
@@ -160,18 +166,36 @@ def start_in_thread(
     return ServerHandle(host=host, port=port, api_key=api_key or ANY_KEY, _server=server, _thread=thread)
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, api_key: str | None = None) -> None:
+def _describe_upstream(upstream: Upstream) -> str:
+    """A line for the instructor: where chat goes and which models the engine lists (or why it does not answer)."""
+    try:
+        response = httpx.get(upstream.base_url + "/models", headers=upstream.headers_for_check(), timeout=5)
+        models = [model.get("id") for model in response.json().get("data", [])] if response.is_success else None
+        seen = ", ".join(map(str, models)) if models else f"HTTP {response.status_code} on /models"
+    except (httpx.HTTPError, ValueError) as error:
+        seen = f"not answering yet ({type(error).__name__}); requests get a 502 until it does"
+    model = f", every chat request sent for {upstream.model}" if upstream.model else ""
+    return f"chat, Responses and /tokenize go to {upstream.display_url} ({seen}){model}"
+
+
+def serve(
+    host: str = "127.0.0.1", port: int = 8000, api_key: str | None = None, upstream: Upstream | None = None
+) -> None:
     """Serve in the foreground until Ctrl+C (``python -m course_helpers serve``).
 
-    Raises KeylessPublicServerError for a non-loopback host without ``api_key``.
+    ``upstream``: an engine that answers chat and Responses requests (``--upstream URL``); moderation,
+    audio and Realtime speech stay with the local models. Raises KeylessPublicServerError for a
+    non-loopback host without ``api_key``.
     """
     _check_exposure(host, api_key)
-    app = create_app(api_key=api_key)
-    name = _warm_engine(app)
+    app = create_app(api_key=api_key, upstream=upstream)
     key_note = "any API key accepted" if api_key is None else "API key required"
-    print(
-        f"Serving {name} at http://{_url_host(host)}:{port}/v1 ({key_note}). "
-        f"Learners set OPENAI_BASE_URL to that address. Ctrl+C stops.",
-        flush=True,
-    )
+    address = f"http://{_url_host(host)}:{port}/v1"
+    if upstream is None:
+        print(f"Serving {_warm_engine(app)} at {address} ({key_note}).", flush=True)
+    else:
+        print(
+            f"Serving at {address} ({key_note}): {_describe_upstream(upstream)}; moderation and audio here.", flush=True
+        )
+    print("Learners set OPENAI_BASE_URL to that address. Ctrl+C stops.", flush=True)
     uvicorn.run(app, host=host.strip("[]"), port=port, log_level="info", timeout_graceful_shutdown=5)

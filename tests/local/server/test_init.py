@@ -24,12 +24,24 @@ MODULES = [
     "session",
     "streaming",
     "tokenize",
+    "upstream",
+    "upstream_forwarding",
+    "upstream_responses",
+    "upstream_routes",
     "validation",
 ]
 
 
 def test_package_exports_the_entry_points():
-    for name in ("create_app", "start_in_thread", "serve", "APIError", "error_response", "KeylessPublicServerError"):
+    for name in (
+        "create_app",
+        "start_in_thread",
+        "serve",
+        "APIError",
+        "error_response",
+        "KeylessPublicServerError",
+        "Upstream",
+    ):
         assert name in server.__all__ and callable(getattr(server, name))
 
 
