@@ -6,7 +6,8 @@ inputs (made-up Realtime events of the SDK's own types, numbered PCM samples,
 made-up subtitle cues); API exercises are checked on the request you built and
 the structure of what came back (a WAV file's header, a transcript's fields),
 never on the words the model heard. :func:`send_transcription` sends a transcription and
-returns a refusal instead of raising it, so the check can name the mistake.
+returns a refusal instead of raising it, so the check can name the mistake; :func:`recording`
+keeps the events a Realtime connection sent, so the check sees the session you really sent.
 
 >>> check_pcm_duration(lambda data: len(data) / 24000)
 ❌ pcm_duration(48,000 bytes) returned 2; expected 1. Each sample takes 2 bytes (16 bits): divide by 2 as well as by 24,000.
@@ -19,14 +20,18 @@ Used in: solutions/05_audio.ipynb (and exercises/05_audio.ipynb)
 from __future__ import annotations
 
 import base64
+import copy
 import math
 import warnings
 import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
-from .audio import PCM_SAMPLE_RATE, normalize_words, word_error_rate
+from .audio import PCM_SAMPLE_RATE, READ_ALOUD, normalize_words, word_error_rate
 from .checks import Hint, call, checker, describe, expect, fail, is_stub, refused
 
 __all__ = [
@@ -38,6 +43,7 @@ __all__ = [
     "check_speech_session",
     "check_word_error_rate",
     "check_write_srt",
+    "recording",
     "send_transcription",
 ]
 
@@ -70,6 +76,8 @@ def check_pcm_duration(function):
         if math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12):
             continue
         where = f"pcm_duration({size:,} bytes) returned {got:.6g}; expected {expected:.6g}."
+        if math.isclose(got, 1000 * expected, rel_tol=1e-9):
+            fail(f"{where} That is in milliseconds: return seconds (do not multiply by 1,000).")
         if math.isclose(got, size / PCM_SAMPLE_RATE, rel_tol=1e-9):
             fail(f"{where} Each sample takes 2 bytes (16 bits): divide by 2 as well as by 24,000.")
         if math.isclose(got, size / 2, rel_tol=1e-9):
@@ -105,6 +113,11 @@ def _wer_hint(where: str, got: float, expected: float, reference: str, hypothesi
     def close(value: float) -> bool:
         return math.isclose(got, value, rel_tol=1e-9, abs_tol=1e-9)
 
+    if expected > 0 and abs(got - 100 * expected) < 1:
+        return (
+            f"{said} That is a percentage: return the rate as a fraction (edits / reference words, "
+            f"{expected:.4g} here), not × 100; format it as a percentage only when you print it ({{:.0%}})."
+        )
     if close(edits):
         return f"{said} That is the number of edits ({edits}): divide it by the number of reference words ({len(ref)})."
     if expected > 1 and close(1.0):  # earlier cases (('go', '') among them) caught the other slips: a cap
@@ -297,6 +310,14 @@ def check_collect_audio(function):
     except Hint as hint:
         if not str(hint).startswith("Your code raised"):
             raise
+        raised = hint.__cause__
+        if isinstance(raised, (AttributeError, KeyError, NameError, TypeError)):
+            raise  # a slip in the code, not a choice of exception: show it as it is
+        expect(
+            isinstance(raised, RuntimeError),
+            f"After an error event your code raised {type(raised).__name__}; the exercise asks for RuntimeError "
+            "(raise RuntimeError(event.error.message)), the type the lesson's speak raises and its callers catch.",
+        )
         expect(
             _ERROR_MESSAGE in str(hint),
             "After an error event your code raised, but without the API's words: put event.error.message in "
@@ -309,6 +330,95 @@ def check_collect_audio(function):
     )
 
 
+class _RecordingConnection:
+    """Stands in for the SDK's RealtimeConnection: keeps a copy of every event sent, then sends it.
+
+    ``connection.session.update(...)`` and the other resources are the SDK's own
+    classes, built on this object, so they make the very events the SDK sends.
+    """
+
+    def __init__(self, connection: Any, sent: list[dict]) -> None:
+        from openai.resources.realtime.realtime import (
+            RealtimeConversationResource,
+            RealtimeInputAudioBufferResource,
+            RealtimeOutputAudioBufferResource,
+            RealtimeResponseResource,
+            RealtimeSessionResource,
+        )
+
+        self._connection, self.sent = connection, sent
+        this = cast(Any, self)
+        self.session = RealtimeSessionResource(this)
+        self.response = RealtimeResponseResource(this)
+        self.input_audio_buffer = RealtimeInputAudioBufferResource(this)
+        self.conversation = RealtimeConversationResource(this)
+        self.output_audio_buffer = RealtimeOutputAudioBufferResource(this)
+
+    def send(self, event: Any) -> None:
+        import openai
+
+        kept = event.model_dump(exclude_unset=True) if hasattr(event, "model_dump") else copy.deepcopy(event)
+        if isinstance(kept, dict):  # as sent: without the SDK's markers of a value not given
+            kept = {key: value for key, value in kept.items() if not isinstance(value, (openai.Omit, openai.NotGiven))}
+        self.sent.append(kept)  # a copy: as sent, even if the learner's dict changes later
+        self._connection.send(event)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._connection)
+
+    def __getattr__(self, name: str) -> Any:  # recv, close, ...: the real connection's
+        return getattr(self._connection, name)
+
+
+REALTIME_SENT: list[dict] = []
+"""The client events the last :func:`recording` connection sent, in order."""
+
+
+@contextmanager
+def recording(manager) -> Iterator[Any]:
+    """Enter ``client.realtime.connect(...)`` and keep every event the connection sends, for the check.
+
+    ``with recording(client.realtime.connect(model=...)) as connection:`` works as
+    ``with client.realtime.connect(model=...) as connection:`` does (the same
+    ``session.update``, ``response.create``, events to iterate over); the events you
+    sent are kept in :data:`REALTIME_SENT` so the check after it can look at them.
+    """
+    REALTIME_SENT.clear()
+    with manager as connection:
+        yield _RecordingConnection(connection, REALTIME_SENT)
+
+
+def _sent_events(kind: str) -> list[dict]:
+    return [event for event in REALTIME_SENT if isinstance(event, dict) and event.get("type") == kind]
+
+
+def _check_sent(session: dict) -> None:
+    """Fail with a hint unless the recorded connection sent ``session`` and a response that keeps READ_ALOUD."""
+    updates = _sent_events("session.update")
+    expect(
+        updates,
+        "The check saw no session.update: send your session inside the cell's `with recording(...) as connection:` "
+        "block, with connection.session.update(session=session), then run the cell again.",
+    )
+    expect(
+        updates[-1].get("session") == session,
+        "The session you sent differs from `session`: send that very dict, connection.session.update(session=session).",
+    )
+    responses = _sent_events("response.create")
+    expect(
+        responses,
+        "Your session was sent, but no response.create: ask for the reading with connection.response.create("
+        "response={'conversation': 'none', 'input': [text_message(exercise_text)]}).",
+    )
+    response = responses[-1].get("response")
+    override = response.get("instructions") if isinstance(response, dict) else None
+    expect(
+        override is None or override == READ_ALOUD,
+        f"Your response.create has its own instructions ({override!r}), which replace the session's for that "
+        "response: leave them out, so READ_ALOUD applies.",
+    )
+
+
 def _realtime_voices() -> tuple[str, ...]:
     from .local.server.protocol.audio_profiles import REALTIME_VOICES
 
@@ -317,7 +427,7 @@ def _realtime_voices() -> tuple[str, ...]:
 
 @checker
 def check_speech_session(session, path, speed: float = 1.25):
-    """Check a ``session.update`` session for audio at ``speed``, and the WAV file written from its PCM."""
+    """Check a ``session.update`` session for audio at ``speed``, what :func:`recording` saw sent, and the WAV file."""
     expect(
         isinstance(session, dict),
         f"`session` should be the dict you give connection.session.update(session=...), but it is {describe(session)}.",
@@ -344,6 +454,9 @@ def check_speech_session(session, path, speed: float = 1.25):
     if voice in ("fable", "onyx", "nova"):
         fail(f"{voice!r} was a voice of the Speech endpoint only; the Realtime voices are {', '.join(voices)}.")
     expect(voice in voices, f"Choose a Realtime voice ({', '.join(voices)}); yours is {voice!r}.")
+    if voice == "marin":
+        others = ", ".join(name for name in voices if name != "marin")
+        fail(f"'marin' is the lesson's voice: the exercise asks for another one ({others}), so you hear a change.")
     given = output.get("speed")
     if isinstance(given, (int, float)) and not 0.25 <= given <= 1.5:
         fail(f"speed={given} is outside the Realtime range, 0.25 to 1.5 (the Speech endpoint went to 4.0).")
@@ -361,6 +474,18 @@ def check_speech_session(session, path, speed: float = 1.25):
         f"Ask for 'format': {{'type': 'audio/pcm', 'rate': 24000}} (yours is {audio_format!r}; 24 kHz is the "
         "only rate).",
     )
+    instructions = session.get("instructions")
+    expect(
+        instructions is not None,
+        "Add 'instructions': READ_ALOUD to the session. Without them a voice model answers your text instead of "
+        "reading it (the local voice reads word for word whatever you send, so you would not hear it here).",
+    )
+    expect(
+        instructions == READ_ALOUD,
+        f"Use the lesson's instructions, 'instructions': READ_ALOUD (yours are {describe(instructions)}): they ask "
+        "the voice model to read the text as written, and add nothing.",
+    )
+    _check_sent(session)
     expect(isinstance(path, (str, Path)), f"`path` should be the WAV file's name, but it is {describe(path)}.")
     path = Path(path)
     expect(path.is_file(), f"There is no file at {path.as_posix()}: write the PCM you collected with write_wav.")

@@ -340,19 +340,6 @@ QUIZZES: dict[str, Quiz] = {
         "The voice changes the sound, not the format.",
     ),
     "05.2": Quiz(
-        "A video needs subtitles with times, and you transcribe with gpt-transcribe. How do you get the times?",
-        (
-            "Ask for response_format='srt'.",
-            "Cut the audio at its pauses, transcribe each piece, and time each cue by where you cut.",
-            "Add keywords=['timestamps'].",
-            "Add prompt='Add a timestamp before every sentence.'",
-        ),
-        answer=1,
-        explanation="gpt-transcribe answers with text (json or text), no times; other formats are not confirmed "
-        "for it. You know where a piece starts and ends because you cut it there, so those times make the cues. "
-        "keywords are spellings and a prompt is context: neither makes the model time anything.",
-    ),
-    "05.3": Quiz(
         "Old code asked the Speech endpoint for response_format='mp3' and speed=2.0. What must change when it "
         "moves to the Realtime API?",
         (
@@ -365,6 +352,19 @@ QUIZZES: dict[str, Quiz] = {
         explanation="The Realtime API sends PCM16 at 24 kHz (or G.711), no mp3: you add the WAV header yourself, "
         "or convert with an audio tool. Its speed ends at 1.5; a higher one comes back as an error event. "
         "fable was a voice of the Speech endpoint only.",
+    ),
+    "05.3": Quiz(
+        "A video needs subtitles with times, and you transcribe with gpt-transcribe. How do you get the times?",
+        (
+            "Ask for response_format='srt'.",
+            "Cut the audio at its pauses, transcribe each piece, and time each cue by where you cut.",
+            "Add keywords=['timestamps'].",
+            "Add prompt='Add a timestamp before every sentence.'",
+        ),
+        answer=1,
+        explanation="gpt-transcribe answers with text (json or text), no times; other formats are not confirmed "
+        "for it. You know where a piece starts and ends because you cut it there, so those times make the cues. "
+        "keywords are spellings and a prompt is context: neither makes the model time anything.",
     ),
     # notebooks/06_beyond.ipynb
     "06.1": Quiz(

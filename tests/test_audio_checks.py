@@ -14,7 +14,7 @@ import pytest
 from openai.types.audio import Transcription
 
 from course_helpers import audio_checks
-from course_helpers.audio import normalize_words, subtitles, word_error_rate, write_wav
+from course_helpers.audio import READ_ALOUD, normalize_words, subtitles, text_message, word_error_rate, write_wav
 from course_helpers.audio_checks import (
     check_collect_audio,
     check_cut_pcm,
@@ -23,6 +23,7 @@ from course_helpers.audio_checks import (
     check_speech_session,
     check_word_error_rate,
     check_write_srt,
+    recording,
     send_transcription,
 )
 
@@ -42,6 +43,7 @@ def test_docstring_examples():
     [
         (lambda data: len(data) / 2 / 24000, "✅"),
         (lambda data: len(data) / 24000, "2 bytes"),
+        (lambda data: len(data) / 48, "in milliseconds: return seconds"),
         (lambda data: len(data) / 2, "number of samples"),
         (lambda data: len(data) / 2 / 22050, "24,000 samples a second"),
         (lambda data: len(data) // 2 // 24000, "// drops the fraction"),
@@ -180,6 +182,8 @@ def _edits_over(denominator):
     [
         (word_error_rate, "✅"),
         (lambda r, h: word_error_rate(r, h) * len(r.split()), "number of edits"),
+        (lambda r, h: 100 * word_error_rate(r, h), "That is a percentage: return the rate as a fraction"),
+        (lambda r, h: round(100 * word_error_rate(r, h)), "That is a percentage"),
         (_edits_over(lambda r, h: len(h.split())), "divided by the hypothesis's 5 words"),
         (_edits_over(lambda r, h: max(len(r.split()), len(h.split()))), "divide by the reference's 6"),
         (_edits_over(lambda r, h: len(r)), "reference's characters"),
@@ -209,7 +213,9 @@ def test_word_error_rate_check_shows_no_numpy_warning(capsys):
 # ------------------------------------------------------------------ Realtime
 
 
-def _collector(audio_only=True, decode=True, stop_at_done=True, raise_on_error=True, message=True, join=True):
+def _collector(
+    audio_only=True, decode=True, stop_at_done=True, raise_on_error=True, message=True, join=True, error=RuntimeError
+):
     """A collect_audio with one of the usual mistakes switched on."""
 
     def collect(events):
@@ -222,7 +228,7 @@ def _collector(audio_only=True, decode=True, stop_at_done=True, raise_on_error=T
                 pieces.append(base64.b64decode(event.delta) if decode and is_audio else event.delta.encode())
             elif event.type == "error":
                 if raise_on_error:
-                    raise RuntimeError(event.error.message if message else "it failed")
+                    raise error(event.error.message if message else "it failed")
                 if stop_at_done:
                     return b""
             elif event.type == "response.done" and stop_at_done:
@@ -275,6 +281,9 @@ def _waits_after_error(events):
         (_waits_after_error, "An error event came and your loop waited"),
         (_collector(raise_on_error=False), "After an error event collect_audio returned"),
         (_collector(message=False), "without the API's words"),
+        (_collector(error=ValueError), "your code raised ValueError; the exercise asks for RuntimeError"),
+        (_collector(error=Exception), "your code raised Exception; the exercise asks for RuntimeError"),
+        (_collector(error=AttributeError), "Your code raised AttributeError"),  # a slip, shown as it is
         (_collector(decode=False), "base64 text"),
         (_collector(audio_only=False), "transcript's text"),
         (_collector(join=False), "join the pieces"),
@@ -293,7 +302,15 @@ def _session(**output_changes):
     output = {"voice": "cedar", "speed": 1.25, "format": {"type": "audio/pcm", "rate": 24000}}
     output.update(output_changes)
     output = {k: v for k, v in output.items() if v is not None}
-    return {"type": "realtime", "output_modalities": ["audio"], "audio": {"output": output}}
+    return {"type": "realtime", "output_modalities": ["audio"], "audio": {"output": output}, "instructions": READ_ALOUD}
+
+
+def _send(session, response=None):
+    """What recording() keeps when a cell sends ``session`` then a response.create (``response`` or the usual)."""
+    audio_checks.REALTIME_SENT[:] = [
+        {"type": "session.update", "session": session},
+        {"type": "response.create", "response": response or {"conversation": "none", "input": [text_message("Hi.")]}},
+    ]
 
 
 def _wav(path, rate=24000, channels=1, width=2, frames=2400):
@@ -309,6 +326,9 @@ def _wav(path, rate=24000, channels=1, width=2, frames=2400):
     [
         (_session(), "wav", "✅"),
         (_session(voice="nova"), "wav", "voice of the Speech endpoint only"),
+        (_session(voice="marin"), "wav", "'marin' is the lesson's voice"),
+        ({**_session(), "instructions": None}, "wav", "Add 'instructions': READ_ALOUD"),
+        ({**_session(), "instructions": "Read this."}, "wav", "Use the lesson's instructions"),
         (_session(voice="robot"), "wav", "Choose a Realtime voice"),
         (_session(speed=2.0), "wav", "outside the Realtime range, 0.25 to 1.5"),
         (_session(speed=None), "wav", "'speed': 1.25"),
@@ -325,6 +345,9 @@ def _wav(path, rate=24000, channels=1, width=2, frames=2400):
     ],
 )
 def test_speech_session(capsys, tmp_path, session, file, expected):
+    if isinstance(session, dict):
+        session = {k: v for k, v in session.items() if v is not None}
+        _send(session)
     path = tmp_path / "exercise.wav"
     if file == "wav":
         write_wav(path, bytes(4800))
@@ -403,3 +426,59 @@ def test_send_transcription_returns_a_refusal_and_closes_the_file(tmp_path):
         assert file.closed
     assert send_transcription(_Client(TRANSCRIPT), {"model": "x", "file": ("a.wav", b"RIFF")}) is TRANSCRIPT
     assert send_transcription(_Client(TRANSCRIPT), ...) is ...
+
+
+def _session_update_only():
+    _send(_session())
+    audio_checks.REALTIME_SENT.pop()  # the response.create
+
+
+@pytest.mark.parametrize(
+    "sent, expected",
+    [
+        (lambda: _send(_session()), "✅"),
+        (audio_checks.REALTIME_SENT.clear, "saw no session.update"),
+        (lambda: _send(_session(voice="ash")), "differs from `session`"),
+        (lambda: _send({k: v for k, v in _session().items() if k != "instructions"}), "differs from `session`"),
+        (_session_update_only, "no response.create"),
+        (lambda: _send(_session(), {"conversation": "none", "instructions": "Say hi."}), "replace the session's"),
+    ],
+)
+def test_speech_session_looks_at_what_was_sent(capsys, tmp_path, sent, expected):
+    path = write_wav(tmp_path / "exercise.wav", bytes(4800))
+    sent()
+    check_speech_session(_session(), path)
+    assert expected in _line(capsys)
+
+
+class _Connection:
+    """Stands in for the SDK's RealtimeConnection: keeps what send() got, and yields two server events."""
+
+    def __init__(self):
+        self.got = []
+
+    def send(self, event):
+        self.got.append(event)
+
+    def __iter__(self):
+        return iter(["response.created", "response.done"])
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.closed = True
+
+
+def test_recording_keeps_the_events_the_sdk_makes_and_passes_them_on():
+    session = _session()
+    manager = _Connection()
+    with recording(manager) as connection:
+        connection.session.update(session=session)
+        connection.response.create(response={"conversation": "none", "input": [text_message("Hi.")]})
+        assert list(connection) == ["response.created", "response.done"]
+    session["instructions"] = "changed later"  # what was sent stays as it was sent
+    assert [event["type"] for event in manager.got] == ["session.update", "response.create"]
+    assert audio_checks.REALTIME_SENT[0] == {"type": "session.update", "session": _session()}
+    assert audio_checks.REALTIME_SENT[1]["response"]["input"] == [text_message("Hi.")]
+    assert manager.closed

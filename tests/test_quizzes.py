@@ -90,6 +90,17 @@ def test_lessons_show_quizzes_without_their_answers():
     assert sorted(used) == sorted(QUIZZES), "every stored quiz is shown once, and only stored quizzes are shown"
 
 
+def test_a_lessons_quizzes_are_numbered_in_the_order_they_appear():
+    """05.1, 05.2, 05.3 from the top of the notebook down: a learner who meets 05.3 before 05.2 thinks one is missing."""
+    shown: dict[str, list[tuple[int, int]]] = {}
+    for path, source in _quiz_cells():
+        key = re.search(r'"(\d\d)\.(\d+)"', source)
+        assert key, source
+        shown.setdefault(path.name, []).append((int(key.group(1)), int(key.group(2))))
+    for name, keys in shown.items():
+        assert [number for _, number in keys] == list(range(1, len(keys) + 1)), f"{name} shows quizzes {keys}"
+
+
 def test_lesson_quiz_prints_the_stored_quiz_outside_a_kernel(capsys):
     course_helpers.lesson_quiz("02.1")
     out = capsys.readouterr().out
