@@ -496,10 +496,28 @@ def _first_sample(piece: bytes) -> str:
     return f"samples {at // 2:,} to {at // 2 + len(piece) // 2 - 1:,}"
 
 
+def _rounding_slip(piece: bytes, start: float, end: float) -> str:
+    """How ``piece`` rounded ``start`` or ``end`` to a sample other than the nearest (down or up), or ""."""
+    at = _NUMBERED_PCM.find(piece[:8]) if len(piece) >= 8 else -1
+    if at < 0 or at % 2:
+        return ""
+    for name, seconds, sample in (("start", start, at // 2), ("end", end, (at + len(piece)) // 2)):
+        exact = seconds * PCM_SAMPLE_RATE
+        if sample == round(exact):
+            continue
+        said = f"The {name}, {seconds} s, is sample {exact:,.2f}: round() it to the nearest, {round(exact):,}"
+        if sample == math.floor(exact):
+            return f"{said}; int() cuts it down to {sample:,}."
+        if sample == math.ceil(exact):
+            return f"{said}, not up to {sample:,} (math.ceil)."
+    return ""
+
+
 @checker
 def check_cut_pcm(function):
     """Check ``cut_pcm(pcm, start, end)``: the PCM16 bytes (24 kHz, mono) from ``start`` to ``end`` seconds."""
-    for start, end in ((0.25, 0.5), (0.0, 0.1), (0.5, 1.0), (0.10003, 0.30002)):  # 0.10003 s: sample 2,400.72
+    # 0.10003 s is sample 2,400.72 and 0.30002 s is 7,200.48 (round, not int or ceil); 0.30003 s is 7,200.72
+    for start, end in ((0.25, 0.5), (0.0, 0.1), (0.5, 1.0), (0.10003, 0.30002), (0.2, 0.30003)):
         expected = _NUMBERED_PCM[2 * round(start * PCM_SAMPLE_RATE) : 2 * round(end * PCM_SAMPLE_RATE)]
         where = f"cut_pcm(pcm, {start}, {end})"
         try:
@@ -522,6 +540,14 @@ def check_cut_pcm(function):
             fail(f"{said} You cut at the sample numbers: each sample is 2 bytes, so the byte is 2 × the sample.")
         if len(got) % 2 or _NUMBERED_PCM.find(got[:8]) % 2:
             fail(f"{said} A cut must fall between samples: an even byte, 2 × a whole sample number.")
+        first = round(start * PCM_SAMPLE_RATE)
+        if start and got == _NUMBERED_PCM[2 * first : 2 * first + 2 * round(end * PCM_SAMPLE_RATE)]:
+            fail(
+                f"{said} `end` is a time, not a length: pcm[a:b] stops at byte b itself, so cut at "
+                "b = 2 × round(end × 24,000), not a + that."
+            )
+        if rounding := _rounding_slip(got, start, end):
+            fail(f"{said} {rounding}")
         if len(got) == len(expected) + 2 and got.startswith(expected):
             fail(f"{said} pcm[a:b] already stops before byte b: do not add a sample at the end.")
         if expected and any(math.isclose(len(got), len(expected) * ratio, rel_tol=0.01) for ratio in (2, 2 / 3)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import doctest
+import math
 import warnings
 import wave
 
@@ -53,13 +54,16 @@ def test_pcm_duration(capsys, function, expected):
     assert expected in _line(capsys)
 
 
-def _cutter(rate=24_000, bytes_per_sample=2, to_sample=round, extra=0, as_array=False):
-    """A cut_pcm with one chosen mistake: the wrong rate or sample size, int() for round(), one sample too many."""
+def _cutter(rate=24_000, bytes_per_sample=2, to_sample=round, to_end=None, extra=0, as_array=False, length=False):
+    """A cut_pcm with one chosen mistake: the wrong rate or sample size, int() for round(), one sample too many,
+    ``end`` taken for a length."""
 
     def cut(pcm, start, end):
-        first, stop = to_sample(start * rate), to_sample(end * rate)
+        first, stop = to_sample(start * rate), (to_end or to_sample)(end * rate)
         if as_array:
             return np.frombuffer(pcm, dtype="<i2")[first:stop]
+        if length:
+            return pcm[bytes_per_sample * first : bytes_per_sample * (first + stop)]
         return pcm[bytes_per_sample * first : bytes_per_sample * stop + extra]
 
     return cut
@@ -72,7 +76,10 @@ def _cutter(rate=24_000, bytes_per_sample=2, to_sample=round, extra=0, as_array=
         (_cutter(bytes_per_sample=1), "each sample is 2 bytes"),
         (_cutter(rate=48_000, bytes_per_sample=1, to_sample=int), "the middle of a sample"),
         (_cutter(to_sample=lambda x: x), "round() it to the nearest sample"),
-        (_cutter(to_sample=int), "round(t × 24,000)"),
+        (_cutter(to_sample=int), "is sample 2,400.72: round() it to the nearest, 2,401; int() cuts it down"),
+        (_cutter(to_end=int), "The end, 0.30003 s, is sample 7,200.72: round() it to the nearest, 7,201; int()"),
+        (_cutter(to_sample=math.ceil), "The end, 0.30002 s, is sample 7,200.48: round() it to the nearest, 7,200, not up"),
+        (_cutter(length=True), "`end` is a time, not a length"),
         (_cutter(extra=2), "do not add a sample at the end"),
         (_cutter(rate=48_000), "not 48,000 or 16,000"),
         (_cutter(rate=16_000), "not 48,000 or 16,000"),
