@@ -78,7 +78,7 @@ def _cutter(rate=24_000, bytes_per_sample=2, to_sample=round, to_end=None, extra
         (_cutter(to_sample=lambda x: x), "round() it to the nearest sample"),
         (_cutter(to_sample=int), "is sample 2,400.72: round() it to the nearest, 2,401; int() cuts it down"),
         (_cutter(to_end=int), "The end, 0.30003 s, is sample 7,200.72: round() it to the nearest, 7,201; int()"),
-        (_cutter(to_sample=math.ceil), "The end, 0.30002 s, is sample 7,200.48: round() it to the nearest, 7,200, not up"),
+        (_cutter(to_sample=math.ceil), "sample 7,200.48: round() it to the nearest, 7,200, not up"),
         (_cutter(length=True), "`end` is a time, not a length"),
         (_cutter(extra=2), "do not add a sample at the end"),
         (_cutter(rate=48_000), "not 48,000 or 16,000"),
