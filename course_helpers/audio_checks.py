@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .audio import PCM_SAMPLE_RATE, normalize_words, word_error_rate
-from .checks import Hint, call, checker, describe, expect, fail, is_stub, refused
+from .checks import Hint, call, checker, counted, describe, expect, fail, is_stub, refused
 
 __all__ = [
     "EXAMPLE_SRT",
@@ -560,14 +560,28 @@ _ROUNDING_CUE = (0.5, 1.001, "Rounded.")  # 1.001 × 1000 is 1000.9999999999999 
 _ROUNDING_SRT = "1\n00:00:00,500 --> 00:00:01,001\nRounded.\n"
 _HOUR_CUE = (3723.5, 3725.0, "Still here?")
 _HOUR_SRT = "1\n01:02:03,500 --> 01:02:05,000\nStill here?\n"
+_CARRY_CUE = (1.9996, 59.9996, "Carried.")  # 1,999.6 ms rounds to 2 whole seconds, 59,999.6 ms to a minute
+_CARRY_SRT = "1\n00:00:02,000 --> 00:01:00,000\nCarried.\n"
 
 
 def _srt_hint(got_line: str, want_line: str) -> str:
     """Why one line of an SRT file differs from what it should be."""
-    if want_line[:1].isdigit() and "-->" not in want_line and got_line.strip().isdigit():
-        return " Cues are numbered from 1."
+    if not got_line:
+        return " A blank line stands there: one blank line between cues, none before the first or inside a cue."
+    if want_line.isdigit():
+        if got_line.isdigit() and int(got_line) == int(want_line):
+            return f" Write the cue number without zero padding: {want_line}, not {got_line}."
+        if got_line.rstrip(".):") == want_line:
+            return f" The cue number is the number alone, {want_line}, with nothing after it."
+        if "-->" in got_line:
+            return " The number goes on a line of its own, and the timing line 'start --> end' under it."
+        if got_line.isdigit():
+            return " Cues are numbered from 1." if want_line == "1" else " Number the cues in order: 1, 2, 3, …"
+        return ""
     if "-->" not in want_line:
         return ""
+    if got_line.replace(" ", "") == want_line.replace(" ", ""):
+        return " Put one space on each side of the arrow: 'start --> end'."
     if got_line.replace(".", ",") == want_line:
         return " SRT writes a comma before the milliseconds (a dot is WebVTT's)."
     if "-->" not in got_line:
@@ -586,15 +600,21 @@ def check_write_srt(function):
         (_EXAMPLE_CUES, EXAMPLE_SRT, ""),
         ([_HOUR_CUE], _HOUR_SRT, " Over an hour: 3,723.5 s is 1 hour, 2 minutes, 3.5 seconds."),
         ([_ROUNDING_CUE], _ROUNDING_SRT, " round() the milliseconds: int() cuts 1.001 × 1000 = 1000.99… to 1000."),
+        (
+            [_CARRY_CUE],
+            _CARRY_SRT,
+            " Round to whole milliseconds first, then split them into hours, minutes, seconds and milliseconds: "
+            "1.9996 s is 2,000 ms, 00:00:02,000; rounding the fraction alone gives 1,000 ms (or 60 seconds).",
+        ),
     )
     for cues, expected, extra in cases:
         got = call(function, list(cues))
         expect(isinstance(got, str), f"write_srt should return the file's text (a str), but returned {describe(got)}.")
-        if got.strip() == expected.strip():
+        if got.rstrip("\n") == expected.rstrip("\n"):  # a final newline or none: players read both
             continue
         if got.startswith("WEBVTT"):
             fail("That is a WebVTT file: SRT has no header line, numbers its cues, and writes 00:00:01,500.")
-        got_blocks, want_blocks = got.strip().split("\n\n"), expected.strip().split("\n\n")
+        got_blocks, want_blocks = got.rstrip("\n").split("\n\n"), expected.rstrip("\n").split("\n\n")
         if len(got_blocks) != len(want_blocks):
             fail(
                 f"write_srt of {len(cues)} cue(s) gave {len(got_blocks)} block(s) separated by blank lines; "
@@ -603,11 +623,16 @@ def check_write_srt(function):
         for got_block, want_block in zip(got_blocks, want_blocks):
             got_lines, want_lines = got_block.splitlines(), want_block.splitlines()
             for got_line, want_line in zip(got_lines, want_lines):
-                if got_line.strip() != want_line:
+                if got_line.strip() == want_line != got_line:
+                    spaces = len(got_line) - len(got_line.lstrip())
+                    where = f"starts with {counted(spaces, 'space')}" if spaces else "ends with spaces"
+                    fail(f"The line {want_line!r} {where}: SRT lines start at the margin, with no spaces around them.")
+                if got_line != want_line:
                     hint = _srt_hint(got_line.strip(), want_line) or extra
                     fail(f"A line reads {got_line.strip()!r}; expected {want_line!r}.{hint}")
             expect(
                 len(got_lines) == len(want_lines),
                 f"A cue has {len(got_lines)} lines; expected {len(want_lines)}: number, timing, text ({want_block!r}).",
             )
+        fail(f"write_srt({list(cues)!r}) returned {got!r}; expected {expected!r}.")
     return "numbered cues, HH:MM:SS,mmm --> HH:MM:SS,mmm, the text, a blank line between cues."

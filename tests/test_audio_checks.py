@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import doctest
 import math
+import time
 import warnings
 import wave
 
@@ -93,10 +94,30 @@ def test_cut_pcm(capsys, function, expected):
     assert expected in _line(capsys)
 
 
-def _srt_writer(comma=",", first=1, hours=True, to_millis=round, separator="\n", pad=True):
-    """A write_srt with one chosen mistake (each keyword argument at its default is right)."""
+def _seconds_then_millis(seconds):
+    """Whole seconds and rounded milliseconds apart: 1.9996 s gives 00:00:01,1000."""
+    whole = int(seconds)
+    millis = round((seconds - whole) * 1000)
+    return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d},{millis:03d}"
 
-    def stamp(seconds):
+
+def _strftime_stamp(seconds):
+    return time.strftime("%H:%M:%S", time.gmtime(seconds)) + f",{round(seconds % 1 * 1000):03d}"
+
+
+def _formatted_seconds(seconds):
+    """Seconds as one float formatted with 3 decimals: 59.9996 s gives 00:00:60,000."""
+    return f"{int(seconds // 3600):02d}:{int(seconds // 60 % 60):02d}:{seconds % 60:06.3f}".replace(".", ",")
+
+
+def _srt_writer(comma=",", first=1, hours=True, to_millis=round, separator="\n", pad=True, stamp=None, **cue_changes):
+    """A write_srt with one chosen mistake (each keyword argument at its default is right).
+
+    ``cue_changes``: ``number`` (a function of the cue number), ``arrow``, ``indent`` (before every line),
+    ``one_line`` (the number and the timing on one line).
+    """
+
+    def _stamp(seconds):
         millis = to_millis(seconds * 1000)
         h, millis = divmod(millis, 3_600_000)
         m, millis = divmod(millis, 60_000)
@@ -107,9 +128,18 @@ def _srt_writer(comma=",", first=1, hours=True, to_millis=round, separator="\n",
             return f"{h}:{m}:{s}{comma}{millis}"
         return f"{h:02d}:{m:02d}:{s:02d}{comma}{millis:03d}"
 
+    stamp = stamp or _stamp
+    number, arrow = cue_changes.get("number", str), cue_changes.get("arrow", " --> ")
+    indent, after_number = cue_changes.get("indent", ""), " " if cue_changes.get("one_line") else "\n"
+
     def write(cues):
-        blocks = [f"{n}\n{stamp(a)} --> {stamp(b)}\n{text}\n" for n, (a, b, text) in enumerate(cues, start=first)]
-        return separator.join(blocks)
+        blocks = [
+            f"{number(n)}{after_number}{stamp(a)}{arrow}{stamp(b)}\n{text}\n"
+            for n, (a, b, text) in enumerate(cues, start=first)
+        ]
+        return separator.join(
+            "\n".join(indent + line if line else line for line in block.split("\n")) for block in blocks
+        )
 
     return write
 
@@ -125,6 +155,23 @@ def _srt_writer(comma=",", first=1, hours=True, to_millis=round, separator="\n",
         (_srt_writer(pad=False), "Pad with zeros"),
         (_srt_writer(to_millis=int), "int() cuts 1.001 × 1000"),
         (_srt_writer(separator=""), "one blank line between cues"),
+        (_srt_writer(stamp=_seconds_then_millis), "'00:00:01,1000 --> 00:00:59,1000'; expected '00:00:02,000 -->"),
+        (_srt_writer(stamp=_strftime_stamp), "Round to whole milliseconds first, then split them"),
+        (_srt_writer(stamp=_formatted_seconds), "'00:00:02,000 --> 00:00:60,000'; expected '00:00:02,000 --> 00:01:"),
+        (_srt_writer(indent="  "), "The line '1' starts with 2 spaces: SRT lines start at the margin"),
+        (_srt_writer(arrow="-->"), "one space on each side of the arrow"),
+        (_srt_writer(number=lambda n: "1"), "reads '1'; expected '2'. Number the cues in order: 1, 2, 3"),
+        (_srt_writer(number=lambda n: f"{n:03d}"), "without zero padding: 1, not 001"),
+        (_srt_writer(number=lambda n: f"{n}."), "the number alone, 1, with nothing after it"),
+        (_srt_writer(one_line=True), "The number goes on a line of its own"),
+        (_srt_writer(separator="\n\n"), "reads ''; expected '2'. A blank line stands there: one blank line between"),
+        (lambda cues: "\n" + _srt_writer()(cues), "reads ''; expected '1'. A blank line stands there"),
+        (lambda cues: _srt_writer()(cues) + "\n\n", "✅"),
+        (lambda cues: _srt_writer()(cues).replace("Hello there.", "Hello there. "), "'Hello there.' ends with spaces"),
+        (  # lines that split as the right ones do, and still differ: a ❌ naming both texts, never a ✅
+            lambda cues: _srt_writer()(cues).replace("\n", "\r\n").replace("\r\n\r\n", "\n\n"),
+            "returned '1\\r\\n00:00:00,000",
+        ),
         (lambda cues: "WEBVTT\n\n" + _srt_writer(comma=".")(cues), "That is a WebVTT file"),
         (lambda cues: [_srt_writer()(cues)], "the file's text (a str)"),
         (..., "⏳"),
