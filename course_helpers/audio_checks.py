@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import math
+import string
 import warnings
 import wave
 from pathlib import Path
@@ -124,16 +125,40 @@ def _wer_hint(where: str, got: float, expected: float, reference: str, hypothesi
         )
     if reference.strip() and close(edits / len(reference)):
         return f"{said} You divided by the reference's characters ({len(reference)}): divide by its words ({len(ref)})."
+    stripped_ref, stripped_hyp = _stripped_words(reference), _stripped_words(hypothesis)
+    if stripped_ref != ref and close(_edits(stripped_ref, stripped_hyp) / len(stripped_ref)):
+        return f"{said} {_use_normalize_words(reference)}, yours are {stripped_ref!r}."
     raw_ref, raw_hyp = reference.split(), hypothesis.split()
+    if raw_ref and len(raw_ref) != len(ref) and close(edits / len(raw_ref)):
+        return (
+            f"{said} You divided by reference.split()'s {len(raw_ref)} pieces: divide by the {len(ref)} words you "
+            f"compared, len(normalize_words(reference)) (normalize_words({reference!r}) is {ref!r})."
+        )
     if raw_ref != ref and (close(_edits(raw_ref, raw_hyp) / len(raw_ref)) or raw_hyp != hyp):
         return (
             f"{said} Compare normalized words: lowercase, without punctuation (normalize_words from "
             "course_helpers.audio does both), or 'Hello,' and 'hello' count as different words."
         )
+    if expected != 0.5 and close(1 - expected):
+        return (
+            f"{said} That is 1 minus the error rate, the accuracy (the share of words right): return the error "
+            "rate itself, the edits divided by the number of reference words."
+        )
     return (
         f"{said} Fill the table with the fewest edits: d[i][j] = min(d[i-1][j-1] + (words differ), "
         "d[i-1][j] + 1, d[i][j-1] + 1), and take d[len(ref)][len(hyp)]."
     )
+
+
+def _stripped_words(text: str) -> list[str]:
+    """The words of ``text`` as split() and strip(string.punctuation).lower() make them: not normalize_words'."""
+    return [word.strip(string.punctuation).lower() for word in text.split()]
+
+
+def _use_normalize_words(reference: str) -> str:
+    """The start of a hint for words made otherwise than with normalize_words (no full stop: the caller goes on)."""
+    words = normalize_words(reference)
+    return f"Take the words with normalize_words, as the exercise says: normalize_words({reference!r}) is {words!r}"
 
 
 _EMPTY_REFERENCE = (
@@ -157,6 +182,8 @@ def check_word_error_rate(function):
         ("", ""),
         ("", "hello there"),
         ("...", ""),
+        ("Hello - world", "hello word"),  # normalize_words drops the '-' and splits '3.5': 2 and 5 words
+        ("it costs 3.5 euros", "it cost 3.5 euros"),
     ]
     for reference, hypothesis in cases:
         expected = word_error_rate(reference, hypothesis)
@@ -179,6 +206,11 @@ def check_word_error_rate(function):
             fail(f"{where} returned {got}. " + (_EMPTY_REFERENCE if empty else "Look for a division by zero."))
         if math.isclose(got, expected, abs_tol=1e-9):
             continue
+        if empty and reference.split():  # '...': words for split(), none for normalize_words
+            fail(
+                f"{where} returned {got:g}; expected {expected:g}. {_use_normalize_words(reference)}, an empty "
+                "reference (0.0 when the hypothesis has no words either, else 1.0)."
+            )
         if empty:
             fail(f"{where} returned {got:g}; expected {expected:g}. {_EMPTY_REFERENCE}")
         fail(_wer_hint(where, got, expected, reference, hypothesis))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import doctest
 import math
+import string
 import time
 import warnings
 import wave
@@ -198,15 +199,27 @@ def _guarded(wer):
     return function
 
 
-def _raw_wer(reference, hypothesis):
-    """A word error rate on the words as written (case and punctuation count): a missed normalization."""
-    ref, hyp = reference.split(), hypothesis.split()
-    d = np.zeros((len(ref) + 1, len(hyp) + 1), dtype=int)
-    d[:, 0], d[0, :] = np.arange(len(ref) + 1), np.arange(len(hyp) + 1)
-    for i in range(1, len(ref) + 1):
-        for j in range(1, len(hyp) + 1):
-            d[i, j] = min(d[i - 1, j - 1] + (ref[i - 1] != hyp[j - 1]), d[i - 1, j] + 1, d[i, j - 1] + 1)
-    return d[-1, -1] / len(ref) if ref else float(bool(hyp))
+def _wer_on(words):
+    """A right word error rate on the words ``words(text)`` gives, instead of normalize_words'."""
+
+    def function(reference, hypothesis):
+        ref, hyp = words(reference), words(hypothesis)
+        d = np.zeros((len(ref) + 1, len(hyp) + 1), dtype=int)
+        d[:, 0], d[0, :] = np.arange(len(ref) + 1), np.arange(len(hyp) + 1)
+        for i in range(1, len(ref) + 1):
+            for j in range(1, len(hyp) + 1):
+                d[i, j] = min(d[i - 1, j - 1] + (ref[i - 1] != hyp[j - 1]), d[i - 1, j] + 1, d[i, j - 1] + 1)
+        return d[-1, -1] / len(ref) if ref else float(bool(hyp))
+
+    return function
+
+
+_raw_wer = _wer_on(str.split)  # the words as written (case and punctuation count): a missed normalization
+
+
+def _stripped(text):
+    """Words as split() and strip(string.punctuation).lower() make them: '-' becomes '', '3.5' stays one word."""
+    return [word.strip(string.punctuation).lower() for word in text.split()]
 
 
 def _no_borders(reference, hypothesis):
@@ -219,6 +232,12 @@ def _no_borders(reference, hypothesis):
         for j in range(1, len(hyp) + 1):
             d[i, j] = min(d[i - 1, j - 1] + (ref[i - 1] != hyp[j - 1]), d[i - 1, j] + 1, d[i, j - 1] + 1)
     return d[-1, -1] / len(ref)
+
+
+def _over_split_pieces(reference, hypothesis):
+    """Right but for its division: by len(reference.split()) instead of the normalized words' count."""
+    words = len(normalize_words(reference))
+    return word_error_rate(reference, hypothesis) * words / len(reference.split()) if words else float(bool(hypothesis))
 
 
 def _edits_over(denominator):
@@ -244,6 +263,19 @@ def _edits_over(denominator):
         (_guarded(word_error_rate), "empty reference has no words"),
         (lambda r, h: word_error_rate(r, h) / len(r.split()) * len(r.split()), "empty reference has no words"),
         (lambda r, h: word_error_rate(r, h) if r.strip(".") else 0.0, "expected 1"),
+        (
+            _over_split_pieces,
+            "wer('Hello - world', 'hello word') returned 0.3333; expected 0.5. You divided by reference.split()'s 3",
+        ),
+        (_wer_on(_stripped), "wer('...', '') returned 1; expected 0. Take the words with normalize_words"),
+        (
+            _wer_on(lambda text: [word for word in _stripped(text) if word]),
+            "normalize_words('it costs 3.5 euros') is ['it', 'costs', '3', '5', 'euros'], yours are ['it', 'costs', '3.5'",
+        ),
+        (
+            lambda r, h: 1 - word_error_rate(r, h),
+            "returned 1; expected 0. That is 1 minus the error rate, the accuracy",
+        ),
         (..., "⏳"),
     ],
 )
