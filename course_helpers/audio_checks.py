@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import copy
 import math
+import string
 import warnings
 import wave
 from collections.abc import Iterator
@@ -32,7 +33,7 @@ from typing import Any, cast
 import numpy as np
 
 from .audio import PCM_SAMPLE_RATE, READ_ALOUD, normalize_words, word_error_rate
-from .checks import Hint, call, checker, describe, expect, fail, is_stub, refused
+from .checks import Hint, call, checker, counted, describe, expect, fail, is_stub, refused
 
 __all__ = [
     "EXAMPLE_SRT",
@@ -137,16 +138,40 @@ def _wer_hint(where: str, got: float, expected: float, reference: str, hypothesi
         )
     if reference.strip() and close(edits / len(reference)):
         return f"{said} You divided by the reference's characters ({len(reference)}): divide by its words ({len(ref)})."
+    stripped_ref, stripped_hyp = _stripped_words(reference), _stripped_words(hypothesis)
+    if stripped_ref != ref and close(_edits(stripped_ref, stripped_hyp) / len(stripped_ref)):
+        return f"{said} {_use_normalize_words(reference)}, yours are {stripped_ref!r}."
     raw_ref, raw_hyp = reference.split(), hypothesis.split()
+    if raw_ref and len(raw_ref) != len(ref) and close(edits / len(raw_ref)):
+        return (
+            f"{said} You divided by reference.split()'s {len(raw_ref)} pieces: divide by the {len(ref)} words you "
+            f"compared, len(normalize_words(reference)) (normalize_words({reference!r}) is {ref!r})."
+        )
     if raw_ref != ref and (close(_edits(raw_ref, raw_hyp) / len(raw_ref)) or raw_hyp != hyp):
         return (
             f"{said} Compare normalized words: lowercase, without punctuation (normalize_words from "
             "course_helpers.audio does both), or 'Hello,' and 'hello' count as different words."
         )
+    if expected != 0.5 and close(1 - expected):
+        return (
+            f"{said} That is 1 minus the error rate, the accuracy (the share of words right): return the error "
+            "rate itself, the edits divided by the number of reference words."
+        )
     return (
         f"{said} Fill the table with the fewest edits: d[i][j] = min(d[i-1][j-1] + (words differ), "
         "d[i-1][j] + 1, d[i][j-1] + 1), and take d[len(ref)][len(hyp)]."
     )
+
+
+def _stripped_words(text: str) -> list[str]:
+    """The words of ``text`` as split() and strip(string.punctuation).lower() make them: not normalize_words'."""
+    return [word.strip(string.punctuation).lower() for word in text.split()]
+
+
+def _use_normalize_words(reference: str) -> str:
+    """The start of a hint for words made otherwise than with normalize_words (no full stop: the caller goes on)."""
+    words = normalize_words(reference)
+    return f"Take the words with normalize_words, as the exercise says: normalize_words({reference!r}) is {words!r}"
 
 
 _EMPTY_REFERENCE = (
@@ -170,6 +195,8 @@ def check_word_error_rate(function):
         ("", ""),
         ("", "hello there"),
         ("...", ""),
+        ("Hello - world", "hello word"),  # normalize_words drops the '-' and splits '3.5': 2 and 5 words
+        ("it costs 3.5 euros", "it cost 3.5 euros"),
     ]
     for reference, hypothesis in cases:
         expected = word_error_rate(reference, hypothesis)
@@ -192,6 +219,11 @@ def check_word_error_rate(function):
             fail(f"{where} returned {got}. " + (_EMPTY_REFERENCE if empty else "Look for a division by zero."))
         if math.isclose(got, expected, abs_tol=1e-9):
             continue
+        if empty and reference.split():  # '...': words for split(), none for normalize_words
+            fail(
+                f"{where} returned {got:g}; expected {expected:g}. {_use_normalize_words(reference)}, an empty "
+                "reference (0.0 when the hypothesis has no words either, else 1.0)."
+            )
         if empty:
             fail(f"{where} returned {got:g}; expected {expected:g}. {_EMPTY_REFERENCE}")
         fail(_wer_hint(where, got, expected, reference, hypothesis))
@@ -621,10 +653,28 @@ def _first_sample(piece: bytes) -> str:
     return f"samples {at // 2:,} to {at // 2 + len(piece) // 2 - 1:,}"
 
 
+def _rounding_slip(piece: bytes, start: float, end: float) -> str:
+    """How ``piece`` rounded ``start`` or ``end`` to a sample other than the nearest (down or up), or ""."""
+    at = _NUMBERED_PCM.find(piece[:8]) if len(piece) >= 8 else -1
+    if at < 0 or at % 2:
+        return ""
+    for name, seconds, sample in (("start", start, at // 2), ("end", end, (at + len(piece)) // 2)):
+        exact = seconds * PCM_SAMPLE_RATE
+        if sample == round(exact):
+            continue
+        said = f"The {name}, {seconds} s, is sample {exact:,.2f}: round() it to the nearest, {round(exact):,}"
+        if sample == math.floor(exact):
+            return f"{said}; int() cuts it down to {sample:,}."
+        if sample == math.ceil(exact):
+            return f"{said}, not up to {sample:,} (math.ceil)."
+    return ""
+
+
 @checker
 def check_cut_pcm(function):
     """Check ``cut_pcm(pcm, start, end)``: the PCM16 bytes (24 kHz, mono) from ``start`` to ``end`` seconds."""
-    for start, end in ((0.25, 0.5), (0.0, 0.1), (0.5, 1.0), (0.10003, 0.30002)):  # 0.10003 s: sample 2,400.72
+    # 0.10003 s is sample 2,400.72 and 0.30002 s is 7,200.48 (round, not int or ceil); 0.30003 s is 7,200.72
+    for start, end in ((0.25, 0.5), (0.0, 0.1), (0.5, 1.0), (0.10003, 0.30002), (0.2, 0.30003)):
         expected = _NUMBERED_PCM[2 * round(start * PCM_SAMPLE_RATE) : 2 * round(end * PCM_SAMPLE_RATE)]
         where = f"cut_pcm(pcm, {start}, {end})"
         try:
@@ -647,6 +697,14 @@ def check_cut_pcm(function):
             fail(f"{said} You cut at the sample numbers: each sample is 2 bytes, so the byte is 2 × the sample.")
         if len(got) % 2 or _NUMBERED_PCM.find(got[:8]) % 2:
             fail(f"{said} A cut must fall between samples: an even byte, 2 × a whole sample number.")
+        first = round(start * PCM_SAMPLE_RATE)
+        if start and got == _NUMBERED_PCM[2 * first : 2 * first + 2 * round(end * PCM_SAMPLE_RATE)]:
+            fail(
+                f"{said} `end` is a time, not a length: pcm[a:b] stops at byte b itself, so cut at "
+                "b = 2 × round(end × 24,000), not a + that."
+            )
+        if rounding := _rounding_slip(got, start, end):
+            fail(f"{said} {rounding}")
         if len(got) == len(expected) + 2 and got.startswith(expected):
             fail(f"{said} pcm[a:b] already stops before byte b: do not add a sample at the end.")
         if expected and any(math.isclose(len(got), len(expected) * ratio, rel_tol=0.01) for ratio in (2, 2 / 3)):
@@ -659,14 +717,28 @@ _ROUNDING_CUE = (0.5, 1.001, "Rounded.")  # 1.001 × 1000 is 1000.9999999999999 
 _ROUNDING_SRT = "1\n00:00:00,500 --> 00:00:01,001\nRounded.\n"
 _HOUR_CUE = (3723.5, 3725.0, "Still here?")
 _HOUR_SRT = "1\n01:02:03,500 --> 01:02:05,000\nStill here?\n"
+_CARRY_CUE = (1.9996, 59.9996, "Carried.")  # 1,999.6 ms rounds to 2 whole seconds, 59,999.6 ms to a minute
+_CARRY_SRT = "1\n00:00:02,000 --> 00:01:00,000\nCarried.\n"
 
 
 def _srt_hint(got_line: str, want_line: str) -> str:
     """Why one line of an SRT file differs from what it should be."""
-    if want_line[:1].isdigit() and "-->" not in want_line and got_line.strip().isdigit():
-        return " Cues are numbered from 1."
+    if not got_line:
+        return " A blank line stands there: one blank line between cues, none before the first or inside a cue."
+    if want_line.isdigit():
+        if got_line.isdigit() and int(got_line) == int(want_line):
+            return f" Write the cue number without zero padding: {want_line}, not {got_line}."
+        if got_line.rstrip(".):") == want_line:
+            return f" The cue number is the number alone, {want_line}, with nothing after it."
+        if "-->" in got_line:
+            return " The number goes on a line of its own, and the timing line 'start --> end' under it."
+        if got_line.isdigit():
+            return " Cues are numbered from 1." if want_line == "1" else " Number the cues in order: 1, 2, 3, …"
+        return ""
     if "-->" not in want_line:
         return ""
+    if got_line.replace(" ", "") == want_line.replace(" ", ""):
+        return " Put one space on each side of the arrow: 'start --> end'."
     if got_line.replace(".", ",") == want_line:
         return " SRT writes a comma before the milliseconds (a dot is WebVTT's)."
     if "-->" not in got_line:
@@ -685,15 +757,21 @@ def check_write_srt(function):
         (_EXAMPLE_CUES, EXAMPLE_SRT, ""),
         ([_HOUR_CUE], _HOUR_SRT, " Over an hour: 3,723.5 s is 1 hour, 2 minutes, 3.5 seconds."),
         ([_ROUNDING_CUE], _ROUNDING_SRT, " round() the milliseconds: int() cuts 1.001 × 1000 = 1000.99… to 1000."),
+        (
+            [_CARRY_CUE],
+            _CARRY_SRT,
+            " Round to whole milliseconds first, then split them into hours, minutes, seconds and milliseconds: "
+            "1.9996 s is 2,000 ms, 00:00:02,000; rounding the fraction alone gives 1,000 ms (or 60 seconds).",
+        ),
     )
     for cues, expected, extra in cases:
         got = call(function, list(cues))
         expect(isinstance(got, str), f"write_srt should return the file's text (a str), but returned {describe(got)}.")
-        if got.strip() == expected.strip():
+        if got.rstrip("\n") == expected.rstrip("\n"):  # a final newline or none: players read both
             continue
         if got.startswith("WEBVTT"):
             fail("That is a WebVTT file: SRT has no header line, numbers its cues, and writes 00:00:01,500.")
-        got_blocks, want_blocks = got.strip().split("\n\n"), expected.strip().split("\n\n")
+        got_blocks, want_blocks = got.rstrip("\n").split("\n\n"), expected.rstrip("\n").split("\n\n")
         if len(got_blocks) != len(want_blocks):
             fail(
                 f"write_srt of {len(cues)} cue(s) gave {len(got_blocks)} block(s) separated by blank lines; "
@@ -702,11 +780,16 @@ def check_write_srt(function):
         for got_block, want_block in zip(got_blocks, want_blocks):
             got_lines, want_lines = got_block.splitlines(), want_block.splitlines()
             for got_line, want_line in zip(got_lines, want_lines):
-                if got_line.strip() != want_line:
+                if got_line.strip() == want_line != got_line:
+                    spaces = len(got_line) - len(got_line.lstrip())
+                    where = f"starts with {counted(spaces, 'space')}" if spaces else "ends with spaces"
+                    fail(f"The line {want_line!r} {where}: SRT lines start at the margin, with no spaces around them.")
+                if got_line != want_line:
                     hint = _srt_hint(got_line.strip(), want_line) or extra
                     fail(f"A line reads {got_line.strip()!r}; expected {want_line!r}.{hint}")
             expect(
                 len(got_lines) == len(want_lines),
                 f"A cue has {len(got_lines)} lines; expected {len(want_lines)}: number, timing, text ({want_block!r}).",
             )
+        fail(f"write_srt({list(cues)!r}) returned {got!r}; expected {expected!r}.")
     return "numbered cues, HH:MM:SS,mmm --> HH:MM:SS,mmm, the text, a blank line between cues."

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import doctest
+import math
+import string
+import time
 import warnings
 import wave
 
@@ -55,13 +58,16 @@ def test_pcm_duration(capsys, function, expected):
     assert expected in _line(capsys)
 
 
-def _cutter(rate=24_000, bytes_per_sample=2, to_sample=round, extra=0, as_array=False):
-    """A cut_pcm with one chosen mistake: the wrong rate or sample size, int() for round(), one sample too many."""
+def _cutter(rate=24_000, bytes_per_sample=2, to_sample=round, to_end=None, extra=0, as_array=False, length=False):
+    """A cut_pcm with one chosen mistake: the wrong rate or sample size, int() for round(), one sample too many,
+    ``end`` taken for a length."""
 
     def cut(pcm, start, end):
-        first, stop = to_sample(start * rate), to_sample(end * rate)
+        first, stop = to_sample(start * rate), (to_end or to_sample)(end * rate)
         if as_array:
             return np.frombuffer(pcm, dtype="<i2")[first:stop]
+        if length:
+            return pcm[bytes_per_sample * first : bytes_per_sample * (first + stop)]
         return pcm[bytes_per_sample * first : bytes_per_sample * stop + extra]
 
     return cut
@@ -74,7 +80,10 @@ def _cutter(rate=24_000, bytes_per_sample=2, to_sample=round, extra=0, as_array=
         (_cutter(bytes_per_sample=1), "each sample is 2 bytes"),
         (_cutter(rate=48_000, bytes_per_sample=1, to_sample=int), "the middle of a sample"),
         (_cutter(to_sample=lambda x: x), "round() it to the nearest sample"),
-        (_cutter(to_sample=int), "round(t × 24,000)"),
+        (_cutter(to_sample=int), "is sample 2,400.72: round() it to the nearest, 2,401; int() cuts it down"),
+        (_cutter(to_end=int), "The end, 0.30003 s, is sample 7,200.72: round() it to the nearest, 7,201; int()"),
+        (_cutter(to_sample=math.ceil), "sample 7,200.48: round() it to the nearest, 7,200, not up"),
+        (_cutter(length=True), "`end` is a time, not a length"),
         (_cutter(extra=2), "do not add a sample at the end"),
         (_cutter(rate=48_000), "not 48,000 or 16,000"),
         (_cutter(rate=16_000), "not 48,000 or 16,000"),
@@ -88,10 +97,30 @@ def test_cut_pcm(capsys, function, expected):
     assert expected in _line(capsys)
 
 
-def _srt_writer(comma=",", first=1, hours=True, to_millis=round, separator="\n", pad=True):
-    """A write_srt with one chosen mistake (each keyword argument at its default is right)."""
+def _seconds_then_millis(seconds):
+    """Whole seconds and rounded milliseconds apart: 1.9996 s gives 00:00:01,1000."""
+    whole = int(seconds)
+    millis = round((seconds - whole) * 1000)
+    return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d},{millis:03d}"
 
-    def stamp(seconds):
+
+def _strftime_stamp(seconds):
+    return time.strftime("%H:%M:%S", time.gmtime(seconds)) + f",{round(seconds % 1 * 1000):03d}"
+
+
+def _formatted_seconds(seconds):
+    """Seconds as one float formatted with 3 decimals: 59.9996 s gives 00:00:60,000."""
+    return f"{int(seconds // 3600):02d}:{int(seconds // 60 % 60):02d}:{seconds % 60:06.3f}".replace(".", ",")
+
+
+def _srt_writer(comma=",", first=1, hours=True, to_millis=round, separator="\n", pad=True, stamp=None, **cue_changes):
+    """A write_srt with one chosen mistake (each keyword argument at its default is right).
+
+    ``cue_changes``: ``number`` (a function of the cue number), ``arrow``, ``indent`` (before every line),
+    ``one_line`` (the number and the timing on one line).
+    """
+
+    def _stamp(seconds):
         millis = to_millis(seconds * 1000)
         h, millis = divmod(millis, 3_600_000)
         m, millis = divmod(millis, 60_000)
@@ -102,9 +131,18 @@ def _srt_writer(comma=",", first=1, hours=True, to_millis=round, separator="\n",
             return f"{h}:{m}:{s}{comma}{millis}"
         return f"{h:02d}:{m:02d}:{s:02d}{comma}{millis:03d}"
 
+    stamp = stamp or _stamp
+    number, arrow = cue_changes.get("number", str), cue_changes.get("arrow", " --> ")
+    indent, after_number = cue_changes.get("indent", ""), " " if cue_changes.get("one_line") else "\n"
+
     def write(cues):
-        blocks = [f"{n}\n{stamp(a)} --> {stamp(b)}\n{text}\n" for n, (a, b, text) in enumerate(cues, start=first)]
-        return separator.join(blocks)
+        blocks = [
+            f"{number(n)}{after_number}{stamp(a)}{arrow}{stamp(b)}\n{text}\n"
+            for n, (a, b, text) in enumerate(cues, start=first)
+        ]
+        return separator.join(
+            "\n".join(indent + line if line else line for line in block.split("\n")) for block in blocks
+        )
 
     return write
 
@@ -120,6 +158,23 @@ def _srt_writer(comma=",", first=1, hours=True, to_millis=round, separator="\n",
         (_srt_writer(pad=False), "Pad with zeros"),
         (_srt_writer(to_millis=int), "int() cuts 1.001 × 1000"),
         (_srt_writer(separator=""), "one blank line between cues"),
+        (_srt_writer(stamp=_seconds_then_millis), "'00:00:01,1000 --> 00:00:59,1000'; expected '00:00:02,000 -->"),
+        (_srt_writer(stamp=_strftime_stamp), "Round to whole milliseconds first, then split them"),
+        (_srt_writer(stamp=_formatted_seconds), "'00:00:02,000 --> 00:00:60,000'; expected '00:00:02,000 --> 00:01:"),
+        (_srt_writer(indent="  "), "The line '1' starts with 2 spaces: SRT lines start at the margin"),
+        (_srt_writer(arrow="-->"), "one space on each side of the arrow"),
+        (_srt_writer(number=lambda n: "1"), "reads '1'; expected '2'. Number the cues in order: 1, 2, 3"),
+        (_srt_writer(number=lambda n: f"{n:03d}"), "without zero padding: 1, not 001"),
+        (_srt_writer(number=lambda n: f"{n}."), "the number alone, 1, with nothing after it"),
+        (_srt_writer(one_line=True), "The number goes on a line of its own"),
+        (_srt_writer(separator="\n\n"), "reads ''; expected '2'. A blank line stands there: one blank line between"),
+        (lambda cues: "\n" + _srt_writer()(cues), "reads ''; expected '1'. A blank line stands there"),
+        (lambda cues: _srt_writer()(cues) + "\n\n", "✅"),
+        (lambda cues: _srt_writer()(cues).replace("Hello there.", "Hello there. "), "'Hello there.' ends with spaces"),
+        (  # lines that split as the right ones do, and still differ: a ❌ naming both texts, never a ✅
+            lambda cues: _srt_writer()(cues).replace("\n", "\r\n").replace("\r\n\r\n", "\n\n"),
+            "returned '1\\r\\n00:00:00,000",
+        ),
         (lambda cues: "WEBVTT\n\n" + _srt_writer(comma=".")(cues), "That is a WebVTT file"),
         (lambda cues: [_srt_writer()(cues)], "the file's text (a str)"),
         (..., "⏳"),
@@ -146,15 +201,27 @@ def _guarded(wer):
     return function
 
 
-def _raw_wer(reference, hypothesis):
-    """A word error rate on the words as written (case and punctuation count): a missed normalization."""
-    ref, hyp = reference.split(), hypothesis.split()
-    d = np.zeros((len(ref) + 1, len(hyp) + 1), dtype=int)
-    d[:, 0], d[0, :] = np.arange(len(ref) + 1), np.arange(len(hyp) + 1)
-    for i in range(1, len(ref) + 1):
-        for j in range(1, len(hyp) + 1):
-            d[i, j] = min(d[i - 1, j - 1] + (ref[i - 1] != hyp[j - 1]), d[i - 1, j] + 1, d[i, j - 1] + 1)
-    return d[-1, -1] / len(ref) if ref else float(bool(hyp))
+def _wer_on(words):
+    """A right word error rate on the words ``words(text)`` gives, instead of normalize_words'."""
+
+    def function(reference, hypothesis):
+        ref, hyp = words(reference), words(hypothesis)
+        d = np.zeros((len(ref) + 1, len(hyp) + 1), dtype=int)
+        d[:, 0], d[0, :] = np.arange(len(ref) + 1), np.arange(len(hyp) + 1)
+        for i in range(1, len(ref) + 1):
+            for j in range(1, len(hyp) + 1):
+                d[i, j] = min(d[i - 1, j - 1] + (ref[i - 1] != hyp[j - 1]), d[i - 1, j] + 1, d[i, j - 1] + 1)
+        return d[-1, -1] / len(ref) if ref else float(bool(hyp))
+
+    return function
+
+
+_raw_wer = _wer_on(str.split)  # the words as written (case and punctuation count): a missed normalization
+
+
+def _stripped(text):
+    """Words as split() and strip(string.punctuation).lower() make them: '-' becomes '', '3.5' stays one word."""
+    return [word.strip(string.punctuation).lower() for word in text.split()]
 
 
 def _no_borders(reference, hypothesis):
@@ -167,6 +234,12 @@ def _no_borders(reference, hypothesis):
         for j in range(1, len(hyp) + 1):
             d[i, j] = min(d[i - 1, j - 1] + (ref[i - 1] != hyp[j - 1]), d[i - 1, j] + 1, d[i, j - 1] + 1)
     return d[-1, -1] / len(ref)
+
+
+def _over_split_pieces(reference, hypothesis):
+    """Right but for its division: by len(reference.split()) instead of the normalized words' count."""
+    words = len(normalize_words(reference))
+    return word_error_rate(reference, hypothesis) * words / len(reference.split()) if words else float(bool(hypothesis))
 
 
 def _edits_over(denominator):
@@ -194,6 +267,19 @@ def _edits_over(denominator):
         (_guarded(word_error_rate), "empty reference has no words"),
         (lambda r, h: word_error_rate(r, h) / len(r.split()) * len(r.split()), "empty reference has no words"),
         (lambda r, h: word_error_rate(r, h) if r.strip(".") else 0.0, "expected 1"),
+        (
+            _over_split_pieces,
+            "wer('Hello - world', 'hello word') returned 0.3333; expected 0.5. You divided by reference.split()'s 3",
+        ),
+        (_wer_on(_stripped), "wer('...', '') returned 1; expected 0. Take the words with normalize_words"),
+        (
+            _wer_on(lambda text: [word for word in _stripped(text) if word]),
+            "normalize_words('it costs 3.5 euros') is ['it', 'costs', '3', '5', 'euros'], yours are ['it', 'costs', '3.5'",
+        ),
+        (
+            lambda r, h: 1 - word_error_rate(r, h),
+            "returned 1; expected 0. That is 1 minus the error rate, the accuracy",
+        ),
         (..., "⏳"),
     ],
 )
