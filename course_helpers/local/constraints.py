@@ -8,9 +8,11 @@ server builds it from the request; the engine compiles it once and gives each
 choice a matcher that follows it (``grammar.py``). Nothing here needs numpy or
 the model, so the server can check a schema before anything runs.
 
-Two kinds exist today; a new kind (tool calls, say) is one more function
-returning a ``Constraint`` with its own grammar (a Lark grammar can embed JSON
-schemas with ``%json {...}``), and nothing else in the engine changes.
+Three kinds: JSON mode, a JSON schema, and tool calls (:func:`tool_calls`,
+a Lark grammar embedding each function's parameters with ``%json {...}``: the
+reply is either plain text or a ``<tool_call>`` block of calls, in the form
+``tool_calls.py`` renders into the prompt). A new kind is one more function
+returning a ``Constraint``, and nothing else in the engine changes.
 
 >>> constraint = json_object()
 >>> constraint.kind, grammar_error(constraint.grammar)
@@ -34,9 +36,12 @@ Used in: course_helpers/local/server (response_format, text.format), course_help
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from .tool_calls import CALL_SEPARATOR, CALLS_CLOSE, CALLS_OPEN
 
 if TYPE_CHECKING:
     from llguidance._lib import JsonCompileOptions
@@ -49,6 +54,7 @@ __all__ = [
     "grammar_error",
     "json_object",
     "json_schema",
+    "tool_calls",
 ]
 
 # How the JSON is laid out: exactly as Python's json.dumps writes it ({"a": 1, "b": [2, 3]}), the layout a small
@@ -71,7 +77,7 @@ class Constraint:
     request parameter in errors (``response_format``, ``text.format``).
     """
 
-    kind: str  # "json_object" or "json_schema" (a tools constraint would add "tools")
+    kind: str  # "json_object", "json_schema" or "tools"
     grammar: str
     param: str = "response_format"
 
@@ -112,6 +118,50 @@ def json_schema(schema: dict[str, Any], *, strict: bool, param: str = "response_
     """
     schema = bounded(schema if strict else _closed(schema))
     return Constraint("json_schema", _grammar(schema, lenient=not strict), param)
+
+
+def tool_calls(functions: list[dict[str, Any]], *, required: bool, parallel: bool, param: str = "tools") -> Constraint:
+    """Tool calling: the reply calls ``functions`` in the ``<tool_call>`` form, or (unless ``required``) is text.
+
+    ``functions`` are ``{"name", "parameters", "strict"}``; each call's
+    arguments are JSON valid against its function's parameters (a strict
+    schema as given, a non-strict one as :func:`json_schema` honours it).
+    ``parallel``: more than one call in a reply. Text, when allowed, does not
+    start with ``<`` (so that a started call block is always a call).
+
+    >>> grammar = tool_calls([{"name": "f", "parameters": {"type": "object"}}], required=False, parallel=False)
+    >>> grammar.kind, grammar_error(grammar.grammar)
+    ('tools', '')
+    """
+    import llguidance
+
+    rules = []
+    for number, function in enumerate(functions):
+        strict = bool(function.get("strict"))
+        parameters = function.get("parameters") or {"type": "object", "properties": {}}
+        arguments = bounded(parameters if strict else _closed(parameters))
+        call = {
+            "x-guidance": {**JSON_STYLE, "lenient": not strict},
+            "type": "object",
+            "properties": {"name": {"const": function["name"]}, "arguments": arguments},
+            "required": ["name", "arguments"],
+            "additionalProperties": False,
+        }
+        rules.append(f"call_{number}: %json {json.dumps(call)}")
+    more = f" ({_lark(CALL_SEPARATOR)} call)*" if parallel else ""
+    lines = [
+        "start: calls" if required else "start: TEXT | calls",
+        "TEXT: /[^<](.|\\n)*/",
+        f"calls: {_lark(CALLS_OPEN)} call{more} {_lark(CALLS_CLOSE)}",
+        "call: " + " | ".join(f"call_{number}" for number in range(len(functions))),
+        *rules,
+    ]
+    return Constraint("tools", llguidance.LLMatcher.grammar_from_lark("\n".join(lines)), param)
+
+
+def _lark(text: str) -> str:
+    """A Lark string literal of ``text``."""
+    return json.dumps(text)
 
 
 def grammar_error(grammar: str) -> str:
