@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Discriminator, Tag
+from pydantic import BeforeValidator, Discriminator, Field, Tag
 from pydantic_core import PydanticCustomError
 
 from ...constraints import Constraint, grammar_error, tool_calls
@@ -69,13 +69,21 @@ class ChatFunctionTool(JSONModel):
 
 
 class ResponsesFunctionTool(JSONModel):
-    """Responses' ``{"type": "function", "name", "description", "parameters", "strict"}``."""
+    """Responses' ``{"type": "function", "name", "description", "parameters", "strict"}``.
+
+    ``strict`` null or absent is taken as false (OpenAI's default for Responses: NOT CONFIRMED). The SDK's
+    newer keys (``defer_loading``, ``allowed_callers``, ``output_schema``, ``async``) are accepted and ignored.
+    """
 
     type: Literal["function"]
     name: FormatName
     description: str | None = None
     parameters: dict[str, Any] | None = None
     strict: bool | None = None
+    defer_loading: bool | None = None
+    allowed_callers: list[str] | None = None
+    output_schema: dict[str, Any] | None = None
+    async_: bool | None = Field(None, alias="async")
 
     @property
     def function(self) -> Function:
