@@ -109,7 +109,8 @@ def _event_deltas(event: GenerationEvent, chat: ChatRequest, states: list[Choice
         out.append(delta_choice(event.index, delta, entries))
     if last:
         state.finish_reason = event.finish_reason
-        out.append(delta_choice(event.index, {}, None, state.final_reason))
+        leftover = state.logprob_entries if chat.sampling.logprobs and state.logprob_entries else None
+        out.append(delta_choice(event.index, {}, leftover, state.final_reason))  # tokens of no piece (a call's end)
     return out
 
 

@@ -280,3 +280,11 @@ def test_gpt_6_luna_takes_function_tools_on_chat_only_at_effort_none(client, eng
     engine.script = PARIS
     reply = create(client, model="gpt-6-luna", reasoning_effort="none")
     assert reply.choices[0].finish_reason == "tool_calls"
+
+
+def test_logprobs_come_with_the_pieces_of_a_streamed_call(client, engine):
+    engine.script = PARIS
+    chunks = [chunk for chunk in create(client, stream=True, logprobs=True) if chunk.choices]
+    entries = [entry for chunk in chunks if chunk.choices[0].logprobs for entry in chunk.choices[0].logprobs.content]
+    assert "".join(entry.token for entry in entries) == PARIS  # the stand-in's tokens: 5 characters each
+    assert chunks[-1].choices[0].finish_reason == "tool_calls"
