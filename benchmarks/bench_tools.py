@@ -1,12 +1,13 @@
 """Tool calling on the local engine: how often the 135M model's calls are valid, and what the grammar costs.
 
-    COURSE_MODEL_CACHE=... python benchmarks/bench_tools.py [--tries 20] [--temperature 1.0]
+    COURSE_MODEL_CACHE=... python benchmarks/bench_tools.py [--tries 20] [--temperature 1.0] [--max-tokens 200]
 
 - valid calls: for each prompt below, ``--tries`` replies under ``tool_choice="required"`` at
-  ``--temperature`` (seeds 0, 1, ...), each read back as calls and checked against its function's
-  parameters with jsonschema (the grammar should make this 100%), and the share whose function and
-  arguments are the ones the prompt asks for; under ``"auto"``, the share of replies that call a
-  tool at all (the model may answer in text), and of those the share valid;
+  ``--temperature`` (decoded together, one seeded generator each), how many the token limit cut
+  (at temperature 1 the model can write a long string or call after call), and the complete ones read
+  back as calls and checked against their function's parameters with jsonschema (the grammar should
+  make this 100%), and the share whose function and arguments are the ones the prompt asks for;
+  under ``"auto"``, the same for the replies that call a tool at all (the model may answer in text);
 - grammar compile time for 1 and 3 tools: building the Lark grammar, checking it (as the server does),
   compiling it for the tokenizer and its first mask; compiled grammars are cached by their text;
 - mask time per token while a call block is written (``Grammars.allowed``, one matcher).
@@ -76,9 +77,15 @@ PROMPTS = [
 ]
 
 
-def reply_text(engine: Engine, messages: list[dict], params: SamplingParams) -> str:
-    generation = engine.generate(engine.encode_chat(messages), params)
-    return "".join(event.text for event in generation)
+def replies(engine: Engine, messages: list[dict], params: SamplingParams, n: int) -> list[tuple[str, str]]:
+    """``n`` replies to one prompt, decoded together (each choice has its own seeded generator): (text, finish)."""
+    generation = engine.generate(engine.encode_chat(messages), params, n=n)
+    texts, finishes = [""] * n, [""] * n
+    for event in generation:
+        texts[event.index] += event.text
+        if event.finish_reason is not None:
+            finishes[event.index] = event.finish_reason
+    return list(zip(texts, finishes, strict=True))
 
 
 def is_right(name: str, arguments: dict, wanted_name: str, wanted: dict) -> bool:
@@ -107,28 +114,33 @@ def valid_calls(text: str) -> list[tuple[str, dict]] | None:
     return calls or None
 
 
-def measure_calls(engine: Engine, tries: int, temperature: float, choice: str) -> None:
+def measure_calls(engine: Engine, tries: int, temperature: float, choice: str, max_tokens: int) -> None:
     constraint = tool_calls(TOOLS, required=choice == "required", parallel=True)
-    calling = valid = right = total = 0
+    calling = cut = complete = valid = right = total = 0
     started = time.perf_counter()
     for prompt, wanted_name, wanted in PROMPTS:
         messages = render_tool_messages([{"role": "user", "content": prompt}], TOOLS, choice)
-        for seed in range(tries):
-            params = SamplingParams(temperature=temperature, seed=seed, max_tokens=120, constraint=constraint)
-            text = reply_text(engine, messages, params)
+        params = SamplingParams(temperature=temperature, seed=0, max_tokens=max_tokens, constraint=constraint)
+        for text, finish in replies(engine, messages, params, tries):
             total += 1
             if not text.startswith("<tool_call>"):
                 continue
             calling += 1
+            if finish == "length":
+                cut += 1
+                continue
+            complete += 1
             calls = valid_calls(text)
             if calls is not None:
                 valid += 1
                 right += any(is_right(name, arguments, wanted_name, wanted) for name, arguments in calls)
     seconds = time.perf_counter() - started
     print(
-        f'tool_choice="{choice}", temperature {temperature}: {calling}/{total} replies call tools; of those '
-        f"{valid}/{calling} valid ({100 * valid / max(calling, 1):.0f}%), {right}/{calling} right function and "
-        f"arguments ({100 * right / max(calling, 1):.0f}%) [{seconds / total:.1f} s a reply]"
+        f'tool_choice="{choice}", temperature {temperature}, {max_tokens} tokens at most: {calling}/{total} replies '
+        f"call tools, {cut} of them cut by the token limit; of the {complete} complete ones {valid} valid "
+        f"({100 * valid / max(complete, 1):.0f}%), {right} with the right function and arguments "
+        f"({100 * right / max(complete, 1):.0f}%) [{seconds:.0f} s in all]",
+        flush=True,
     )
 
 
@@ -140,7 +152,10 @@ def measure_grammar(engine: Engine) -> None:
         engine.grammars._compiled.pop(constraint.grammar, None)  # measure a compile, not a cached copy
         matcher = engine.grammars.matcher(constraint)
         engine.grammars.allowed([matcher])
-        print(f"compile, check and first mask, {len(tools)} tool(s): {1000 * (time.perf_counter() - started):.1f} ms")
+        print(
+            f"compile, check and first mask, {len(tools)} tool(s): {1000 * (time.perf_counter() - started):.1f} ms",
+            flush=True,
+        )
     block = render_call_block(
         [("get_weather", '{"city": "Paris", "unit": "celsius"}'), ("get_time", '{"city": "Oslo"}')]
     )
@@ -161,13 +176,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tries", type=int, default=20, help="replies per prompt and tool_choice")
     parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--max-tokens", type=int, default=200, help="each reply's token limit")
     args = parser.parse_args()
     print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}, load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores")
     engine = Engine()
     engine.grammars.matcher(tool_calls([WEATHER], required=True, parallel=False))  # the LLTokenizer, built once
     measure_grammar(engine)
-    measure_calls(engine, args.tries, args.temperature, "required")
-    measure_calls(engine, args.tries, args.temperature, "auto")
+    measure_calls(engine, args.tries, args.temperature, "required", args.max_tokens)
+    measure_calls(engine, args.tries, args.temperature, "auto", args.max_tokens)
 
 
 if __name__ == "__main__":

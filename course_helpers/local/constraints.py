@@ -24,7 +24,7 @@ forever), numbers are bounded (at most 16 digits before the point, 6
 after, no exponent: it can also write digits forever), and so are strings
 without a pattern or format of their own (at most 500 characters: at
 temperature 0 it can loop inside a string, "2026-1-2026-1-...", one digit per
-token, until the token limit cuts the JSON). Every reply the narrower grammar
+token, until the token limit cuts the JSON), and so are tool calls (at most 8 in a reply). Every reply the narrower grammar
 allows is still valid against the schema. A non-strict
 schema's objects that list their ``properties`` and say nothing of
 ``additionalProperties`` get no extra keys (the model would invent some);
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "JSON_STYLE",
+    "MOST_CALLS",
     "Constraint",
     "GrammarError",
     "bounded",
@@ -62,6 +63,7 @@ __all__ = [
 JSON_STYLE: JsonCompileOptions = {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "}
 LARGEST_NUMBER = 10**16 - 1  # numbers the grammar allows: |x| below 10^16 (16 digits) ...
 SMALLEST_STEP = 1e-6  # ... with at most 6 decimals (and no exponent)
+MOST_CALLS = 8  # tool calls in one reply: at temperature 1 the small model can write call after call
 LONGEST_STRING = 500  # characters of a string without a pattern, format or maxLength: a loop ends within 500 tokens
 # Where JSON Schema keeps subschemas: one schema, a list of them, or a map of names to them.
 _ONE = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames", "additionalItems")
@@ -126,8 +128,9 @@ def tool_calls(functions: list[dict[str, Any]], *, required: bool, parallel: boo
     ``functions`` are ``{"name", "parameters", "strict"}``; each call's
     arguments are JSON valid against its function's parameters (a strict
     schema as given, a non-strict one as :func:`json_schema` honours it).
-    ``parallel``: more than one call in a reply. Text, when allowed, does not
-    start with ``<`` (so that a started call block is always a call).
+    ``parallel``: more than one call in a reply (at most :data:`MOST_CALLS`).
+    Text, when allowed, does not start with ``<`` (so that a started call
+    block is always a call).
 
     >>> grammar = tool_calls([{"name": "f", "parameters": {"type": "object"}}], required=False, parallel=False)
     >>> grammar.kind, grammar_error(grammar.grammar)
@@ -148,7 +151,7 @@ def tool_calls(functions: list[dict[str, Any]], *, required: bool, parallel: boo
             "additionalProperties": False,
         }
         rules.append(f"call_{number}: %json {json.dumps(call)}")
-    more = f" ({_lark(CALL_SEPARATOR)} call)*" if parallel else ""
+    more = f" ({_lark(CALL_SEPARATOR)} call){{0,{MOST_CALLS - 1}}}" if parallel else ""
     lines = [
         "start: calls" if required else "start: TEXT | calls",
         "TEXT: /[^<](.|\\n)*/",

@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from course_helpers.local import grammar
-from course_helpers.local.constraints import Constraint, GrammarError, json_object, json_schema, tool_calls
+from course_helpers.local.constraints import (
+    MOST_CALLS,
+    Constraint,
+    GrammarError,
+    json_object,
+    json_schema,
+    tool_calls,
+)
 from course_helpers.local.engine import get_engine
 from course_helpers.local.tool_calls import render_call_block
 
@@ -123,6 +130,13 @@ def accepts(engine, constraint, text: str) -> bool:
 def test_the_tools_grammar_allows_calls_of_the_listed_functions_only(engine, required, parallel, text, expected):
     constraint = tool_calls([WEATHER, TIME], required=required, parallel=parallel)
     assert accepts(engine, constraint, text) is expected
+
+
+def test_a_reply_has_at_most_most_calls_calls(engine):
+    constraint = tool_calls([TIME], required=True, parallel=True)
+    calls = [("get_time", '{"zone": "CET"}')]
+    assert accepts(engine, constraint, render_call_block(calls * MOST_CALLS))
+    assert not accepts(engine, constraint, render_call_block(calls * (MOST_CALLS + 1)))
 
 
 def test_a_call_block_completes_the_grammar(engine):
