@@ -29,8 +29,8 @@ the form either way. What the model sees:
 >>> [call.name for call in read_tool_calls('<tool_call>[\\n{"name": "f", "arguments": {}}\\n]</tool_call>')]
 ['f']
 
-Used in: course_helpers/local/server (tools on Chat Completions and Responses), notebooks/07 (the prompt the
-model really saw: ``render_tool_messages``)
+Used in: course_helpers/local/server (tools on Chat Completions and Responses), course_helpers/local/constraints.py
+(``render_tool_messages`` is the one to show as "the prompt the model really saw")
 """
 
 from __future__ import annotations

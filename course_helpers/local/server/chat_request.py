@@ -40,6 +40,7 @@ __all__ = [
     "check_token_ids",
     "output_limit",
     "parse_chat_request",
+    "plain_message",
 ]
 
 # A reply without a requested limit stops here, with finish_reason "length" (Responses: status "incomplete"),
@@ -93,7 +94,7 @@ def sampling_params(request: ChatCompletionRequest, tools: Constraint | None = N
     )
 
 
-def _message(message: Any) -> dict[str, Any]:
+def plain_message(message: Any) -> dict[str, Any]:
     """A checked message as ``render_tool_messages`` reads it: role, text, and its tool calls or call id."""
     plain: dict[str, Any] = {"role": message.role, "content": message.text()}
     if message.role == "assistant" and message.tool_calls:
@@ -137,7 +138,7 @@ def parse_chat_request(body: dict[str, Any], today: datetime.date | None = None)
     tools = tools_constraint(specs, choice, request.parallel_tool_calls) if specs else None
     return ChatRequest(
         model=request.model,
-        messages=render_tool_messages([_message(message) for message in request.messages], specs, choice),
+        messages=render_tool_messages([plain_message(message) for message in request.messages], specs, choice),
         n=request.n,
         stream=request.stream,
         include_usage=request.stream_options is not None and request.stream_options.include_usage,
