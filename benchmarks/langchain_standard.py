@@ -11,10 +11,9 @@ gpt-6-luna at reasoning effort ``none``, where temperature is allowed (0:
 greedy, so a test the small model answers poorly fails the same way each run).
 Tool calling, tool choice, JSON mode and structured output are switched on.
 
-Why a script and not part of ``python -m pytest``: the suite takes about half an
-hour of wall time on the 135M model on a shared 2-core machine (its
-structured-output tests ask for free-text jokes, which the model writes until
-the token limit), and ``langchain-tests`` brings six pytest plugins
+Why a script and not part of ``python -m pytest``: the suite took 22
+minutes of wall time (31 without a token bound) on the 135M model on a shared
+2-core machine under a load average of about 12, and ``langchain-tests`` brings six pytest plugins
 (pytest-asyncio, -socket, -recording, -benchmark, -codspeed, syrupy) that would
 load into every CI run. ``tests/local/server/test_langchain_real.py`` keeps the
 paths it exercises that CI must guard (structured output, streamed, through
@@ -25,7 +24,8 @@ Skipped, with the suite's own switches: inputs the local model cannot take
 model-override tests (the server names the model that really answered,
 ``SmolLM2-135M-Instruct``, in ``model``, by design; the suite wants the alias).
 Tests that fail only because a 135M model answers poorly are listed in
-``POOR_ANSWERS`` with the reason, and reported as such, not hidden.
+``POOR_ANSWERS`` with the reason and run as expected failures (greedy
+decoding: they fail the same way each run), reported as such, not hidden.
 """
 
 from __future__ import annotations
@@ -118,7 +118,32 @@ from course_helpers.local.server import start_in_thread  # noqa: E402
 API_KEY = "sk-local-" + secrets.token_hex(8)
 
 # Tests that fail only because SmolLM2-135M answers poorly (greedy, so the same way each run): name -> why.
-POOR_ANSWERS: dict[str, str] = {}
+_REPEATS = (
+    "asked for a joke as JSON with free-text fields, the model repeats a phrase inside a string ('A cat is a"
+    " cat, a cat is a cat, ...') until the 256-token limit; the grammar keeps the JSON valid but cannot end a"
+    " string the schema leaves unbounded, so the SDK raises LengthFinishReasonError (without the bound the"
+    " typeddict and json_schema cases passed after 200-300 s each)"
+)
+POOR_ANSWERS: dict[str, str] = {
+    **{
+        name: _REPEATS
+        for name in (
+            "test_structured_output[pydantic]",
+            "test_structured_output[typeddict]",
+            "test_structured_output[json_schema]",
+            "test_structured_output_async[pydantic]",
+            "test_structured_output_async[typeddict]",
+            "test_structured_output_async[json_schema]",
+            "test_structured_output_pydantic_2_v1",
+            "test_structured_output_optional_param",
+        )
+    },
+    # The grammar's help: the same Joke with a schema is test_structured_output above.
+    "test_json_mode": "JSON mode has no schema, and the model leaves out the 'punchline' key the prompt asks for",
+    # The grammar's help: with tool_choice forcing the call, test_tool_calling and test_tool_choice pass.
+    "test_agent_loop[model0]": "under tool_choice 'auto' the model answers the weather question in text, no call",
+    "test_agent_loop[model1]": "under tool_choice 'auto' the model answers the weather question in text, no call",
+}
 
 
 @pytest.fixture(scope="class")
