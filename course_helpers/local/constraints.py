@@ -8,9 +8,11 @@ server builds it from the request; the engine compiles it once and gives each
 choice a matcher that follows it (``grammar.py``). Nothing here needs numpy or
 the model, so the server can check a schema before anything runs.
 
-Two kinds exist today; a new kind (tool calls, say) is one more function
-returning a ``Constraint`` with its own grammar (a Lark grammar can embed JSON
-schemas with ``%json {...}``), and nothing else in the engine changes.
+Three kinds: JSON mode, a JSON schema, and tool calls (:func:`tool_calls`,
+a Lark grammar embedding each function's parameters with ``%json {...}``: the
+reply is either plain text or a ``<tool_call>`` block of calls, in the form
+``tool_calls.py`` renders into the prompt). A new kind is one more function
+returning a ``Constraint``, and nothing else in the engine changes.
 
 >>> constraint = json_object()
 >>> constraint.kind, grammar_error(constraint.grammar)
@@ -22,7 +24,7 @@ forever), numbers are bounded (at most 16 digits before the point, 6
 after, no exponent: it can also write digits forever), and so are strings
 without a pattern or format of their own (at most 500 characters: at
 temperature 0 it can loop inside a string, "2026-1-2026-1-...", one digit per
-token, until the token limit cuts the JSON). Every reply the narrower grammar
+token, until the token limit cuts the JSON), and so are tool calls (at most 8 in a reply). Every reply the narrower grammar
 allows is still valid against the schema. A non-strict
 schema's objects that list their ``properties`` and say nothing of
 ``additionalProperties`` get no extra keys (the model would invent some);
@@ -34,21 +36,26 @@ Used in: course_helpers/local/server (response_format, text.format), course_help
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from .tool_calls import CALL_SEPARATOR, CALLS_CLOSE, CALLS_OPEN
 
 if TYPE_CHECKING:
     from llguidance._lib import JsonCompileOptions
 
 __all__ = [
     "JSON_STYLE",
+    "MOST_CALLS",
     "Constraint",
     "GrammarError",
     "bounded",
     "grammar_error",
     "json_object",
     "json_schema",
+    "tool_calls",
 ]
 
 # How the JSON is laid out: exactly as Python's json.dumps writes it ({"a": 1, "b": [2, 3]}), the layout a small
@@ -56,6 +63,7 @@ __all__ = [
 JSON_STYLE: JsonCompileOptions = {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "}
 LARGEST_NUMBER = 10**16 - 1  # numbers the grammar allows: |x| below 10^16 (16 digits) ...
 SMALLEST_STEP = 1e-6  # ... with at most 6 decimals (and no exponent)
+MOST_CALLS = 8  # tool calls in one reply: at temperature 1 the small model can write call after call
 LONGEST_STRING = 500  # characters of a string without a pattern, format or maxLength: a loop ends within 500 tokens
 # Where JSON Schema keeps subschemas: one schema, a list of them, or a map of names to them.
 _ONE = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames", "additionalItems")
@@ -71,7 +79,7 @@ class Constraint:
     request parameter in errors (``response_format``, ``text.format``).
     """
 
-    kind: str  # "json_object" or "json_schema" (a tools constraint would add "tools")
+    kind: str  # "json_object", "json_schema" or "tools"
     grammar: str
     param: str = "response_format"
 
@@ -112,6 +120,51 @@ def json_schema(schema: dict[str, Any], *, strict: bool, param: str = "response_
     """
     schema = bounded(schema if strict else _closed(schema))
     return Constraint("json_schema", _grammar(schema, lenient=not strict), param)
+
+
+def tool_calls(functions: list[dict[str, Any]], *, required: bool, parallel: bool, param: str = "tools") -> Constraint:
+    """Tool calling: the reply calls ``functions`` in the ``<tool_call>`` form, or (unless ``required``) is text.
+
+    ``functions`` are ``{"name", "parameters", "strict"}``; each call's
+    arguments are JSON valid against its function's parameters (a strict
+    schema as given, a non-strict one as :func:`json_schema` honours it).
+    ``parallel``: more than one call in a reply (at most :data:`MOST_CALLS`).
+    Text, when allowed, does not start with ``<`` (so that a started call
+    block is always a call).
+
+    >>> grammar = tool_calls([{"name": "f", "parameters": {"type": "object"}}], required=False, parallel=False)
+    >>> grammar.kind, grammar_error(grammar.grammar)
+    ('tools', '')
+    """
+    import llguidance
+
+    rules = []
+    for number, function in enumerate(functions):
+        strict = bool(function.get("strict"))
+        parameters = function.get("parameters") or {"type": "object", "properties": {}}
+        arguments = bounded(parameters if strict else _closed(parameters))
+        call = {
+            "x-guidance": {**JSON_STYLE, "lenient": not strict},
+            "type": "object",
+            "properties": {"name": {"const": function["name"]}, "arguments": arguments},
+            "required": ["name", "arguments"],
+            "additionalProperties": False,
+        }
+        rules.append(f"call_{number}: %json {json.dumps(call)}")
+    more = f" ({_lark(CALL_SEPARATOR)} call){{0,{MOST_CALLS - 1}}}" if parallel else ""
+    lines = [
+        "start: calls" if required else "start: TEXT | calls",
+        "TEXT: /[^<](.|\\n)*/",
+        f"calls: {_lark(CALLS_OPEN)} call{more} {_lark(CALLS_CLOSE)}",
+        "call: " + " | ".join(f"call_{number}" for number in range(len(functions))),
+        *rules,
+    ]
+    return Constraint("tools", llguidance.LLMatcher.grammar_from_lark("\n".join(lines)), param)
+
+
+def _lark(text: str) -> str:
+    """A Lark string literal of ``text``."""
+    return json.dumps(text)
 
 
 def grammar_error(grammar: str) -> str:

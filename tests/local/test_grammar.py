@@ -8,8 +8,16 @@ import numpy as np
 import pytest
 
 from course_helpers.local import grammar
-from course_helpers.local.constraints import Constraint, GrammarError, json_object, json_schema
+from course_helpers.local.constraints import (
+    MOST_CALLS,
+    Constraint,
+    GrammarError,
+    json_object,
+    json_schema,
+    tool_calls,
+)
 from course_helpers.local.engine import get_engine
+from course_helpers.local.tool_calls import render_call_block
 
 SCHEMA = {
     "type": "object",
@@ -81,3 +89,56 @@ def test_a_grammar_that_cannot_compile_is_a_grammar_error_naming_its_parameter(e
             Constraint("json_schema", '{"grammars": [{"lark_grammar": "start: ("}]}', "text.format")
         )
     assert caught.value.param == "text.format"
+
+
+# ---- tool calls: a Lark grammar around each function's parameters -------------------------------------------
+
+WEATHER = {
+    "name": "get_weather",
+    "parameters": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+        "additionalProperties": False,
+    },
+    "strict": True,
+}
+TIME = {"name": "get_time", "parameters": {"type": "object", "properties": {"zone": {"type": "string"}}}}
+ONE_CALL = render_call_block([("get_weather", '{"city": "Paris"}')])
+TWO_CALLS = render_call_block([("get_weather", '{"city": "Paris"}'), ("get_time", '{"zone": "CET"}')])
+
+
+def accepts(engine, constraint, text: str) -> bool:
+    matcher = engine.grammars.matcher(constraint)
+    return feed(engine, matcher, text) and matcher.is_accepting()
+
+
+@pytest.mark.parametrize(
+    ("required", "parallel", "text", "expected"),
+    [
+        (False, True, ONE_CALL, True),
+        (False, True, TWO_CALLS, True),
+        (False, True, "It is sunny in Paris.", True),
+        (True, True, "It is sunny in Paris.", False),
+        (True, False, ONE_CALL, True),
+        (True, False, TWO_CALLS, False),
+        (False, True, render_call_block([("get_weather", '{"town": "Paris"}')]), False),
+        (False, True, render_call_block([("get_time", '{"zone": "CET", "extra": 1}')]), False),
+        (False, True, render_call_block([("get_news", "{}")]), False),
+    ],
+)
+def test_the_tools_grammar_allows_calls_of_the_listed_functions_only(engine, required, parallel, text, expected):
+    constraint = tool_calls([WEATHER, TIME], required=required, parallel=parallel)
+    assert accepts(engine, constraint, text) is expected
+
+
+def test_a_reply_has_at_most_most_calls_calls(engine):
+    constraint = tool_calls([TIME], required=True, parallel=True)
+    calls = [("get_time", '{"zone": "CET"}')]
+    assert accepts(engine, constraint, render_call_block(calls * MOST_CALLS))
+    assert not accepts(engine, constraint, render_call_block(calls * (MOST_CALLS + 1)))
+
+
+def test_a_call_block_completes_the_grammar(engine):
+    matcher = engine.grammars.matcher(tool_calls([WEATHER], required=False, parallel=True))
+    assert feed(engine, matcher, ONE_CALL) and matcher.is_stopped()

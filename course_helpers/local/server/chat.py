@@ -8,6 +8,9 @@ One request, start to finish:
    the engine's generation (a blocking iterator, run in its own thread);
 3. either collect every token and answer one ``ChatCompletion``, or send each
    token as a ``ChatCompletionChunk`` the moment it exists (``stream=True``).
+   With tools, the reply is read for a ``<tool_call>`` block: its calls become
+   ``message.tool_calls`` (streamed as OpenAI streams them: a call's first
+   delta has its index, id, type and name, the next ones its arguments).
 
 Generations of concurrent requests are batched by the engine, so the handler
 only waits for its own tokens. Admission (a 429 past ``max_active``), the
@@ -37,6 +40,7 @@ from .chat_response import (
     delta_choice,
     logprob_entry_json,
     new_completion_id,
+    tool_call_delta,
     usage,
 )
 from .errors import APIError
@@ -53,7 +57,7 @@ __all__ = [
 
 def _apply(event: GenerationEvent, states: list[ChoiceState]) -> None:
     state = states[event.index]
-    state.text_parts.append(event.text or "")
+    state.read(event.text or "", last=event.finish_reason is not None)
     if event.logprob is not None and state.logprobs:
         state.logprob_entries.append(logprob_entry_json(event.logprob))
     if event.finish_reason is not None:
@@ -64,7 +68,7 @@ async def _collect(
     request: Request, chat: ChatRequest, session: GenerationSession, moderation: RequestModeration | None
 ) -> Response:
     """Gather the whole reply; stop early (and cancel) if the client disconnects."""
-    states = [ChoiceState(i, chat.sampling.logprobs) for i in range(chat.n)]
+    states = [ChoiceState(i, chat.sampling.logprobs, chat.calls_tools) for i in range(chat.n)]
     if await session.gather(request, lambda event: _apply(event, states)):
         return Response(status_code=204)  # nobody is listening; the generation is already cancelled
     engine, generation = session.engine, session.generation
@@ -81,17 +85,32 @@ async def _collect(
     return JSONResponse(body)
 
 
-def _event_deltas(event: GenerationEvent, chat: ChatRequest) -> list[dict[str, Any]]:
-    """The chunk choices one engine event turns into (content, then finish)."""
+def _event_deltas(event: GenerationEvent, chat: ChatRequest, states: list[ChoiceState]) -> list[dict[str, Any]]:
+    """The chunk choices one engine event turns into (content or tool call pieces, then finish).
+
+    With tools, text that may still start a call block waits for the next
+    event; the token's logprobs go with the first piece it completes.
+    """
+    state = states[event.index]
+    last = event.finish_reason is not None
+    deltas = [
+        {"content": piece.text} if piece.kind == "text" else tool_call_delta(state, piece)
+        for piece in state.read(event.text or "", last=last)
+    ]
+    if not deltas and event.logprob is not None and state.scanner is None:
+        deltas = [{"content": ""}]  # a token with no text of its own (part of a character)
     out = []
-    wants_logprobs = chat.sampling.logprobs
-    if event.text or event.logprob is not None:
+    if chat.sampling.logprobs and event.logprob is not None:
+        state.logprob_entries.append(logprob_entry_json(event.logprob))
+    for delta in deltas:
         entries = None
-        if wants_logprobs:
-            entries = [logprob_entry_json(event.logprob)] if event.logprob is not None else []
-        out.append(delta_choice(event.index, {"content": event.text or ""}, entries))
-    if event.finish_reason is not None:
-        out.append(delta_choice(event.index, {}, None, event.finish_reason))
+        if chat.sampling.logprobs:
+            entries, state.logprob_entries = state.logprob_entries, []
+        out.append(delta_choice(event.index, delta, entries))
+    if last:
+        state.finish_reason = event.finish_reason
+        leftover = state.logprob_entries if chat.sampling.logprobs and state.logprob_entries else None
+        out.append(delta_choice(event.index, {}, leftover, state.final_reason))  # tokens of no piece (a call's end)
     return out
 
 
@@ -106,11 +125,13 @@ async def _sse(
         body = chunk(completion_id, model, fingerprint, created, choices, chat.include_usage, usage_object)
         return sse_event(body)
 
+    states = [ChoiceState(i, chat.sampling.logprobs, chat.calls_tools) for i in range(chat.n)]
     for index in range(chat.n):
-        role_delta = {"role": "assistant", "content": "", "refusal": None}
+        # with tools, content starts null: a reply of tool calls has no content at all (as OpenAI streams it)
+        role_delta = {"role": "assistant", "content": None if chat.calls_tools else "", "refusal": None}
         yield frame([delta_choice(index, role_delta, [] if chat.sampling.logprobs else None)])
     async for event in session.events():
-        for choice in _event_deltas(event, chat):
+        for choice in _event_deltas(event, chat, states):
             yield frame([choice])
     if moderation is not None:  # the "moderation chunk": verdicts on the input and the whole output
         yield sse_event(

@@ -2,10 +2,12 @@
 
 The request is declared in :mod:`.protocol.chat` (every parameter the API
 knows, with its type and range, and every message shape); this module turns
-a checked request into what the engine needs. A learner who sends
+a checked request into what the engine needs (with tools, the messages as
+``tool_calls.py`` renders them: the tool list, earlier calls and results in
+the prompt, and a grammar for the reply). A learner who sends
 ``temperature=5`` or ``top_logprobs=50`` gets the same 400 (and the same
 ``param``) as from OpenAI. Parameters that are valid for OpenAI but that a
-135M-parameter text model cannot honour (tools, audio output, ...)
+135M-parameter text model cannot honour (audio output, web search, ...)
 get a 400 that says so, never a silently different answer. A
 ``response_format`` becomes the engine's :class:`~..constraints.Constraint`
 (its schema checked first, see :mod:`.protocol.structured`).
@@ -23,11 +25,14 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..constraints import Constraint
 from ..sampling_params import SamplingParams
+from ..tool_calls import render_tool_messages
 from .errors import invalid_request
 from .protocol.chat import ChatCompletionRequest, parse_chat_completion
 from .protocol.moderation_param import ModerationParam
 from .protocol.structured import constraint_for
+from .protocol.tools import choice_name, function_specs, tools_constraint
 
 __all__ = [
     "DEFAULT_MAX_OUTPUT_TOKENS",
@@ -35,6 +40,7 @@ __all__ = [
     "check_token_ids",
     "output_limit",
     "parse_chat_request",
+    "plain_message",
 ]
 
 # A reply without a requested limit stops here, with finish_reason "length" (Responses: status "incomplete"),
@@ -67,10 +73,11 @@ class ChatRequest:
     include_usage: bool = False
     sampling: SamplingParams = field(default_factory=SamplingParams)
     moderation: ModerationParam | None = None  # the ``moderation`` parameter, if given
+    calls_tools: bool = False  # the reply may call tools: read it for a <tool_call> block (tool_calls.py)
 
 
-def sampling_params(request: ChatCompletionRequest) -> SamplingParams:
-    """The engine's sampling settings from a checked request."""
+def sampling_params(request: ChatCompletionRequest, tools: Constraint | None = None) -> SamplingParams:
+    """The engine's sampling settings from a checked request (``tools``: the tool-call grammar, if any)."""
     max_tokens = request.max_completion_tokens if request.max_completion_tokens is not None else request.max_tokens
     return SamplingParams(
         temperature=request.temperature,
@@ -83,8 +90,18 @@ def sampling_params(request: ChatCompletionRequest) -> SamplingParams:
         presence_penalty=request.presence_penalty,
         frequency_penalty=request.frequency_penalty,
         logit_bias={int(token): bias for token, bias in (request.logit_bias or {}).items()},
-        constraint=constraint_for(request.response_format, "response_format"),
+        constraint=tools or constraint_for(request.response_format, "response_format"),
     )
+
+
+def plain_message(message: Any) -> dict[str, Any]:
+    """A checked message as ``render_tool_messages`` reads it: role, text, and its tool calls or call id."""
+    plain: dict[str, Any] = {"role": message.role, "content": message.text()}
+    if message.role == "assistant" and message.tool_calls:
+        plain["tool_calls"] = [call.model_dump() for call in message.tool_calls]
+    if message.role == "tool":
+        plain["tool_call_id"] = message.tool_call_id
+    return plain
 
 
 def check_token_ids(sampling: SamplingParams, vocab_size: int) -> None:
@@ -116,12 +133,16 @@ def parse_chat_request(body: dict[str, Any], today: datetime.date | None = None)
     course_helpers.local.server.errors.APIError: Invalid type for 'n': expected an integer, but got a string instead.
     """
     request = parse_chat_completion(body, today)
+    specs = function_specs([tool.function for tool in request.tools or []], "tools[{index}].function.parameters")
+    choice = choice_name(request.tool_choice)
+    tools = tools_constraint(specs, choice, request.parallel_tool_calls) if specs else None
     return ChatRequest(
         model=request.model,
-        messages=[{"role": message.role, "content": message.text()} for message in request.messages],
+        messages=render_tool_messages([plain_message(message) for message in request.messages], specs, choice),
         n=request.n,
         stream=request.stream,
         include_usage=request.stream_options is not None and request.stream_options.include_usage,
-        sampling=sampling_params(request),
+        sampling=sampling_params(request, tools),
         moderation=request.moderation,
+        calls_tools=tools is not None,
     )

@@ -18,6 +18,8 @@ import secrets
 import time
 from typing import Any
 
+from ..tool_calls import CallPiece, ToolCallScanner
+
 __all__ = [
     "ChoiceState",
     "chunk",
@@ -25,7 +27,9 @@ __all__ = [
     "delta_choice",
     "logprob_entry_json",
     "logprob_json",
+    "new_call_id",
     "new_completion_id",
+    "tool_call_delta",
     "usage",
 ]
 
@@ -88,34 +92,80 @@ def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
     }
 
 
+def new_call_id() -> str:
+    """A fresh tool call id, ``call_`` and 24 letters and digits, like OpenAI's.
+
+    >>> len(new_call_id()), new_call_id().startswith("call_")
+    (29, True)
+    """
+    return "call_" + "".join(secrets.choice(_ALPHANUMERIC) for _ in range(24))
+
+
+_ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
 class ChoiceState:
-    """What one choice (of ``n``) has produced so far: text, logprobs, finish reason.
+    """What one choice (of ``n``) has produced so far: text or tool calls, logprobs, finish reason.
+
+    With ``tools``, the reply is read for a ``<tool_call>`` block as it comes
+    (:class:`~course_helpers.local.tool_calls.ToolCallScanner`): ``read``
+    returns the pieces each new text completes, and a reply that called tools
+    has ``content`` null, its ``tool_calls``, and ``finish_reason`` "tool_calls".
 
     >>> state = ChoiceState(index=0, logprobs=False)
-    >>> state.text_parts.append("Hello"); state.finish_reason = "stop"
+    >>> _ = state.read("Hello"); state.finish_reason = "stop"
     >>> state.as_choice()["message"]["content"]
     'Hello'
     """
 
-    def __init__(self, index: int, logprobs: bool) -> None:
+    def __init__(self, index: int, logprobs: bool, tools: bool = False) -> None:
         self.index = index
         self.logprobs = logprobs
         self.text_parts: list[str] = []
         self.logprob_entries: list[dict[str, Any]] = []
         self.finish_reason: str | None = None
+        self.scanner = ToolCallScanner() if tools else None
+        self.call_ids: list[str] = []
+
+    def read(self, text: str, last: bool = False) -> list[CallPiece]:
+        """The pieces ``text`` completes (``last``: the reply ended, nothing more is held back)."""
+        if self.scanner is None:
+            pieces = [CallPiece("text", text)] if text else []
+        else:
+            pieces = self.scanner.feed(text) + (self.scanner.finish() if last else [])
+        for piece in pieces:
+            if piece.kind == "text":
+                self.text_parts.append(piece.text)
+            elif piece.kind == "call":
+                self.call_ids.append(new_call_id())
+        return pieces
+
+    @property
+    def final_reason(self) -> str:
+        """The ``finish_reason``: "tool_calls" for a reply that called tools and ended by itself."""
+        reason = self.finish_reason or "stop"
+        return "tool_calls" if self.call_ids and reason == "stop" else reason
+
+    def tool_calls(self) -> list[dict[str, Any]]:
+        """The ``message.tool_calls`` of the reply (empty if it called none)."""
+        calls = self.scanner.calls if self.scanner is not None else []
+        return [
+            {"id": call_id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
+            for call_id, call in zip(self.call_ids, calls, strict=True)
+        ]
 
     def as_choice(self) -> dict[str, Any]:
         """The ``choices[i]`` object of a non-streamed completion."""
+        message: dict[str, Any] = {"role": "assistant", "content": "".join(self.text_parts), "refusal": None}
+        if self.call_ids:
+            message["content"] = None
+            message["tool_calls"] = self.tool_calls()
+        message["annotations"] = []
         return {
             "index": self.index,
-            "message": {
-                "role": "assistant",
-                "content": "".join(self.text_parts),
-                "refusal": None,
-                "annotations": [],
-            },
+            "message": message,
             "logprobs": {"content": self.logprob_entries, "refusal": None} if self.logprobs else None,
-            "finish_reason": self.finish_reason or "stop",
+            "finish_reason": self.final_reason,
         }
 
 
@@ -185,3 +235,19 @@ def delta_choice(
     """
     logprobs = None if logprob_entries is None else {"content": logprob_entries, "refusal": None}
     return {"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish_reason}
+
+
+def tool_call_delta(state: ChoiceState, piece: CallPiece) -> dict[str, Any]:
+    """The chunk ``delta`` for a piece of a tool call, as OpenAI streams it: the call's first delta has its
+    ``index``, ``id``, ``type`` and ``function.name`` (arguments ""), the next ones ``index`` and argument text.
+
+    >>> state = ChoiceState(0, logprobs=False, tools=True)
+    >>> [tool_call_delta(state, piece)["tool_calls"][0]["function"]
+    ...  for piece in state.read('<tool_call>[\\n{"name": "f", "arguments": {}')]
+    [{'name': 'f', 'arguments': ''}, {'arguments': '{}'}]
+    """
+    if piece.kind == "call":
+        first = {"name": piece.name, "arguments": ""}
+        call = {"index": piece.index, "id": state.call_ids[piece.index], "type": "function", "function": first}
+        return {"tool_calls": [call]}
+    return {"tool_calls": [{"index": piece.index, "function": {"arguments": piece.text}}]}

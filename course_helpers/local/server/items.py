@@ -8,13 +8,17 @@ OpenAI lists in ``input_items`` and in a conversation::
      "content": [{"type": "input_text", "text": "Hi"}]}
 
 An assistant message's parts are ``output_text`` parts, as in a Response's
-``output``. The model reads each stored item back as one chat message.
+``output``. Function calls and their outputs are stored as OpenAI lists them
+(``function_call`` with ``call_id``, ``name``, ``arguments``;
+``function_call_output`` with ``call_id``, ``output``). The model reads the
+stored items back as chat messages (:func:`chat_messages`): calls in a row as
+one assistant message with ``tool_calls``, each output as a ``tool`` message.
 
 >>> from .protocol.responses import parse_responses
 >>> request = parse_responses({"model": "gpt-6-luna", "input": "Hi"})
 >>> item = stored_item(request.input[0])
->>> item["content"], chat_message(item)
-([{'type': 'input_text', 'text': 'Hi'}], {'role': 'user', 'content': 'Hi'})
+>>> item["content"], chat_messages([item])
+([{'type': 'input_text', 'text': 'Hi'}], [{'role': 'user', 'content': 'Hi'}])
 
 Used in: course_helpers/local/server/responses.py, course_helpers/local/server/conversations.py
 """
@@ -26,10 +30,12 @@ from typing import Any
 
 from .errors import invalid_request
 from .protocol.pages import ListQuery
-from .protocol.responses import InputMessage, OutputMessage
+from .protocol.responses import FunctionCallItem, FunctionCallOutputItem, InputMessage, OutputMessage
 
 __all__ = [
-    "chat_message",
+    "chat_messages",
+    "check_tool_outputs",
+    "function_call_item",
     "list_page",
     "new_id",
     "output_part",
@@ -47,8 +53,30 @@ def output_part(text: str) -> dict[str, Any]:
     return {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
 
 
-def stored_item(item: InputMessage | OutputMessage) -> dict[str, Any]:
-    """A checked input message in its stored form; it keeps the id it came with, or gets a new one."""
+def function_call_item(call_id: str, name: str, arguments: str, item_id: str | None = None) -> dict[str, Any]:
+    """A ``function_call`` output item, as a Response's ``output`` holds it."""
+    return {
+        "id": item_id or new_id("fc_"),
+        "type": "function_call",
+        "status": "completed",
+        "call_id": call_id,
+        "name": name,
+        "arguments": arguments,
+    }
+
+
+def stored_item(item: InputMessage | OutputMessage | FunctionCallItem | FunctionCallOutputItem) -> dict[str, Any]:
+    """A checked input item in its stored form; it keeps the id it came with, or gets a new one."""
+    if isinstance(item, FunctionCallItem):
+        return function_call_item(item.call_id, item.name, item.arguments, item.id)
+    if isinstance(item, FunctionCallOutputItem):
+        return {
+            "id": item.id or new_id("fco_"),
+            "type": "function_call_output",
+            "status": "completed",
+            "call_id": item.call_id,
+            "output": item.output,
+        }
     texts = [item.content] if isinstance(item.content, str) else [part.text for part in item.content]
     if item.role == "assistant":
         parts = [output_part(text) for text in texts]
@@ -63,9 +91,54 @@ def stored_item(item: InputMessage | OutputMessage) -> dict[str, Any]:
     }
 
 
-def chat_message(item: dict[str, Any]) -> dict[str, str]:
-    """A stored message as the chat message the model reads: its role and its parts' text joined."""
-    return {"role": item["role"], "content": "".join(part["text"] for part in item["content"])}
+def chat_messages(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored items as the chat messages the model reads (see ``tool_calls.render_tool_messages``).
+
+    >>> calls = [function_call_item("call_1", "f", "{}"), function_call_item("call_2", "f", "{}")]
+    >>> [m["role"] for m in chat_messages([*calls, {"type": "function_call_output", "call_id": "call_1",
+    ...                                                  "output": "1"}])]
+    ['assistant', 'tool']
+    """
+    messages: list[dict[str, Any]] = []
+    for item in items:
+        kind = item.get("type", "message")
+        if kind == "function_call":
+            call = {
+                "id": item["call_id"],
+                "type": "function",
+                "function": {"name": item["name"], "arguments": item["arguments"]},
+            }
+            if messages and messages[-1]["role"] == "assistant" and "tool_calls" in messages[-1]:
+                messages[-1]["tool_calls"].append(call)
+            else:
+                messages.append({"role": "assistant", "content": "", "tool_calls": [call]})
+        elif kind == "function_call_output":
+            messages.append({"role": "tool", "tool_call_id": item["call_id"], "content": item["output"]})
+        else:
+            messages.append({"role": item["role"], "content": "".join(part["text"] for part in item["content"])})
+    return messages
+
+
+def check_tool_outputs(items: list[dict[str, Any]]) -> None:
+    """Every function call output answers an earlier call, and every call is answered, as OpenAI checks them.
+
+    Wording, param 'input', code null: https://github.com/continuedev/continue/issues/10092 ("No tool call found
+    ..."), https://github.com/tjardoo/openai-client/pull/124 ("No tool output found ...") (third-party reports).
+    """
+    called: list[str] = []
+    answered = set()
+    for item in items:
+        if item.get("type") == "function_call":
+            called.append(item["call_id"])
+        elif item.get("type") == "function_call_output":
+            if item["call_id"] not in called:
+                raise invalid_request(
+                    f"No tool call found for function call output with call_id {item['call_id']}.", param="input"
+                )
+            answered.add(item["call_id"])
+    for call_id in called:
+        if call_id not in answered:
+            raise invalid_request(f"No tool output found for function call {call_id}.", param="input")
 
 
 def list_page(items: list[dict[str, Any]], query: ListQuery) -> dict[str, Any]:

@@ -12,7 +12,12 @@ The model, the sampler and the batching are the ones behind
 request into chat messages and the tokens into Response shapes.
 ``text.format`` (JSON mode, a JSON schema) constrains the reply as
 ``response_format`` does in chat, and the SDK's ``responses.parse()`` reads
-it. Features a small text model cannot honour (tools, reasoning summaries,
+it. Function tools work as in chat: a reply that calls them has
+``function_call`` output items (``call_id``, ``name``, ``arguments``),
+streamed as ``response.output_item.added``, ``response.function_call_arguments.delta``
+and ``.done``, ``response.output_item.done``; their results come back as
+``function_call_output`` input items, usually with ``previous_response_id``.
+Features a small text model cannot honour (other tools, reasoning summaries,
 images) get a 400 naming the parameter. A reasoning model's
 ``reasoning.effort`` is checked against its profile
 (:mod:`.protocol.profiles`), echoed, and has no effect: the local model does
@@ -50,13 +55,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..sampling_params import SamplingParams
+from ..tool_calls import CallPiece, render_tool_messages
 from .chat_engine import ChatEngine, Generation, GenerationEvent, engine_for
 from .chat_request import ChatRequest, output_limit
+from .chat_response import ChoiceState
 from .errors import APIError
-from .items import chat_message, new_id, output_part, stored_item
+from .items import chat_messages, check_tool_outputs, function_call_item, new_id, output_part, stored_item
 from .protocol.profiles import effective_effort, profile_for
 from .protocol.responses import parse_responses
 from .protocol.structured import constraint_for
+from .protocol.tools import choice_name, function_specs, tools_constraint
 from .request_moderation import RequestModeration
 from .session import GenerationSession, open_session
 from .streaming import sse_event
@@ -91,17 +99,32 @@ class ResponsesRequest:
     previous_response_id: str | None = None
     conversation_id: str | None = None
     text_format: dict[str, Any] = field(default_factory=lambda: {"type": "text"})  # echoed in the Response
+    functions: list[dict[str, Any]] = field(default_factory=list)  # function tools (their checked specs)
+    tool_choice: str = "auto"  # "auto", "none", "required" or a function's name
+    tools: list[dict[str, Any]] = field(default_factory=list)  # echoed in the Response
+    parallel_tool_calls: bool = True
 
     def continue_from(self, context_items: list[dict[str, Any]]) -> None:
         """Put earlier items (a previous response's, a conversation's) before the input, for the model to read."""
         self.context_items = list(context_items)
-        self.chat.messages = _messages(self.instructions, [*self.context_items, *self.input_items])
+        items = [*self.context_items, *self.input_items]
+        self.chat.messages = _messages(self.instructions, items, self.functions, self.tool_choice)
+
+    def tool_choice_json(self) -> Any:
+        """``tool_choice`` as the Response echoes it."""
+        if self.tool_choice in ("auto", "none", "required"):
+            return self.tool_choice
+        return {"type": "function", "name": self.tool_choice}
 
 
-def _messages(instructions: str | None, items: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """The chat messages the model reads: the instructions first, as a system message, then the items."""
-    messages = [chat_message(item) for item in items]
-    return [{"role": "system", "content": instructions}, *messages] if instructions else messages
+def _messages(
+    instructions: str | None, items: list[dict[str, Any]], functions: list[dict[str, Any]], choice: str
+) -> list[dict[str, str]]:
+    """The chat messages the model reads: the instructions first, as a system message, then the items
+    (with function tools, the tool list, calls and outputs as ``tool_calls.py`` renders them)."""
+    messages = chat_messages(items)
+    messages = [{"role": "system", "content": instructions}, *messages] if instructions else messages
+    return render_tool_messages(messages, functions, choice)
 
 
 def parse_responses_request(body: dict[str, Any], today: datetime.date | None = None) -> ResponsesRequest:
@@ -113,20 +136,28 @@ def parse_responses_request(body: dict[str, Any], today: datetime.date | None = 
     ... # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    course_helpers.local.server.errors.APIError: Unsupported parameter: 'tools'. The local model ...
+    course_helpers.local.server.errors.APIError: Unsupported value: 'tools[0]' is a tool of type 'web_search'. ...
     """
     request = parse_responses(body, today)
     input_items = [stored_item(item) for item in request.input]
-    messages = _messages(request.instructions, input_items)
+    functions = function_specs([tool.function for tool in request.tools or []], "tools[{index}].parameters")
+    choice = choice_name(request.tool_choice)
+    tools = tools_constraint(functions, choice, request.parallel_tool_calls) if functions else None
+    messages = _messages(request.instructions, input_items, functions, choice)
     text_format = request.text.format if request.text is not None else None
     sampling = SamplingParams(
         temperature=request.temperature,
         top_p=request.top_p,
         max_tokens=output_limit(request.max_output_tokens),
-        constraint=constraint_for(text_format, "text.format"),
+        constraint=tools or constraint_for(text_format, "text.format"),
     )
     chat = ChatRequest(
-        model=request.model, messages=messages, stream=request.stream, sampling=sampling, moderation=request.moderation
+        model=request.model,
+        messages=messages,
+        stream=request.stream,
+        sampling=sampling,
+        moderation=request.moderation,
+        calls_tools=tools is not None,
     )
     effort = effective_effort(profile_for(request.model), request.reasoning.effort if request.reasoning else None)
     return ResponsesRequest(
@@ -141,7 +172,22 @@ def parse_responses_request(body: dict[str, Any], today: datetime.date | None = 
         previous_response_id=request.previous_response_id,
         conversation_id=request.conversation_id,
         text_format=text_format.model_dump(by_alias=True, exclude_none=True) if text_format else {"type": "text"},
+        functions=functions,
+        tool_choice=choice,
+        tools=[_tool_json(tool.function) for tool in request.tools or []],
+        parallel_tool_calls=request.parallel_tool_calls is not False,
     )
+
+
+def _tool_json(function: Any) -> dict[str, Any]:
+    """A function tool as the Response echoes it (``FunctionTool``)."""
+    return {
+        "type": "function",
+        "name": function.name,
+        "description": function.description,
+        "parameters": function.parameters,
+        "strict": function.strict,
+    }
 
 
 class ResponseBuilder:
@@ -153,13 +199,35 @@ class ResponseBuilder:
         self.id = new_id("resp_")
         self.message_id = new_id("msg_")
         self.created_at = int(time.time())
-        self.text_parts: list[str] = []
+        self.reply = ChoiceState(0, logprobs=False, tools=request.chat.calls_tools)  # its text, or its calls
+        self.call_item_ids: list[str] = []  # the function_call items' ids, one per call
         self.finish_reason: str | None = None
         self.moderation = RequestModeration.of(request.chat.moderation, api="responses")
 
     @property
     def text(self) -> str:
-        return "".join(self.text_parts)
+        return "".join(self.reply.text_parts)
+
+    def read(self, event: GenerationEvent) -> list[CallPiece]:
+        """The pieces an engine event completes (text, or a call's start or arguments)."""
+        if event.finish_reason is not None:
+            self.finish_reason = event.finish_reason
+        pieces = self.reply.read(event.text or "", last=event.finish_reason is not None)
+        self.call_item_ids += [new_id("fc_") for piece in pieces if piece.kind == "call"]
+        return pieces
+
+    def call_item(self, index: int, status: str) -> dict[str, Any]:
+        """Function call ``index`` as an output item (its arguments so far)."""
+        call = self.reply.tool_calls()[index]
+        arguments = call["function"]["arguments"] if status != "in_progress" else ""
+        item = function_call_item(call["id"], call["function"]["name"], arguments, self.call_item_ids[index])
+        return {**item, "status": status}
+
+    def output(self, status: str) -> list[dict[str, Any]]:
+        """The ``output`` items: the function calls, or the message."""
+        if self.reply.call_ids:
+            return [self.call_item(index, status) for index in range(len(self.reply.call_ids))]
+        return [self.message(status)]
 
     @property
     def incomplete(self) -> bool:
@@ -174,7 +242,7 @@ class ResponseBuilder:
 
     def response(self, status: str, usage: dict[str, Any] | None = None) -> dict[str, Any]:
         sampling = self.request.chat.sampling
-        output = [self.message(status)] if status in ("completed", "incomplete") else []
+        output = self.output(status) if status in ("completed", "incomplete") else []
         return {
             "id": self.id,
             "object": "response",
@@ -189,7 +257,7 @@ class ResponseBuilder:
             "metadata": self.request.metadata,
             "model": self.model,
             "output": output,
-            "parallel_tool_calls": True,
+            "parallel_tool_calls": self.request.parallel_tool_calls,
             "previous_response_id": self.request.previous_response_id,
             "conversation": {"id": self.request.conversation_id} if self.request.conversation_id else None,
             "reasoning": {"effort": self.request.reasoning_effort, "summary": None},
@@ -197,8 +265,8 @@ class ResponseBuilder:
             "store": self.request.store,
             "temperature": sampling.temperature,
             "text": {"format": self.request.text_format, "verbosity": "medium"},
-            "tool_choice": "auto",
-            "tools": [],
+            "tool_choice": self.request.tool_choice_json(),
+            "tools": self.request.tools,
             "top_logprobs": 0,
             "top_p": sampling.top_p,
             "truncation": self.request.truncation,
@@ -234,9 +302,7 @@ def _usage(generation: Generation) -> dict[str, Any]:
 
 
 def _apply(event: GenerationEvent, builder: ResponseBuilder) -> None:
-    builder.text_parts.append(event.text or "")
-    if event.finish_reason is not None:
-        builder.finish_reason = event.finish_reason
+    builder.read(event)
 
 
 class EventWriter:
@@ -255,23 +321,71 @@ class EventWriter:
         return self("error", code=error.type, message=error.message, param=error.param)
 
 
+def _call_done(builder: ResponseBuilder, emit: EventWriter, index: int, status: str) -> list[bytes]:
+    """The events that end function call ``index``: its whole arguments, then the whole item."""
+    item = builder.call_item(index, status)
+    return [
+        emit(
+            "response.function_call_arguments.done",
+            item_id=item["id"],
+            output_index=index,
+            arguments=item["arguments"],
+        ),
+        emit("response.output_item.done", output_index=index, item=item),
+    ]
+
+
 async def _events(
     builder: ResponseBuilder, session: GenerationSession, emit: EventWriter, keep: Callable[[dict[str, Any]], None]
 ) -> AsyncGenerator[bytes, None]:
-    """The streamed reply as Responses events."""
+    """The streamed reply as Responses events: a message's text deltas, or each function call's item and
+    argument deltas (with tools, what the reply is becomes clear with its first characters)."""
     where = {"item_id": builder.message_id, "output_index": 0, "content_index": 0}
     yield emit("response.created", response=builder.response("in_progress"))
     yield emit("response.in_progress", response=builder.response("in_progress"))
-    yield emit("response.output_item.added", output_index=0, item=builder.message("in_progress"))
-    yield emit("response.content_part.added", part=builder.part(""), **where)
+    message_started = False
+
+    def start_message() -> list[bytes]:
+        nonlocal message_started
+        message_started = True
+        return [
+            emit("response.output_item.added", output_index=0, item=builder.message("in_progress")),
+            emit("response.content_part.added", part=builder.part(""), **where),
+        ]
+
+    if not builder.request.chat.calls_tools:
+        for frame in start_message():
+            yield frame
     async for event in session.events():
-        _apply(event, builder)
-        if event.text:
-            yield emit("response.output_text.delta", delta=event.text, logprobs=[], **where)
+        for piece in builder.read(event):
+            if piece.kind == "text":
+                for frame in [] if message_started else start_message():
+                    yield frame
+                yield emit("response.output_text.delta", delta=piece.text, logprobs=[], **where)
+            elif piece.kind == "call":
+                if piece.index > 0:
+                    for frame in _call_done(builder, emit, piece.index - 1, "completed"):
+                        yield frame
+                item = builder.call_item(piece.index, "in_progress")
+                yield emit("response.output_item.added", output_index=piece.index, item=item)
+            else:
+                item_id = builder.call_item_ids[piece.index]
+                yield emit(
+                    "response.function_call_arguments.delta",
+                    item_id=item_id,
+                    output_index=piece.index,
+                    delta=piece.text,
+                )
     status = builder.final_status()
-    yield emit("response.output_text.done", text=builder.text, logprobs=[], **where)
-    yield emit("response.content_part.done", part=builder.part(builder.text), **where)
-    yield emit("response.output_item.done", output_index=0, item=builder.message(status))
+    if builder.reply.call_ids:
+        for frame in _call_done(builder, emit, len(builder.reply.call_ids) - 1, status):
+            yield frame
+    else:
+        for frame in [] if message_started else start_message():
+            yield frame
+        yield emit("response.output_text.done", text=builder.text, logprobs=[], **where)
+        yield emit("response.content_part.done", part=builder.part(builder.text), **where)
+        yield emit("response.output_item.done", output_index=0, item=builder.message(status))
     final = builder.response(status, _usage(session.generation))
     keep(final)  # before the last event: a client that reads it can continue the response at once
     yield emit(f"response.{status}", response=final)
@@ -313,6 +427,7 @@ async def responses(request: Request) -> Response:
     state = request.app.state
     parsed = parse_responses_request(await read_json_object(request), today=state.today())
     continue_context(state, parsed)
+    check_tool_outputs([*parsed.context_items, *parsed.input_items])
     chat = parsed.chat
     engine = await engine_for(request)
     if parsed.truncation == "auto":

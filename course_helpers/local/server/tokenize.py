@@ -24,8 +24,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from ..tool_calls import render_tool_messages
 from .chat_engine import ChatEngine, engine_for
+from .chat_request import plain_message
 from .protocol.tokenize import TokenizeChatRequest, check_ids, parse_detokenize, parse_tokenize
+from .protocol.tools import function_specs
 from .validation import read_json_object
 
 __all__ = ["detokenize", "routes", "tokenize"]
@@ -33,7 +36,8 @@ __all__ = ["detokenize", "routes", "tokenize"]
 
 def _tokens(engine: ChatEngine, request: Any) -> list[int]:
     if isinstance(request, TokenizeChatRequest):
-        messages = [{"role": message.role, "content": message.text()} for message in request.messages]
+        tools = function_specs([tool.function for tool in request.tools or []], "tools[{index}].function.parameters")
+        messages = render_tool_messages([plain_message(message) for message in request.messages], tools)
         return engine.encode_chat(messages, add_generation_prompt=request.add_generation_prompt)
     return engine.encode(request.prompt)
 

@@ -84,7 +84,7 @@ def _counts(usage: dict[str, Any] | None) -> tuple[int, int]:
 
 
 def _apply_choice(builder: ResponseBuilder, choice: dict[str, Any], text: str | None) -> None:
-    builder.text_parts.append(text or "")
+    builder.reply.text_parts.append(text or "")  # the engine's text (its tool calls are not translated back)
     if choice.get("finish_reason"):
         builder.finish_reason = choice["finish_reason"]
 

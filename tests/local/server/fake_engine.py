@@ -106,6 +106,7 @@ class FakeEngine:
         self.failure: Exception | None = None  # what it raises then (None: a RuntimeError)
         self.generations: list[FakeGeneration] = []
         self.vocabulary: list[str] = ["<role>"]
+        self.script: str | None = None  # a reply to give instead of the echo (a tool call block, say)
 
     def render_chat(self, messages: list[dict[str, str]]) -> str:
         return " ".join(f"<role> {m['content']}" for m in messages)
@@ -131,7 +132,12 @@ class FakeEngine:
         return " ".join(self.vocabulary[i] for i in generation.prompt_ids)
 
     def reply_words(self, prompt_ids: list[int]) -> list[str]:
-        """The words of the last message: what follows the last role marker (id 0)."""
+        """The words of the last message: what follows the last role marker (id 0).
+
+        With a ``script``, its text in pieces of 5 characters instead (newlines kept).
+        """
+        if self.script is not None:
+            return [self.script[start : start + 5] for start in range(0, len(self.script), 5)]
         last_marker = len(prompt_ids) - 1 - prompt_ids[::-1].index(0)
         return [self.vocabulary[i] + " " for i in prompt_ids[last_marker + 1 :]]
 

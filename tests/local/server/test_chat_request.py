@@ -111,8 +111,11 @@ def test_stream_options_only_with_stream():
 @pytest.mark.parametrize(
     ("extra", "param"),
     [
-        ({"tools": [{"type": "function", "function": {"name": "f"}}]}, "tools"),
-        ({"tool_choice": "required"}, "tool_choice"),
+        ({"tools": [{"type": "web_search"}]}, "tools[0]"),
+        (
+            {"tool_choice": {"type": "allowed_tools"}, "tools": [{"type": "function", "function": {"name": "f"}}]},
+            "tool_choice",
+        ),
         ({"functions": [{"name": "f"}]}, "functions"),
         ({"function_call": "auto"}, "function_call"),
         ({"audio": {"voice": "alloy", "format": "wav"}}, "audio"),
@@ -173,7 +176,7 @@ def test_harmless_values_of_unsupported_features_pass():
         (["Hi"], "messages[0]", "invalid_type"),
         ([{"content": "Hi"}], "messages[0].role", "missing_required_parameter"),
         ([{"role": "robot", "content": "Hi"}], "messages[0].role", "invalid_value"),
-        ([{"role": "tool", "content": "42", "tool_call_id": "c1"}], "messages[0].role", "unsupported_value"),
+        ([{"role": "tool", "content": "42", "tool_call_id": "c1"}], "messages.[0].role", None),
         ([{"role": "function", "content": "42", "name": "f"}], "messages[0].role", "unsupported_value"),
         ([{"role": "user"}], "messages[0].content", "invalid_value"),
         ([{"role": "user", "content": 5}], "messages[0].content", "invalid_type"),
@@ -183,8 +186,8 @@ def test_harmless_values_of_unsupported_features_pass():
         ([{"role": "user", "content": "a", "name": 3}], "messages[0].name", "invalid_type"),
         (
             [{"role": "assistant", "content": None, "tool_calls": [{"id": "1"}]}],
-            "messages[0].tool_calls",
-            "unsupported_value",
+            "messages[0].tool_calls[0].type",
+            "missing_required_parameter",
         ),
     ],
 )
@@ -230,12 +233,8 @@ def test_sdk_raises_bad_request_with_param(client):
 
 def test_sdk_unsupported_feature(client):
     with pytest.raises(openai.BadRequestError) as caught:
-        client.chat.completions.create(
-            model="gpt-4o-mini",
-            messages=USER,
-            tools=[{"type": "function", "function": {"name": "get_weather", "parameters": {}}}],
-        )
-    assert caught.value.param == "tools"
+        client.chat.completions.create(model="gpt-4o-mini", messages=USER, tools=[{"type": "web_search"}])
+    assert caught.value.param == "tools[0]" and caught.value.code == "unsupported_parameter"
 
 
 def test_sdk_non_chat_model_not_found(client):

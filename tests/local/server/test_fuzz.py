@@ -27,6 +27,8 @@ CONVERSATION_CASES = 100
 _STRINGS = ["", " ", "hi", "NaN", "Infinity", "-1", "2", "true", "null", "\N{GRINNING FACE}", "x" * 300]
 _LONE_SURROGATES = ["\udcff", "a\udcffb", "\ud83d"]  # valid JSON escapes, not Unicode: rare, or they hide the rest
 _NUMBERS = [0, 1, -1, 2, 0.5, 1.5, 2.0, -2.5, 5, 21, 128, 129, 2**63, 2**64, -(2**64), 10**400, 1e308, -1e-320]
+_FUNCTION = {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}
+_CALL = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
 # values a learner would plausibly send, boundaries included: most cases pass the first checks and reach deeper
 _PLAUSIBLE: dict[str, list[Any]] = {
     "temperature": [0, 0.7, 2, 2.5], "top_p": [0, 0.5, 1], "n": [1, 2, 128], "max_tokens": [1, 5, 16],
@@ -34,7 +36,12 @@ _PLAUSIBLE: dict[str, list[Any]] = {
     "top_logprobs": [0, 2, 20], "seed": [0, 42, -(2**63)], "presence_penalty": [-2, 0, 1.5],
     "frequency_penalty": [-2, 0.5, 2], "stop": ["END", ["a", "b"], [""], []], "stream": [True, False],
     "stream_options": [{"include_usage": True}, {}], "user": ["u1"], "store": [True, False],
-    "metadata": [{"a": "b"}, {}], "service_tier": ["auto", "flex"], "tools": [[]], "tool_choice": ["none", "auto"],
+    "metadata": [{"a": "b"}, {}], "service_tier": ["auto", "flex"],
+    "tools": [[], [_FUNCTION], [{"type": "function", "function": {"name": "f", "parameters": {"type": "string"}}}],
+              [{"type": "function", "name": "f", "parameters": {"type": "object"}, "strict": True}],
+              [{"type": "function", "function": {"name": "f", "parameters": {"$ref": "#/nowhere"}}}]],
+    "tool_choice": ["none", "auto", "required", {"type": "function", "function": {"name": "f"}},
+                    {"type": "function", "name": "g"}],
     "response_format": [{"type": "text"}], "modalities": [["text"]], "logit_bias": [{}],
     "parallel_tool_calls": [True], "prompt_cache_key": ["k"], "prompt_cache_retention": ["24h"],
     "web_search_options": [{}], "instructions": ["Be brief.", ""], "truncation": ["auto", "disabled"],
@@ -109,6 +116,8 @@ def _message(rng: random.Random, text_type: str) -> Any:
         message["content"] = _junk(rng)
     if rng.random() < 0.1:
         message[rng.choice(["name", "tool_calls", "refusal", "type", "mood", "annotations"])] = _junk(rng)
+    if rng.random() < 0.1:  # a plausible tool history: a call, or an answer to one
+        message.update(rng.choice([{"tool_calls": [_CALL]}, {"tool_call_id": "call_1"}, {"tool_call_id": 1}]))
     return message
 
 

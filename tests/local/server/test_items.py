@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from course_helpers.local.server.errors import APIError
-from course_helpers.local.server.items import chat_message, list_page, stored_item
+from course_helpers.local.server.items import chat_messages, list_page, stored_item
 from course_helpers.local.server.protocol.pages import ListQuery, parse_list_query
 from course_helpers.local.server.protocol.responses import parse_responses
 
@@ -30,14 +30,14 @@ def test_an_assistant_message_is_stored_with_output_text_parts_and_keeps_its_id(
         "status": "completed",
         "content": [{"type": "output_text", "text": "a", "annotations": [], "logprobs": []}],
     }
-    assert chat_message(item) == {"role": "assistant", "content": "a"}
+    assert chat_messages([item]) == [{"role": "assistant", "content": "a"}]
 
 
 def test_a_message_of_several_parts_is_read_as_their_joined_text():
     given = {"role": "user", "content": [{"type": "input_text", "text": "a"}, {"type": "input_text", "text": "b"}]}
     item = stored_item(parse_responses({"model": "m", "input": [given]}).input[0])
     assert len(item["content"]) == 2 and item["id"].startswith("msg_")
-    assert chat_message(item) == {"role": "user", "content": "ab"}
+    assert chat_messages([item]) == [{"role": "user", "content": "ab"}]
 
 
 @pytest.mark.parametrize(

@@ -147,14 +147,14 @@ def test_stream_helper_collects_the_final_response(client):
 @pytest.mark.parametrize(
     ("extra", "param"),
     [
-        ({"tools": [{"type": "web_search"}]}, "tools"),
+        ({"tools": [{"type": "web_search"}]}, "tools[0]"),
         ({"reasoning": {"effort": "low"}}, "reasoning.effort"),  # gpt-4o-mini is not a reasoning model
         (
             {"text": {"format": {"type": "json_schema", "name": "x", "schema": {}, "strict": True}}},
             "text.format.schema",
         ),
         ({"input": [{"role": "user", "content": [{"type": "input_image", "image_url": "x"}]}]}, "input[0].content[0]"),
-        ({"input": [{"type": "function_call_output", "call_id": "c", "output": "x"}]}, "input[0].type"),
+        ({"input": [{"type": "reasoning", "summary": []}]}, "input[0].type"),
         ({"input": [{"role": "user", "content": [{"type": "input_text"}]}]}, "input[0].content[0].text"),
         ({"input": [{"role": "user", "content": [{"type": "output_text", "text": "x"}]}]}, "input[0].content[0].type"),
         ({"temperature": 3}, "temperature"),

@@ -59,3 +59,12 @@ def test_mistakes_are_openai_shaped_400s(root, path, body, param):
 def test_the_server_key_is_needed_as_on_v1(root, path):
     response = post(root, path, {"prompt": "a", "tokens": [1]}, headers={})
     assert response.status_code == 401
+
+
+def test_tokenize_with_tools_shows_the_prompt_a_tools_request_gets(root, engine):
+    engine.context_length = 4096
+    tool = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
+    messages = [{"role": "user", "content": "Weather?"}]
+    tokens = post(root, "/tokenize", {"messages": messages, "tools": [tool]}).json()["tokens"]
+    text = post(root, "/detokenize", {"tokens": tokens}).json()["prompt"]
+    assert "<tools>" in text and "get_weather" in text and text.endswith("Weather?")

@@ -1,8 +1,10 @@
 """``POST /v1/chat/completions``: the request, declared once.
 
 Every parameter of the Chat Completions API (openai SDK 3.x) is a field here,
-with its JSON type and range, in the order OpenAI reports mistakes. What a
-135M-parameter text model cannot honour (tools, audio, ...) is declared too,
+with its JSON type and range, in the order OpenAI reports mistakes. Function
+tools are :mod:`.tools`'s; a history with tool calls and ``tool`` messages
+is checked as OpenAI checks it (:func:`check_tool_history`). What a
+135M-parameter text model cannot honour (audio, web search, ...) is declared too,
 so its type is checked, and then refused by :func:`check_features` with a 400
 that says so, never a silently different answer. ``response_format`` (JSON
 mode, JSON schemas) is :mod:`.structured`'s; ``logit_bias`` is checked here.
@@ -18,7 +20,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator
+from pydantic import BeforeValidator, Discriminator, Field, Tag, ValidationInfo, field_validator
 
 from ..errors import invalid_request
 from .base import Decimal, Integer, JSONModel, RequestModel, StreamOptions, check_stream_options, is_off
@@ -37,14 +39,18 @@ from .content import (
 from .errors import invalid_type, parse, rule
 from .moderation_param import ModerationParam
 from .profiles import check_chat
-from .structured import FormatJSONObject, ResponseFormat, mentions_json
+from .structured import FormatJSONObject, FormatText, ResponseFormat, mentions_json
+from .tools import ChatTool, ChatToolChoice, check_tools_given, choice_name
 
 __all__ = [
     "AssistantMessage",
     "ChatCompletionRequest",
     "ChatMessage",
     "TextMessage",
+    "ToolCall",
+    "ToolMessage",
     "check_features",
+    "check_tool_history",
     "parse_chat_completion",
 ]
 
@@ -92,8 +98,8 @@ def _must_be_off(value: Any) -> Any:
     if not is_off(value):
         raise rule(
             "unsupported_value",
-            "Unsupported value: '{param}'. The local model has no tool calling or audio, "
-            "so assistant messages must carry text content.",
+            "Unsupported value: '{param}'. The local model has no audio or legacy function calling "
+            "(use 'tool_calls'), so assistant messages carry text content or tool calls.",
         )
     return value
 
@@ -101,18 +107,61 @@ def _must_be_off(value: Any) -> Any:
 Off = Annotated[Any, BeforeValidator(_must_be_off)]
 
 
+class CalledFunction(JSONModel):
+    """The function an earlier tool call called, and its arguments (a JSON string)."""
+
+    name: str
+    arguments: str
+
+
+class ToolCall(JSONModel):
+    """An earlier reply's tool call, as ``message.tool_calls[i]`` holds it."""
+
+    id: str
+    type: Literal["function"]
+    function: CalledFunction
+
+
+def _null_content_unless_calls(content: Any, info: ValidationInfo) -> Any:
+    if content is None and info.data.get("tool_calls"):
+        return None  # an assistant message that only calls tools
+    return _assistant_content_check(content)
+
+
+_assistant_content_check = content_check(_NULL_CONTENT).func
+
+
 class AssistantMessage(JSONModel):
-    """An earlier reply in the history. ``annotations`` comes back when a learner appends
-    ``completion.choices[0].message`` itself (the SDK serializes the whole message); it is ignored."""
+    """An earlier reply in the history: text, or tool calls (then ``content`` may be null).
+    ``annotations`` comes back when a learner appends ``completion.choices[0].message`` itself
+    (the SDK serializes the whole message); it is ignored."""
 
     role: Literal["assistant"]
     name: str | None = None
-    tool_calls: Off = None  # checked before content: a tool-call message has null content
+    tool_calls: list[ToolCall] | None = None  # checked before content: a tool-call message has null content
     function_call: Off = None
     audio: Off = None
     refusal: str | None = None
     annotations: Any = None
-    content: AssistantContent = Field(None, validate_default=True)
+    content: Annotated[
+        Annotated[str, Tag("<string>")]
+        | Annotated[list[AssistantPart], Tag("<parts>")]
+        | Annotated[None, Tag("<null>")],
+        Discriminator(lambda content: "<null>" if content is None else string_or_list(content)),
+        BeforeValidator(_null_content_unless_calls),
+    ] = Field(None, validate_default=True)
+
+    def text(self) -> str:
+        return joined_text(self.content) if self.content is not None else ""
+
+
+class ToolMessage(JSONModel):
+    """A tool's result, answering the earlier call ``tool_call_id``."""
+
+    role: Literal["tool"]
+    name: str | None = None  # not in the SDK's type, but sent by code that OpenAI accepts (the SDK reference's)
+    content: UserContent = Field(None, validate_default=True)
+    tool_call_id: str
 
     def text(self) -> str:
         return joined_text(self.content)
@@ -120,19 +169,25 @@ class AssistantMessage(JSONModel):
 
 def _message_check(message: Any) -> Any:
     role = check_role(message, _ALL_ROLES)
-    if role in ("tool", "function"):
+    if role == "function":
         raise rule(
             "unsupported_value",
-            f"Messages with role '{role}' ({{parent}}) are not supported: the local model has no "
-            "tool or function calling. Use roles 'developer', 'system', 'user' and 'assistant'.",
+            "Messages with role 'function' ({parent}) are not supported: the local model has no legacy "
+            "function calling. Use 'tools', and messages with role 'tool' for their results.",
             field="role",
         )
     return message
 
 
+def _message_kind(message: Any) -> str:
+    return {"assistant": "<assistant>", "tool": "<tool>"}.get(message["role"], "<text>")
+
+
 ChatMessage = Annotated[
-    Annotated[TextMessage, Tag("<text>")] | Annotated[AssistantMessage, Tag("<assistant>")],
-    Discriminator(lambda message: "<assistant>" if message["role"] == "assistant" else "<text>"),
+    Annotated[TextMessage, Tag("<text>")]
+    | Annotated[AssistantMessage, Tag("<assistant>")]
+    | Annotated[ToolMessage, Tag("<tool>")],
+    Discriminator(_message_kind),
     BeforeValidator(_message_check),
 ]
 
@@ -173,8 +228,11 @@ class ChatCompletionRequest(RequestModel):
 
     messages: list[ChatMessage] = Field(min_length=1)
     model: ChatModelName = Field(None, validate_default=True)
+    # function tools (protocol/tools.py): the reply may call them
+    tools: list[ChatTool] | None = None
+    tool_choice: ChatToolChoice | None = None
+    parallel_tool_calls: bool | None = None
     # valid for OpenAI, refused by check_features unless off
-    tools: list[Any] | None = None
     functions: list[Any] | None = None
     function_call: Any = None
     audio: dict[str, Any] | None = None
@@ -182,7 +240,6 @@ class ChatCompletionRequest(RequestModel):
     web_search_options: dict[str, Any] | None = None
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = None
     verbosity: Literal["low", "medium", "high"] | None = None
-    tool_choice: Any = None
     response_format: ResponseFormat | None = None
     modalities: list[Literal["text", "audio"]] | None = None
     # accepted and ignored, their types checked
@@ -192,7 +249,6 @@ class ChatCompletionRequest(RequestModel):
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None = None
     prompt_cache_retention: Literal["in_memory", "24h"] | None = None
     store: bool | None = None
-    parallel_tool_calls: bool | None = None
     metadata: dict[str, str] | None = None
     prompt_cache_options: dict[str, Any] | None = None
     # what the engine does
@@ -242,8 +298,11 @@ def check_features(request: ChatCompletionRequest, today: date | None = None) ->
     for param in UNSUPPORTED:
         if param not in accepted and not _is_empty(getattr(request, param)):
             raise unsupported(param)
-    if request.tool_choice not in (None, "none"):
-        raise unsupported("tool_choice")
+    check_tools_given(request.tools, request.tool_choice, request.parallel_tool_calls)
+    if request.tools and request.response_format is not None and choice_name(request.tool_choice) != "none":
+        if not isinstance(request.response_format, FormatText):
+            raise unsupported("response_format", "'response_format' together with 'tools' (send one of them)")
+    check_tool_history(request.messages)
     if isinstance(request.response_format, FormatJSONObject) and not mentions_json(
         [message.text() for message in request.messages]
     ):
@@ -259,6 +318,50 @@ def check_features(request: ChatCompletionRequest, today: date | None = None) ->
             "Invalid 'top_logprobs': 'logprobs' must be set to true when 'top_logprobs' is used.",
             param="top_logprobs",
             code="invalid_value",
+        )
+
+
+def check_tool_history(messages: list[Any]) -> None:
+    """Tool messages answer the calls of the assistant message just before them, every call once, as OpenAI checks.
+
+    Wording (third-party reports of live errors): "messages with role 'tool' must be a response to a preceeding
+    message with 'tool_calls'" (https://github.com/smarter-sh/smarter/issues/264, param 'messages.[4].role',
+    code null); "An assistant message with 'tool_calls' must be followed by tool messages responding to each
+    'tool_call_id'..." (https://github.com/router-for-me/CLIProxyAPI/issues/2798, param 'messages.[6].role': which
+    message that index names is NOT CONFIRMED, here the first one that is not an answer). A tool_call_id that no
+    call has: NOT CONFIRMED wording.
+    """
+    waiting: list[str] = []  # ids of the last assistant message's calls not answered yet
+    calls: set[str] = set()
+    for index, message in enumerate(messages):
+        if message.role == "tool":
+            if not calls:
+                raise invalid_request(
+                    "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with "
+                    "'tool_calls'.",
+                    param=f"messages.[{index}].role",
+                )
+            if message.tool_call_id not in calls:
+                raise invalid_request(
+                    f"Invalid parameter: 'tool_call_id' of '{message.tool_call_id}' not found in 'tool_calls' of "
+                    "previous message.",
+                    param=f"messages.[{index}].tool_call_id",
+                )
+            if message.tool_call_id in waiting:
+                waiting.remove(message.tool_call_id)
+            continue
+        _check_answered(waiting, index)
+        calls = {call.id for call in message.tool_calls or []} if message.role == "assistant" else set()
+        waiting = [call.id for call in message.tool_calls or []] if message.role == "assistant" else []
+    _check_answered(waiting, len(messages) - 1)
+
+
+def _check_answered(waiting: list[str], index: int) -> None:
+    if waiting:
+        raise invalid_request(
+            "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+            f"'tool_call_id'. The following tool_call_ids did not have response messages: {', '.join(waiting)}",
+            param=f"messages.[{index}].role",
         )
 
 

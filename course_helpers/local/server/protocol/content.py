@@ -34,9 +34,8 @@ NOT_TEXT_PARTS = ("image_url", "input_audio", "file", "input_image", "input_file
 # Chat parameters the API knows but the local model cannot honour, and why: any value but an "off" one
 # is a 400. A model profile that supports one of them (a later model) is this table minus that name.
 UNSUPPORTED = {
-    "tools": "tool (function) calling",
-    "functions": "function calling",
-    "function_call": "function calling",
+    "functions": "legacy function calling (use 'tools')",
+    "function_call": "legacy function calling (use 'tool_choice')",
     "audio": "audio output",
     "prediction": "predicted outputs",
     "web_search_options": "web search",

@@ -103,8 +103,15 @@ _GPT6_WITH_NONE = Profile(
 # astra docs; the official checklist and https://github.com/yologdev/yoagent/releases/tag/v0.27.4 (3p) for 6.1 Sol),
 # hence never temperature, top_p or logprobs (checklist; astra: CopilotKit quote). Default medium: NOT CONFIRMED.
 # max_tokens: litellm PR #39631 (3p, astra). n: SDK :237, NOT CONFIRMED.
+# Function tools on Chat Completions: never ("GPT-6 Astra and GPT-6.1 Sol require Responses for tool calling",
+# official deployment checklist, fact sheet §2.1).
 _GPT6_WITHOUT_NONE = Profile(
-    efforts=LOW_TO_MAX, default_effort="medium", sampling_efforts=(), rejects_max_tokens=True, rejects_n=True
+    efforts=LOW_TO_MAX,
+    default_effort="medium",
+    sampling_efforts=(),
+    rejects_max_tokens=True,
+    rejects_n=True,
+    chat_tools_efforts=(),
 )
 # gpt-6.2-astra, gpt-6.2-sol, gpt-6.1-terra: which efforts they take is NOT CONFIRMED (every SDK value passes).
 # "No GPT-6 model defaults to none" (yoagent v0.27.4 (3p)); the checklist's sampling rule is for GPT-6 generally
@@ -316,6 +323,12 @@ def check_chat(request: ChatCompletionRequest, today: datetime.date | None = Non
         raise _unsupported_parameter("n")  # wording NOT CONFIRMED (SDK completion_create_params.py:237)
     effort = effective_effort(profile, request.reasoning_effort)
     _check_sampling(profile, effort, CHAT_SAMPLING_RULES, request)
+    if profile.chat_tools_efforts == () and request.tools:
+        raise invalid_request(  # the rule is official (checklist); this wording is NOT CONFIRMED
+            f"Function tools are not supported for {request.model} in /v1/chat/completions. "
+            "To use function tools, use /v1/responses.",
+            param="tools",
+        )
     if profile.chat_tools_efforts is not None and request.tools and effort not in profile.chat_tools_efforts:
         raise invalid_request(  # https://github.com/ItzCrazyKns/Vane/issues/1173 (3p, gpt-5.6-luna; GPT-6 alike)
             f"Function tools with reasoning_effort are not supported for {request.model} in /v1/chat/completions. "

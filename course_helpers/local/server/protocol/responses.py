@@ -1,8 +1,9 @@
 """``POST /v1/responses``: the request, declared once.
 
-``input`` is a string or a list of message items (text parts only);
-features a small text model cannot honour (tools, reasoning summaries,
-images) are declared, then refused by :func:`check_features` with a 400
+``input`` is a string or a list of items: messages (text parts only),
+earlier ``function_call`` items and ``function_call_output`` results. Function
+tools are :mod:`.tools`'s; features a small text model cannot honour (other
+tools, reasoning summaries, images) are declared, then refused by :func:`check_features` with a 400
 naming them. ``text.format`` (JSON mode, JSON schemas) is :mod:`.structured`'s. ``reasoning.effort`` follows the model's profile (:mod:`.profiles`).
 ``previous_response_id`` and ``conversation`` name stored state (the server
 looks them up, see :mod:`..response_store` and :mod:`..conversations`); here
@@ -37,12 +38,15 @@ from .content import (
 from .errors import invalid_type, parse, rule
 from .moderation_param import ModerationParam
 from .profiles import check_responses
-from .structured import FormatJSONObject, TextFormat, mentions_json
+from .structured import FormatJSONObject, FormatText, TextFormat, mentions_json
+from .tools import ResponsesTool, ResponsesToolChoice, choice_name
 
 __all__ = [
     "UNSUPPORTED",
     "ConversationId",
     "ConversationRef",
+    "FunctionCallItem",
+    "FunctionCallOutputItem",
     "InputItem",
     "InputMessage",
     "OutputMessage",
@@ -55,7 +59,6 @@ __all__ = [
 
 # Parameters that change what the model must do; any value but an "off" one is a 400.
 UNSUPPORTED = (
-    "tools",
     "reasoning",
     "prompt",
     "image",
@@ -108,22 +111,69 @@ class OutputMessage(JSONModel):
         return joined_text(self.content)
 
 
+class FunctionCallItem(JSONModel):
+    """An earlier ``function_call`` output item given back as input (as ``response.output`` holds it)."""
+
+    type: Literal["function_call"]
+    call_id: str
+    name: str
+    arguments: str
+    id: str | None = None
+    status: str | None = None
+    namespace: str | None = None
+    caller: dict[str, Any] | None = None
+    async_: bool | None = Field(None, alias="async")
+
+    def text(self) -> str:
+        return ""
+
+
+class FunctionCallOutputItem(JSONModel):
+    """A function's result: ``{"type": "function_call_output", "call_id", "output"}`` (text output)."""
+
+    type: Literal["function_call_output"]
+    call_id: str
+    output: str
+    id: str | None = None
+    status: str | None = None
+    name: str | None = None
+    namespace: str | None = None
+    caller: dict[str, Any] | None = None
+
+    def text(self) -> str:
+        return self.output
+
+
+_ITEM_KINDS = ("message", "function_call", "function_call_output")
+
+
 def _item_check(item: Any) -> Any:
     kind = item.get("type", "message") if isinstance(item, dict) else "message"
-    if kind != "message":
+    if kind not in _ITEM_KINDS:
         raise rule(
             "unsupported_value",
-            f"Unsupported input item type '{kind}' ({{parent}}): the local model takes messages only "
-            "(no tool calls, tool outputs or reasoning items).",
+            f"Unsupported input item type '{kind}' ({{parent}}): the local model takes messages, function calls "
+            "and function call outputs only (no other tool calls or reasoning items).",
             field="type",
         )
-    check_role(item, ("user", "system", "developer", "assistant"))
+    if kind == "message":
+        check_role(item, ("user", "system", "developer", "assistant"))
     return item
 
 
+def _item_kind(item: Any) -> str:
+    kind = item.get("type", "message")
+    if kind != "message":
+        return f"<{kind}>"
+    return "<output>" if item["role"] == "assistant" else "<input>"
+
+
 InputItem = Annotated[
-    Annotated[InputMessage, Tag("<input>")] | Annotated[OutputMessage, Tag("<output>")],
-    Discriminator(lambda item: "<output>" if item["role"] == "assistant" else "<input>"),
+    Annotated[InputMessage, Tag("<input>")]
+    | Annotated[OutputMessage, Tag("<output>")]
+    | Annotated[FunctionCallItem, Tag("<function_call>")]
+    | Annotated[FunctionCallOutputItem, Tag("<function_call_output>")],
+    Discriminator(_item_kind),
     BeforeValidator(_item_check),
 ]
 
@@ -193,8 +243,11 @@ class ResponsesCreateRequest(RequestModel):
     previous_response_id: ResponseId | None = None
     conversation: ConversationId | None = None
     store: bool = True  # as OpenAI: kept for retrieval and chaining unless store=false
+    # function tools (protocol/tools.py): the reply may call them
+    tools: list[ResponsesTool] | None = None
+    tool_choice: ResponsesToolChoice | None = None
+    parallel_tool_calls: bool | None = None
     # valid for OpenAI, refused by check_features unless off
-    tools: list[Any] | None = None
     reasoning: Reasoning | None = None
     prompt: dict[str, Any] | None = None
     image: Any = None
@@ -204,7 +257,6 @@ class ResponsesCreateRequest(RequestModel):
     background_options: Any = None
     access_programs: Any = None
     background: bool | None = None
-    tool_choice: Any = None
     text: TextConfig | None = None
     max_tool_calls: Integer | None = Field(None, ge=1)
     # accepted and ignored, their types checked
@@ -216,7 +268,6 @@ class ResponsesCreateRequest(RequestModel):
     prompt_cache_retention: Literal["in_memory", "24h"] | None = None
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None = None
     truncation: Literal["auto", "disabled"] = "disabled"
-    parallel_tool_calls: bool | None = None
     metadata: dict[str, str] = Field(default_factory=dict)
     # what the engine does
     stream: bool = False
@@ -260,8 +311,16 @@ def check_features(request: ResponsesCreateRequest, today: date | None = None) -
                 continue
         if not is_off(value):
             raise unsupported(param)
-    if request.tool_choice not in (None, "none", "auto"):
-        raise unsupported("tool_choice")
+    if not request.tools and choice_name(request.tool_choice) not in ("none", "auto"):
+        # Chat Completions' wording for a choice without tools: NOT CONFIRMED for Responses
+        raise invalid_request(
+            "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.",
+            param="tool_choice",
+        )
+    text_format = request.text.format if request.text is not None else None
+    if request.tools and text_format is not None and not isinstance(text_format, FormatText):
+        if choice_name(request.tool_choice) != "none":
+            raise unsupported("text.format", "'text.format' together with 'tools' (send one of them)")
     if request.text is not None:
         if request.text.verbosity is not None:  # as in chat completions: a GPT-5 setting
             raise unsupported("text.verbosity", "verbosity (a GPT-5 setting)")

@@ -192,7 +192,7 @@ def constraint_for(
     schema_param = "response_format" if param == "response_format" else f"{param}.schema"
     code = None if param == "response_format" else "invalid_json_schema"
     if spec.strict:
-        check_strict_schema(schema, spec.name, param=schema_param, code=code)
+        check_strict_schema(schema, spec.name, param=schema_param, code=code, of="response_format")
     constraint = json_schema(schema, strict=bool(spec.strict), param=param)
     problem = grammar_error(constraint.grammar)
     if problem:  # what llguidance cannot compile (a look-ahead in a pattern, an unknown format, a broken $ref)
@@ -204,12 +204,13 @@ def constraint_for(
 
 
 def check_strict_schema(
-    schema: dict[str, Any], name: str, *, param: str = "response_format", code: str | None = None
+    schema: dict[str, Any], name: str, *, param: str = "response_format", code: str | None = None, of: str = ""
 ) -> None:
     """OpenAI's rules for a ``strict: true`` schema; the first broken one raised as its 400.
 
     The root is an object; every object says ``additionalProperties: false``
     and lists every property in ``required``; no keyword of :data:`NOT_PERMITTED`.
+    ``of`` is what the schema belongs to in the message (default: ``param``; ``"function"`` for a tool).
 
     >>> check_strict_schema({"type": "array", "items": {"type": "string"}}, "tags")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -218,7 +219,7 @@ def check_strict_schema(
     """
 
     def fail(message: str) -> APIError:
-        return invalid_request(f"Invalid schema for response_format '{name}': {message}", param=param, code=code)
+        return invalid_request(f"Invalid schema for {of or param} '{name}': {message}", param=param, code=code)
 
     if schema.get("type") != "object":
         raise fail(f"schema must be a JSON Schema of 'type: \"object\"', got 'type: \"{schema.get('type')}\"'.")

@@ -7,6 +7,7 @@ at its root (not under ``/v1``), and so does this one, with vLLM's shapes
 
     POST /tokenize    {"model": ..., "prompt": "Paris"}       -> {"count", "max_model_len", "tokens", "token_strs"}
     POST /tokenize    {"model": ..., "messages": [...]}       -> the same, for the chat prompt
+                      (with "tools": the prompt with the tool list, as a request with tools renders it)
     POST /detokenize  {"model": ..., "tokens": [...]}         -> {"prompt": "..."}
 
 >>> parse_tokenize({"prompt": "Paris"}).prompt
@@ -25,6 +26,7 @@ from ..errors import invalid_request
 from .base import Integer, RequestModel
 from .chat import ChatMessage
 from .errors import parse
+from .tools import ChatTool
 
 __all__ = [
     "DetokenizeRequest",
@@ -50,6 +52,7 @@ class TokenizeChatRequest(RequestModel):
 
     model: str | None = None
     messages: list[ChatMessage] = Field(min_length=1)
+    tools: list[ChatTool] | None = None  # as vLLM takes them: the tool list goes into the prompt
     add_generation_prompt: bool = True  # end where the assistant's reply begins, as a chat request does
     add_special_tokens: bool = False  # accepted, no effect (as above)
     return_token_strs: bool = False

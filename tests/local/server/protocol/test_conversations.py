@@ -24,9 +24,7 @@ def test_a_conversation_may_start_empty():
 
 
 def test_items_are_responses_input_items():
-    error = _error(
-        parse_conversation_create, {"items": [{"type": "function_call_output", "call_id": "c", "output": "x"}]}
-    )
+    error = _error(parse_conversation_create, {"items": [{"type": "reasoning", "summary": []}]})
     assert (error.param, error.code) == ("items[0].type", "unsupported_value")
 
 

@@ -160,9 +160,11 @@ def test_gpt6_luna_accepts_what_openai_accepts(body):
     assert request.reasoning_effort == body.get("reasoning_effort")
 
 
-def test_a_reasoning_model_with_effort_none_and_tools_gets_the_local_tools_400():
-    error = _chat_error("gpt-6-luna", reasoning_effort="none", tools=TOOLS)
-    assert error.param == "tools" and "local model" in error.message
+def test_a_reasoning_model_with_effort_none_takes_function_tools():
+    request = parse_chat_completion(
+        {"model": "gpt-6-luna", "messages": USER, "reasoning_effort": "none", "tools": TOOLS}, today=TODAY
+    )
+    assert request.tools[0].function.name == "f"
 
 
 @pytest.mark.parametrize("model", ["gpt-6-luna", "gpt-5.6-luna", "gpt-5", "o3", "gpt-5.5", "gpt-6.1-terra"])
@@ -286,3 +288,11 @@ def test_the_server_judges_shutdowns_on_the_day_it_is_given():
                 sdk.chat.completions.create(model="gpt-4o-mini", messages=USER)
             assert "`gpt-6-luna`" in caught.value.message
             assert sdk.chat.completions.create(model="gpt-6-luna", messages=USER).choices[0].message.content == "Hi "
+
+
+@pytest.mark.parametrize("model", ["gpt-6-astra", "gpt-6.1-sol"])
+def test_astra_and_6_1_sol_take_function_tools_only_on_responses(model):
+    error = _chat_error(model, tools=TOOLS)
+    assert error.param == "tools" and "use /v1/responses" in error.message
+    tool = {"type": "function", "name": "f", "parameters": {"type": "object", "properties": {}}}
+    assert parse_responses({"model": model, "input": "Hi", "tools": [tool]}, today=TODAY).tools[0].name == "f"
