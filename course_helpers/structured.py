@@ -11,7 +11,7 @@ JSON, JSON mode and a JSON schema:
 >>> judge_json('{"name": "Oslo"}', City), judge_json('{"city": "Oslo"}', City), judge_json("Oslo", City)
 ((True, True), (True, False), (False, False))
 
-The glass box runs the local engine in this process: :func:`next_token_logits`
+The glass box runs the local engine in this process: :class:`NextTokenLogits`
 gives the model's scores for the next token (what the sampler receives
 before its first step, the grammar mask), and :func:`removed_mass` says how
 much of the model's probability the mask took away:
@@ -36,7 +36,7 @@ __all__ = [
     "get_time",
     "get_weather",
     "judge_json",
-    "next_token_logits",
+    "NextTokenLogits",
     "plot_mask_step",
     "plot_removed_by_step",
     "removed_mass",
@@ -97,17 +97,30 @@ def judge_json(text: str | None, model: type[BaseModel]) -> tuple[bool, bool]:
     return True, True
 
 
-def next_token_logits(engine, token_ids: Sequence[int]) -> np.ndarray:
-    """The local model's logits for the token after ``token_ids``: (vocab_size,) float32.
+class NextTokenLogits:
+    """The local model's logits for the token after a sequence: ``next_logits(token_ids)`` -> (vocab_size,) float32.
 
-    The model's last layer turns the final hidden state of the last token into one score per vocabulary
-    token; SmolLM2 reuses its token embeddings for it (tied weights), so the scores are that state's dot
-    product with every token's embedding. ``engine.hidden_states`` runs the forward pass on the engine's own
-    thread, so this is safe while the local server is running.
+    Called with a sequence that extends the previous one (a prompt, then the prompt and one more token, ...),
+    it feeds the model only the new tokens: the earlier ones are in its KV cache, as in the engine's own
+    decoding loop. The model's last layer turns the final hidden state of the last token into one score per
+    vocabulary token (SmolLM2 reuses its token embeddings for that: tied weights). The forward pass runs on
+    the engine's decoding thread, as every use of the model must, so this is safe beside the local server.
     """
-    states = engine.hidden_states(list(token_ids))  # (layers + 1, tokens, d_model)
-    last = states[-1, -1]  # the normalized output of the final block, for the last token
-    return np.asarray(engine.weights.token_embeddings @ last, dtype=np.float32)
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.fed: list[int] = []
+        self.cache = engine.model.new_cache()
+
+    def __call__(self, token_ids: Sequence[int]) -> np.ndarray:
+        token_ids = [int(token) for token in token_ids]
+        if token_ids[: len(self.fed)] != self.fed or len(token_ids) == len(self.fed):
+            self.fed, self.cache = [], self.engine.model.new_cache()  # not a continuation: start again
+        new = token_ids[len(self.fed) :]
+        model, cache = self.engine.model, self.cache
+        logits = self.engine._scheduler.call(lambda: model.forward([new], [cache])[0])
+        self.fed = token_ids
+        return np.asarray(logits, dtype=np.float32)
 
 
 def removed_mass(logits: np.ndarray, allowed: np.ndarray) -> float:
@@ -128,7 +141,7 @@ def plot_mask_step(tokens: Sequence[str], probabilities, allowed, title: str = "
     """Bars of the model's probabilities for some tokens, green where the grammar allows them, red where not.
 
     >>> ax = plot_mask_step(["{", "Here"], [0.2, 0.5], [True, False])
-    >>> [round(patch.get_height(), 1) for patch in ax.patches]
+    >>> [round(float(patch.get_height()), 1) for patch in ax.patches]
     [0.2, 0.5]
     """
     import matplotlib.pyplot as plt

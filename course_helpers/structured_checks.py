@@ -4,7 +4,8 @@ Each prints one line, ✅ / ❌ with a hint / ⏳ not done, and never raises (se
 :mod:`course_helpers.checks`). Answers are checked on their structure and on
 the requests they make, never on the model's wording:
 
->>> check_book_schema({"type": "object", "properties": {"title": {"type": "str"}}})
+>>> check_book_schema({"type": "object", "properties": {"title": {"type": "str"}, "author": {"type": "string"},
+...                    "year": {"type": "integer"}, "genres": {"type": "array"}}})
 ❌ properties.title has type 'str', a Python name: JSON Schema's types are string, integer, number, boolean, array, object and null.
 >>> check_book_schema(...)
 ⏳ Not done yet: replace the ... with your code, then run this cell again.
@@ -38,7 +39,7 @@ BOOK_FIELDS: dict[str, dict[str, Any]] = {
     "title": {"type": "string"},
     "author": {"type": "string"},
     "year": {"type": "integer"},
-    "genres": {"type": "array", "items": {"type": "string"}},
+    "genres": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
 }
 BOOK_TEXT = "Ursula K. Le Guin's novel The Dispossessed came out in 1974; it is science fiction and a utopia."
 _JSON_TYPES = ("string", "integer", "number", "boolean", "array", "object", "null")
@@ -95,8 +96,13 @@ def check_book_schema(schema, client=None, request: dict | None = None):
     items = properties["genres"].get("items")
     expect(
         isinstance(items, dict) and items.get("type") == "string",
-        "genres is an array, but of what? Say it: {'type': 'array', 'items': {'type': 'string'}}. Strict mode "
-        "needs every value's type.",
+        "genres is an array, but of what? Say it: {'type': 'array', 'items': {'type': 'string'}, ...}. Strict "
+        "mode needs every value's type.",
+    )
+    expect(
+        properties["genres"].get("maxItems") == 3,
+        f"genres has maxItems {properties['genres'].get('maxItems')!r}; the exercise asks for at most 3 genres: "
+        "'maxItems': 3. Without a bound, a small model can list genres until the token limit cuts the JSON.",
     )
     expect(
         schema.get("additionalProperties") is False,
@@ -126,7 +132,10 @@ def check_book_schema(schema, client=None, request: dict | None = None):
         max_completion_tokens=80,
     )
     choice = response.choices[0]
-    expect(choice.finish_reason == "stop", f"The reply was cut (finish_reason {choice.finish_reason!r}); run it again.")
+    expect(
+        choice.finish_reason == "stop",
+        f"The reply was cut by the token limit (finish_reason {choice.finish_reason!r}): does every list have a bound?",
+    )
     book = json.loads(choice.message.content)
     expect(set(book) == set(BOOK_FIELDS), f"The reply's keys are {sorted(book)}.")
     expect(isinstance(book["year"], int), f"The reply's year is {describe(book['year'])}.")
