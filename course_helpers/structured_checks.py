@@ -31,6 +31,7 @@ __all__ = [
     "check_book_schema",
     "check_parse_weather_arguments",
     "check_run_tool_call",
+    "expected_ban",
     "tool_call",
 ]
 
