@@ -49,11 +49,11 @@ def _error_code(error: Exception) -> str:
 def explain(error: BaseException, info=None) -> str | None:
     """A hint for a failed API call, or None when the error is not about the set-up.
 
-    ``info`` is the :class:`~course_helpers.backends.BackendInfo` in use
+    ``info`` is the :class:`~course_helpers.course.backends.BackendInfo` in use
     (default: the one from the last ``setup()``).
 
     >>> import httpx, openai
-    >>> from course_helpers.backends import BackendInfo
+    >>> from course_helpers.course.backends import BackendInfo
     >>> info = BackendInfo("openai", "gpt-6-luna", "https://api.openai.com/v1", "…WXYZ", None)
     >>> request = httpx.Request("POST", "https://api.openai.com/v1/chat/completions")
     >>> print(explain(openai.APIConnectionError(request=request), info)[:51])

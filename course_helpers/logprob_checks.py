@@ -22,9 +22,9 @@ import math
 import numpy as np
 
 from .checks import Hint, call, checker, describe, expect, fail, refused
-from .models import read_choices, server_choices
+from .course.models import read_choices, server_choices
+from .course.settings import read_settings
 from .probabilities import perplexity
-from .settings import read_settings
 
 __all__ = [
     "EXAMPLE_LOGPROBS",

@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .checks import Hint, NotDone, _still_a_stub, call, checker, describe, expect, fail, is_stub, refused
+from .course.models import read_choices
 from .local.moderation.categories import CATEGORIES, attribute_name
-from .models import read_choices
 
 __all__ = [
     "ADULT_THRESHOLDS",
@@ -81,7 +81,7 @@ _CHILD_LIMIT = 0.1
 
 
 def _moderation_model() -> str:
-    """The course's moderation model (``course_helpers.models``, purpose ``moderation``)."""
+    """The course's moderation model (``course_helpers.course.models``, purpose ``moderation``)."""
     return read_choices().moderation.model
 
 
@@ -405,7 +405,7 @@ def _course_chat() -> tuple[str, str]:
 def check_guarded_reply(function, model: str | None = None, effort: str | None = None):
     """Check ``guarded_reply(client, model, effort, user_text)`` on a scripted client: every path of the guardrail.
 
-    ``model`` and ``effort`` default to the course's chat model and its effort (:mod:`course_helpers.models`;
+    ``model`` and ``effort`` default to the course's chat model and its effort (:mod:`course_helpers.course.models`;
     ``"none"`` when the course sends no effort); the client is scripted, so they are only passed through.
     """
     default_model, default_effort = _course_chat()

@@ -8,18 +8,18 @@ import course_helpers
 
 # The foundation's modules; each lists its public names in __all__.
 MODULES = [
-    "aging",
-    "backends",
+    "course.aging",
+    "course.backends",
     "checks",
-    "doctor",
-    "exercises",
+    "course.doctor",
+    "course.exercises",
     "hints",
-    "models",
-    "notebooks",
-    "paths",
+    "course.models",
+    "course.notebooks",
+    "course.paths",
     "quizzes",
-    "settings",
-    "start",
+    "course.settings",
+    "course.start",
 ]
 
 

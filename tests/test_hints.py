@@ -10,7 +10,7 @@ import pytest
 
 from conftest import GOOD_KEY
 from course_helpers import hints
-from course_helpers.backends import BackendInfo
+from course_helpers.course.backends import BackendInfo
 
 OPENAI = BackendInfo("openai", "gpt-4o-mini", "https://api.openai.com/v1", "…WXYZ", None)
 SERVER = BackendInfo("server", "llama3.2", "http://localhost:11434/v1", "(none)", None)
@@ -102,7 +102,7 @@ def test_ipython_shows_the_hint_after_the_traceback(course_env, refused_url, mon
 def test_jupyter_cell_error_output_ends_with_the_hint(course_env, refused_url, monkeypatch):
     import nbformat
 
-    from course_helpers.notebooks import execute
+    from course_helpers.course.notebooks import execute
 
     monkeypatch.setenv("OPENAI_BASE_URL", refused_url)
     monkeypatch.setenv("OPENAI_API_KEY", GOOD_KEY)

@@ -1,11 +1,11 @@
-"""Tests for course_helpers/models.py: the course's model per purpose, and its .env overrides."""
+"""Tests for course_helpers/course/models.py: the course's model per purpose, and its .env overrides."""
 
 import doctest
 
 import pytest
 
-from course_helpers import models
-from course_helpers.models import DEFAULTS, ModelChoice, describe_choices, read_choices
+from course_helpers.course import models
+from course_helpers.course.models import DEFAULTS, ModelChoice, describe_choices, read_choices
 
 
 def test_doctests():
@@ -53,7 +53,7 @@ def test_module_constants_read_the_environment_when_used(monkeypatch):
     monkeypatch.setenv("COURSE_SAMPLING_MODEL", "set-after-import")
     monkeypatch.setenv("COURSE_SAMPLING_EFFORT", "none")
     assert models.SAMPLING.model == "set-after-import"
-    from course_helpers.models import SAMPLING
+    from course_helpers.course.models import SAMPLING
 
     assert SAMPLING.request_kwargs() == {"model": "set-after-import", "reasoning_effort": "none"}
     with pytest.raises(AttributeError):

@@ -1,4 +1,4 @@
-"""Tests for course_helpers/notebooks.py, and the notebook-cleanliness check over every notebook in git."""
+"""Tests for course_helpers/course/notebooks.py, and the notebook-cleanliness check over every notebook in git."""
 
 import subprocess
 from pathlib import Path
@@ -6,9 +6,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_helpers.notebooks import KERNELSPEC, clean, problems, read
+from course_helpers.course.notebooks import KERNELSPEC, clean, problems, read
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _tracked_notebooks() -> list[Path]:

@@ -1,4 +1,4 @@
-"""Tests for course_helpers/model_ages.py: shutdown dates read from the installed SDK's "Deprecated values"."""
+"""Tests for course_helpers/course/model_ages.py: shutdown dates read from the installed SDK's "Deprecated values"."""
 
 from __future__ import annotations
 
@@ -10,8 +10,13 @@ from pathlib import Path
 import openai
 import pytest
 
-from course_helpers import model_ages
-from course_helpers.model_ages import deprecation_docstrings, is_shut_down, parse_deprecated_values, shutdown_dates
+from course_helpers.course import model_ages
+from course_helpers.course.model_ages import (
+    deprecation_docstrings,
+    is_shut_down,
+    parse_deprecated_values,
+    shutdown_dates,
+)
 
 TYPES = Path(openai.__file__).parent / "types"
 # Files whose "Deprecated values" docstrings are about models (the others: image quality, sizes, batch endpoints).

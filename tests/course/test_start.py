@@ -1,9 +1,9 @@
-"""Tests for course_helpers/start.py: copy the sheets into my_work/, never overwrite the learner's."""
+"""Tests for course_helpers/course/start.py: copy the sheets into my_work/, never overwrite the learner's."""
 
 import subprocess
 import sys
 
-from course_helpers.start import start
+from course_helpers.course.start import start
 
 
 def _course(folder):

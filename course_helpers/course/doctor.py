@@ -3,7 +3,7 @@
 It reports, one line each: Python and package versions, whether Jupyter's
 ``python3`` kernel is this Python, which ``.env`` was found (and that git
 ignores it), whether a key is present (masked), which backend ``setup()``
-would pick, the course's model per purpose (:mod:`course_helpers.models`), whether the local models are cached, and whether the backend
+would pick, the course's model per purpose (:mod:`course_helpers.course.models`), whether the local models are cached, and whether the backend
 answers a request. Each line starts with ✅ (fine), ⚠️ (works, but worth
 knowing) or ❌ (the course cannot run until it is fixed); the exit status is 0
 when there is no ❌.
@@ -94,7 +94,7 @@ def _env_file(path: Path | None) -> list[Finding]:
 
 
 def _models() -> list[Finding]:
-    from .local.store import MODELS, is_cached
+    from ..local.store import MODELS, is_cached
 
     return [
         (OK, f"local model {spec.title} is cached")
@@ -107,8 +107,8 @@ def _models() -> list[Finding]:
 def _request(info) -> Finding:
     from openai import OpenAI
 
+    from ..hints import explain
     from .backends import PLACEHOLDER_KEY, setup
-    from .hints import explain
 
     try:
         if info.backend == "local":

@@ -1,4 +1,4 @@
-"""Tests for course_helpers/backends.py: setup() picks a backend, prints one line, never leaks the key."""
+"""Tests for course_helpers/course/backends.py: setup() picks a backend, prints one line, never leaks the key."""
 
 import os
 import sys
@@ -7,9 +7,9 @@ import pytest
 from openai import OpenAI
 
 from conftest import GOOD_KEY
-from course_helpers import backends
-from course_helpers.backends import BackendInfo, SetupError, describe_backend, setup
-from course_helpers.settings import Settings
+from course_helpers.course import backends
+from course_helpers.course.backends import BackendInfo, SetupError, describe_backend, setup
+from course_helpers.course.settings import Settings
 
 # Built by concatenation so no key-shaped literal sits in a tracked file (the repository scan looks).
 FAKE_KEY = "sk-proj-" + "FAKEfakeFAKEfake0123456789abcdef" + "WXYZ"
@@ -151,7 +151,7 @@ class TestLocalBackend:
 def test_info_hands_out_each_purposes_model_and_effort_with_not_given_for_none():
     import openai
 
-    from course_helpers.models import read_choices
+    from course_helpers.course.models import read_choices
 
     choices = read_choices({"COURSE_MODEL": "gpt-6-luna", "COURSE_EFFORT": "none"})
     info = BackendInfo("local", "gpt-6-luna", "http://127.0.0.1:1/v1", "…abcd", None, models=choices)

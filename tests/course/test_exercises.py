@@ -1,4 +1,4 @@
-"""Tests for course_helpers/exercises.py: stubs from solutions, built sheets, drift detection.
+"""Tests for course_helpers/course/exercises.py: stubs from solutions, built sheets, drift detection.
 
 The end-to-end tests build the fixture solution in tests/fixtures/ into an
 exercise sheet, run nbval on both, and make the sheet drift.
@@ -14,11 +14,11 @@ import nbformat
 import pytest
 
 from course_helpers.__main__ import main
-from course_helpers.exercises import ExerciseError, build, differences, make_sheet, stub_source
-from course_helpers.notebooks import is_check_cell, problems, read, write
+from course_helpers.course.exercises import ExerciseError, build, differences, make_sheet, stub_source
+from course_helpers.course.notebooks import is_check_cell, problems, read, write
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURE = Path(__file__).parent / "fixtures" / "solutions" / "99_fixture.ipynb"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "solutions" / "99_fixture.ipynb"
 SANITIZER = ROOT / ".ci" / "nbval_sanitize.cfg"
 
 

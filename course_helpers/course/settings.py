@@ -44,7 +44,7 @@ __all__ = [
 BACKENDS = ("auto", "openai", "local")
 
 #: The chat model lessons use with the OpenAI API unless ``COURSE_MODEL`` says otherwise
-#: (kept for code that imports it; the course's model choices live in :mod:`course_helpers.models`).
+#: (kept for code that imports it; the course's model choices live in :mod:`course_helpers.course.models`).
 DEFAULT_OPENAI_MODEL = DEFAULTS.chat.model
 
 # Values this module copied from a .env file into os.environ, so a later load can

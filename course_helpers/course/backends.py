@@ -27,7 +27,7 @@ from pathlib import Path
 
 from openai import NotGiven
 
-from . import hints
+from .. import hints
 from .models import Choices, ModelChoice, describe_choices, server_choices
 from .settings import Settings, load_env_file, mask_key, read_settings
 
@@ -63,7 +63,7 @@ class BackendInfo:
     key: str  # the key, masked (at most its last 4 characters)
     env_file: Path | None  # the .env that was loaded, if any
     answered_by: str = ""  # for the local backend: the model that really answers
-    models: Choices | None = None  # the model per purpose (course_helpers.models)
+    models: Choices | None = None  # the model per purpose (course_helpers.course.models)
 
     def _choice(self, purpose: str) -> ModelChoice:
         if self.models is None:
@@ -123,7 +123,7 @@ def _start_local_server():
     global _local_server
     if _local_server is None:
         try:
-            from .local import server
+            from ..local import server
 
             start_in_thread = server.start_in_thread
         except (ImportError, AttributeError) as error:
@@ -144,7 +144,7 @@ def _stop_local_server() -> None:
 
 
 def _local_title() -> str:
-    from .local.store import CHAT_MODEL, MODELS
+    from ..local.store import CHAT_MODEL, MODELS
 
     return MODELS[CHAT_MODEL].title
 
@@ -163,7 +163,7 @@ def _first_server_model(base_url: str, api_key: str) -> str | None:
 def describe_backend(settings: Settings) -> BackendInfo:
     """What ``setup()`` would choose for ``settings``, without starting or changing anything.
 
-    >>> from course_helpers.settings import Settings
+    >>> from course_helpers.course.settings import Settings
     >>> describe_backend(Settings("openai", "sk-test-0123456789", "", "", None)).model
     'gpt-6-luna'
     """

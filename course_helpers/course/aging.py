@@ -9,7 +9,7 @@ down within ``horizon_days``, with OpenAI's replacement when it is known.
 
 The shutdown dates are passed in (``{model: date}``), so the scan does not depend
 on where they come from; ``python -m course_helpers aging`` takes them from the
-installed SDK through ``course_helpers.model_ages``.
+installed SDK through ``course_helpers.course.model_ages``.
 
 Notebooks are scanned in their cells' sources and in their stored outputs: an
 output is what a learner reads first (``setup()``'s line, a printed ``response.model``),
@@ -57,12 +57,12 @@ _SUFFIXES = (".py", ".md", ".ipynb")
 # Files that name old models on purpose, in whole: this file's replacement table, model_ages.py's SDK
 # examples, and the local server's model-profile tables (they answer each old model as OpenAI does, 404 after its
 # shutdown, so they must name it).
-_HERE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # course_helpers/
 _DELIBERATE = {
-    _HERE / "aging.py",
-    _HERE / "model_ages.py",
-    _HERE / "local" / "server" / "protocol" / "profiles.py",
-    _HERE / "local" / "server" / "protocol" / "audio_profiles.py",
+    _PACKAGE / "course" / "aging.py",
+    _PACKAGE / "course" / "model_ages.py",
+    _PACKAGE / "local" / "server" / "protocol" / "profiles.py",
+    _PACKAGE / "local" / "server" / "protocol" / "audio_profiles.py",
 }
 _SKIPPED_FOLDERS = {"__pycache__", ".ipynb_checkpoints", "my_work"}
 

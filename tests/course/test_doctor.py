@@ -1,9 +1,9 @@
-"""Tests for course_helpers/doctor.py: the classroom-desk checklist and its exit status."""
+"""Tests for course_helpers/course/doctor.py: the classroom-desk checklist and its exit status."""
 
 import subprocess
 
 from conftest import GOOD_KEY
-from course_helpers.doctor import doctor
+from course_helpers.course.doctor import doctor
 
 
 def _run(capsys, **kwargs):

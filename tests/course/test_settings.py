@@ -1,10 +1,10 @@
-"""Tests for course_helpers/settings.py: .env discovery and loading, backend choice, key masking."""
+"""Tests for course_helpers/course/settings.py: .env discovery and loading, backend choice, key masking."""
 
 import os
 
 import pytest
 
-from course_helpers.settings import Settings, find_env_file, load_env_file, mask_key, read_settings
+from course_helpers.course.settings import Settings, find_env_file, load_env_file, mask_key, read_settings
 
 
 @pytest.mark.parametrize(

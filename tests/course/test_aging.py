@@ -1,4 +1,4 @@
-"""Tests for course_helpers/aging.py: which files name a model that shuts down soon (and the CLI)."""
+"""Tests for course_helpers/course/aging.py: which files name a model that shuts down soon (and the CLI)."""
 
 import doctest
 import shutil
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from course_helpers import aging
 from course_helpers.__main__ import main
-from course_helpers.aging import REPLACEMENTS, Finding, findings, replacement_of, report, scan_text
+from course_helpers.course import aging
+from course_helpers.course.aging import REPLACEMENTS, Finding, findings, replacement_of, report, scan_text
 
-FIXTURES = Path(__file__).parent / "fixtures" / "aging"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "aging"
 TODAY = date(2026, 12, 4)
 # As in the SDK's "Deprecated values" docstrings of openai 3.60.
 DATES = {
@@ -138,9 +138,9 @@ def test_finding_where_for_a_plain_file():
 
 
 def _fake_model_ages(monkeypatch, dates):
-    module = types.ModuleType("course_helpers.model_ages")
+    module = types.ModuleType("course_helpers.course.model_ages")
     module.shutdown_dates = lambda: dates  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "course_helpers.model_ages", module)
+    monkeypatch.setitem(sys.modules, "course_helpers.course.model_ages", module)
 
 
 def test_cli_prints_findings_and_fails(monkeypatch, capsys):
@@ -157,9 +157,9 @@ def test_cli_passes_when_nothing_is_due(monkeypatch, capsys):
 
 
 def test_cli_without_model_ages_says_so(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "course_helpers.model_ages", None)  # import fails as if it were absent
+    monkeypatch.setitem(sys.modules, "course_helpers.course.model_ages", None)  # import fails as if it were absent
     assert main(["aging", str(FIXTURES)]) == 2
-    assert "course_helpers.model_ages" in capsys.readouterr().err
+    assert "course_helpers.course.model_ages" in capsys.readouterr().err
 
 
 def test_the_scanner_skips_its_own_replacement_table():

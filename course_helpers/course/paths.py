@@ -22,4 +22,4 @@ def course_root(start: str | os.PathLike | None = None) -> Path:
     for candidate in [folder, *folder.parents]:
         if (candidate / "solutions").is_dir() and (candidate / "exercises").is_dir():
             return candidate
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]
