@@ -15,9 +15,9 @@ passing ``model=info.model``. Quizzes are ``course_helpers.lesson_quiz("02.1")``
 """
 
 from . import checks
+from .checks.quizzes import lesson_quiz, quiz
 from .course.backends import BackendInfo, SetupError, setup
 from .course.settings import mask_key
-from .quizzes import lesson_quiz, quiz
 
 __all__ = [
     "BackendInfo",

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from course_helpers import hints
+from course_helpers.checks import hints
 from course_helpers.course import backends, settings
 
 COURSE_VARIABLES = [

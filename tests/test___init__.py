@@ -13,11 +13,11 @@ MODULES = [
     "checks",
     "course.doctor",
     "course.exercises",
-    "hints",
+    "checks.hints",
     "course.models",
     "course.notebooks",
     "course.paths",
-    "quizzes",
+    "checks.quizzes",
     "course.settings",
     "course.start",
 ]

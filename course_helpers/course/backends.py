@@ -27,7 +27,7 @@ from pathlib import Path
 
 from openai import NotGiven
 
-from .. import hints
+from ..checks import hints
 from .models import Choices, ModelChoice, describe_choices, server_choices
 from .settings import Settings, load_env_file, mask_key, read_settings
 

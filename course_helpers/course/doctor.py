@@ -107,7 +107,7 @@ def _models() -> list[Finding]:
 def _request(info) -> Finding:
     from openai import OpenAI
 
-    from ..hints import explain
+    from ..checks.hints import explain
     from .backends import PLACEHOLDER_KEY, setup
 
     try:

@@ -1,4 +1,4 @@
-"""Tests for course_helpers/hints.py: a failing call ends with a hint on how to fix the set-up."""
+"""Tests for course_helpers/checks/hints.py: a failing call ends with a hint on how to fix the set-up."""
 
 import subprocess
 import sys
@@ -9,7 +9,7 @@ import openai
 import pytest
 
 from conftest import GOOD_KEY
-from course_helpers import hints
+from course_helpers.checks import hints
 from course_helpers.course.backends import BackendInfo
 
 OPENAI = BackendInfo("openai", "gpt-4o-mini", "https://api.openai.com/v1", "…WXYZ", None)

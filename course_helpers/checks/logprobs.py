@@ -21,10 +21,10 @@ import math
 
 import numpy as np
 
-from .checks import Hint, call, checker, describe, expect, fail, refused
-from .course.models import read_choices, server_choices
-from .course.settings import read_settings
-from .probabilities import perplexity
+from ..course.models import read_choices, server_choices
+from ..course.settings import read_settings
+from ..probabilities import perplexity
+from . import Hint, call, checker, describe, expect, fail, refused
 
 __all__ = [
     "EXAMPLE_LOGPROBS",

@@ -141,6 +141,6 @@ def lesson_quiz(key: str) -> None:
     gives nothing away before the learner chooses.
     """
     if key not in QUIZZES:
-        raise KeyError(f"No quiz {key!r}; the quizzes are {', '.join(QUIZZES)} (course_helpers/quiz_bank.py).")
+        raise KeyError(f"No quiz {key!r}; the quizzes are {', '.join(QUIZZES)} (course_helpers/checks/quiz_bank.py).")
     stored = QUIZZES[key]
     quiz(stored.question, stored.options, stored.answer, stored.explanation)

@@ -23,8 +23,8 @@ import math
 import numbers
 from typing import Any, NamedTuple
 
-from .checks import STUB_MARKER, NotDone, call, checker, describe, expect, fail, is_stub, refused, sent_request
-from .costs import PRICES
+from ..costs import PRICES
+from . import STUB_MARKER, NotDone, call, checker, describe, expect, fail, is_stub, refused, sent_request
 
 __all__ = [
     "FINISH_REASONS",

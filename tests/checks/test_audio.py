@@ -1,4 +1,4 @@
-"""Tests for course_helpers/audio_checks.py: right answers pass, typical mistakes get their hint."""
+"""Tests for course_helpers/checks/audio.py: right answers pass, typical mistakes get their hint."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ import openai
 import pytest
 from openai.types.audio import Transcription
 
-from course_helpers import audio_checks
 from course_helpers.audio import READ_ALOUD, normalize_words, subtitles, text_message, word_error_rate, write_wav
-from course_helpers.audio_checks import (
+from course_helpers.checks import audio as audio_checks
+from course_helpers.checks.audio import (
     check_collect_audio,
     check_cut_pcm,
     check_gpt_transcribe,

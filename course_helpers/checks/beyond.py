@@ -18,7 +18,7 @@ from typing import Any
 
 from openai import NOT_GIVEN, NotGiven
 
-from .checks import Hint, NotDone, call, checker, counted, describe, expect, fail, is_stub
+from . import Hint, NotDone, call, checker, counted, describe, expect, fail, is_stub
 
 __all__ = [
     "BASE_URLS",

@@ -11,7 +11,7 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from openai import NOT_GIVEN, OpenAI
 
-from course_helpers import beyond_checks as checks
+from course_helpers.checks import beyond as checks
 from course_helpers.local.server import start_in_thread
 
 
@@ -26,7 +26,7 @@ def client():
 
 def _stand_in_engine():
     """The server tests' echoing stand-in engine (tests/local/server/fake_engine.py), loaded by path."""
-    path = Path(__file__).parent / "local" / "server" / "fake_engine.py"
+    path = Path(__file__).parent.parent / "local" / "server" / "fake_engine.py"
     spec = importlib.util.spec_from_file_location("beyond_fake_engine", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up there

@@ -32,8 +32,8 @@ from typing import Any, cast
 
 import numpy as np
 
-from .audio import PCM_SAMPLE_RATE, READ_ALOUD, normalize_words, word_error_rate
-from .checks import Hint, call, checker, counted, describe, expect, fail, is_stub, refused
+from ..audio import PCM_SAMPLE_RATE, READ_ALOUD, normalize_words, word_error_rate
+from . import Hint, call, checker, counted, describe, expect, fail, is_stub, refused
 
 __all__ = [
     "EXAMPLE_SRT",
@@ -452,7 +452,7 @@ def _check_sent(session: dict) -> None:
 
 
 def _realtime_voices() -> tuple[str, ...]:
-    from .local.server.protocol.audio_profiles import REALTIME_VOICES
+    from ..local.server.protocol.audio_profiles import REALTIME_VOICES
 
     return REALTIME_VOICES
 

@@ -1,4 +1,4 @@
-"""Tests for course_helpers/moderation_checks.py: right answers pass, typical mistakes get their hint."""
+"""Tests for course_helpers/checks/moderation.py: right answers pass, typical mistakes get their hint."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import pytest
 from openai._models import construct_type
 from openai.types import ModerationCreateResponse
 
-from course_helpers import moderation_checks
-from course_helpers.local.moderation.categories import CATEGORIES
-from course_helpers.moderation_checks import (
+from course_helpers.checks import moderation as moderation_checks
+from course_helpers.checks.moderation import (
     ADULT_THRESHOLDS,
     INPUT_REFUSAL,
     OUTPUT_REFUSAL,
@@ -23,6 +22,7 @@ from course_helpers.moderation_checks import (
     check_scores_by_name,
     check_top_category,
 )
+from course_helpers.local.moderation.categories import CATEGORIES
 
 TEXTS = ["first text", "second text"]
 

@@ -1,4 +1,4 @@
-"""Tests for course_helpers/setup_checks.py: right answers pass, wrong ones get the hint that teaches."""
+"""Tests for course_helpers/checks/setup.py: right answers pass, wrong ones get the hint that teaches."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from openai import NOT_GIVEN
 from openai.types.chat import ChatCompletion
 
-from course_helpers import setup_checks as checks
 from course_helpers.checks import send
+from course_helpers.checks import setup as checks
 
 
 def one_line(capsys) -> str:
@@ -486,7 +486,7 @@ def test_check_bad_request_with_an_unsupported_value(capsys):
 
 @pytest.mark.parametrize("effort", ["medium", "low"])
 def test_check_first_request_with_an_effort_typed_in(capsys, monkeypatch, effort):
-    from course_helpers import hints
+    from course_helpers.checks import hints
 
     monkeypatch.setattr(hints, "_info", SimpleNamespace(model="gpt-6-luna", effort="none"))
     request = {**FIRST_REQUEST, "reasoning_effort": effort}

@@ -1,4 +1,4 @@
-"""Tests for course_helpers/quizzes.py: a widget with immediate feedback, a readable fallback elsewhere."""
+"""Tests for course_helpers/checks/quizzes.py: a widget with immediate feedback, a readable fallback elsewhere."""
 
 import re
 from pathlib import Path
@@ -7,11 +7,11 @@ import nbformat
 import pytest
 
 import course_helpers
-from course_helpers import quizzes
-from course_helpers.quiz_bank import QUIZZES
-from course_helpers.quizzes import quiz, quiz_widget
+from course_helpers.checks import quizzes
+from course_helpers.checks.quiz_bank import QUIZZES
+from course_helpers.checks.quizzes import quiz, quiz_widget
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 QUESTION = "Which parameter makes the output reproducible?"
 OPTIONS = ["temperature", "seed", "n"]
@@ -47,7 +47,7 @@ def test_console_prints_question_options_and_a_folded_answer(capsys):
 
 
 def test_kernel_display_has_the_widget_and_fallbacks(monkeypatch):
-    from course_helpers import quizzes as quiz_module
+    from course_helpers.checks import quizzes as quiz_module
 
     shown = []
     monkeypatch.setattr(quiz_module, "_in_kernel", lambda: True)

@@ -1,4 +1,4 @@
-"""Tests for course_helpers/logprob_checks.py: right answers pass, typical mistakes get their hint."""
+"""Tests for course_helpers/checks/logprobs.py: right answers pass, typical mistakes get their hint."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletion
 
-from course_helpers import logprob_checks
+from course_helpers.checks import logprobs as logprob_checks
 from course_helpers.checks import send
-from course_helpers.logprob_checks import (
+from course_helpers.checks.logprobs import (
     EXAMPLE_LOGPROBS,
     check_label_probabilities,
     check_logprobs_request,

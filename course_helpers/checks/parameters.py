@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from .checks import call, checker, describe, expect, fail, refused, sent_request
-from .probabilities import sampling_probabilities, softmax, top_p_filter
+from ..probabilities import sampling_probabilities, softmax, top_p_filter
+from . import call, checker, describe, expect, fail, refused, sent_request
 
 __all__ = [
     "check_complete_replies",
@@ -259,7 +259,7 @@ def _sampling_effort(request: dict) -> None:
     The rules are the local server's model profiles (OpenAI's deployment checklist for gpt-6-luna: only at
     effort "none"), so a request that passes here is one the local server accepts, and OpenAI should too.
     """
-    from .local.server.protocol.profiles import effective_effort, profile_for
+    from ..local.server.protocol.profiles import effective_effort, profile_for
 
     # temperature=0 is sent too (0 == False, hence `is`); logprobs=False is the same as leaving it out
     sent = [name for name in _SAMPLING_PARAMETERS if request.get(name) is not None and request.get(name) is not False]
@@ -512,8 +512,8 @@ def check_stop_request(request, response, stop: str = "\n"):
 
 def _exact_fingerprints() -> set[str]:
     """The system_fingerprints of backends where a seeded request always gives the same text: the built-in one."""
-    from .local import store
-    from .local.engine import fingerprint_of
+    from ..local import store
+    from ..local.engine import fingerprint_of
 
     return {fingerprint_of(store.MODELS[store.CHAT_MODEL])}
 

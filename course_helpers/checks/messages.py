@@ -22,7 +22,7 @@ from typing import Any
 
 from openai import NOT_GIVEN
 
-from .checks import Hint, NotDone, call, checker, counted, describe, expect, fail, is_stub, refused, sent_request
+from . import Hint, NotDone, call, checker, counted, describe, expect, fail, is_stub, refused, sent_request
 
 __all__ = [
     "LABELS",

@@ -19,9 +19,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .checks import Hint, NotDone, _still_a_stub, call, checker, describe, expect, fail, is_stub, refused
-from .course.models import read_choices
-from .local.moderation.categories import CATEGORIES, attribute_name
+from ..course.models import read_choices
+from ..local.moderation.categories import CATEGORIES, attribute_name
+from . import Hint, NotDone, _still_a_stub, call, checker, describe, expect, fail, is_stub, refused
 
 __all__ = [
     "ADULT_THRESHOLDS",

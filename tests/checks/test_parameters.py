@@ -1,4 +1,4 @@
-"""Tests for course_helpers/parameter_checks.py: right answers pass, typical mistakes get their hint."""
+"""Tests for course_helpers/checks/parameters.py: right answers pass, typical mistakes get their hint."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 from openai import NOT_GIVEN
 from openai.types.chat import ChatCompletion
 
-from course_helpers import parameter_checks
+from course_helpers.checks import parameters as parameter_checks
 from course_helpers.checks import send
-from course_helpers.parameter_checks import (
+from course_helpers.checks.parameters import (
     check_complete_replies,
     check_effort_request,
     check_reproducible,

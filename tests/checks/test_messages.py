@@ -1,4 +1,4 @@
-"""Tests for course_helpers/message_checks.py: right answers pass, wrong ones get the hint that teaches."""
+"""Tests for course_helpers/checks/messages.py: right answers pass, wrong ones get the hint that teaches."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletion
 
-from course_helpers import hints
-from course_helpers import message_checks as checks
-from course_helpers.checks import send
+from course_helpers.checks import hints, send
+from course_helpers.checks import messages as checks
 
 
 def one_line(capsys) -> str:
