@@ -82,6 +82,20 @@ def test_an_unknown_name_is_still_an_ordinary_import_error():
         __import__("course_helpers.no_such_checks")
 
 
+def test_the_course_itself_uses_only_the_new_names():
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    allowed = {"course_helpers/_old_names.py", "tests/test__old_names.py"}
+    offenders = []
+    for name in tracked.split():
+        path = ROOT / name
+        if name in allowed or path.suffix not in {".py", ".ipynb", ".md", ".toml"} or not path.exists():
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if OLD_NAME.search(line):
+                offenders.append(f"{name}:{number}: {line.strip()}")
+    assert offenders == []
+
+
 def test_a_sheet_written_with_the_old_names_still_checks(tmp_path):
     # The lesson 01 sheet as a my_work/ copy made before the move: its imports use the old names.
     sheet = read(ROOT / "exercises" / "01_messages_and_roles.ipynb")
