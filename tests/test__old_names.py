@@ -77,6 +77,13 @@ print(json.dumps(result))
     assert done.stderr == ""  # silent: a learner's old sheet prints nothing extra
 
 
+def test_python_dash_m_with_an_old_name_runs_the_new_module():
+    done = subprocess.run(
+        [sys.executable, "-m", "course_helpers.paths"], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+
+
 def test_an_unknown_name_is_still_an_ordinary_import_error():
     with pytest.raises(ModuleNotFoundError, match="course_helpers.no_such_checks"):
         __import__("course_helpers.no_such_checks")
