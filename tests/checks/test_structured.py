@@ -11,10 +11,8 @@ import json
 import pytest
 from openai import OpenAI
 
-from course_helpers import structured_checks
-from course_helpers.local.server import start_in_thread
-from course_helpers.structured import CITIES, get_time, get_weather
-from course_helpers.structured_checks import (
+from course_helpers.checks import structured as structured_checks
+from course_helpers.checks.structured import (
     BOOK_FIELDS,
     check_ask_with_tools,
     check_ban_word,
@@ -22,6 +20,8 @@ from course_helpers.structured_checks import (
     check_parse_weather_arguments,
     check_run_tool_call,
 )
+from course_helpers.local.server import start_in_thread
+from course_helpers.structured import CITIES, get_time, get_weather
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,8 @@ import inspect
 import json
 from typing import Any
 
-from .checks import Hint, call, checker, describe, expect, fail
-from .structured import CITIES, get_time, get_weather
+from ..structured import CITIES, get_time, get_weather
+from . import Hint, call, checker, describe, expect, fail
 
 __all__ = [
     "BOOK_FIELDS",
