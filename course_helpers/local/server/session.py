@@ -40,7 +40,7 @@ from ..limits import ContextLengthExceeded
 from ..sampling_params import SamplingParams
 from .chat_engine import ChatEngine, Generation, GenerationEvent
 from .errors import APIError, invalid_request
-from .streaming import EventStreamResponse, ThreadedIterator
+from .streaming import EventStreamResponse, ThreadedIterator, run_until_disconnect
 
 __all__ = [
     "DEFAULT_MAX_ACTIVE",
@@ -176,33 +176,18 @@ class GenerationSession:
         Returns True if the client went away (nobody is left to answer). A
         failure of the generation propagates (the app answers a 500).
         """
-        client_gone = False
 
-        async def watch_disconnect(scope: anyio.CancelScope) -> None:
-            nonlocal client_gone
-            while (await request.receive())["type"] != "http.disconnect":
-                continue
-            client_gone = True
-            self.close()
-            scope.cancel()
+        async def apply_all() -> None:
+            async for event in self.events():
+                apply(event)
 
-        failure: Exception | None = None
         try:
-            async with anyio.create_task_group() as tasks:
-                tasks.start_soon(watch_disconnect, tasks.cancel_scope)
-                try:
-                    async for event in self.events():
-                        apply(event)
-                except Exception as error:  # raised below, itself rather than in the task group's ExceptionGroup
-                    failure = error
-                tasks.cancel_scope.cancel()
-        finally:
-            self.close()
-        if isinstance(failure, GrammarError):
+            finished, _ = await run_until_disconnect(request.receive, apply_all())
+        except GrammarError as failure:
             raise grammar_failure(failure) from None
-        if failure is not None:
-            raise failure
-        return client_gone
+        finally:
+            self.close()  # the generation is cancelled if the client left before its end
+        return not finished
 
     def event_stream(
         self, frames: AsyncGenerator[bytes, None], report: Callable[[APIError], bytes]

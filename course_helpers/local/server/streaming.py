@@ -17,10 +17,11 @@ b'data: {"a":1}\\n\\n'
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 import anyio
 from starlette.responses import StreamingResponse
@@ -30,8 +31,12 @@ __all__ = [
     "DONE_EVENT",
     "EventStreamResponse",
     "ThreadedIterator",
+    "run_until_disconnect",
+    "send_until_error",
     "sse_event",
 ]
+
+_T = TypeVar("_T")
 
 DONE_EVENT = b"data: [DONE]\n\n"
 _END = object()
@@ -45,6 +50,57 @@ class _Failure:
 def sse_event(payload: dict[str, Any]) -> bytes:
     """One server-sent event carrying a JSON object, as OpenAI streams it."""
     return b"data: " + json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode() + b"\n\n"
+
+
+async def run_until_disconnect(receive: Receive, work: Awaitable[_T]) -> tuple[bool, _T | None]:
+    """Await ``work`` while watching the connection: ``(True, result)``, or ``(False, None)`` if the client left.
+
+    A client that disconnects first cancels ``work`` (which must let itself be
+    cancelled: the caller then stops the generation or closes the upstream
+    request). An error of ``work`` is raised as itself, not in a group.
+    The one place the server watches for ``http.disconnect``: waiting for a
+    whole answer (session.py, upstream_forwarding.py) and sending a stream
+    (EventStreamResponse, upstream_forwarding.ProxiedStream).
+
+    >>> async def demo():
+    ...     async def still_connected():
+    ...         await anyio.sleep(60)
+    ...         return {"type": "http.disconnect"}
+    ...     async def answer():
+    ...         return 42
+    ...     return await run_until_disconnect(still_connected, answer())
+    >>> anyio.run(demo)
+    (True, 42)
+    """
+    outcome: list[_T] = []
+    failure: list[Exception] = []
+    gone = False
+
+    async def watch(scope: anyio.CancelScope) -> None:
+        nonlocal gone
+        while (await receive())["type"] != "http.disconnect":
+            continue
+        gone = True
+        scope.cancel()
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(watch, tasks.cancel_scope)
+        try:
+            outcome.append(await work)
+        except Exception as error:  # raised below as itself (a task group would wrap it in a group)
+            failure.append(error)
+        tasks.cancel_scope.cancel()
+    if failure:
+        raise failure[0]
+    if gone or not outcome:
+        return False, outcome[0] if outcome else None
+    return True, outcome[0]
+
+
+async def send_until_error(stream: Awaitable[None]) -> None:
+    """Send a response body; a client that disconnected while we wrote (an OSError) just ends it."""
+    with contextlib.suppress(OSError):  # nobody is left to tell: the request ends like a disconnect
+        await stream
 
 
 class ThreadedIterator:
@@ -122,17 +178,6 @@ class EventStreamResponse(StreamingResponse):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            async with anyio.create_task_group() as tasks:
-
-                async def stream() -> None:
-                    try:
-                        await self.stream_response(send)
-                    except OSError:  # the client disconnected while we were writing
-                        pass
-                    tasks.cancel_scope.cancel()
-
-                tasks.start_soon(stream)
-                await self.listen_for_disconnect(receive)
-                tasks.cancel_scope.cancel()
+            await run_until_disconnect(receive, send_until_error(self.stream_response(send)))
         finally:
             self._on_close()

@@ -33,7 +33,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from .errors import APIError
-from .streaming import sse_event
+from .streaming import run_until_disconnect, send_until_error, sse_event
 from .upstream import Upstream, passed_headers, unavailable, whole_response
 
 __all__ = [
@@ -70,31 +70,12 @@ async def until_disconnect(request: Request, work: Awaitable[_T]) -> _T | None:
 
     Cancelling an httpx request closes its connection, so the engine stops generating.
     """
-    outcome: list[_T] = []
-    failure: list[BaseException] = []
-    gone = False
-
-    async def watch(scope: anyio.CancelScope) -> None:
-        nonlocal gone
-        while (await request.receive())["type"] != "http.disconnect":
-            pass
-        gone = True
-        scope.cancel()
-
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(watch, tasks.cancel_scope)
-        try:
-            outcome.append(await work)
-        except Exception as error:  # raised below, as itself (a task group would wrap it in a group)
-            failure.append(error)
-        tasks.cancel_scope.cancel()
-    if failure:
-        raise failure[0]
-    if gone or not outcome:
-        if outcome and isinstance(outcome[0], httpx.Response):
-            await outcome[0].aclose()
+    finished, result = await run_until_disconnect(request.receive, work)
+    if not finished:
+        if isinstance(result, httpx.Response):  # it arrived as the client left: nobody reads it
+            await result.aclose()
         return None
-    return outcome[0]
+    return result
 
 
 async def read_body(request: Request, upstream: Upstream, response: httpx.Response) -> bytes | None:
@@ -138,19 +119,7 @@ class ProxiedStream(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         try:
-            async with anyio.create_task_group() as tasks:
-
-                async def pump() -> None:
-                    try:
-                        await self._pump(send)
-                    except OSError:  # the client disconnected while we were writing
-                        pass
-                    tasks.cancel_scope.cancel()
-
-                tasks.start_soon(pump)
-                while (await receive())["type"] != "http.disconnect":
-                    pass
-                tasks.cancel_scope.cancel()
+            await run_until_disconnect(receive, send_until_error(self._pump(send)))
         finally:
             with anyio.CancelScope(shield=True):
                 await self.response.aclose()
