@@ -14,7 +14,7 @@ Used in: solutions/06_beyond.ipynb (and exercises/06_beyond.ipynb)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from openai import NOT_GIVEN, NotGiven
 
@@ -23,11 +23,15 @@ from . import Hint, NotDone, call, checker, counted, describe, expect, fail, is_
 __all__ = [
     "BASE_URLS",
     "CHAIN_QUESTIONS",
+    "OPENING_HOURS",
+    "TOOL_QUESTION",
     "check_ask_in_a_chain",
+    "check_ask_with_tool",
     "check_base_url_for",
     "check_join_deltas",
     "check_responses_request",
     "check_to_langchain",
+    "opening_hours_tool",
     "sample_chunks",
 ]
 
@@ -429,6 +433,178 @@ def check_to_langchain(to_langchain):
             "convert, rather than dropping the message silently."
         )
     return "system and developer → SystemMessage, user → HumanMessage, assistant → AIMessage."
+
+
+#: The pretend service behind the tool of the exercise on bind_tools: today's opening hours of three museums.
+OPENING_HOURS = {"Louvre": "9:00-18:00", "Prado": "10:00-20:00", "Uffizi": "closed today"}
+
+#: The question the check sends through the learner's ``ask_with_tool``.
+TOOL_QUESTION = "When is the Prado open today?"
+
+
+def opening_hours_tool() -> Any:
+    """The exercise's tool: ``opening_hours(museum)`` as a LangChain tool (name, description, schema).
+
+    >>> tool = opening_hours_tool()
+    >>> tool.name, tool.invoke({"museum": "Prado"})
+    ('opening_hours', '10:00-20:00')
+    """
+    from langchain_core.tools import tool  # (Literal is imported at the top: @tool reads the hints there)
+
+    @tool
+    def opening_hours(museum: Literal["Louvre", "Prado", "Uffizi"]) -> str:
+        """Today's opening hours of a museum."""
+        return OPENING_HOURS[museum]
+
+    return opening_hours
+
+
+class _Requests:
+    """A LangChain callback that keeps the parameters of every request a chat model makes (tools, tool_choice)."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def handler(self) -> Any:
+        from langchain_core.callbacks import BaseCallbackHandler
+
+        sent = self.sent
+
+        class Recorder(BaseCallbackHandler):
+            def on_chat_model_start(self, serialized, messages, **kwargs) -> None:
+                sent.append(dict(kwargs.get("invocation_params") or {}))
+
+        return Recorder()
+
+
+def _forces(choice: Any, name: str) -> bool:
+    """Whether a request's ``tool_choice`` (as LangChain sent it) forces a call of the tool ``name``."""
+    if choice == "required":
+        return True
+    return isinstance(choice, dict) and choice.get("function", {}).get("name") == name
+
+
+def _tool_error_hint(error: BaseException, where: str) -> str:
+    """The hint for what the learner's code raised, naming the 400s a tool history gets wrong.
+
+    LangChain sends a GPT-6 request with tools through the Responses API, others through Chat Completions:
+    the API's wording differs (both as OpenAI's; see the local server's protocol/chat.py and items.py).
+    """
+    message = str(error)
+    if "must be followed by tool messages" in message or "No tool output found" in message:
+        return (
+            "The API refused the history: the AIMessage with the tool call is not followed by a ToolMessage "
+            "answering it. tool.invoke(call), with the whole call from reply.tool_calls, runs the tool and gives "
+            "a ToolMessage carrying the call's id; tool.invoke(call['args']) gives only the text (a str, which "
+            "LangChain sends as a user message)."
+        )
+    if "must be a response to a preceeding message" in message or "No tool call found" in message:
+        return (
+            "The API refused the history: a ToolMessage answers a tool call, so the model's reply that asked "
+            "for it (the AIMessage with tool_calls) must come before it. Append that reply to the history first."
+        )
+    if "tool_call_id" in message:
+        return (
+            "The API refused the history: a ToolMessage's tool_call_id must be the id of the call it answers "
+            "(call['id']); tool.invoke(call) sets it for you."
+        )
+    return f"{where} raised {type(error).__name__}: {message[:300]}"
+
+
+@checker
+def check_ask_with_tool(ask_with_tool, model, effort: str | NotGiven = NOT_GIVEN, **connection: Any):
+    """Check ``ask_with_tool(llm, tool, question)``: a forced call, the tool run, its result sent, the answer.
+
+    The check makes the ``llm`` (``ChatOpenAI`` for ``model`` at ``effort``, temperature 0: pass
+    ``info.sampling.model``, ``info.sampling.effort``) and records the requests it sends; ``connection``
+    (``base_url``, ``api_key``) goes to ``ChatOpenAI``, which otherwise reads them from the environment.
+    """
+    from langchain_core.messages import AIMessage, ToolMessage
+    from langchain_openai import ChatOpenAI
+
+    requests = _Requests()
+    llm = ChatOpenAI(
+        model=model,
+        reasoning_effort=effort if isinstance(effort, str) else None,
+        temperature=0,
+        max_completion_tokens=60,
+        max_retries=0,
+        callbacks=[requests.handler()],
+        **connection,
+    )
+    tool = opening_hours_tool()
+    where = f"ask_with_tool(llm, opening_hours, {TOOL_QUESTION!r})"
+    try:
+        history = call(ask_with_tool, llm, tool, TOOL_QUESTION)
+    except Hint as hint:  # said again with `where`: the llm's repr, in the arguments, runs to a page
+        if hint.__cause__ is not None:
+            raise Hint(_tool_error_hint(hint.__cause__, where)) from hint.__cause__
+        if "did you forget `return`" not in str(hint):
+            raise
+        fail(f"{where} returned None: did you forget `return history`?")
+    if isinstance(history, AIMessage):
+        fail(f"{where} returned one AIMessage; return the whole history, a list: the question, ... , the answer.")
+    expect(
+        isinstance(history, list) and history,
+        f"{where} returned {describe(history)}; return the history, a list of messages ending with the answer.",
+    )
+    expect(requests.sent, "Your function sent no request through `llm`: use the llm it is given.")
+    first = requests.sent[0]
+    names = [spec.get("function", {}).get("name") for spec in first.get("tools") or []]
+    expect(
+        tool.name in names,
+        "The first request had no tools: bind the tool, llm.bind_tools([tool], tool_choice=...), and invoke what "
+        "bind_tools returns (a new runnable: llm itself stays without tools).",
+    )
+    choice = first.get("tool_choice")
+    expect(
+        _forces(choice, tool.name),
+        f"The first request sent tool_choice={choice!r}, so the model could answer in text instead of calling the "
+        "tool, and a small model (the local one) mostly does. Force the call: tool_choice='required' (or the "
+        "tool's name).",
+    )
+    expect(
+        len(requests.sent) >= 2,
+        "You sent one request: after the tool ran, send the history with its result back (a second invoke), so "
+        "the model can answer from it.",
+    )
+    last = history[-1]
+    expect(
+        isinstance(last, AIMessage),
+        f"The history ends with {type(last).__name__}, not the answer: append the model's reply to the last "
+        "request (an AIMessage).",
+    )
+    expect(
+        not last.tool_calls,
+        f"The last reply is another tool call, not the answer: the last request sent "
+        f"tool_choice={requests.sent[-1].get('tool_choice')!r}. Send the result with tool_choice='none' (the "
+        "tool stays bound, but the model may not call it) to get the answer in text.",
+    )
+    calls = [c for message in history[:-1] if isinstance(message, AIMessage) for c in message.tool_calls]
+    expect(
+        calls,
+        "The history has no AIMessage with tool_calls before the answer: append the model's reply to the first "
+        "request (the AIMessage that asks for the tool) to the history.",
+    )
+    answers = {message.tool_call_id: message for message in history if isinstance(message, ToolMessage)}
+    for tool_call in calls:
+        answer = answers.get(tool_call["id"] or "")
+        expect(
+            answer is not None,
+            "The history has no ToolMessage for the model's call: run the tool on each call, "
+            "tool.invoke(call), and append the ToolMessage it returns.",
+        )
+        got, expected = getattr(answer, "content", None), tool.invoke(tool_call["args"])
+        expect(
+            got == expected,
+            f"The ToolMessage says {got!r}, but the tool answers {expected!r} for the call's arguments "
+            f"{tool_call['args']!r}: send the tool's own result for the arguments the model chose.",
+        )
+    expect(
+        last.text.strip(),
+        "The last AIMessage has no text: the answer is the reply to the request that carries the ToolMessage.",
+    )
+    return "a forced call, the tool's result as a ToolMessage with the call's id, then the answer in text."
 
 
 @checker

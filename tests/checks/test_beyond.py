@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from openai import NOT_GIVEN, OpenAI
 
 from course_helpers.checks import beyond as checks
@@ -399,4 +399,127 @@ def _without_request(client, request, questions):
 def test_ask_in_a_chain_wrong_answers(capsys, stand_in_client, wrong, hint):
     """The chain's mistakes are in the requests, not in what the model says: the stand-in engine answers."""
     line = _line(capsys, checks.check_ask_in_a_chain, wrong, stand_in_client, "gpt-6-luna", effort="none")
+    assert line.startswith("❌") and hint in line, line
+
+
+@pytest.fixture(scope="module")
+def connection(client):
+    """Where the check's ChatOpenAI sends its requests: the real local server of `client`."""
+    return {"base_url": str(client.base_url), "api_key": client.api_key}
+
+
+def ask_with_tool(llm, tool, question):
+    history = [HumanMessage(question)]
+    history.append(llm.bind_tools([tool], tool_choice="required").invoke(history))
+    history += [tool.invoke(tool_call) for tool_call in history[-1].tool_calls]
+    history.append(llm.bind_tools([tool], tool_choice="none").invoke(history))
+    return history
+
+
+@pytest.mark.parametrize(("model", "effort"), MODELS)
+def test_ask_with_tool_right_answer_passes(capsys, connection, model, effort):
+    line = _line(capsys, checks.check_ask_with_tool, ask_with_tool, model, effort=effort, **connection)
+    assert line.startswith("✅"), line
+
+
+def test_ask_with_tool_forcing_the_tool_by_name_passes(capsys, connection):
+    def by_name(llm, tool, question):
+        history = [HumanMessage(question)]
+        history.append(llm.bind_tools([tool], tool_choice=tool.name).invoke(history))
+        history += [tool.invoke(tool_call) for tool_call in history[-1].tool_calls]
+        history.append(llm.invoke(history))  # no tools on the answer: the history alone is fine
+        return history
+
+    line = _line(capsys, checks.check_ask_with_tool, by_name, "gpt-6-luna", effort="none", **connection)
+    assert line.startswith("✅"), line
+
+
+def test_ask_with_tool_stub_is_not_done(capsys):
+    def stub(llm, tool, question): ...  # YOUR CODE HERE
+
+    nowhere = {"base_url": "http://127.0.0.1:9/v1", "api_key": "sk-test-unused"}  # a stub sends nothing
+    assert _line(capsys, checks.check_ask_with_tool, stub, "gpt-6-luna", effort="none", **nowhere).startswith("⏳")
+
+
+def _unforced(llm, tool, question):
+    history = [HumanMessage(question)]
+    history.append(llm.bind_tools([tool]).invoke(history))
+    history += [tool.invoke(tool_call) for tool_call in history[-1].tool_calls]
+    history.append(llm.bind_tools([tool], tool_choice="none").invoke(history))
+    return history
+
+
+def _unbound(llm, tool, question):
+    return [HumanMessage(question), llm.invoke([HumanMessage(question)])]
+
+
+def _only_the_text(llm, tool, question):
+    history = [HumanMessage(question)]
+    history.append(llm.bind_tools([tool], tool_choice="required").invoke(history))
+    history += [tool.invoke(tool_call["args"]) for tool_call in history[-1].tool_calls]
+    history.append(llm.bind_tools([tool], tool_choice="none").invoke(history))
+    return history
+
+
+def _without_the_call(llm, tool, question):
+    asked = llm.bind_tools([tool], tool_choice="required").invoke([HumanMessage(question)])
+    history = [HumanMessage(question), *(tool.invoke(tool_call) for tool_call in asked.tool_calls)]
+    history.append(llm.bind_tools([tool], tool_choice="none").invoke(history))
+    return history
+
+
+def _forced_twice(llm, tool, question):
+    forced = llm.bind_tools([tool], tool_choice="required")
+    history = [HumanMessage(question)]
+    history.append(forced.invoke(history))
+    history += [tool.invoke(tool_call) for tool_call in history[-1].tool_calls]
+    history.append(forced.invoke(history))
+    return history
+
+
+def _made_up_result(llm, tool, question):
+    history = [HumanMessage(question)]
+    history.append(llm.bind_tools([tool], tool_choice="required").invoke(history))
+    history += [ToolMessage("open all day", tool_call_id=call["id"]) for call in history[-1].tool_calls]
+    history.append(llm.bind_tools([tool], tool_choice="none").invoke(history))
+    return history
+
+
+def _the_answer_alone(llm, tool, question):
+    return ask_with_tool(llm, tool, question)[-1]
+
+
+def _no_return(llm, tool, question):
+    ask_with_tool(llm, tool, question)  # the history is built, and not returned
+
+
+@pytest.mark.parametrize(("model", "effort"), MODELS)
+@pytest.mark.parametrize(
+    ("wrong", "hint"),
+    [
+        (_only_the_text, "tool.invoke(call['args']) gives only the text"),
+        (_without_the_call, "must come before it"),
+    ],
+)
+def test_ask_with_tool_history_mistakes_on_both_apis(capsys, connection, model, effort, wrong, hint):
+    """LangChain sends gpt-6-luna's tool requests through Responses, gpt-4o-mini's through Chat Completions:
+    the API's 400 is worded differently, the hint is the same."""
+    line = _line(capsys, checks.check_ask_with_tool, wrong, model, effort=effort, **connection)
+    assert line.startswith("❌") and hint in line, line
+
+
+@pytest.mark.parametrize(
+    ("wrong", "hint"),
+    [
+        (_unforced, "Force the call: tool_choice='required'"),
+        (_unbound, "The first request had no tools"),
+        (_forced_twice, "Send the result with tool_choice='none'"),
+        (_made_up_result, "send the tool's own result"),
+        (_the_answer_alone, "return the whole history"),
+        (_no_return, "did you forget `return history`"),
+    ],
+)
+def test_ask_with_tool_wrong_answers(capsys, connection, wrong, hint):
+    """Each mistake is in the requests or the history, whatever the model says: the hint names it."""
+    line = _line(capsys, checks.check_ask_with_tool, wrong, "gpt-6-luna", effort="none", **connection)
     assert line.startswith("❌") and hint in line, line
