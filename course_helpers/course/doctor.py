@@ -136,8 +136,8 @@ def _capabilities(info) -> list[Finding]:
     from .backends import setup
     from .capabilities import NO, TITLES, YES, capabilities
 
-    if info.backend == "local":
-        info = setup(quiet=True)  # the running server's address
+    if info.backend == "local" or not info.model:
+        info = setup(quiet=True)  # the running server's address; a server's first listed model
     found = capabilities(info)
     lines = []
     for name, title in TITLES.items():
