@@ -241,7 +241,7 @@ def skip_reason(features: tuple[str, ...]) -> str | None:
         return None
     from ..course.capabilities import NO, TITLES, WHERE, capabilities
 
-    found = capabilities()
+    found = capabilities(features=features)
     for feature in features:
         if found.status(feature) == NO:
             where = WHERE.get(feature, "the built-in backend and the OpenAI API have it")

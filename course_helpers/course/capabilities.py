@@ -16,8 +16,9 @@ Which backends are probed:
   would spend the learner's money on a dozen requests (speech is billed per character)
   for what the API reference documents anyway. "Not checked" never blocks a lesson.
 
-The result is kept per backend (base URL + model) for the process, so lessons
-do not re-probe. There is no on-disk cache: a room server can be restarted with
+Each feature is probed at most once per backend (base URL + model) and process, and only when
+asked: ``setup()`` probes the endpoints bare engines lack (:data:`SETUP_FEATURES`, a 404 at once
+there), a lesson's ``needs("seed")`` the parameter it names, ``doctor`` everything. There is no on-disk cache: a room server can be restarted with
 another engine behind it between two lessons, and a stale "no" would hide a
 feature the learner has; the probe costs a few seconds once per kernel.
 
@@ -306,13 +307,18 @@ def probe(
 
 
 _cache: dict[tuple[str, str], Capabilities] = {}
+# What setup() probes: the endpoints bare engines lack, a 404 at once there. The parameters cost a
+# generation each (30-40 s for all of them on a loaded 2-core room server, measured): a lesson's
+# needs() probes the one it asks about, when it asks, and doctor probes them all.
+SETUP_FEATURES = ("responses", "moderations", "speech", "transcription")
 
 
-def capabilities(info=None) -> Capabilities:
-    """The capabilities of the backend ``setup()`` chose (``info``, default: the last ``setup()``), probed once.
+def capabilities(info=None, features: tuple[str, ...] | None = None) -> Capabilities:
+    """What the backend ``setup()`` chose (``info``, default: the last ``setup()``) can do.
 
-    Only a ``server`` backend is probed (see the module's docstring); for the others every feature
-    is "not checked".
+    Each of ``features`` (default: all of :data:`FEATURES`) is probed at most once per backend and
+    process; the result holds every feature probed so far. Only a ``server`` backend is probed
+    (see the module's docstring); for the others every feature is "not checked".
     """
     from ..checks import hints
 
@@ -321,21 +327,25 @@ def capabilities(info=None) -> Capabilities:
         from .backends import setup
 
         info = setup(quiet=True)
+    wanted = FEATURES if features is None else features
     key = (info.base_url, info.model)
-    if key not in _cache:
-        if info.backend == "server":
-            from .backends import PLACEHOLDER_KEY
+    known = _cache.get(key, Capabilities(info.base_url, info.model))
+    missing = tuple(name for name in wanted if name not in known.findings)
+    if missing and info.backend == "server":
+        from .backends import PLACEHOLDER_KEY
 
-            effort = info.models.chat.request_kwargs().get("reasoning_effort") if info.models else None
-            moderation = info.models.moderation.model if info.models else "omni-moderation-latest"
-            api_key = os.environ.get("OPENAI_API_KEY") or PLACEHOLDER_KEY
-            _cache[key] = probe(
-                info.base_url, api_key, info.model, effort=effort, moderation_model=moderation, features=FEATURES
-            )
-        else:
-            why = "the built-in server has every feature" if info.backend == "local" else "the OpenAI API, not probed"
-            _cache[key] = Capabilities(info.base_url, info.model, {n: Finding(n, NOT_CHECKED, why) for n in FEATURES})
-    return _cache[key]
+        effort = info.models.chat.request_kwargs().get("reasoning_effort") if info.models else None
+        moderation = info.models.moderation.model if info.models else "omni-moderation-latest"
+        api_key = os.environ.get("OPENAI_API_KEY") or PLACEHOLDER_KEY
+        found = probe(info.base_url, api_key, info.model, effort=effort, moderation_model=moderation, features=missing)
+        known = Capabilities(info.base_url, info.model, {**known.findings, **found.findings})
+    elif missing:
+        why = "the built-in server has every feature" if info.backend == "local" else "the OpenAI API, not probed"
+        known = Capabilities(
+            info.base_url, info.model, {**known.findings, **{n: Finding(n, NOT_CHECKED, why) for n in missing}}
+        )
+    _cache[key] = known
+    return known
 
 
 def needs(*features: str, info=None) -> bool:
@@ -352,7 +362,7 @@ def needs(*features: str, info=None) -> bool:
         `python -m course_helpers serve --upstream URL` in front of it (it serves this itself), or use the
         built-in backend (COURSE_BACKEND=local in .env).
     """
-    found = capabilities(info)
+    found = capabilities(info, features)
     for feature in features:
         if found.status(feature) == NO:
             print(found.note(feature))

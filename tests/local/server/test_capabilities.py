@@ -134,3 +134,12 @@ def test_a_check_needing_a_missing_feature_says_skipped(server_backend, capsys):
 
     check_seeded(1)
     assert capsys.readouterr().out == "✅ Correct!\n"
+
+
+def test_each_feature_is_probed_once_and_only_when_asked(server_backend):
+    first = capabilities.capabilities(features=("moderations",))
+    assert set(first.findings) == {"moderations"}  # what setup() asks: nothing else was sent
+    found_once = first.findings["moderations"]
+    later = capabilities.capabilities(features=("moderations", "seed"))
+    assert later.findings["moderations"] is found_once
+    assert later.status("seed") == YES
