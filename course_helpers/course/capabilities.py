@@ -240,7 +240,10 @@ def _probes(client, chat: dict, moderation_model: str) -> dict[str, Callable[[],
         return ""
 
     def speech() -> str:
-        audio = client.audio.speech.create(model="gpt-4o-mini-tts", voice="alloy", input="Hi", response_format="wav")
+        # /v1/audio/speech stands for the course server's audio (it serves it with /v1/realtime, bare engines
+        # have neither); the Realtime WebSocket itself is not probed.
+        model = "gpt-4o-mini-tts"  # the Speech API's models all shut down 2027-01-06 (aging: allow)
+        audio = client.audio.speech.create(model=model, voice="alloy", input="Hi", response_format="wav")
         return "" if audio.content else "answered with no audio"
 
     def transcription() -> str:

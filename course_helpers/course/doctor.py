@@ -133,18 +133,18 @@ def _request(info) -> Finding:
 
 def _capabilities(info) -> list[Finding]:
     """One line per feature of the capability probe (a missing feature is a ⚠️: lessons skip those cells)."""
+    from . import capabilities as probe
     from .backends import setup
-    from .capabilities import NO, TITLES, YES, capabilities
 
     if info.backend == "local" or not info.model:
         info = setup(quiet=True)  # the running server's address; a server's first listed model
-    found = capabilities(info)
+    found = probe.capabilities(info)
     lines = []
-    for name, title in TITLES.items():
+    for name in probe.FEATURES:
         status = found.status(name)
         reason = found.findings[name].reason if name in found.findings else ""
-        text = f"{title}: {status}{': ' + reason if reason else ''}"
-        lines.append(({YES: OK, NO: WARN}.get(status, "❔"), text))
+        text = f"{probe.TITLES[name]}: {status}{': ' + reason if reason else ''}"
+        lines.append(({probe.YES: OK, probe.NO: WARN}.get(status, "❔"), text))
     return lines
 
 

@@ -23,7 +23,7 @@ from .conftest import API_KEY, TEST_DAY
 from .fake_engine import FakeEngine
 
 LIGHT = ("chat", "streaming", "n", "seed", "logprobs", "developer", "json_mode", "json_schema", "responses")
-MODEL = "gpt-4o-mini"
+MODEL = "gpt-4o-mini"  # as the other server tests, on their TEST_DAY (aging: allow)
 
 
 def _server(without: str, **options):
@@ -143,3 +143,17 @@ def test_each_feature_is_probed_once_and_only_when_asked(server_backend):
     later = capabilities.capabilities(features=("moderations", "seed"))
     assert later.findings["moderations"] is found_once
     assert later.status("seed") == YES
+
+
+def test_doctor_prints_the_probe_one_line_per_feature(course_env, monkeypatch, capsys):
+    from course_helpers.course.doctor import doctor
+
+    monkeypatch.setattr(capabilities, "FEATURES", ("chat", "n", "moderations", "speech"))
+    with _server("moderations,speech") as handle:
+        (course_env / ".env").write_text(
+            f"OPENAI_BASE_URL={handle.base_url}\nOPENAI_API_KEY={API_KEY}\nCOURSE_MODEL={MODEL}\n"
+        )
+        assert doctor() == 0  # a missing feature is a warning: the course runs, those cells skip
+    out = capsys.readouterr().out
+    assert "✅ chat completions: yes\n✅ n > 1: yes\n⚠️ /v1/moderations: no: HTTP 404: Not Found\n" in out
+    assert "⚠️ speech (/v1/audio/speech): no: HTTP 404: Not Found" in out
