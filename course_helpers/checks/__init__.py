@@ -48,6 +48,8 @@ import math
 import numbers
 from collections.abc import Callable
 
+from . import hints
+
 __all__ = [
     "Hint",
     "NotDone",
@@ -235,12 +237,13 @@ def _one_line(text: object) -> str:
 def skip_reason(features: tuple[str, ...]) -> str | None:
     """Why an exercise needing ``features`` cannot run on this backend, or None when it can.
 
-    Asks the capability probe (:func:`course_helpers.course.capabilities.capabilities`, cached per backend).
+    Asks the capability probe (:func:`course_helpers.course.capabilities.capabilities`, cached per backend)
+    about the backend of the last ``setup()``.
     """
-    if not features:
-        return None
     from ..course.capabilities import NO, TITLES, WHERE, capabilities
 
+    if not features or hints.current_info() is None:  # no backend chosen yet: nothing to skip for
+        return None
     found = capabilities(features=features)
     for feature in features:
         if found.status(feature) == NO:

@@ -325,12 +325,15 @@ def capabilities(info=None, features: tuple[str, ...] | None = None) -> Capabili
     """
     from ..checks import hints
 
+    wanted = FEATURES if features is None else features
+    unknown = [name for name in wanted if name not in FEATURES]
+    if unknown:
+        raise ValueError(f"unknown feature {unknown[0]!r}; the features are {', '.join(FEATURES)}")
     info = info or hints.current_info()
     if info is None:
         from .backends import setup
 
         info = setup(quiet=True)
-    wanted = FEATURES if features is None else features
     key = (info.base_url, info.model)
     known = _cache.get(key, Capabilities(info.base_url, info.model))
     missing = tuple(name for name in wanted if name not in known.findings)

@@ -157,3 +157,20 @@ def test_doctor_prints_the_probe_one_line_per_feature(course_env, monkeypatch, c
     out = capsys.readouterr().out
     assert "✅ chat completions: yes\n✅ n > 1: yes\n⚠️ /v1/moderations: no: HTTP 404: Not Found\n" in out
     assert "⚠️ speech (/v1/audio/speech): no: HTTP 404: Not Found" in out
+
+
+def test_a_misspelled_feature_is_an_error_before_anything_is_sent(monkeypatch):
+    monkeypatch.setattr("course_helpers.checks.hints._info", None)  # would start a backend if it got that far
+    with pytest.raises(ValueError, match="unknown feature 'moderation'"):
+        needs("moderation")
+
+
+def test_before_setup_a_check_needing_a_feature_just_checks(monkeypatch, capsys):
+    monkeypatch.setattr("course_helpers.checks.hints._info", None)
+
+    @checks.checker(needs=("moderations",))
+    def check_flagged(result):
+        checks.expect(result is True, "Not flagged.")
+
+    check_flagged(False)
+    assert capsys.readouterr().out == "❌ Not flagged.\n"
