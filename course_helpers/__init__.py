@@ -13,10 +13,11 @@ exercise checks live in :mod:`course_helpers.checks`.
 What lives where:
 
 - here, at the top: the toolbox lessons call (``anatomy``, ``audio``, ``conversation``,
-  ``costs``, ``moderation``, ``probabilities``, ``streams``, ``tables``, ``token_heatmap``);
+  ``costs``, ``moderation``, ``probabilities``, ``streams``, ``structured``, ``tables``, ``token_heatmap``);
 - ``checks/``: what check cells use: the shared machinery (``checks/__init__.py``), one module
   per lesson named after its topic (``setup`` for 00, ``messages`` 01, ``parameters`` 02,
-  ``logprobs`` 03, ``moderation`` 04, ``audio`` 05, ``beyond`` 06), ``hints``, and the quizzes;
+  ``logprobs`` 03, ``moderation`` 04, ``audio`` 05, ``beyond`` 06, ``structured`` 07), ``hints``, and the
+  quizzes;
 - ``course/``: the course's machinery: settings and models, ``setup()``'s backends, doctor,
   start, paths, the exercise-sheet pipeline, notebooks, model aging; ``__main__.py`` is its
   command line (``python -m course_helpers``);

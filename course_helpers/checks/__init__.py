@@ -33,7 +33,7 @@ Output lines never contain model-generated text, so nbval can compare them.
 
 Each lesson's checks are a module here named after its topic: ``setup`` (00),
 ``messages`` (01), ``parameters`` (02), ``logprobs`` (03), ``moderation`` (04),
-``audio`` (05), ``beyond`` (06). ``hints`` explains a failing call's set-up problem;
+``audio`` (05), ``beyond`` (06), ``structured`` (07). ``hints`` explains a failing call's set-up problem;
 ``quizzes`` shows the quizzes whose texts are in ``quiz_bank``.
 
 Used in: every lesson's exercises (exercises/*.ipynb)
