@@ -6,7 +6,8 @@ Every lesson starts with::
     info = course_helpers.setup()   # loads .env, picks a backend, prints one line
 
 and then writes ordinary SDK code (``from openai import OpenAI; client = OpenAI()``),
-passing ``model=info.model``. Quizzes are ``course_helpers.lesson_quiz("02.1")``;
+passing ``model=info.model``. A cell using what some backends lack starts with
+``if course_helpers.needs("moderations"):`` (see :mod:`course_helpers.course.capabilities`). Quizzes are ``course_helpers.lesson_quiz("02.1")``;
 exercise checks live in :mod:`course_helpers.checks`.
 
 What lives where:
@@ -33,6 +34,7 @@ The module names from before this layout still import, as the same modules
 from . import _old_names, checks
 from .checks.quizzes import lesson_quiz, quiz
 from .course.backends import BackendInfo, SetupError, setup
+from .course.capabilities import needs
 from .course.settings import mask_key
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "SetupError",
     "checks",
     "mask_key",
+    "needs",
     "lesson_quiz",
     "quiz",
     "setup",

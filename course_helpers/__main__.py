@@ -94,15 +94,17 @@ def _clean(args) -> int:
 def _serve(args) -> int:
     from .local import server
     from .local.server.upstream import Upstream
+    from .local.server.without import parse_without
 
     try:
+        without = parse_without(args.without or "")
         upstream = None
         if args.upstream:
             options = {"model": args.upstream_model, "timeout": args.upstream_timeout}
             upstream = Upstream.from_env(args.upstream, args.upstream_key_env, **options)
         elif args.upstream_key_env or args.upstream_model:
             raise ValueError("--upstream-key-env and --upstream-model go with --upstream URL.")
-        server.serve(args.host, args.port, args.api_key, upstream=upstream)
+        server.serve(args.host, args.port, args.api_key, upstream=upstream, without=without)
     except ValueError as error:  # e.g. a non-loopback host without --api-key, an unset --upstream-key-env
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -221,6 +223,13 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=DEFAULT_UPSTREAM_TIMEOUT,
         help=f"how long to wait for the engine's next bytes (default {DEFAULT_UPSTREAM_TIMEOUT:.0f})",
+    )
+    serve.add_argument(
+        "--without",
+        metavar="FEATURES",
+        default=None,
+        help="for testing: answer as an engine lacking these (comma-separated: moderations,audio,logprobs,n,"
+        "seed,developer,json_mode,json_schema,tools,responses,streaming,speech,transcription,chat)",
     )
     serve.set_defaults(run=_serve)
 

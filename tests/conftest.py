@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from course_helpers.checks import hints
-from course_helpers.course import backends, settings
+from course_helpers.course import backends, capabilities, settings
 
 COURSE_VARIABLES = [
     "OPENAI_API_KEY",
@@ -49,6 +49,7 @@ def course_env(tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "_loaded_from_env_file", {})
     monkeypatch.setattr(backends, "_written", {})
     monkeypatch.setattr(hints, "_info", None)
+    monkeypatch.setattr(capabilities, "_cache", {})
     return tmp_path
 
 

@@ -29,15 +29,24 @@ def test_no_command_is_a_usage_error(capsys):
 
 def test_serve_passes_host_port_and_key_to_the_server(monkeypatch):
     calls = []
-    monkeypatch.setattr(server, "serve", lambda host, port, api_key, upstream: calls.append((host, port, api_key)))
+    monkeypatch.setattr(
+        server, "serve", lambda host, port, api_key, upstream, without: calls.append((host, port, api_key))
+    )
     assert main(["serve", "--host", "0.0.0.0", "--port", "9000", "--api-key", "class-key"]) == 0
     assert main(["serve"]) == 0
     assert calls == [("0.0.0.0", 9000, "class-key"), ("127.0.0.1", 8000, None)]
 
 
+def test_serve_without_names_the_features_as_the_probe_does(monkeypatch):
+    calls = []
+    monkeypatch.setattr(server, "serve", lambda host, port, api_key, upstream, without: calls.append(without))
+    assert main(["serve", "--without", "moderations,audio,n"]) == 0
+    assert calls == [frozenset({"moderations", "speech", "transcription", "n"})]
+
+
 def test_serve_upstream_reads_the_engines_key_from_the_named_variable(monkeypatch):
     upstreams = []
-    monkeypatch.setattr(server, "serve", lambda host, port, api_key, upstream: upstreams.append(upstream))
+    monkeypatch.setattr(server, "serve", lambda host, port, api_key, upstream, without: upstreams.append(upstream))
     monkeypatch.setenv("ENGINE_KEY", "sk-engine-0123456789")
     argv = ["serve", "--upstream", "http://gpu-box:8000/v1", "--upstream-key-env", "ENGINE_KEY"]
     assert main([*argv, "--upstream-model", "qwen2.5-7b-instruct"]) == 0
@@ -54,6 +63,7 @@ def test_serve_upstream_reads_the_engines_key_from_the_named_variable(monkeypatc
             "UNSET_ENGINE_KEY is not set",
         ),
         (["--upstream-model", "qwen2.5-7b-instruct"], "go with --upstream URL"),
+        (["--without", "moderation"], "--without: unknown feature 'moderation'"),
     ],
 )
 def test_serve_upstream_mistakes_are_one_line_errors(argv, says, monkeypatch, capsys):

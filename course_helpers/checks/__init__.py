@@ -48,6 +48,8 @@ import math
 import numbers
 from collections.abc import Callable
 
+from . import hints
+
 __all__ = [
     "Hint",
     "NotDone",
@@ -62,10 +64,11 @@ __all__ = [
     "fail",
     "is_stub",
     "refused",
+    "skip_reason",
     "send",
 ]
 
-PASS, FAIL, TODO = "✅", "❌", "⏳"
+PASS, FAIL, TODO, SKIP = "✅", "❌", "⏳", "⏭️"
 NOT_DONE = "Not done yet: replace the ... with your code, then run this cell again."
 STUB_MARKER = "YOUR CODE HERE"
 ROLES = ("system", "developer", "user", "assistant", "tool")
@@ -231,22 +234,55 @@ def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
-def checker(function: Callable | None = None, *, none_is_stub: bool = True):
-    """Turn ``function`` into an exercise check that prints one ✅/❌/⏳ line and never raises.
+def skip_reason(features: tuple[str, ...]) -> str | None:
+    """Why an exercise needing ``features`` cannot run on this backend, or None when it can.
+
+    Asks the capability probe (:func:`course_helpers.course.capabilities.capabilities`, cached per backend)
+    about the backend of the last ``setup()``.
+    """
+    from ..course.capabilities import NO, TITLES, WHERE, capabilities
+
+    if not features or hints.current_info() is None:  # no backend chosen yet: nothing to skip for
+        return None
+    found = capabilities(features=features)
+    for feature in features:
+        if found.status(feature) == NO:
+            where = WHERE.get(feature, "the built-in backend and the OpenAI API have it")
+            return f"it has no {TITLES[feature]} ({found.findings[feature].reason}); {where}."
+    return None
+
+
+def checker(function: Callable | None = None, *, none_is_stub: bool = True, needs: tuple[str, ...] = ()):
+    """Turn ``function`` into an exercise check that prints one ✅/❌/⏳/⏭️ line and never raises.
 
     The check is ⏳ when any positional argument is a stub (see :func:`is_stub`; pass
     ``none_is_stub=False`` when None is a meaningful answer). Inside, use
     :func:`expect`/:func:`fail` for wrong answers and :func:`call` for the
     learner's functions; return a short remark (or None) for a right one.
     The wrapped check returns None, so nothing else shows in the notebook.
+
+    ``needs`` names the features the exercise uses that some backends lack (as
+    :mod:`course_helpers.course.capabilities` names them); on a backend without one the check
+    prints "⏭️ Skipped on this backend: ..." instead of ⏳ or ❌. Wiring a check is one line::
+
+        @checker(needs=("moderations",))
+        def check_flagged(result): ...
     """
     if function is None:
-        return functools.partial(checker, none_is_stub=none_is_stub)
+        return functools.partial(checker, none_is_stub=none_is_stub, needs=needs)
 
     @functools.wraps(function)
     def check(*args, **kwargs) -> None:
         # Positional arguments are the learner's values; keyword arguments configure the check.
         stubbed = any(is_stub(v) if (v is not None or none_is_stub) else False for v in args)
+        try:
+            skipped = skip_reason(needs)
+        except Exception as error:  # the probe itself failed: say so, and let the check run
+            skipped = None
+            print(f"(could not ask the backend what it has: {type(error).__name__})")
+        if skipped:
+            print(f"{SKIP} Skipped on this backend: {_one_line(skipped)}")
+            return None
         try:
             if stubbed:
                 raise NotDone()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["explain", "install"]
+__all__ = ["current_info", "explain", "install"]
 
 
 def _handled() -> tuple[type[BaseException], ...]:
@@ -35,6 +35,11 @@ def _handled() -> tuple[type[BaseException], ...]:
 
 # The last BackendInfo setup() returned: hints talk about the backend really in use.
 _info = None
+
+
+def current_info():
+    """The :class:`~course_helpers.course.backends.BackendInfo` of the last ``setup()``, or None before it."""
+    return _info
 
 
 def _error_code(error: Exception) -> str:

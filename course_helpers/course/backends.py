@@ -10,7 +10,8 @@ plain ``OpenAI()`` (or LangChain's ``ChatOpenAI``, or curl) talks to it:
 - ``server``: any OpenAI-compatible server at ``OPENAI_BASE_URL`` (Ollama,
   vLLM, a classroom's ``python -m course_helpers serve``), used as it is.
 
-It prints exactly one line and returns a :class:`BackendInfo`. Calling it again
+It prints exactly one line (for a ``server`` backend ending in ``· lacks: moderations, speech`` when the
+capability probe, :mod:`.capabilities`, found one of those endpoints missing) and returns a :class:`BackendInfo`. Calling it again
 starts nothing new. The key is never printed: at most its last 4 characters.
 
 Used in: notebooks/00_setup.ipynb (and the first cell of every lesson)
@@ -243,5 +244,7 @@ def setup(*, quiet: bool = False) -> BackendInfo:
         )
     hints.install(info)
     if not quiet:
-        print(info)
+        from .capabilities import SETUP_FEATURES, capabilities  # a server backend's endpoints, once per process
+
+        print(f"{info}{capabilities(info, SETUP_FEATURES).tail()}")
     return info

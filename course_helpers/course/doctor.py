@@ -4,7 +4,7 @@ It reports, one line each: Python and package versions, whether Jupyter's
 ``python3`` kernel is this Python, which ``.env`` was found (and that git
 ignores it), whether a key is present (masked), which backend ``setup()``
 would pick, the course's model per purpose (:mod:`course_helpers.course.models`), whether the local models are cached, and whether the backend
-answers a request. Each line starts with ✅ (fine), ⚠️ (works, but worth
+answers a request, then what it can do (:mod:`.capabilities`: yes / no / not checked per feature). Each line starts with ✅ (fine), ⚠️ (works, but worth
 knowing) or ❌ (the course cannot run until it is fixed); the exit status is 0
 when there is no ❌.
 
@@ -131,6 +131,23 @@ def _request(info) -> Finding:
     return OK, f"{info.base_url} answers ({info.backend} backend)"
 
 
+def _capabilities(info) -> list[Finding]:
+    """One line per feature of the capability probe (a missing feature is a ⚠️: lessons skip those cells)."""
+    from . import capabilities as probe
+    from .backends import setup
+
+    if info.backend == "local" or not info.model:
+        info = setup(quiet=True)  # the running server's address; a server's first listed model
+    found = probe.capabilities(info)
+    lines = []
+    for name in probe.FEATURES:
+        status = found.status(name)
+        reason = found.findings[name].reason if name in found.findings else ""
+        text = f"{probe.TITLES[name]}: {status}{': ' + reason if reason else ''}"
+        lines.append(({probe.YES: OK, probe.NO: WARN}.get(status, "❔"), text))
+    return lines
+
+
 def _choices(choices: Choices) -> str:
     """The model per purpose, and where to change it."""
     shown = " · ".join(
@@ -164,6 +181,8 @@ def diagnose(request: bool = True) -> list[Finding]:
     findings += _models()
     if request:
         findings.append(_request(info))
+        if findings[-1][0] == OK:
+            findings += _capabilities(info)
     return findings
 
 

@@ -36,6 +36,7 @@ from .conversations import MAX_CONVERSATIONS, ConversationStore
 from .errors import APIError, error_response
 from .response_store import MAX_STORED_RESPONSES, ResponseStore
 from .session import DEFAULT_MAX_ACTIVE, Admission
+from .without import Without
 
 if TYPE_CHECKING:
     import numpy as np
@@ -219,6 +220,7 @@ def create_app(
     max_conversations: int = MAX_CONVERSATIONS,
     synthesize: Callable[..., Iterator[np.ndarray]] | None = None,
     upstream: Upstream | None = None,
+    without: frozenset[str] = frozenset(),
 ) -> Starlette:
     """The server as an ASGI app; ``api_key=None`` accepts any key (for loopback only).
 
@@ -236,6 +238,8 @@ def create_app(
     int16 blocks at 24 kHz out, one or more per sentence).
     ``upstream`` is an engine to send chat, Responses, models and tokenizer requests to
     (``serve --upstream URL``, see :mod:`.upstream_routes`); moderation and audio stay local.
+    ``without`` names features to answer as a bare engine lacking them (``serve --without``, for tests:
+    see :mod:`.without`).
     """
     routes = []
     replaced: set[str] = set()
@@ -261,6 +265,7 @@ def create_app(
     app.state.responses = ResponseStore(max_stored_responses)
     app.state.conversations = ConversationStore(max_conversations)
     app.add_middleware(_ServerErrors)
+    app.add_middleware(Without, without=without)
     app.add_middleware(_BearerAuth, api_key=api_key)
     app.add_middleware(_RequestId)
     return app

@@ -134,6 +134,7 @@ def start_in_thread(
     today: Callable[[], datetime.date] = datetime.date.today,
     synthesize: Callable[..., Iterator[np.ndarray]] | None = None,
     upstream: Upstream | None = None,
+    without: frozenset[str] = frozenset(),
 ) -> ServerHandle:
     """Start the server in a daemon thread; return once it accepts connections.
 
@@ -142,10 +143,13 @@ def start_in_thread(
     accepted and ``handle.api_key`` is a placeholder a client can send.
     ``engine``, ``today``, ``synthesize`` and ``upstream`` go to :func:`.create_app` (None: the local
     SmolLM2 engine; the date a model's shutdown is judged on; the Realtime voice, None: Piper;
-    an engine to forward chat to, None: none). With an upstream, nothing is warmed here.
+    an engine to forward chat to, None: none), and ``without`` (features answered as missing, for tests).
+    With an upstream, nothing is warmed here.
     """
     _check_exposure(host, api_key)
-    app = create_app(api_key=api_key, engine=engine, today=today, synthesize=synthesize, upstream=upstream)
+    app = create_app(
+        api_key=api_key, engine=engine, today=today, synthesize=synthesize, upstream=upstream, without=without
+    )
     if warm and upstream is None:
         _warm_engine(app)
     sock = _bind(host, port)
@@ -179,16 +183,21 @@ def _describe_upstream(upstream: Upstream) -> str:
 
 
 def serve(
-    host: str = "127.0.0.1", port: int = 8000, api_key: str | None = None, upstream: Upstream | None = None
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    api_key: str | None = None,
+    upstream: Upstream | None = None,
+    without: frozenset[str] = frozenset(),
 ) -> None:
     """Serve in the foreground until Ctrl+C (``python -m course_helpers serve``).
 
     ``upstream``: an engine that answers chat and Responses requests (``--upstream URL``); moderation,
     audio and Realtime speech stay with the local models. Raises KeylessPublicServerError for a
-    non-loopback host without ``api_key``.
+    non-loopback host without ``api_key``. ``without``: features answered as a bare engine lacking them
+    (``--without``, for testing the capability probe; see :mod:`.without`).
     """
     _check_exposure(host, api_key)
-    app = create_app(api_key=api_key, upstream=upstream)
+    app = create_app(api_key=api_key, upstream=upstream, without=without)
     key_note = "any API key accepted" if api_key is None else "API key required"
     address = f"http://{_url_host(host)}:{port}/v1"
     if upstream is None:
@@ -197,5 +206,7 @@ def serve(
         print(
             f"Serving at {address} ({key_note}): {_describe_upstream(upstream)}; moderation and audio here.", flush=True
         )
+    if without:
+        print(f"Answering as an engine without: {', '.join(sorted(without))} (--without).", flush=True)
     print("Learners set OPENAI_BASE_URL to that address. Ctrl+C stops.", flush=True)
     uvicorn.run(app, host=host.strip("[]"), port=port, log_level="info", timeout_graceful_shutdown=5)
