@@ -54,10 +54,15 @@ def room_from_args(args: argparse.Namespace):
     for flag, value in (("--rpm", args.rpm), ("--tpm", args.tpm), ("--per-learner", args.per_learner)):
         if value is not None and value < 1:
             raise ValueError(f"{flag} must be at least 1.")
+    if args.upstream:
+        from .server.session import DEFAULT_MAX_ACTIVE as total
+    else:  # the local engine's batch: a request past it would wait first come first served in the scheduler
+        from .scheduler import MAX_BATCH as total
     return Room(
         Roster(args.learners),
         limits=RateLimits(args.rpm, args.tpm),
         per_learner=args.per_learner or DEFAULT_PER_LEARNER,
+        total=total,
     )
 
 

@@ -7,7 +7,9 @@ the ``--upstream`` one) and holds its place until its answer ends:
 - at most ``per_learner`` of one learner's requests are in the engine at
   once (``serve --per-learner N``); the learner's further requests wait in
   their own queue, in order;
-- at most ``total`` requests are in the engine at once; when a place frees,
+- at most ``total`` requests are in the engine at once (the local engine's
+  batch size, so that nobody waits in the scheduler's own first-come queue;
+  64 behind ``--upstream``); when a place frees,
   the next learner in turn (round robin over the learners who are waiting)
   gets it, not the request that came first.
 

@@ -6,6 +6,10 @@ Real servers on loopback (the stand-in engine), the real openai SDK; behind
 
 from __future__ import annotations
 
+import signal
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import anyio
@@ -23,7 +27,7 @@ from course_helpers.local.server.room import Room
 from course_helpers.local.server.serving import _check_exposure
 from course_helpers.local.server.upstream import Upstream
 
-from .conftest import TEST_DAY
+from .conftest import TEST_DAY, wait_for
 from .fake_engine import FakeEngine
 
 INSTRUCTOR_KEY = "sk-instructor-test-key"
@@ -291,3 +295,39 @@ def test_summary_names_learners_never_keys(learners_file):
     assert "usage: ada requests=1 prompt_tokens=3 completion_tokens=4" in summary
     assert "usage: bob requests=0" in summary
     assert ADA_KEY not in summary and BOB_KEY not in summary
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_command_prints_usage_on_sigusr1_and_at_shutdown(learners_file, tmp_path):
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    command = [sys.executable, "-m", "course_helpers", "serve", "--port", str(port), "--learners", str(learners_file)]
+    command += ["--upstream", "http://127.0.0.1:9/v1"]  # no local model to load; chat is not asked here
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            models = f"http://127.0.0.1:{port}/v1/models"
+            assert wait_for(lambda: process.poll() is not None or _answers(models, BOB_KEY), timeout=60)
+            assert process.poll() is None, log.read_text()
+            assert httpx.get(models, headers={"authorization": f"Bearer {ADA_KEY}"}).status_code in (200, 502)
+            process.send_signal(signal.SIGUSR1)
+            assert wait_for(lambda: "usage: ada requests=1" in log.read_text(), timeout=10)
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
+    text = log.read_text()
+    assert text.count("usage: ada requests=1") == 2  # on demand, then at shutdown
+    assert "usage: bob requests=1" in text and "2 learners' keys" in text
+    assert ADA_KEY not in text and BOB_KEY not in text
+
+
+def _answers(url: str, key: str) -> bool:
+    try:
+        return httpx.get(url, headers={"authorization": f"Bearer {key}"}, timeout=2).status_code != 401
+    except httpx.TransportError:
+        return False
