@@ -71,7 +71,7 @@ def _sdk(handle, key: str, **options) -> OpenAI:
 
 def _ask(client: OpenAI, text: str = "hello there room", **options):
     return client.chat.completions.create(
-        model="gpt-4o-mini", messages=[{"role": "user", "content": text}], max_completion_tokens=20, **options
+        model="gpt-6-luna", messages=[{"role": "user", "content": text}], max_completion_tokens=20, **options
     )
 
 
@@ -126,7 +126,7 @@ def test_usage_counts_each_learner_streams_included(learners_file, capsys, monke
         streamed = list(_ask(ada, "four five", stream=True))  # no usage asked: the engine's counts are used
         with pytest.raises(openai.BadRequestError):
             _ask(ada, temperature=9)
-        reply = ada.responses.create(model="gpt-4o-mini", input="six seven eight", max_output_tokens=20)
+        reply = ada.responses.create(model="gpt-6-luna", input="six seven eight", max_output_tokens=20)
         _ask(bob)
         usage = _usage(handle)
         assert not any(chunk.usage for chunk in streamed)
@@ -148,7 +148,7 @@ def test_rate_limit_is_openais_429_and_the_sdk_retries_after_it(learners_file):
     with _serve(learners_file, limits=limits) as handle:
         ada = _sdk(handle, ADA_KEY)
         answered = ada.chat.completions.with_raw_response.create(
-            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], max_completion_tokens=5
+            model="gpt-6-luna", messages=[{"role": "user", "content": "hi"}], max_completion_tokens=5
         )
         assert answered.headers["x-ratelimit-limit-requests"] == "1"
         assert answered.headers["x-ratelimit-remaining-requests"] == "0"
@@ -283,7 +283,7 @@ def test_behind_upstream_keys_usage_and_stream_usage(learners_file, upstream_ser
         )
         assert streamed_completion > 0
         raw = ada.chat.completions.with_raw_response.create(
-            model="gpt-4o-mini", messages=[{"role": "user", "content": "x"}], max_completion_tokens=5
+            model="gpt-6-luna", messages=[{"role": "user", "content": "x"}], max_completion_tokens=5
         )
         assert raw.headers["x-ratelimit-remaining-requests"] == "46"
 
