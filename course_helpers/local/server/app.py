@@ -2,7 +2,8 @@
 
 ``create_app()`` gathers the routes of every endpoint module listed in
 :data:`ENDPOINT_MODULES`, checks the bearer key on every ``/v1`` request (and
-on vLLM's ``/tokenize`` and ``/detokenize`` at the root), and
+on vLLM's ``/tokenize`` and ``/detokenize`` at the root; with ``room=``, each
+learner's own key from the learners file, see :mod:`.room`), and
 makes sure every error leaves in the OpenAI shape (an unknown URL is a 404,
 a wrong method a 405, a bug a 500 ``server_error``, never an HTML page or a
 dropped connection).
