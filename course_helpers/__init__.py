@@ -6,18 +6,33 @@ Every lesson starts with::
     info = course_helpers.setup()   # loads .env, picks a backend, prints one line
 
 and then writes ordinary SDK code (``from openai import OpenAI; client = OpenAI()``),
-passing ``model=info.model``. Quizzes are ``course_helpers.lesson_quiz("02.1")``
-(their texts are in quiz_bank.py); exercise checks live in :mod:`course_helpers.checks`.
+passing ``model=info.model``. Quizzes are ``course_helpers.lesson_quiz("02.1")``;
+exercise checks live in :mod:`course_helpers.checks`.
+
+What lives where:
+
+- here, at the top: the toolbox lessons call (``anatomy``, ``audio``, ``conversation``,
+  ``costs``, ``moderation``, ``probabilities``, ``streams``, ``tables``, ``token_heatmap``);
+- ``checks/``: what check cells use: the shared machinery (``checks/__init__.py``), one module
+  per lesson named after its topic (``setup`` for 00, ``messages`` 01, ``parameters`` 02,
+  ``logprobs`` 03, ``moderation`` 04, ``audio`` 05, ``beyond`` 06), ``hints``, and the quizzes;
+- ``course/``: the course's machinery: settings and models, ``setup()``'s backends, doctor,
+  start, paths, the exercise-sheet pipeline, notebooks, model aging; ``__main__.py`` is its
+  command line (``python -m course_helpers``);
+- ``local/``: the built-in OpenAI-compatible server and its numpy engine.
+
+The module names from before this layout still import, as the same modules
+(``_old_names.py``), so a sheet copied into ``my_work/`` before it keeps working.
 
 >>> from course_helpers import mask_key
 >>> mask_key("sk-proj-abcdefghijklmnopWXYZ")
 '…WXYZ'
 """
 
-from . import checks
-from .backends import BackendInfo, SetupError, setup
-from .quizzes import lesson_quiz, quiz
-from .settings import mask_key
+from . import _old_names, checks
+from .checks.quizzes import lesson_quiz, quiz
+from .course.backends import BackendInfo, SetupError, setup
+from .course.settings import mask_key
 
 __all__ = [
     "BackendInfo",
@@ -30,3 +45,5 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+_old_names.install()

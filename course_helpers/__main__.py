@@ -25,13 +25,13 @@ DEFAULT_UPSTREAM_TIMEOUT = 120.0  # course_helpers.local.server.upstream.DEFAULT
 
 
 def _doctor(args) -> int:
-    from .doctor import doctor
+    from .course.doctor import doctor
 
     return doctor(request=not args.no_request)
 
 
 def _start(args) -> int:
-    from .start import start
+    from .course.start import start
 
     print(start(args.dest))
     return 0
@@ -51,8 +51,8 @@ def _pairs(root: Path, names: list[str]):
 
 
 def _exercises(args) -> int:
-    from .exercises import ExerciseError, build, differences
-    from .paths import course_root
+    from .course.exercises import ExerciseError, build, differences
+    from .course.paths import course_root
 
     root = course_root()
     pairs = _pairs(root, args.names)
@@ -86,7 +86,7 @@ def _exercises(args) -> int:
 
 
 def _clean(args) -> int:
-    from .notebooks import clean, read, write
+    from .course.notebooks import clean, read, write
 
     for path in args.notebooks:
         write(clean(read(path)), path)
@@ -150,25 +150,25 @@ def _prepare_local_models() -> None:
 
 
 def _shutdown_dates():
-    """The SDK's announced shutdown dates, from ``course_helpers.model_ages`` (None when it is missing)."""
+    """The SDK's announced shutdown dates, from ``course_helpers.course.model_ages`` (None when it is missing)."""
     try:
         # imported by name: model_ages arrives in its own change, and this command works without it
-        model_ages = importlib.import_module("course_helpers.model_ages")
+        model_ages = importlib.import_module("course_helpers.course.model_ages")
     except ModuleNotFoundError as error:
-        if error.name != "course_helpers.model_ages":
+        if error.name != "course_helpers.course.model_ages":
             raise
         return None
     return model_ages.shutdown_dates()
 
 
 def _aging(args) -> int:
-    from .aging import DEFAULT_PATHS, findings, report
-    from .paths import course_root
+    from .course.aging import DEFAULT_PATHS, findings, report
+    from .course.paths import course_root
 
     dates = _shutdown_dates()
     if dates is None:
         print(
-            "error: course_helpers.model_ages (which reads the shutdown dates from the installed openai SDK) "
+            "error: course_helpers.course.model_ages (which reads the shutdown dates from the installed openai SDK) "
             "is not in this version of the course, so there are no dates to check against.",
             file=sys.stderr,
         )

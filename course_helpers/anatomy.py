@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from .settings import mask_key
+from .course.settings import mask_key
 
 __all__ = ["FIELD_MEANINGS", "flatten", "reply_text", "show_completion", "show_exchange"]
 

@@ -71,7 +71,7 @@ class Price:
 #: Standard-tier list prices in USD per 1M tokens, as of :data:`PRICES_CHECKED`: current models only (none shuts
 #: down within 60 days; a model goes from the table when it does, as the API no longer serves it).
 PRICES: dict[str, Price] = {
-    # The course's default model (course_helpers.models).
+    # The course's default model (course_helpers.course.models).
     "gpt-6-luna": Price(0.10, 0.01, 0.50, _LUNA_PAGE, official=True),
     "gpt-5.6-luna": Price(
         0.20, 0.02, 1.20, "https://developers.openai.com/api/docs/models/gpt-5.6-luna", official=True

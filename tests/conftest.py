@@ -14,7 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from course_helpers import backends, hints, settings
+from course_helpers.checks import hints
+from course_helpers.course import backends, settings
 
 COURSE_VARIABLES = [
     "OPENAI_API_KEY",

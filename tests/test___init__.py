@@ -8,18 +8,18 @@ import course_helpers
 
 # The foundation's modules; each lists its public names in __all__.
 MODULES = [
-    "aging",
-    "backends",
+    "course.aging",
+    "course.backends",
     "checks",
-    "doctor",
-    "exercises",
-    "hints",
-    "models",
-    "notebooks",
-    "paths",
-    "quizzes",
-    "settings",
-    "start",
+    "course.doctor",
+    "course.exercises",
+    "checks.hints",
+    "course.models",
+    "course.notebooks",
+    "course.paths",
+    "checks.quizzes",
+    "course.settings",
+    "course.start",
 ]
 
 

@@ -8,8 +8,8 @@ import pytest
 
 import course_helpers.__main__ as cli
 from course_helpers.__main__ import main
+from course_helpers.course.notebooks import problems, read, write
 from course_helpers.local import server, store
-from course_helpers.notebooks import problems, read, write
 
 
 def test_help_lists_every_command():

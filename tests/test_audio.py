@@ -138,7 +138,7 @@ def test_cut_pcm_cuts_between_samples_at_the_nearest_one():
 
 
 def test_subtitles_write_srt_and_vtt_that_the_exercise_check_accepts(capsys):
-    from course_helpers.audio_checks import EXAMPLE_SRT, check_write_srt
+    from course_helpers.checks.audio import EXAMPLE_SRT, check_write_srt
 
     cues = [(0.0, 2.5, "Hello there."), (2.5, 5.12, "My name is Ada."), (63.04, 64.0, "Goodbye!")]
     assert subtitles(cues) == EXAMPLE_SRT

@@ -87,7 +87,7 @@ def test_no_model_shuts_down_within_60_days_of_the_day_the_prices_were_checked()
 
 
 def test_no_model_in_the_table_is_deprecated_in_the_installed_sdk_within_60_days():
-    from course_helpers.model_ages import shutdown_dates
+    from course_helpers.course.model_ages import shutdown_dates
 
     horizon = date.fromisoformat(PRICES_CHECKED) + timedelta(days=60)
     dates = shutdown_dates()

@@ -1,4 +1,4 @@
-"""The course itself names no model that shuts down soon (course_helpers/aging.py, with the installed SDK's dates).
+"""The course itself names no model that shuts down soon (course_helpers/course/aging.py, with the installed SDK's dates).
 
 This is the check that the course never ages silently: when OpenAI announces a shutdown
 (and the SDK the course installs lists it), this test fails in CI 60 days ahead, naming
@@ -7,9 +7,9 @@ the file, the model and OpenAI's replacement. Deliberate history carries ``aging
 
 from datetime import date
 
-from course_helpers.aging import DEFAULT_PATHS, findings, report
-from course_helpers.model_ages import shutdown_dates
-from course_helpers.paths import course_root
+from course_helpers.course.aging import DEFAULT_PATHS, findings, report
+from course_helpers.course.model_ages import shutdown_dates
+from course_helpers.course.paths import course_root
 
 HORIZON_DAYS = 60
 

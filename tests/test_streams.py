@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from course_helpers.beyond_checks import sample_chunks
+from course_helpers.checks.beyond import sample_chunks
 from course_helpers.streams import show_stream
 
 

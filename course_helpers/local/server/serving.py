@@ -13,7 +13,7 @@ only. Any other address needs a key (``--api-key``, or the learners' keys of
 >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("0.0.0.0")
 (True, True, False)
 
-Used in: course_helpers/backends.py (``setup()``), ``python -m course_helpers serve``
+Used in: course_helpers/course/backends.py (``setup()``), ``python -m course_helpers serve``
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import uvicorn
 from openai import OpenAI
 from starlette.testclient import TestClient
 
-from course_helpers import backends
+from course_helpers.course import backends
 from course_helpers.local.server import create_app, start_in_thread
 from course_helpers.local.server.upstream import Upstream, UpstreamKeyMissing
 

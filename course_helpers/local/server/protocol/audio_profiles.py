@@ -248,7 +248,7 @@ def check_transcription(model: str, given: Mapping[str, object], today: datetime
 # ---------------------------------------------------------------- Realtime
 
 # The session models the SDK lists (types/realtime/realtime_session_create_request.py:58-91); the deprecated ones
-# shut down on 2027-01-20 (read from the SDK by course_helpers.model_ages). The gpt-4o(-mini)-realtime-preview names
+# shut down on 2027-01-20 (read from the SDK by course_helpers.course.model_ages). The gpt-4o(-mini)-realtime-preview names
 # are left out: OpenAI shut them down on 2026-05-07 (deprecations page, quoted by
 # https://www.modelcostwatch.com/openai/deprecations/gpt-4o-preview-audio-realtime-models (3p)), the SDK has no date.
 REALTIME_MODELS = (

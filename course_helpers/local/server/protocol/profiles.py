@@ -8,7 +8,7 @@ lesson run locally breaks where it would break for real. A profile is looked
 up by name; a dated snapshot (``gpt-4o-mini-2024-07-18``) shares its alias's
 profile; a name without a profile (``my-local-model``, the local model's own
 name) gets no rules at all. A model whose shutdown date (read from the SDK,
-:mod:`course_helpers.model_ages`) is past is a 404, as on OpenAI.
+:mod:`course_helpers.course.model_ages`) is past is a 404, as on OpenAI.
 
 Reasoning models take ``reasoning_effort`` (Chat Completions) or
 ``reasoning.effort`` (Responses). The local model does not reason: the effort
@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ....model_ages import is_shut_down
+from ....course.model_ages import is_shut_down
 from ..errors import APIError, invalid_request, not_found
 
 if TYPE_CHECKING:
