@@ -21,9 +21,18 @@ every learner stops after ``--rounds`` rounds or ``--max-seconds``.
 Learners here send their next request as soon as the last one is answered (no
 reading or typing time), so this is a harsher load than a real class.
 
+``--greedy`` measures fair share (``serve --learners``, each learner its own
+key): the same learners run twice on one server, first alone, then with one
+more learner who is greedy (``--greedy-threads`` loops of long requests:
+a long prompt and ``--greedy-tokens`` completion tokens each, until the
+others finish). It prints each learner's p50/p95 and errors in both runs,
+and the others' p95 with the greedy one over their p95 without (target:
+at most 1.5, with 0 errors).
+
 Usage::
 
     COURSE_MODEL_CACHE=... .venv/bin/python benchmarks/bench_classroom.py [--learners 16] [--rounds 3]
+    .venv/bin/python benchmarks/bench_classroom.py --greedy --learners 32 --rounds 1
 
 Figures are printed, not asserted: timings on a shared machine are noisy
 (the machine's load average is printed next to them).
@@ -40,11 +49,14 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import httpx
 import numpy as np
 from openai import OpenAI
+
+from course_helpers.local.server.learners import new_learners, write_learners
 
 API_KEY = "sk-classroom-bench"
 MODEL = "gpt-6-luna"  # what the lessons pass; the local server answers with its own model
@@ -78,6 +90,7 @@ class Sample:
     seconds: float
     completion_tokens: int = 0
     ttft: float | None = None
+    learner: int = -1
 
 
 @dataclass
@@ -108,7 +121,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, log, timeout: float) -> tuple[subprocess.Popen, float]:
+def start_server(port: int, log, timeout: float, extra: Sequence[str] = ()) -> tuple[subprocess.Popen, float]:
     """Start ``python -m course_helpers serve`` on loopback; return it and its start-up seconds."""
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -123,6 +136,7 @@ def start_server(port: int, log, timeout: float) -> tuple[subprocess.Popen, floa
             str(port),
             "--api-key",
             API_KEY,
+            *extra,
         ],
         stdout=log,
         stderr=subprocess.STDOUT,  # a file, not a pipe: a full pipe would stall the server
@@ -151,7 +165,7 @@ def has_moderations(base_url: str) -> bool:
 class Learner:
     """One learner's kernel: its own client, the lessons' requests in turn."""
 
-    def __init__(self, index: int, base_url: str, tally: Tally, moderation: bool) -> None:
+    def __init__(self, index: int, base_url: str, tally: Tally, moderation: bool, api_key: str = API_KEY) -> None:
         self.index = index
         self.tally = tally
         self.moderation = moderation
@@ -161,7 +175,7 @@ class Learner:
 
         # max_retries as the SDK's default (2): a 429 from a busy server is retried, as in class
         self.http = httpx.Client(event_hooks={"response": [count]}, timeout=600)
-        self.client = OpenAI(base_url=base_url, api_key=API_KEY, http_client=self.http)
+        self.client = OpenAI(base_url=base_url, api_key=api_key, http_client=self.http)
         self.tasks = [self.chat, self.logprobs, self.stream, self.conversation, self.cheap]
 
     def run(self, rounds: int, deadline: float) -> None:
@@ -179,6 +193,7 @@ class Learner:
                         self.tally.error(f"learner {self.index} {task.__name__}: {type(error).__name__}: {error}")
                         continue
                     sample.seconds = time.perf_counter() - started
+                    sample.learner = self.index
                     self.tally.add(sample)
         finally:
             self.http.close()
@@ -262,6 +277,153 @@ class Learner:
         return Sample("models", 0.0)
 
 
+LONG_PROMPT = "Summarise this text in detail, point by point.\n\n" + " ".join(
+    f"Paragraph {number}: the course teaches the OpenAI API with small local models, one lesson at a time."
+    for number in range(12)
+)
+
+
+class Greedy:
+    """A learner in a tight loop of long requests, from several threads at once, until told to stop."""
+
+    def __init__(self, base_url: str, api_key: str, threads: int, tokens: int) -> None:
+        self.base_url, self.api_key, self.tokens = base_url, api_key, tokens
+        self.stop = threading.Event()
+        self.tally = Tally()
+        self.threads = [threading.Thread(target=self._loop, name=f"greedy-{i}") for i in range(threads)]
+
+    def _loop(self) -> None:
+        with OpenAI(base_url=self.base_url, api_key=self.api_key, timeout=600) as client:
+            while not self.stop.is_set():
+                started = time.perf_counter()
+                try:
+                    reply = client.chat.completions.create(
+                        model=MODEL,
+                        reasoning_effort=EFFORT,
+                        max_completion_tokens=self.tokens,
+                        temperature=0.8,
+                        messages=[{"role": "user", "content": LONG_PROMPT}],
+                    )
+                except Exception as error:  # counted, never hidden
+                    self.tally.error(f"greedy: {type(error).__name__}: {error}")
+                    continue
+                self.tally.add(Sample("greedy", time.perf_counter() - started, reply.usage.completion_tokens))
+
+    def __enter__(self) -> Greedy:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
+
+
+def _run_learners(learners: list[Learner], rounds: int, max_seconds: float) -> float:
+    """Run every learner's rounds in its own thread; return the wall time."""
+    deadline = time.monotonic() + max_seconds
+    threads = [threading.Thread(target=learner.run, args=(rounds, deadline)) for learner in learners]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+def _p(values: list[float], q: float) -> float:
+    return float(np.percentile(np.array(values) * 1000, q)) if values else float("nan")
+
+
+def report_fair_share(alone: Tally, crowded: Tally, greedy: Greedy, walls: tuple[float, float], learners: int) -> None:
+    """Each learner's p50/p95 and errors without and with the greedy learner, and the ratio of the others' p95."""
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"load average (1, 5, 15 min) at the end: {load}; CPUs: {os.cpu_count()} (shared machine: figures are noisy)")
+    print(
+        f"{learners} learners with their own keys; run 1 alone ({walls[0]:.0f} s), run 2 with a greedy one ({walls[1]:.0f} s)"
+    )
+    print(f"{'learner':<10}{'p50 alone':>10}{'p95 alone':>10}{'p50 greedy':>11}{'p95 greedy':>11}")
+    for index in range(learners):
+        before = [s.seconds for s in alone.samples if s.learner == index]
+        after = [s.seconds for s in crowded.samples if s.learner == index]
+        print(
+            f"learner{index + 1:02d} {_p(before, 50):9.0f} {_p(before, 95):9.0f} {_p(after, 50):10.0f} {_p(after, 95):10.0f}"
+        )
+    without = [s.seconds for s in alone.samples]
+    with_greedy = [s.seconds for s in crowded.samples]
+    print(
+        f"others, all requests: p50 {_p(without, 50):.0f} ms -> {_p(with_greedy, 50):.0f} ms, "
+        f"p95 {_p(without, 95):.0f} ms -> {_p(with_greedy, 95):.0f} ms"
+    )
+    per_learner = [
+        (
+            _p([s.seconds for s in alone.samples if s.learner == i], 95),
+            _p([s.seconds for s in crowded.samples if s.learner == i], 95),
+        )
+        for i in range(learners)
+    ]
+    print(
+        f"median of the learners' own p95: {np.median([a for a, _ in per_learner]):.0f} ms -> "
+        f"{np.median([b for _, b in per_learner]):.0f} ms"
+    )
+    print(f"others' p95 with the greedy learner / without: {_p(with_greedy, 95) / _p(without, 95):.2f} (target <= 1.5)")
+    print(
+        f"errors: others alone {len(alone.errors)}, others with greedy {len(crowded.errors)}, greedy {len(greedy.tally.errors)}"
+    )
+    for line in (alone.errors + crowded.errors + greedy.tally.errors)[:10]:
+        print(f"  error: {line}")
+    tokens = sum(s.completion_tokens for s in greedy.tally.samples)
+    print(
+        f"greedy: {len(greedy.tally.samples)} long requests answered ({tokens} completion tokens) "
+        f"from {len(greedy.threads)} loops; p50 {_p([s.seconds for s in greedy.tally.samples], 50):.0f} ms"
+    )
+    print(f"HTTP statuses seen by the others: alone {dict(alone.statuses)}, with greedy {dict(crowded.statuses)}")
+
+
+def fair_share(args: argparse.Namespace) -> int:
+    """Run the learners alone, then beside a greedy learner, on one ``serve --learners`` server."""
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}/v1"
+    keys = new_learners(args.learners + 1)  # the last is the greedy one
+    with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryFile() as log:
+        roster = os.path.join(folder, "learners.csv")
+        with open(roster, "w", encoding="utf-8") as out:
+            write_learners(keys, out)
+        process, startup = start_server(port, log, args.startup_timeout, ["--learners", roster])
+        print(f"server at {base_url} (serve --learners, start-up {startup:.1f} s)")
+        try:
+            moderation = has_moderations(base_url)
+            tallies = []
+            walls = []
+            greedy = Greedy(base_url, keys[-1][1], args.greedy_threads, args.greedy_tokens)
+            for crowded in (False, True):
+                tally = Tally()
+                learners = [Learner(i, base_url, tally, moderation, keys[i][1]) for i in range(args.learners)]
+                if crowded:
+                    with greedy:
+                        time.sleep(2)  # the greedy loops are running before the others start
+                        walls.append(_run_learners(learners, args.rounds, args.max_seconds))
+                else:
+                    walls.append(_run_learners(learners, args.rounds, args.max_seconds))
+                tallies.append(tally)
+            usage = httpx.get(
+                base_url.removesuffix("/v1") + "/course/usage", headers={"Authorization": f"Bearer {API_KEY}"}
+            )
+            greedy_usage = next(row for row in usage.json()["data"] if row["name"] == keys[-1][0])
+            print(f"the server's usage for the greedy learner: {greedy_usage}")
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    report_fair_share(tallies[0], tallies[1], greedy, (walls[0], walls[1]), args.learners)
+    errors = len(tallies[0].errors) + len(tallies[1].errors)
+    return 1 if errors else 0
+
+
 def _percentiles(values: list[float]) -> str:
     if not values:
         return "no samples"
@@ -302,7 +464,14 @@ def main() -> int:
         "--max-seconds", type=float, default=1200, help="no learner starts a request after this many seconds"
     )
     parser.add_argument("--startup-timeout", type=float, default=600)
+    parser.add_argument(
+        "--greedy", action="store_true", help="fair share: the learners alone, then beside a greedy one"
+    )
+    parser.add_argument("--greedy-threads", type=int, default=6, help="the greedy learner's concurrent loops")
+    parser.add_argument("--greedy-tokens", type=int, default=120, help="completion tokens of each greedy request")
     args = parser.parse_args()
+    if args.greedy:
+        return fair_share(args)
 
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}/v1"

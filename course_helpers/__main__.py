@@ -4,7 +4,8 @@ Commands: ``doctor`` (check the set-up), ``start`` (copy the exercise sheets
 into ``my_work/``), ``exercises build`` / ``exercises check`` (generate the
 sheets from the solutions / fail when they drift), ``clean`` (strip editor
 metadata and embedded audio from notebooks), ``serve`` (a shared local
-OpenAI-compatible server), ``pull`` (download the local models) and ``aging``
+OpenAI-compatible server), ``learners new`` / ``usage`` (a room's keys and
+usage, see ``local/room_commands.py``), ``pull`` (download the local models) and ``aging``
 (list the files that name a model shutting down soon).
 """
 
@@ -15,6 +16,8 @@ import importlib
 import sys
 from datetime import date
 from pathlib import Path
+
+from .local.room_commands import add_commands, add_serve_options
 
 __all__ = ["main"]
 
@@ -93,6 +96,7 @@ def _clean(args) -> int:
 
 def _serve(args) -> int:
     from .local import server
+    from .local.room_commands import room_from_args
     from .local.server.upstream import Upstream
     from .local.server.without import parse_without
 
@@ -104,7 +108,7 @@ def _serve(args) -> int:
             upstream = Upstream.from_env(args.upstream, args.upstream_key_env, **options)
         elif args.upstream_key_env or args.upstream_model:
             raise ValueError("--upstream-key-env and --upstream-model go with --upstream URL.")
-        server.serve(args.host, args.port, args.api_key, upstream=upstream, without=without)
+        server.serve(args.host, args.port, args.api_key, upstream=upstream, without=without, room=room_from_args(args))
     except ValueError as error:  # e.g. a non-loopback host without --api-key, an unset --upstream-key-env
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -231,7 +235,9 @@ def _parser() -> argparse.ArgumentParser:
         help="for testing: answer as an engine lacking these (comma-separated: moderations,audio,logprobs,n,"
         "seed,developer,json_mode,json_schema,tools,responses,streaming,speech,transcription,chat)",
     )
+    add_serve_options(serve)
     serve.set_defaults(run=_serve)
+    add_commands(commands)
 
     pull = commands.add_parser("pull", help="download every local model ahead of time")
     pull.set_defaults(run=_pull)

@@ -30,7 +30,7 @@ def test_no_command_is_a_usage_error(capsys):
 def test_serve_passes_host_port_and_key_to_the_server(monkeypatch):
     calls = []
     monkeypatch.setattr(
-        server, "serve", lambda host, port, api_key, upstream, without: calls.append((host, port, api_key))
+        server, "serve", lambda host, port, api_key, upstream, without, room: calls.append((host, port, api_key))
     )
     assert main(["serve", "--host", "0.0.0.0", "--port", "9000", "--api-key", "class-key"]) == 0
     assert main(["serve"]) == 0
@@ -46,13 +46,29 @@ def test_serve_without_names_the_features_as_the_probe_does(monkeypatch):
 
 def test_serve_upstream_reads_the_engines_key_from_the_named_variable(monkeypatch):
     upstreams = []
-    monkeypatch.setattr(server, "serve", lambda host, port, api_key, upstream, without: upstreams.append(upstream))
+    monkeypatch.setattr(
+        server, "serve", lambda host, port, api_key, upstream, without, room: upstreams.append(upstream)
+    )
     monkeypatch.setenv("ENGINE_KEY", "sk-engine-0123456789")
     argv = ["serve", "--upstream", "http://gpu-box:8000/v1", "--upstream-key-env", "ENGINE_KEY"]
     assert main([*argv, "--upstream-model", "qwen2.5-7b-instruct"]) == 0
     upstream = upstreams[0]
     assert (upstream.base_url, upstream.model) == ("http://gpu-box:8000/v1", "qwen2.5-7b-instruct")
     assert upstream.headers_for_check()["authorization"] == "Bearer sk-engine-0123456789"
+
+
+def test_serve_learners_makes_a_room_with_the_instructors_limits(monkeypatch, tmp_path, capsys):
+    rooms = []
+    monkeypatch.setattr(server, "serve", lambda host, port, api_key, upstream, room: rooms.append(room))
+    learners = tmp_path / "learners.csv"
+    assert main(["learners", "new", "3"]) == 0
+    learners.write_text(capsys.readouterr().out)
+    assert main(["serve", "--learners", str(learners), "--rpm", "20", "--tpm", "5000", "--per-learner", "3"]) == 0
+    room = rooms[0]
+    assert (room.roster.names, room.limits.rpm, room.limits.tpm) == (["learner01", "learner02", "learner03"], 20, 5000)
+    assert room.gate.per_learner == 3
+    assert main(["serve", "--rpm", "20"]) == 2  # a limit needs learners to count
+    assert "--learners" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -44,10 +44,11 @@ from .text_stream import ReplyText
 from .thread_tuner import ThreadTuner
 from .transformer import KVCache, Transformer
 
-__all__ = ["Event", "Generation", "BatchScheduler"]
+__all__ = ["MAX_BATCH", "Event", "Generation", "BatchScheduler"]
 
 _log = logging.getLogger(__name__)
 _END = object()  # queue marker: every choice has finished
+MAX_BATCH = 32  # choices decoded together; more requests wait in the scheduler's queue
 PREFILL_CHUNK = 256  # prompt tokens fed per forward pass (bounds the attention scores' memory)
 PROMPT_MODE = "blas"  # big products (prompts, hidden states): BLAS's own threads were fastest (0.75 s
 # for 256 tokens against 0.95 s split and 1.05 s on one core), and spinning costs little beside them
@@ -168,7 +169,7 @@ class BatchScheduler:
         model: Transformer,
         token_bytes,
         end_tokens: set[int],
-        max_batch: int = 32,
+        max_batch: int = MAX_BATCH,
         grammars: Grammars | None = None,
     ):
         self.model = model

@@ -2,7 +2,8 @@
 
 ``create_app()`` gathers the routes of every endpoint module listed in
 :data:`ENDPOINT_MODULES`, checks the bearer key on every ``/v1`` request (and
-on vLLM's ``/tokenize`` and ``/detokenize`` at the root), and
+on vLLM's ``/tokenize`` and ``/detokenize`` at the root; with ``room=``, each
+learner's own key from the learners file, see :mod:`.room`), and
 makes sure every error leaves in the OpenAI shape (an unknown URL is a 404,
 a wrong method a 405, a bug a 500 ``server_error``, never an HTML page or a
 dropped connection).
@@ -34,7 +35,9 @@ from starlette.websockets import WebSocket
 from .chat_engine import ChatEngine, EngineSource
 from .conversations import MAX_CONVERSATIONS, ConversationStore
 from .errors import APIError, error_response
+from .learners import Roster
 from .response_store import MAX_STORED_RESPONSES, ResponseStore
+from .room import INSTRUCTOR, Room, RoomMiddleware
 from .session import DEFAULT_MAX_ACTIVE, Admission
 from .without import Without
 
@@ -102,9 +105,10 @@ class _BearerAuth(_HTTPMiddleware):
     accepted, then an ``error`` event and close code 3000.
     """
 
-    def __init__(self, app: ASGIApp, api_key: str | None) -> None:
+    def __init__(self, app: ASGIApp, api_key: str | None, roster: Roster | None = None) -> None:
         super().__init__(app)
         self.api_key = api_key
+        self.roster = roster
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket" and (problem := self._problem(scope)) is not None:
@@ -117,19 +121,26 @@ class _BearerAuth(_HTTPMiddleware):
     def _problem(self, scope: Scope) -> APIError | None:
         """Why this request's key is refused (401), or None."""
         keyed = scope["path"].startswith("/v1") or scope["path"] in KEYED_ROOT_PATHS
-        if self.api_key is None or not keyed:
+        if (self.api_key is None and self.roster is None) or not keyed:
             return None
         header = Headers(scope=scope).get("authorization", "")
         scheme, _, given = header.partition(" ")
         given = given.strip()
         if scheme.lower() != "bearer" or not given:
             return APIError(401, _NO_KEY)
-        if not secrets.compare_digest(given.encode(), self.api_key.encode()):
+        if self.api_key is not None and secrets.compare_digest(given.encode(), self.api_key.encode()):
+            if self.roster is not None:
+                scope.setdefault("state", {})["course.learner"] = INSTRUCTOR
+            return None
+        name = self.roster.name_for(given) if self.roster is not None else None
+        if name is None:
+            whose = "your instructor gave you" if self.roster is not None else "it was started with"
             message = (
                 f"Incorrect API key provided: {_masked(given)}. This local server accepts only the key "
-                "it was started with (`course_helpers.setup()` puts it in OPENAI_API_KEY)."
+                f"{whose} (`course_helpers.setup()` puts it in OPENAI_API_KEY)."
             )
             return APIError(401, message, code="invalid_api_key")
+        scope.setdefault("state", {})["course.learner"] = name
         return None
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -221,6 +232,7 @@ def create_app(
     synthesize: Callable[..., Iterator[np.ndarray]] | None = None,
     upstream: Upstream | None = None,
     without: frozenset[str] = frozenset(),
+    room: Room | None = None,
 ) -> Starlette:
     """The server as an ASGI app; ``api_key=None`` accepts any key (for loopback only).
 
@@ -240,6 +252,8 @@ def create_app(
     (``serve --upstream URL``, see :mod:`.upstream_routes`); moderation and audio stay local.
     ``without`` names features to answer as a bare engine lacking them (``serve --without``, for tests:
     see :mod:`.without`).
+    ``room``: the learners' keys, usage, rate limits and fair share (``serve --learners FILE``,
+    see :mod:`.room`); ``api_key`` is then the instructor's key, or None for learners' keys only.
     """
     routes = []
     replaced: set[str] = set()
@@ -251,6 +265,10 @@ def create_app(
     for module_name in ENDPOINT_MODULES:
         if module_name not in replaced:
             routes.extend(importlib.import_module(module_name).routes)
+    if room is not None:
+        from . import room as room_routes
+
+        routes.extend(room_routes.routes)
     app = Starlette(
         routes=routes,
         exception_handlers={APIError: _api_error, HTTPException: _http_error},
@@ -264,8 +282,12 @@ def create_app(
     app.state.admission = Admission()
     app.state.responses = ResponseStore(max_stored_responses)
     app.state.conversations = ConversationStore(max_conversations)
+    app.state.room = room
+    app.state.api_key = api_key
     app.add_middleware(_ServerErrors)
     app.add_middleware(Without, without=without)
-    app.add_middleware(_BearerAuth, api_key=api_key)
+    if room is not None:
+        app.add_middleware(RoomMiddleware, room=room)
+    app.add_middleware(_BearerAuth, api_key=api_key, roster=room.roster if room is not None else None)
     app.add_middleware(_RequestId)
     return app

@@ -7,7 +7,8 @@
   foreground, shared by many learners' kernels through ``OPENAI_BASE_URL``.
 
 Safety rule for both: without an API key the server listens on loopback
-only. Any other address needs a key, or :class:`KeylessPublicServerError`.
+only. Any other address needs a key (``--api-key``, or the learners' keys of
+``--learners FILE``), or :class:`KeylessPublicServerError`.
 
 >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("0.0.0.0")
 (True, True, False)
@@ -19,7 +20,9 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,6 +35,7 @@ from starlette.applications import Starlette
 
 from .app import create_app
 from .chat_engine import ChatEngine, EngineSource
+from .room import Room
 
 if TYPE_CHECKING:
     import numpy as np
@@ -64,12 +68,12 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _check_exposure(host: str, api_key: str | None) -> None:
-    if api_key is None and not is_loopback(host):
+def _check_exposure(host: str, api_key: str | None, room: Room | None = None) -> None:
+    if api_key is None and room is None and not is_loopback(host):
         raise KeylessPublicServerError(
             f"Refusing to serve on {host!r} without an API key: anyone who can reach this machine "
-            "could use it. Pass --api-key KEY (learners put it in OPENAI_API_KEY), "
-            "or serve on 127.0.0.1."
+            "could use it. Pass --learners FILE (a key per learner) or --api-key KEY "
+            "(learners put their key in OPENAI_API_KEY), or serve on 127.0.0.1."
         )
 
 
@@ -135,6 +139,7 @@ def start_in_thread(
     synthesize: Callable[..., Iterator[np.ndarray]] | None = None,
     upstream: Upstream | None = None,
     without: frozenset[str] = frozenset(),
+    room: Room | None = None,
 ) -> ServerHandle:
     """Start the server in a daemon thread; return once it accepts connections.
 
@@ -143,12 +148,18 @@ def start_in_thread(
     accepted and ``handle.api_key`` is a placeholder a client can send.
     ``engine``, ``today``, ``synthesize`` and ``upstream`` go to :func:`.create_app` (None: the local
     SmolLM2 engine; the date a model's shutdown is judged on; the Realtime voice, None: Piper;
-    an engine to forward chat to, None: none), and ``without`` (features answered as missing, for tests).
-    With an upstream, nothing is warmed here.
+    an engine to forward chat to, None: none), ``without`` (features answered as missing, for tests) and
+    ``room`` (learners' keys, see :mod:`.room`). With an upstream, nothing is warmed here.
     """
-    _check_exposure(host, api_key)
+    _check_exposure(host, api_key, room)
     app = create_app(
-        api_key=api_key, engine=engine, today=today, synthesize=synthesize, upstream=upstream, without=without
+        api_key=api_key,
+        engine=engine,
+        today=today,
+        synthesize=synthesize,
+        upstream=upstream,
+        without=without,
+        room=room,
     )
     if warm and upstream is None:
         _warm_engine(app)
@@ -182,23 +193,37 @@ def _describe_upstream(upstream: Upstream) -> str:
     return f"chat, Responses and /tokenize go to {upstream.display_url} ({seen}){model}"
 
 
+def _room_signals(room: Room) -> None:
+    """SIGHUP rereads the learners file; SIGUSR1 prints the usage summary (where the OS has them)."""
+    if not hasattr(signal, "SIGHUP"):  # Windows: the file is still reread when it changes
+        return
+    signal.signal(signal.SIGHUP, lambda *_: room.roster.reload())
+    signal.signal(signal.SIGUSR1, lambda *_: print(room.summary(), file=sys.stderr, flush=True))
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     api_key: str | None = None,
     upstream: Upstream | None = None,
     without: frozenset[str] = frozenset(),
+    room: Room | None = None,
 ) -> None:
     """Serve in the foreground until Ctrl+C (``python -m course_helpers serve``).
 
     ``upstream``: an engine that answers chat and Responses requests (``--upstream URL``); moderation,
-    audio and Realtime speech stay with the local models. Raises KeylessPublicServerError for a
-    non-loopback host without ``api_key``. ``without``: features answered as a bare engine lacking them
-    (``--without``, for testing the capability probe; see :mod:`.without`).
+    audio and Realtime speech stay with the local models. ``room``: the learners' keys (``--learners``),
+    with ``api_key`` then the instructor's; the usage summary is printed at shutdown and on SIGUSR1.
+    Raises KeylessPublicServerError for a non-loopback host without ``api_key`` or ``room``.
+    ``without``: features answered as a bare engine lacking them (``--without``, for testing the
+    capability probe; see :mod:`.without`).
     """
-    _check_exposure(host, api_key)
-    app = create_app(api_key=api_key, upstream=upstream, without=without)
+    _check_exposure(host, api_key, room)
+    app = create_app(api_key=api_key, upstream=upstream, without=without, room=room)
     key_note = "any API key accepted" if api_key is None else "API key required"
+    if room is not None:
+        instructor = ", the instructor's --api-key too" if api_key is not None else ""
+        key_note = f"{len(room.roster.names)} learners' keys from {room.roster.path}{instructor}"
     address = f"http://{_url_host(host)}:{port}/v1"
     if upstream is None:
         print(f"Serving {_warm_engine(app)} at {address} ({key_note}).", flush=True)
@@ -209,4 +234,10 @@ def serve(
     if without:
         print(f"Answering as an engine without: {', '.join(sorted(without))} (--without).", flush=True)
     print("Learners set OPENAI_BASE_URL to that address. Ctrl+C stops.", flush=True)
-    uvicorn.run(app, host=host.strip("[]"), port=port, log_level="info", timeout_graceful_shutdown=5)
+    if room is not None:
+        _room_signals(room)
+    try:
+        uvicorn.run(app, host=host.strip("[]"), port=port, log_level="info", timeout_graceful_shutdown=5)
+    finally:
+        if room is not None:
+            print(room.summary(), file=sys.stderr, flush=True)

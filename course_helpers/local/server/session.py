@@ -40,7 +40,9 @@ from ..limits import ContextLengthExceeded
 from ..sampling_params import SamplingParams
 from .chat_engine import ChatEngine, Generation, GenerationEvent
 from .errors import APIError, invalid_request
+from .room import meter_of
 from .streaming import EventStreamResponse, ThreadedIterator, run_until_disconnect
+from .usage import Meter
 
 __all__ = [
     "DEFAULT_MAX_ACTIVE",
@@ -139,9 +141,10 @@ class GenerationSession:
     when they end, and closing twice does nothing.
     """
 
-    def __init__(self, engine: ChatEngine, admission: Admission) -> None:
+    def __init__(self, engine: ChatEngine, admission: Admission, meter: Meter | None = None) -> None:
         self.engine = engine
         self._admission = admission
+        self._meter = meter  # a room's learner request: told the token counts at close
         self._generation: Generation | None = None
         self._events: ThreadedIterator | None = None
         self._first: GenerationEvent | None = None
@@ -203,6 +206,8 @@ class GenerationSession:
         try:
             if self._events is not None:
                 self._events.close()
+            if self._meter is not None and self._generation is not None:
+                self._meter.engine_counted(self._generation.prompt_tokens, self._generation.completion_tokens)
         finally:
             self._admission.leave()
 
@@ -228,7 +233,7 @@ async def open_session(
     state = request.app.state
     admission: Admission = state.admission
     admission.enter(state.max_active)
-    session = GenerationSession(engine, admission)
+    session = GenerationSession(engine, admission, meter_of(request.scope))
     try:
         await session._open(prompt_messages, sampling, n, start)
     except ContextLengthExceeded as error:

@@ -37,6 +37,7 @@ from .streaming import run_until_disconnect, send_until_error, sse_event
 from .upstream import Upstream, passed_headers, unavailable, whole_response
 
 __all__ = [
+    "EventFilter",
     "ProxiedStream",
     "Reporter",
     "chat_error_event",
@@ -50,6 +51,8 @@ __all__ = [
 _T = TypeVar("_T")
 # How a stream reports a failure after its headers: the error and how many events were sent before it.
 Reporter = Callable[[APIError, int], bytes]
+# A change to a stream's whole events on their way to the client (e.g. taking out a usage chunk it did not ask for).
+EventFilter = Callable[[bytes], bytes]
 
 
 def chat_error_event(error: APIError, sent: int) -> bytes:
@@ -91,11 +94,14 @@ async def read_body(request: Request, upstream: Upstream, response: httpx.Respon
 class ProxiedStream(Response):
     """The engine's event stream, passed on event by event; closes the engine's side when done or abandoned."""
 
-    def __init__(self, upstream: Upstream, response: httpx.Response, report: Reporter) -> None:
+    def __init__(
+        self, upstream: Upstream, response: httpx.Response, report: Reporter, events_filter: EventFilter | None = None
+    ) -> None:
         super().__init__(status_code=response.status_code)
         self.upstream = upstream
         self.response = response
         self.report = report
+        self.events_filter = events_filter
         self.headers.update({**passed_headers(response), "cache-control": "no-cache", "x-accel-buffering": "no"})
         del self.headers["content-length"]
 
@@ -106,6 +112,8 @@ class ProxiedStream(Response):
             async for piece in self.response.aiter_raw():
                 buffer += piece
                 events = whole_events(buffer)
+                if events and self.events_filter is not None:
+                    events = self.events_filter(events)
                 if events:
                     sent += events.count(b"\n\n") or 1
                     await send({"type": "http.response.body", "body": events, "more_body": True})
@@ -125,13 +133,23 @@ class ProxiedStream(Response):
                 await self.response.aclose()
 
 
-async def respond(request: Request, upstream: Upstream, response: httpx.Response, *, report: Reporter) -> Response:
-    """Answer the client with the engine's ``response`` (see the module); an error is raised as an APIError."""
+async def respond(
+    request: Request,
+    upstream: Upstream,
+    response: httpx.Response,
+    *,
+    report: Reporter,
+    events_filter: EventFilter | None = None,
+) -> Response:
+    """Answer the client with the engine's ``response`` (see the module); an error is raised as an APIError.
+
+    ``events_filter`` changes a stream's whole events before they are passed on.
+    """
     if response.status_code >= 400:
         raw = await read_body(request, upstream, response)
         raise upstream.error_from(response, raw or b"")
     if response.headers.get("content-type", "").startswith("text/event-stream"):
-        return ProxiedStream(upstream, response, report)
+        return ProxiedStream(upstream, response, report, events_filter)
     raw = await read_body(request, upstream, response)
     return Response(status_code=204) if raw is None else whole_response(response, raw)
 
@@ -144,9 +162,10 @@ async def forward(
     body: dict[str, Any] | None = None,
     *,
     report: Reporter = chat_error_event,
+    events_filter: EventFilter | None = None,
 ) -> Response:
     """Send ``body`` to the engine's ``url`` and answer the client with the engine's answer (see the module)."""
     response = await until_disconnect(request, upstream.open(method, url, body, request.headers.get("accept")))
     if response is None:
         return Response(status_code=204)  # nobody is listening; the engine's request is already cancelled
-    return await respond(request, upstream, response, report=report)
+    return await respond(request, upstream, response, report=report, events_filter=events_filter)

@@ -37,6 +37,7 @@ from starlette.routing import Route
 from . import response_store
 from .errors import APIError, invalid_request
 from .models import CHAT_MODEL_ID, LOCAL_MODELS
+from .room import meter_of
 from .streaming import sse_event
 from .upstream import Upstream
 from .upstream_forwarding import forward, read_body, respond, until_disconnect
@@ -69,6 +70,23 @@ async def chat_completions(request: Request) -> Response:
     body = upstream.mapped(await read_json_object(request))
     if body.get("moderation") is not None:  # the engines have no moderation: the course's classifier judges
         return await moderated_chat(request, upstream, body)
+    meter = meter_of(request.scope)
+    options = body.get("stream_options")
+    if (
+        meter is not None
+        and body.get("stream") is True
+        and not (isinstance(options, dict) and options.get("include_usage"))
+    ):
+        # a room counts a learner's tokens: ask the engine for the usage chunk, and keep it from the learner
+        body["stream_options"] = {**(options if isinstance(options, dict) else {}), "include_usage": True}
+        return await forward(
+            request,
+            upstream,
+            "POST",
+            upstream.base_url + "/chat/completions",
+            body,
+            events_filter=meter.take_usage_chunk,
+        )
     return await forward(request, upstream, "POST", upstream.base_url + "/chat/completions", body)
 
 

@@ -1,0 +1,151 @@
+"""A room of learners on one server: who sent each request, their usage, limits and fair share.
+
+``create_app(room=Room(roster, ...))`` (``serve --learners FILE``) turns on:
+
+- **keys**: the bearer key of a ``/v1`` request is looked up in the
+  :class:`.Roster` (the instructor's ``--api-key``, if any, works too, as
+  ``instructor``); :func:`learner_of` names the learner, never the key;
+- **usage** (:mod:`.usage`): every keyed request of a learner is counted,
+  with its tokens (the reply's ``usage``, JSON or streamed, or the local
+  engine's own counts) and whether it failed (a status >= 400 or an error
+  event in the stream);
+- **rate limits** (:mod:`.rate_limits`): ``POST`` requests past a learner's
+  requests or tokens per minute get OpenAI's 429; every answer carries the
+  ``x-ratelimit-*`` headers. The instructor's key has no limit;
+- **fair share** (:mod:`.fair_share`): chat and Responses requests take turns
+  for the engine, local or ``--upstream``;
+- ``GET /course/usage``: the counts as JSON, for the instructor's key (or,
+  when the server has no ``--api-key``, for requests from this machine).
+
+Used in: course_helpers/local/server/app.py, course_helpers/local/server/serving.py
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import APIError
+from .fair_share import DEFAULT_PER_LEARNER, FairGate
+from .learners import Roster
+from .rate_limits import RateLimits
+from .usage import Meter, Usage
+
+__all__ = ["INSTRUCTOR", "METERED_PATHS", "Room", "RoomMiddleware", "learner_of", "meter_of", "routes"]
+
+INSTRUCTOR = "instructor"  # the name usage shows for the --api-key
+# The requests that use the engine: they take turns (fair share) and carry token usage.
+METERED_PATHS = ("/v1/chat/completions", "/v1/responses")
+_MAX_JSON_SNIFF = 4_000_000  # bytes of a JSON answer read for its usage
+
+
+@dataclass
+class Room:
+    """The learners' keys and what the server keeps about them (see the module)."""
+
+    roster: Roster
+    limits: RateLimits = field(default_factory=lambda: RateLimits(None, None))
+    per_learner: int = DEFAULT_PER_LEARNER
+    total: int = 64
+    usage: Usage = field(default_factory=Usage)
+    gate: FairGate = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.gate = FairGate(self.total, self.per_learner)
+
+    def summary(self) -> str:
+        """The per-learner usage log lines (names only)."""
+        return self.usage.summary(self.roster.names)
+
+
+def learner_of(scope: Scope) -> str | None:
+    """The name the room's key check gave this request (None outside a room)."""
+    return scope.get("state", {}).get("course.learner")
+
+
+def meter_of(scope: Scope) -> Meter | None:
+    """This request's :class:`.Meter`, which the local engine fills with its token counts (None outside a room)."""
+    return scope.get("state", {}).get("course.meter")
+
+
+class RoomMiddleware:
+    """ASGI middleware for a learner's ``/v1`` request: rate limit, fair share, usage (after the key check)."""
+
+    def __init__(self, app: ASGIApp, room: Room) -> None:
+        self.app = app
+        self.room = room
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        name = learner_of(scope) if scope["type"] == "http" else None
+        if name is None:
+            await self.app(scope, receive, send)
+            return
+        room, limited = self.room, name != INSTRUCTOR and self.room.limits.active
+        if limited and scope["method"] == "POST" and (refusal := room.limits.check(name)) is not None:
+            room.usage.record_rate_limited(name)
+            await refusal.response()(scope, receive, send)
+            return
+        meter = Meter()
+        scope.setdefault("state", {})["course.meter"] = meter
+        status, kind = 0, ""
+        json_body = bytearray()
+
+        async def metering_send(message: Message) -> None:
+            nonlocal status, kind
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                kind = Headers(raw=message.get("headers", [])).get("content-type", "")
+                if limited:
+                    extra = [(k.encode(), v.encode()) for k, v in room.limits.headers(name).items()]
+                    message = {**message, "headers": [*message.get("headers", []), *extra]}
+            elif message["type"] == "http.response.body" and status < 400:
+                body = message.get("body", b"")
+                if kind.startswith("text/event-stream"):
+                    meter.read_stream(body)
+                elif kind.startswith("application/json") and len(json_body) + len(body) <= _MAX_JSON_SNIFF:
+                    json_body.extend(body)
+            await send(message)
+
+        try:
+            if scope["method"] == "POST" and scope["path"] in METERED_PATHS:
+                async with room.gate.place(name):
+                    await self.app(scope, receive, metering_send)
+            else:
+                await self.app(scope, receive, metering_send)
+        finally:
+            if json_body:
+                meter.read_json(bytes(json_body))
+            prompt, completion = meter.tokens or (0, 0)
+            failed = status >= 400 or status == 0 or meter.failed
+            room.usage.record(name, prompt_tokens=prompt, completion_tokens=completion, error=failed)
+            room.limits.spend(name, prompt + completion)
+
+
+async def course_usage(request: Request) -> Response:
+    """``GET /course/usage``: every learner's counts, for the instructor."""
+    room: Room | None = request.app.state.room
+    if room is None:
+        raise APIError(404, "This server has no learners (serve --learners FILE).")
+    instructor_key: str | None = request.app.state.api_key
+    given = request.headers.get("authorization", "").partition(" ")[2].strip()
+    if instructor_key is not None:
+        if not hmac.compare_digest(given.encode(), instructor_key.encode()):
+            raise APIError(401, "Usage is for the instructor: send the server's --api-key.", code="invalid_api_key")
+    elif request.client is None or not _is_loopback(request.client.host):
+        raise APIError(403, "Usage is for the instructor: start serve with --api-key to read it from elsewhere.")
+    return JSONResponse({"object": "list", "data": room.usage.rows(room.roster.names)})
+
+
+def _is_loopback(host: str) -> bool:
+    from .serving import is_loopback  # serving imports the app, which imports this module
+
+    return is_loopback(host)
+
+
+routes = [Route("/course/usage", course_usage, methods=["GET"])]
