@@ -100,6 +100,11 @@ def check_book_schema(schema, client=None, request: dict | None = None):
         "genres is an array, but of what? Say it: {'type': 'array', 'items': {'type': 'string'}, ...}. Strict "
         "mode needs every value's type.",
     )
+    if "maxLength" in properties["genres"] and "maxItems" not in properties["genres"]:
+        fail(
+            "genres has maxLength, a keyword for strings (their number of characters; strict mode refuses it): "
+            "an array's bound is maxItems, 'maxItems': 3."
+        )
     expect(
         properties["genres"].get("maxItems") == 3,
         f"genres has maxItems {properties['genres'].get('maxItems')!r}; the exercise asks for at most 3 genres: "
@@ -291,13 +296,15 @@ class _Recording:
     def __init__(self, client: Any):
         self._client = client
         self.requests: list[dict] = []
+        self.responses: list[Any] = []
         self.chat = self
         self.completions = self
 
     def create(self, **request: Any) -> Any:
         self.requests.append(copy.deepcopy({k: v for k, v in request.items() if k != "messages"}))
         self.requests[-1]["messages"] = [_as_dict(m) for m in request.get("messages", [])]
-        return self._client.chat.completions.create(**request)
+        self.responses.append(self._client.chat.completions.create(**request))
+        return self.responses[-1]
 
 
 def _as_dict(message: Any) -> dict:
@@ -314,6 +321,13 @@ def check_ask_with_tools(ask_with_tools, client, request: dict):
         result = call(ask_with_tools, recording, request, "What is the weather like in Tokyo?")
     except Hint as hint:
         error = hint.__cause__
+        if recording.responses and not recording.responses[0].choices[0].message.tool_calls:
+            fail(
+                f"Your code raised {type(error).__name__}: {error}, after a first reply with no tool_calls "
+                f"(its tool_choice was {recording.requests[0].get('tool_choice', 'auto')!r}). The first request "
+                "must force a call: tool_choice='required' (the small model rarely calls under 'auto'); then "
+                "message.tool_calls is a list."
+            )
         if isinstance(error, openai.BadRequestError) and "tool" in str(error).lower():
             fail(
                 f"The API refused a request: {error.body.get('message') if isinstance(error.body, dict) else error}. "
@@ -353,6 +367,11 @@ def check_ask_with_tools(ask_with_tools, client, request: dict):
     expect(
         getattr(final, "object", None) == "chat.completion",
         f"The first value returned is {describe(final)}; return the final ChatCompletion.",
+    )
+    expect(
+        final is not recording.responses[0],
+        "You return the completion of the first request (the one that asks for the tool call): return the "
+        "completion of the second request, the one sent with the tool results, which holds the answer in text.",
     )
     expect(isinstance(final.choices[0].message.content, str), "The final reply has no text.")
     expect(isinstance(messages, list) and len(messages) >= 3, "Return the messages too: question, call, result(s).")
@@ -396,6 +415,11 @@ def check_ban_word(ban_word, token_ids, client=None, request: dict | None = None
         )
     given = {int(key): value for key, value in bias.items()}
     values = set(given.values())
+    if any(not isinstance(value, bool) and isinstance(value, int | float) and value > 0 for value in values):
+        fail(
+            f"Your biases are {sorted(values)}. A positive bias pushes a token up: +100 FORCES it, the opposite "
+            "of banning. -100 bans it."
+        )
     if values and values != {-100}:
         fail(
             f"Your biases are {sorted(values)}. A bias is added to the logit: -1 or -10 only makes the token less likely; "

@@ -103,6 +103,10 @@ def test_book_schema_is_used_for_a_real_request(capsys, client):
         (_book(properties__year={"type": "number"}), "1974.5"),
         (_book(properties__genres={"type": "array", "maxItems": 3}), "'items': {'type': 'string'}"),
         (_book(properties__genres={"type": "array", "items": {"type": "string"}}), "'maxItems': 3"),
+        (
+            _book(properties__genres={"type": "array", "items": {"type": "string"}, "maxLength": 3}),
+            "maxLength, a keyword for strings",
+        ),
         ({"name": "book", "schema": BOOK_SCHEMA, "strict": True}, "wrapper"),
         (_book(properties__genres=None), "properties lacks genres"),
     ],
@@ -274,6 +278,23 @@ def left_on_auto(client, request, question):
     return client.chat.completions.create(**request, messages=messages, tool_choice="none"), messages
 
 
+def auto_without_a_guard(client, request, question):
+    messages = [{"role": "user", "content": question}]
+    message = client.chat.completions.create(**request, messages=messages, tool_choice="auto").choices[0].message
+    messages.append(message)
+    messages += [run_tool_call(tool_call) for tool_call in message.tool_calls]  # TypeError when there is no call
+    return client.chat.completions.create(**request, messages=messages, tool_choice="none"), messages
+
+
+def returns_the_first_completion(client, request, question):
+    messages = [{"role": "user", "content": question}]
+    first = client.chat.completions.create(**request, messages=messages, tool_choice="required")
+    messages.append(first.choices[0].message)
+    messages += [run_tool_call(tool_call) for tool_call in first.choices[0].message.tool_calls]
+    client.chat.completions.create(**request, messages=messages, tool_choice="none")
+    return first, messages
+
+
 def results_never_sent(client, request, question):
     messages = [{"role": "user", "content": question}]
     client.chat.completions.create(**request, messages=messages, tool_choice="required")
@@ -290,11 +311,18 @@ def test_ask_with_tools_right_answer_passes(capsys, client):
         (without_the_assistant_message, "append the model's message first"),
         (left_on_auto, "tool_choice='required'"),
         (results_never_sent, "never saw the tool's result"),
+        (returns_the_first_completion, "completion of the second request"),
     ],
 )
 def test_ask_with_tools_wrong_answers(capsys, client, function, hint):
     line = _line(capsys, check_ask_with_tools, function, client, TOOL_REQUEST)
     assert line.startswith("❌") and hint in line, line
+
+
+def test_ask_with_tools_auto_first_request_gets_a_hint_not_a_traceback(capsys, client):
+    line = _line(capsys, check_ask_with_tools, auto_without_a_guard, client, TOOL_REQUEST)
+    assert line.startswith("❌") and "no tool_calls" in line and "tool_choice='required'" in line, line
+    assert "when called with" not in line, line
 
 
 # ---------------------------------------------------------------- Exercise 5: logit_bias
@@ -324,6 +352,10 @@ def a_nudge(word, token_ids):
     return {token: -10 for token in ban_word(word, token_ids)}
 
 
+def a_push_up(word, token_ids):
+    return {token: 100 for token in ban_word(word, token_ids)}
+
+
 def no_leading_space(word, token_ids):
     return {token_ids(spelling)[0]: -100 for spelling in (word, word.capitalize())}
 
@@ -342,6 +374,7 @@ def test_ban_word_right_answer_passes(capsys):
     [
         (words_as_keys, "token ids"),
         (a_nudge, "-100 bans it"),
+        (a_push_up, "+100 FORCES it"),
         (no_leading_space, "with a space before it"),
         (pieces_too, "pieces of a spelling"),
     ],
