@@ -39,7 +39,7 @@ def test_serve_passes_host_port_and_key_to_the_server(monkeypatch):
 
 def test_serve_without_names_the_features_as_the_probe_does(monkeypatch):
     calls = []
-    monkeypatch.setattr(server, "serve", lambda host, port, api_key, upstream, without: calls.append(without))
+    monkeypatch.setattr(server, "serve", lambda host, port, api_key, upstream, without, room: calls.append(without))
     assert main(["serve", "--without", "moderations,audio,n"]) == 0
     assert calls == [frozenset({"moderations", "speech", "transcription", "n"})]
 
@@ -59,7 +59,7 @@ def test_serve_upstream_reads_the_engines_key_from_the_named_variable(monkeypatc
 
 def test_serve_learners_makes_a_room_with_the_instructors_limits(monkeypatch, tmp_path, capsys):
     rooms = []
-    monkeypatch.setattr(server, "serve", lambda host, port, api_key, upstream, room: rooms.append(room))
+    monkeypatch.setattr(server, "serve", lambda host, port, api_key, upstream, without, room: rooms.append(room))
     learners = tmp_path / "learners.csv"
     assert main(["learners", "new", "3"]) == 0
     learners.write_text(capsys.readouterr().out)
