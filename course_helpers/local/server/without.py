@@ -29,23 +29,10 @@ import json
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ...course.capabilities import FEATURES  # the probe's names: a switched-off feature is one it reports missing
+
 __all__ = ["FEATURES", "Without", "parse_without"]
 
-FEATURES = (
-    "chat",
-    "streaming",
-    "n",
-    "seed",
-    "logprobs",
-    "developer",
-    "json_mode",
-    "json_schema",
-    "tools",
-    "responses",
-    "moderations",
-    "speech",
-    "transcription",
-)
 ALIASES = {"audio": ("speech", "transcription")}
 
 # Feature -> path prefix of the endpoint that goes missing.
