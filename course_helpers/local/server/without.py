@@ -18,8 +18,8 @@ and transcription):
 It works the same in local mode and behind ``--upstream`` (it runs before the
 request reaches either).
 
->>> parse_without("audio,n")
-frozenset({'n', 'speech', 'transcription'})
+>>> sorted(parse_without("audio,n"))
+['n', 'speech', 'transcription']
 """
 
 from __future__ import annotations
