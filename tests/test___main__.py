@@ -41,7 +41,7 @@ def test_serve_without_names_the_features_as_the_probe_does(monkeypatch):
     calls = []
     monkeypatch.setattr(server, "serve", lambda host, port, api_key, upstream, without, room: calls.append(without))
     assert main(["serve", "--without", "moderations,audio,n"]) == 0
-    assert calls == [frozenset({"moderations", "speech", "transcription", "n"})]
+    assert calls == [frozenset({"moderations", "speech", "realtime", "transcription", "n"})]
 
 
 def test_serve_upstream_reads_the_engines_key_from_the_named_variable(monkeypatch):

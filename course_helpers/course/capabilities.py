@@ -1,12 +1,15 @@
 """What the configured backend can do: probed once per backend and process, asked by lessons with ``needs()``.
 
 Engines such as vLLM, Ollama and llama.cpp's server answer chat, but several
-lack ``/v1/moderations``, audio, ``n > 1``, ``seed``, logprobs, the
-``developer`` role or the Responses API. :func:`probe` sends one tiny request
-per feature (in parallel, ``max_completion_tokens=1``, a timeout each) and
-reports each of :data:`FEATURES` as yes / no / not checked; a "no" carries the
-server's HTTP status and error message, or what was missing from a 200 answer
-(an engine that ignores ``n`` or ``logprobs`` instead of refusing it).
+lack ``/v1/moderations``, the ``moderation=`` request parameter, audio (the
+Speech API, the Realtime WebSocket, transcription), ``n > 1``, ``seed``,
+logprobs, the ``developer`` role or the Responses API. :func:`probe` sends one
+tiny request per feature (in parallel, ``max_completion_tokens=1``, a timeout
+each; for ``realtime``: connect, ``session.update``, close) and reports each of
+:data:`FEATURES` as yes / no / not checked; a "no" carries the server's HTTP
+status and error message (for ``realtime``, the status of the refused
+WebSocket upgrade), or what was missing from a 200 answer (an engine that
+ignores ``n``, ``logprobs`` or ``moderation=`` instead of refusing it).
 
 Which backends are probed:
 
@@ -40,6 +43,7 @@ Used in: ``python -m course_helpers doctor``, ``course_helpers.setup()``, lesson
 from __future__ import annotations
 
 import io
+import json
 import os
 import struct
 import wave
@@ -61,7 +65,9 @@ FEATURES = (
     "tools",
     "responses",
     "moderations",
+    "request_moderation",
     "speech",
+    "realtime",
     "transcription",
 )
 YES, NO, NOT_CHECKED = "yes", "no", "not checked"
@@ -77,7 +83,9 @@ TITLES = {
     "tools": "tools (function calling)",
     "responses": "the Responses API (/v1/responses)",
     "moderations": "/v1/moderations",
+    "request_moderation": "request moderation (the moderation= parameter of chat completions)",
     "speech": "speech (/v1/audio/speech)",
+    "realtime": "the Realtime API (/v1/realtime)",
     "transcription": "transcription (/v1/audio/transcriptions)",
 }
 _SERVED = (  # what the course's server adds in front of an engine
@@ -90,7 +98,9 @@ _PASSED_ON = (  # parameters the course's server passes to the engine: only anot
 WHERE = {
     "responses": _SERVED,
     "moderations": _SERVED,
+    "request_moderation": _SERVED,
     "speech": _SERVED,
+    "realtime": _SERVED,
     "transcription": _SERVED,
 }
 PROBE_TIMEOUT = 30.0  # seconds per probe: a room server may be loading a model
@@ -151,6 +161,7 @@ class Capabilities:
 def _reason(error: Exception) -> tuple[str, str]:
     """(status, reason) for a failed probe: a refusal is a no, a timeout or dropped connection not checked."""
     import openai
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
 
     if isinstance(error, openai.APIStatusError):
         body = error.body
@@ -161,6 +172,16 @@ def _reason(error: Exception) -> tuple[str, str]:
         return NO, f"HTTP {error.status_code}: {text[:200]}"
     if isinstance(error, openai.APITimeoutError):
         return NOT_CHECKED, "no answer within the probe's timeout"
+    if isinstance(error, InvalidStatus):  # a WebSocket upgrade refused: the server has no such route
+        text = " ".join(error.response.body.decode("utf-8", "replace").split()) if error.response.body else ""
+        return NO, f"HTTP {error.response.status_code} on the WebSocket upgrade{': ' + text[:200] if text else ''}"
+    if isinstance(error, ConnectionClosed):  # accepted, then closed: a refused key (3000) or model (4000)
+        closed = error.rcvd
+        return NO, f"the server closed the WebSocket ({closed.code}: {closed.reason})" if closed else str(error)
+    if isinstance(error, TimeoutError):
+        return NOT_CHECKED, "no answer within the probe's timeout"
+    if isinstance(error, OSError):  # the WebSocket could not connect
+        return NOT_CHECKED, f"could not connect ({type(error).__name__})"
     if isinstance(error, openai.APIConnectionError):
         return NOT_CHECKED, f"could not connect ({type(error.__cause__).__name__ if error.__cause__ else 'no answer'})"
     return NOT_CHECKED, f"{type(error).__name__}: {error}"
@@ -177,7 +198,31 @@ def _silence_wav(seconds: float = 0.3, rate: int = 16000) -> bytes:
     return buffer.getvalue()
 
 
-def _probes(client, chat: dict, moderation_model: str) -> dict[str, Callable[[], str]]:
+REALTIME_MODEL = "gpt-realtime-2.1-mini"  # lesson 05's voice
+
+
+def _realtime(client, timeout: float) -> str:
+    """Open ``/v1/realtime``, send ``session.update``, wait for ``session.updated``, close; "" when all went well.
+
+    Raises what went wrong (:func:`_reason` turns it into a finding): the upgrade's HTTP status when
+    the server has no such route, a timeout when it never answers.
+    """
+    from websockets.sync.client import connect
+
+    url = str(client.base_url).rstrip("/").replace("http", "ws", 1) + f"/realtime?model={REALTIME_MODEL}"
+    headers = {"Authorization": f"Bearer {client.api_key}"}
+    with connect(url, additional_headers=headers, open_timeout=timeout, close_timeout=timeout) as socket:
+        update = {"type": "session.update", "session": {"type": "realtime", "output_modalities": ["audio"]}}
+        socket.send(json.dumps(update))
+        while True:  # session.created comes first, then the answer to the update
+            event = json.loads(socket.recv(timeout=timeout))
+            if event.get("type") == "session.updated":
+                return ""
+            if event.get("type") == "error":
+                return f"error event: {' '.join(str(event.get('error', {}).get('message')).split())[:200]}"
+
+
+def _probes(client, chat: dict, moderation_model: str, timeout: float) -> dict[str, Callable[[], str]]:
     """Feature -> a function that sends its tiny request and returns "" (yes) or what was missing."""
     hi = [{"role": "user", "content": "Hi"}]
 
@@ -239,9 +284,15 @@ def _probes(client, chat: dict, moderation_model: str) -> dict[str, Callable[[],
         client.moderations.create(model=moderation_model, input="Hi")
         return ""
 
+    def request_moderation() -> str:
+        # An engine without it refuses the parameter (400) or ignores it (200 and no verdicts): both are a no.
+        completion = create(moderation={"model": moderation_model})
+        verdicts = getattr(completion, "moderation", None)
+        return "" if verdicts is not None else "answered without moderation results: the server ignores moderation="
+
     def speech() -> str:
-        # /v1/audio/speech stands for the course server's audio (it serves it with /v1/realtime, bare engines
-        # have neither); the Realtime WebSocket itself is not probed.
+        # Only /v1/audio/speech, the deprecated Speech API of lesson 05's last Speech cell; the lesson's
+        # voice is the Realtime API, probed by realtime().
         model = "gpt-4o-mini-tts"  # the Speech API's models all shut down 2027-01-06 (aging: allow)
         audio = client.audio.speech.create(model=model, voice="alloy", input="Hi", response_format="wav")
         return "" if audio.content else "answered with no audio"
@@ -262,7 +313,9 @@ def _probes(client, chat: dict, moderation_model: str) -> dict[str, Callable[[],
         "tools": tools,
         "responses": responses,
         "moderations": moderations,
+        "request_moderation": request_moderation,
         "speech": speech,
+        "realtime": lambda: _realtime(client, timeout),
         "transcription": transcription,
     }
 
@@ -288,7 +341,7 @@ def probe(
     chat = {"model": model, **({"reasoning_effort": effort} if effort else {})}
     findings: dict[str, Finding] = {}
     with OpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout) as client:
-        probes = _probes(client, chat, moderation_model)
+        probes = _probes(client, chat, moderation_model, timeout)
 
         def run(feature: str) -> Finding:
             try:
@@ -313,7 +366,7 @@ _cache: dict[tuple[str, str], Capabilities] = {}
 # What setup() probes: the endpoints bare engines lack, a 404 at once there. The parameters cost a
 # generation each (30-40 s for all of them on a loaded 2-core room server, measured): a lesson's
 # needs() probes the one it asks about, when it asks, and doctor probes them all.
-SETUP_FEATURES = ("responses", "moderations", "speech", "transcription")
+SETUP_FEATURES = ("responses", "moderations", "speech", "realtime", "transcription")
 
 
 def capabilities(info=None, features: tuple[str, ...] | None = None) -> Capabilities:

@@ -3,12 +3,22 @@
 Engines such as vLLM, Ollama and llama.cpp's server lack some of what the
 course uses. To test the probe (:mod:`course_helpers.course.capabilities`) and
 the lessons' notes without those engines, this middleware switches features
-off, named as the probe names them (:data:`FEATURES`; ``audio`` means speech
-and transcription):
+off, named as the probe names them (:data:`FEATURES`; ``audio`` means speech,
+realtime and transcription):
 
 - a missing endpoint (``chat``, ``responses``, ``moderations``, ``speech``,
   ``transcription``) is a 404 with FastAPI's body ``{"detail": "Not Found"}``,
   as vLLM answers a path it does not serve;
+- without ``realtime``, a WebSocket to ``/v1/realtime`` is closed before it is
+  accepted, as Starlette (and so FastAPI, vLLM's server) answers a WebSocket
+  route it does not have: the upgrade gets HTTP 403;
+- without ``request_moderation``, the ``moderation`` field of a chat or
+  Responses request is dropped before the request is served, so the answer
+  has no verdicts: what vLLM, Ollama and llama.cpp's server do with a field
+  they do not know (they ignore it; vLLM logs a warning). Ignoring is the
+  case a learner could miss (a 200 that looks fine), so it is the one the
+  probe and the lessons are tested against; a refusing engine's 400 is the
+  same "no" as any refused parameter;
 - an unsupported parameter (``streaming``, ``n``, ``seed``, ``logprobs``,
   ``developer``, ``json_mode``, ``json_schema``, ``tools``) is a 400 in the
   shape of vLLM's errors (``type`` ``BadRequestError``, ``code`` 400) whose
@@ -19,7 +29,7 @@ It works the same in local mode and behind ``--upstream`` (it runs before the
 request reaches either).
 
 >>> sorted(parse_without("audio,n"))
-['n', 'speech', 'transcription']
+['n', 'realtime', 'speech', 'transcription']
 """
 
 from __future__ import annotations
@@ -28,12 +38,13 @@ import json
 
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
 from ...course.capabilities import FEATURES  # the probe's names: a switched-off feature is one it reports missing
 
 __all__ = ["FEATURES", "Without", "parse_without"]
 
-ALIASES = {"audio": ("speech", "transcription")}
+ALIASES = {"audio": ("speech", "realtime", "transcription")}
 
 # Feature -> path prefix of the endpoint that goes missing.
 ENDPOINTS = {
@@ -106,6 +117,9 @@ class Without:
         self.without = without
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and "realtime" in self.without and scope["path"].startswith("/v1/realtime"):
+            await WebSocketClose()(scope, receive, send)  # Starlette's answer to a WebSocket route it lacks
+            return
         if scope["type"] != "http" or not self.without:
             await self.app(scope, receive, send)
             return
@@ -132,6 +146,11 @@ class Without:
             error = {"message": problem, "type": "BadRequestError", "param": None, "code": 400}
             await JSONResponse({"error": error}, status_code=400)(scope, receive, send)
             return
+        if "request_moderation" in self.without and isinstance(body, dict) and "moderation" in body:
+            del body["moderation"]  # ignored, as an engine that does not know the field ignores it
+            raw = json.dumps(body).encode()
+            headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
+            scope = {**scope, "headers": [*headers, (b"content-length", str(len(raw)).encode())]}
         replayed = False
 
         async def replay() -> Message:

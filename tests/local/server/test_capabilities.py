@@ -174,3 +174,73 @@ def test_before_setup_a_check_needing_a_feature_just_checks(monkeypatch, capsys)
 
     check_flagged(False)
     assert capsys.readouterr().out == "❌ Not flagged.\n"
+
+
+def test_realtime_is_yes_when_the_session_updates_and_no_with_the_refused_upgrade():
+    with _server("") as full, _server("realtime") as bare:
+        found = probe(full.base_url, API_KEY, MODEL, features=("realtime",))
+        missing = probe(bare.base_url, API_KEY, MODEL, features=("realtime", "speech"))
+    assert found.status("realtime") == YES
+    assert missing.findings["realtime"].reason == "HTTP 403 on the WebSocket upgrade"
+    assert missing.status("speech") == YES  # the Speech API is its own feature: lesson 05's deprecated cell
+
+
+def test_realtime_with_a_wrong_key_is_no_and_the_key_is_not_in_the_reason():
+    with _server("") as handle:
+        found = probe(handle.base_url, "sk-wrong-secret-0123456789", MODEL, features=("realtime",))
+    assert found.status("realtime") == NO
+    assert found.findings["realtime"].reason.startswith("error event: Incorrect API key provided")
+    assert "sk-wrong-secret-0123456789" not in found.findings["realtime"].reason
+
+
+def test_realtime_on_a_closed_port_is_not_checked():
+    with _server("") as handle:
+        base_url = handle.base_url
+    found = probe(base_url, API_KEY, MODEL, features=("realtime",), timeout=5)
+    assert found.status("realtime") == NOT_CHECKED
+    assert found.findings["realtime"].reason.startswith("could not connect")
+
+
+def test_request_moderation_is_yes_only_with_the_verdicts():
+    with _server("") as full, _server("request_moderation") as bare:
+        found = probe(full.base_url, API_KEY, MODEL, features=("chat", "request_moderation"))
+        ignored = probe(bare.base_url, API_KEY, MODEL, features=("chat", "request_moderation", "moderations"))
+    assert found.status("request_moderation") == YES
+    assert ignored.findings["request_moderation"].reason == (
+        "answered without moderation results: the server ignores moderation="
+    )
+    assert ignored.status("moderations") == YES  # /v1/moderations is another feature
+
+
+def test_request_moderation_refused_by_the_engine_is_no_with_its_400():
+    import httpx
+    from openai import OpenAI
+
+    def engine(request: httpx.Request) -> httpx.Response:  # an engine that validates strictly, as a 400
+        error = {"message": "Extra inputs are not permitted: moderation", "type": "BadRequestError", "code": 400}
+        return httpx.Response(400, json={"error": error})
+
+    transport = httpx.Client(transport=httpx.MockTransport(engine))
+    with OpenAI(base_url="http://engine/v1", api_key=API_KEY, max_retries=0, http_client=transport) as client:
+        check = capabilities._probes(client, {"model": MODEL}, "omni-moderation-latest", 5.0)["request_moderation"]
+        with pytest.raises(Exception) as refused:
+            check()
+    assert capabilities._reason(refused.value) == (NO, "HTTP 400: Extra inputs are not permitted: moderation")
+
+
+def test_the_notes_of_the_new_features_say_where_to_get_them(monkeypatch, capsys):
+    monkeypatch.setattr(capabilities, "_cache", {})
+    monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+    with _server("realtime,request_moderation") as handle:
+        info = BackendInfo("server", MODEL, handle.base_url, "…", None)
+        monkeypatch.setattr("course_helpers.checks.hints._info", info)
+        assert needs("realtime") is False
+        assert needs("request_moderation") is False
+    notes = capsys.readouterr().out.splitlines()
+    assert notes == [
+        f"⚠️ Skipped: this backend ({handle.base_url}) has no the Realtime API (/v1/realtime) "
+        f"(HTTP 403 on the WebSocket upgrade); {capabilities._SERVED}.",
+        f"⚠️ Skipped: this backend ({handle.base_url}) has no request moderation (the moderation= parameter of "
+        "chat completions) (answered without moderation results: the server ignores moderation=); "
+        f"{capabilities._SERVED}.",
+    ]
