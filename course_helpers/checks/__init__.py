@@ -297,6 +297,7 @@ def checker(function: Callable | None = None, *, none_is_stub: bool = True, need
             line = f"{PASS} Correct: {_one_line(remark)}" if remark else f"{PASS} Correct!"
         print(line)
 
+    check.needs = needs  # type: ignore[attr-defined]  # what it skips without (tests list them)
     return check
 
 

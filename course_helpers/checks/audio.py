@@ -457,7 +457,7 @@ def _realtime_voices() -> tuple[str, ...]:
     return REALTIME_VOICES
 
 
-@checker
+@checker(needs=("realtime",))
 def check_speech_session(session, path, speed: float = 1.25):
     """Check a ``session.update`` session for audio at ``speed``, what :func:`recording` saw sent, and the WAV file."""
     expect(
@@ -590,7 +590,7 @@ def _transcription_request(request) -> dict:
 _LANGUAGE_NAMES = {"english": "en", "en-us": "en", "en_us": "en", "eng": "en"}
 
 
-@checker
+@checker(needs=("transcription", "realtime"))
 def check_gpt_transcribe(request, transcript, keywords: tuple[str, ...] = ("ZyntriQix", "Digique")):
     """Check a gpt-transcribe request with ``keywords`` and ``languages=["en"]``, and what came back."""
     request = _transcription_request(request)

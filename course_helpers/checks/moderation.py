@@ -217,7 +217,7 @@ def _is_moderation_response(response: Any) -> bool:
     return hasattr(response, "results") and hasattr(response, "model") and not isinstance(response, str)
 
 
-@checker
+@checker(needs=("moderations",))
 def check_batch_request(request, response, texts):
     """Check a moderation request for a list of texts, and its response: one result per text, 13 scores each."""
     expect(
@@ -278,7 +278,7 @@ def check_batch_request(request, response, texts):
     return f"{len(texts)} texts in one request, one result each, in the same order."
 
 
-@checker
+@checker(needs=("moderations",))
 def check_scores_by_name(function, response):
     """Check ``scores_by_name(result)``: a dict of the 13 scores keyed by the API's names ("self-harm/intent")."""
     expect(
@@ -541,7 +541,7 @@ def _side_mode(policy: Mapping, side: str) -> str:
     return str(mode)
 
 
-@checker
+@checker(needs=("request_moderation",))
 def check_moderated_request(request, completion):
     """Check a chat request that moderates itself: the question blocked when flagged, the reply scored."""
     expect(

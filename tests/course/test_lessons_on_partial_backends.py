@@ -1,0 +1,157 @@
+"""Every lesson notebook, and every solutions notebook, run to its end on a backend that lacks features.
+
+The backend is a real course server (the app ``python -m course_helpers serve --without ...`` runs, on
+the built-in SmolLM2 engine, started in this process on a loopback port) with parts switched off as
+an engine would lack them (see :mod:`course_helpers.local.server.without`). The notebook's kernel uses
+it as a learner's ``.env`` would: ``OPENAI_BASE_URL`` and a key, so ``setup()`` picks the ``server``
+backend and the capability probe asks that server what it has.
+
+For each notebook and each set of missing features, the test asserts what a learner would see:
+
+- no error output in any cell (a traceback is a failed lesson);
+- for each missing feature the lesson uses, the exact note the probe gives for it (``needs()``), at
+  least once, and no note for a feature the server has;
+- in a solutions notebook, every check cell prints one line: "⏭️ Skipped on this backend" when its check
+  needs a missing feature (``checker(needs=...)``), "✅" otherwise (never ⏳, ❌ or a traceback).
+
+The sets are what real engines look like (docs/instructors.md, "Which lessons run on which
+backend"): none has ``/v1/moderations``, the ``moderation=`` parameter or audio; on top of that,
+Ollama ignores ``n``; llama.cpp's server has no Responses API and no ``n > 1``; and the harshest, a
+server with chat and nothing else. With most features off most cells skip, so the runs are short.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+
+from course_helpers import checks
+from course_helpers.course.capabilities import FEATURES, probe
+from course_helpers.course.models import DEFAULTS
+from course_helpers.course.notebooks import execute, is_check_cell, read
+from course_helpers.local.server import start_in_thread
+
+ROOT = Path(__file__).resolve().parents[2]
+API_KEY = "sk-partial-backend-test-key"
+CELL_TIMEOUT = 300  # seconds per cell: the SmolLM2 engine on a loaded 2-core machine
+
+BARE_ENGINE = ("moderations", "request_moderation", "speech", "realtime", "transcription")
+BACKENDS = {
+    "ollama-like": (*BARE_ENGINE, "n"),
+    "llama.cpp-like": (*BARE_ENGINE, "n", "responses"),
+    "chat-only": tuple(name for name in FEATURES if name != "chat"),
+}
+
+# The features each lesson uses that some backend lacks (docs/capabilities-by-lesson.md).
+USES = {
+    "00": (),
+    "01": ("developer",),
+    "02": ("logprobs", "n", "seed"),
+    "03": ("logprobs", "seed"),
+    "04": ("moderations", "request_moderation"),
+    "05": ("speech", "realtime", "transcription"),
+    "06": ("streaming", "responses", "developer"),
+    "07": ("json_mode", "json_schema", "tools", "responses"),
+}
+SOLUTIONS_USE = {**USES, "04": ("moderations", "request_moderation"), "05": ("realtime", "transcription")}
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("0*.ipynb"))
+SOLUTIONS = sorted((ROOT / "solutions").glob("0*.ipynb"))
+
+
+@pytest.fixture(scope="module", params=list(BACKENDS))
+def backend(request):
+    """A course server without one set of features; yields (name, its base URL, the features off)."""
+    off = frozenset(BACKENDS[request.param])
+    with start_in_thread(api_key=API_KEY, without=off) as handle:
+        yield request.param, handle.base_url, off
+
+
+@pytest.fixture
+def learner_env(backend, monkeypatch):
+    """The kernel's environment: the server backend, as a learner's .env names it."""
+    _, base_url, _ = backend
+    monkeypatch.setenv("COURSE_BACKEND", "auto")
+    monkeypatch.setenv("OPENAI_BASE_URL", base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+    monkeypatch.setenv("COURSE_MODEL", DEFAULTS.chat.model)
+    monkeypatch.setenv("MPLBACKEND", "agg")
+    return backend
+
+
+def _run(path: Path):
+    nb = execute(read(path), path.parent, timeout=CELL_TIMEOUT, allow_errors=True)
+    return [cell for cell in nb.cells if cell.cell_type == "code"]
+
+
+def _text(cell) -> str:
+    return "".join(
+        o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream" and o["name"] == "stdout"
+    )
+
+
+def _errors(cells) -> list[str]:
+    return [
+        f"cell {cell.id}: {o['ename']}: {o['evalue'][:200]}"
+        for cell in cells
+        for o in cell.outputs
+        if o.get("output_type") == "error"
+    ]
+
+
+def _expected_notes(base_url: str, features: tuple[str, ...]) -> dict[str, str]:
+    """The note needs() prints for each of ``features``, as the probe finds them on this server."""
+    found = probe(base_url, API_KEY, DEFAULTS.chat.model, features=("chat", *features))
+    return {name: found.note(name) for name in features}
+
+
+def _lesson(path: Path) -> str:
+    return path.name[:2]
+
+
+def _notes_in(cells) -> list[str]:
+    return [line for cell in cells for line in _text(cell).splitlines() if line.startswith("⚠️ Skipped:")]
+
+
+def _assert_notes(cells, base_url: str, missing: tuple[str, ...]) -> None:
+    """The note of each missing feature appears, and no other note."""
+    expected = _expected_notes(base_url, missing)
+    notes = set(_notes_in(cells))
+    assert [name for name, note in expected.items() if note not in notes] == []
+    assert notes <= set(expected.values()), f"notes for features the server has: {notes - set(expected.values())}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_lesson_runs_to_its_end_with_a_note_for_each_missing_feature(path, learner_env):
+    _, base_url, off = learner_env
+    cells = _run(path)
+    assert _errors(cells) == []
+    _assert_notes(cells, base_url, tuple(name for name in USES[_lesson(path)] if name in off))
+
+
+def _check_needs() -> dict[str, tuple[str, ...]]:
+    """Every exercise check by name, with the features it needs (``checker(needs=...)``)."""
+    found = {}
+    for module in pkgutil.iter_modules(checks.__path__):
+        for name, value in vars(importlib.import_module(f"course_helpers.checks.{module.name}")).items():
+            if name.startswith("check_") and callable(value):
+                found[name] = getattr(value, "needs", ())
+    return found
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_a_solution_skips_the_checks_of_missing_features_and_passes_the_others(path, learner_env):
+    _, base_url, off = learner_env
+    cells = _run(path)
+    assert _errors(cells) == []
+    needs = _check_needs()
+    for cell in filter(is_check_cell, cells):
+        name = re.search(r"^(check_\w+)\(", cell.source, re.MULTILINE).group(1)
+        expected = "⏭️ Skipped on this backend: " if any(f in off for f in needs[name]) else "✅ Correct"
+        printed = _text(cell)
+        assert printed.startswith(expected) and printed.count("\n") == 1, f"cell {cell.id}, {name}: {printed!r}"
+    _assert_notes(cells, base_url, tuple(name for name in SOLUTIONS_USE[_lesson(path)] if name in off))
