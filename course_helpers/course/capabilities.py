@@ -85,7 +85,7 @@ TITLES = {
     "moderations": "/v1/moderations",
     "request_moderation": "request moderation (the moderation= parameter of chat completions)",
     "speech": "speech (/v1/audio/speech)",
-    "realtime": "the Realtime API (/v1/realtime)",
+    "realtime": "Realtime API (/v1/realtime)",
     "transcription": "transcription (/v1/audio/transcriptions)",
 }
 _SERVED = (  # what the course's server adds in front of an engine
@@ -211,15 +211,18 @@ def _realtime(client, timeout: float) -> str:
 
     url = str(client.base_url).rstrip("/").replace("http", "ws", 1) + f"/realtime?model={REALTIME_MODEL}"
     headers = {"Authorization": f"Bearer {client.api_key}"}
+    update = {"type": "session.update", "session": {"type": "realtime", "output_modalities": ["audio"]}}
     with connect(url, additional_headers=headers, open_timeout=timeout, close_timeout=timeout) as socket:
-        update = {"type": "session.update", "session": {"type": "realtime", "output_modalities": ["audio"]}}
-        socket.send(json.dumps(update))
-        while True:  # session.created comes first, then the answer to the update
+        sent = False
+        while True:  # session.created (or the error a refused key or model gets) first, then session.updated
             event = json.loads(socket.recv(timeout=timeout))
-            if event.get("type") == "session.updated":
-                return ""
             if event.get("type") == "error":
                 return f"error event: {' '.join(str(event.get('error', {}).get('message')).split())[:200]}"
+            if event.get("type") == "session.updated":
+                return ""
+            if not sent:
+                socket.send(json.dumps(update))
+                sent = True
 
 
 def _probes(client, chat: dict, moderation_model: str, timeout: float) -> dict[str, Callable[[], str]]:

@@ -238,7 +238,7 @@ def test_the_notes_of_the_new_features_say_where_to_get_them(monkeypatch, capsys
         assert needs("request_moderation") is False
     notes = capsys.readouterr().out.splitlines()
     assert notes == [
-        f"⚠️ Skipped: this backend ({handle.base_url}) has no the Realtime API (/v1/realtime) "
+        f"⚠️ Skipped: this backend ({handle.base_url}) has no Realtime API (/v1/realtime) "
         f"(HTTP 403 on the WebSocket upgrade); {capabilities._SERVED}.",
         f"⚠️ Skipped: this backend ({handle.base_url}) has no request moderation (the moderation= parameter of "
         "chat completions) (answered without moderation results: the server ignores moderation=); "
