@@ -63,10 +63,11 @@ def test_refused_parameters_are_no_with_the_servers_message():
 def test_behind_upstream_the_switch_works_the_same():
     with start_in_thread(api_key="sk-upstream-key", engine=FakeEngine(), today=lambda: TEST_DAY) as engine:
         upstream = Upstream(engine.base_url, api_key="sk-upstream-key")
-        with _server("n,moderations", upstream=upstream) as front:
-            found = probe(front.base_url, API_KEY, MODEL, features=("chat", "n", "seed", "moderations"))
+        with _server("n,moderations,request_moderation", upstream=upstream) as front:
+            features = ("chat", "n", "seed", "moderations", "request_moderation")
+            found = probe(front.base_url, API_KEY, MODEL, features=features)
     assert found.status("chat") == YES and found.status("seed") == YES
-    assert found.lacks() == ["n", "moderations"]
+    assert found.lacks() == ["n", "moderations", "request_moderation"]
 
 
 def test_no_chat_means_nothing_else_is_guessed():
