@@ -9,8 +9,10 @@ that exits, crashes its kernel or loops costs this process only. It:
   (the gradebook kills that process group when this one runs past its time);
 - runs the cells one by one with a time limit per cell: a cell past its time
   is interrupted and marked, and the next cells still run;
-- stops at a dead kernel (``os._exit``, a segfault) and records the cell;
-- writes ``{"notebook": ..., "died_at": ...}`` to ``OUT``.
+- stops at a dead kernel (``os._exit``, a segfault), or when the cell after an
+  interrupted one runs past its time too (the interrupt did not stop it), and
+  records the cell and why;
+- writes ``{"notebook": ..., "stopped_at": ..., "why": ...}`` to ``OUT``.
 
 Used in: course_helpers/course/gradebook.py
 """
@@ -61,10 +63,16 @@ def _client(nb: nbformat.NotebookNode, timeout: int):
         allow_errors=True,
         interrupt_on_timeout=True,
         error_on_timeout={"ename": "TimeoutError", "evalue": f"the cell ran past {timeout} s", "traceback": []},
+        shutdown_kernel="immediate",  # the gradebook kills what is left anyway
         record_timing=False,
         store_widget_state=False,
         resources={"metadata": {"path": os.getcwd()}},
     )
+
+
+def _first_line(cell) -> str:
+    line = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
+    return line if len(line) <= 60 else line[:59] + "…"
 
 
 def run(notebook: Path, result: Path, timeout: int) -> None:
@@ -73,17 +81,27 @@ def run(notebook: Path, result: Path, timeout: int) -> None:
 
     nb = nbformat.read(str(notebook), as_version=4)
     client = _client(nb, timeout)
-    died_at = None
+    stopped_at, why, previous, previous_timed_out = None, None, None, False
     with client.setup_kernel():
         Path(f"{result}.pid").write_text(str(client.km.provisioner.pid))
         for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
             try:
                 client.execute_cell(cell, index)
             except DeadKernelError:
-                died_at = index
+                stopped_at, why = index, f"the kernel died in the cell starting `{_first_line(cell)}`"
                 break
+            timed_out = bool(cell.metadata.get(TIMED_OUT))
+            if timed_out and previous_timed_out:  # the interrupt did not stop the cell before
+                stopped_at, why = (
+                    index - 1,
+                    f"the cell starting `{_first_line(previous)}` kept running after an interrupt",
+                )
+                break
+            previous, previous_timed_out = cell, timed_out
     temporary = result.with_suffix(".part")
-    temporary.write_text(json.dumps({"notebook": nb, "died_at": died_at}))
+    temporary.write_text(json.dumps({"notebook": nb, "stopped_at": stopped_at, "why": why}))
     temporary.replace(result)
 
 

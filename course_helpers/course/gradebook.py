@@ -190,9 +190,8 @@ def grade_sheet(
             return Graded(name, not_graded(checks, why), seconds, notes)
         outcome = json.loads(result.read_text())
     executed = nbformat.from_dict(outcome["notebook"])
-    if outcome["died_at"] is not None:
-        notes.append(f"the kernel died in cell {outcome['died_at'] + 1}")
-    return Graded(name, verdicts(executed, checks, outcome["died_at"]), seconds, notes)
+    stopped = (outcome["stopped_at"], outcome["why"]) if outcome["stopped_at"] is not None else None
+    return Graded(name, verdicts(executed, checks, stopped), seconds, notes)
 
 
 def _changed(before: dict, after: dict) -> list[str]:

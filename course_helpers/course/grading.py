@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 
 import nbformat
 
-from .notebooks import is_check_cell
+from .notebooks import KERNELSPEC, is_check_cell
 
 __all__ = ["Result", "course_checks", "graded_notebook", "not_graded", "verdicts"]
 
@@ -171,7 +171,7 @@ def graded_notebook(learner: nbformat.NotebookNode, sheet: nbformat.NotebookNode
         cells += [_check_cell(*check) for check in waiting]
     for remaining in checks.values():  # exercises whose heading the learner deleted
         cells += [_check_cell(*check) for check in remaining]
-    graded = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": sheet.metadata.get("kernelspec", {})})
+    graded = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": KERNELSPEC})
     return graded
 
 
@@ -184,7 +184,9 @@ def _one_line(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _verdict(cell, exercise: str, title: str, died_at: int | None, index: int) -> Result:
+def _verdict(cell, exercise: str, title: str, stopped: tuple[int, str] | None, index: int) -> Result:
+    if stopped is not None and index >= stopped[0]:
+        return Result(exercise, title, NOT_GRADED, stopped[1])
     if cell.metadata.get(TIMED_OUT):
         return Result(exercise, title, FAIL, "the check ran past its time limit")
     errors = [output for output in cell.outputs if output.get("output_type") == "error"]
@@ -199,22 +201,22 @@ def _verdict(cell, exercise: str, title: str, died_at: int | None, index: int) -
         if "__course_grading_restore" in str(error.get("evalue", "")):
             return Result(exercise, title, NOT_GRADED, "the sheet's code removed the grading's own function")
         return Result(exercise, title, FAIL, _one_line(f"the check cell raised {error.ename}: {error.evalue}"))
-    if died_at is not None and index >= died_at:
-        return Result(exercise, title, NOT_GRADED, f"the kernel died in cell {died_at + 1} and did not come back")
     return Result(exercise, title, NOT_GRADED, "the check printed no verdict")
 
 
-def verdicts(executed: nbformat.NotebookNode, course: list[tuple[str, str, str]], died_at: int | None) -> list[Result]:
+def verdicts(
+    executed: nbformat.NotebookNode, course: list[tuple[str, str, str]], stopped: tuple[int, str] | None = None
+) -> list[Result]:
     """Each course check's result, read from the grading cells of the ``executed`` notebook, in the course's order.
 
-    ``died_at`` is the index of the cell the kernel died in (None when it did not).
+    ``stopped`` is (the index of the cell where the run stopped, why), None when it ran to the end.
     """
     titles = {exercise: title for exercise, title, _source in course}
     found: dict[str, Result] = {}
     for index, cell in enumerate(executed.cells):
         exercise = cell.metadata.get(MARK, {}).get("exercise") if cell.cell_type == "code" else None
         if exercise in titles and exercise not in found:
-            found[exercise] = _verdict(cell, exercise, titles[exercise], died_at, index)
+            found[exercise] = _verdict(cell, exercise, titles[exercise], stopped, index)
     guard = next((cell for cell in executed.cells if cell.metadata.get(MARK, {}).get("guard")), None)
     broken = guard is None or any(output.get("output_type") == "error" for output in guard.outputs)
     results = []
