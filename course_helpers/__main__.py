@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -305,7 +306,15 @@ def main(argv: list[str] | None = None) -> int:
         args.names += rest
     elif rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    return args.run(args)
+    try:
+        status = args.run(args)
+        sys.stdout.flush()  # inside the try: a closed pipe shows up here for buffered output
+    except BrokenPipeError:
+        # The reader left (`... | head -3`): stop quietly as CLI tools do, with the status of a process that
+        # SIGPIPE ended. stdout goes to devnull so Python's own flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE (13), what a shell reports for `seq 1000000 | head -3`'s seq
+    return status
 
 
 if __name__ == "__main__":
