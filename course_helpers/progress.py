@@ -101,7 +101,7 @@ def show(folder: str | Path | None = None, *, again: bool = False):
     print(table(graded))
     colors = {PASS: "#2e7d32", FAIL: "#c62828", TODO: "#bdbdbd", SKIP: "#90caf9", NOT_GRADED: "#6d4c41"}
     labels = {PASS: "passes", FAIL: "fails", TODO: "not done", SKIP: "skipped here", NOT_GRADED: "not graded"}
-    figure, axes = plt.subplots(figsize=(8, 0.5 * len(graded) + 1.2))
+    figure, axes = plt.subplots(figsize=(8, 0.5 * len(graded) + 1.6))
     names = [outcome.sheet.removesuffix(".ipynb") for outcome in graded]
     left = [0] * len(graded)
     for status, _title in _COLUMNS:
@@ -113,6 +113,6 @@ def show(folder: str | Path | None = None, *, again: bool = False):
     axes.set_xlabel("exercises")
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title("Your exercises")
-    axes.legend(loc="lower right", fontsize="small")
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=5, fontsize="small", frameon=False)
     figure.tight_layout()
     return figure
