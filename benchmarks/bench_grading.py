@@ -6,11 +6,13 @@ finished sheet asks it) and its exercise sheet (nothing done: kernel start,
 imports and ``setup()`` only), each in a worker process and a fresh kernel.
 It does so twice:
 
-- ``shared``: one built-in server for the whole run, started once here (what
-  the gradebook does): its start (loading the model) is paid once and printed
-  apart;
+- ``shared``: one built-in server for the whole run, started once here
+  (``gradebook.collect(..., shared=True)``): its start (loading the model) is
+  paid once and printed apart, and each kernel reaches it as a ``server``
+  backend (so its ``setup()`` and checks probe the server's endpoints);
 - ``kernel``: no shared server; each kernel's ``setup()`` starts its own, as on
-  a learner's machine (each one loads the model's weights and warms up).
+  a learner's machine (what ``progress`` does by default): each one maps the
+  model's weights and warms up.
 
 It prints each sheet's time and verdict counts, the mean per sheet in each
 mode, and checks that every solution passes and every stub is "not done"

@@ -153,7 +153,7 @@ def _progress(args) -> int:
         raise SystemExit(f"no exercise sheet starts with {', '.join(args.lessons)}")
     csv_path = args.csv or Path("grades.csv")
     try:
-        rows = collect(args.collect, course, shared=not args.kernel_servers, cell_timeout=args.timeout)
+        rows = collect(args.collect, course, cell_timeout=args.timeout)
     except CourseChanged as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -280,9 +280,6 @@ def _parser() -> argparse.ArgumentParser:
     progress.add_argument("--csv", type=Path, default=None, help="with --collect: where to write the gradebook")
     progress.add_argument("--lessons", nargs="+", default=None, metavar="NN", help="with --collect: only these")
     progress.add_argument("--timeout", type=int, default=60, help="seconds a cell may run (default 60)")
-    progress.add_argument(
-        "--kernel-servers", action="store_true", help="one local server per kernel instead of one for the run"
-    )
     progress.set_defaults(run=_progress)
 
     pull = commands.add_parser("pull", help="download every local model ahead of time")

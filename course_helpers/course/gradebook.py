@@ -7,10 +7,17 @@ and its ``HOME``, with an environment stripped of keys and tokens. A sheet
 that loops, exits or crashes its kernel costs its own verdicts only; the
 process is killed (with its kernel's process group) when it runs past its time.
 
-All sheets use one built-in local server, started once for the whole run in
-this process (``benchmarks/bench_grading.py`` compares it with one server
-inside each kernel): grading is offline and free, whatever the learner's
-``.env`` says.
+Each kernel runs on the built-in local backend, started by its own ``setup()``
+as on a learner's machine (``COURSE_BACKEND=local``; no key reaches it): grading
+is offline and free, whatever the learner's ``.env`` says, and the checks judge
+exactly as in the learner's own run and in CI. One server shared by the whole
+run (``shared=True``) was measured against it (``benchmarks/bench_grading.py``)
+and was not faster: a kernel on a ``server`` backend probes the server's
+endpoints in ``setup()`` and in its checks (a speech, a transcription, a
+moderation, a generation per probed parameter), which costs what loading the
+memory-mapped model in each kernel saves; and some checks judge more loosely on
+a ``server`` backend (lesson 07's ``logit_bias`` check reads the local tokenizer), and a
+solved lesson 03 exercise 3 failed there (the model a server lists is not the course's).
 
 After each sheet the submissions folder and the course's own files are
 compared with how they were: a sheet that changed them is named in its row's
@@ -100,11 +107,12 @@ class Graded:
 
 
 @contextlib.contextmanager
-def grading_backend(shared: bool = True) -> Iterator[dict[str, str]]:
+def grading_backend(shared: bool = False) -> Iterator[dict[str, str]]:
     """The environment variables that point a grading kernel at the built-in local backend.
 
-    ``shared``: one server for the whole run, in this process (started here, stopped at the end);
-    otherwise each kernel starts its own, as ``setup()`` does on a learner's machine.
+    By default each kernel's ``setup()`` starts its own, as on a learner's machine; ``shared``: one
+    server for the whole run, in this process (started here, stopped at the end), which kernels reach
+    as a ``server`` backend.
     """
     from ..local.store import CACHE_ENV, cache_dir
 
@@ -167,31 +175,42 @@ def grade_sheet(
         nbformat.write(nb, str(folder / name))
         result = Path(scratch) / "result.json"
         command = [sys.executable, "-m", "course_helpers.course.grade_worker", name, str(result)]
-        worker = subprocess.Popen(
-            [*command, "--timeout", str(cell_timeout)],
-            cwd=folder,
-            env=_kernel_environment(backend, home),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        log = Path(scratch) / "worker.log"  # the worker's and the kernel's stderr: its last line says why it failed
+        with open(log, "wb") as stderr:
+            worker = subprocess.Popen(
+                [*command, "--timeout", str(cell_timeout)],
+                cwd=folder,
+                env=_kernel_environment(backend, home),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                start_new_session=True,
+            )
         notes = []
         try:
             worker.wait(timeout=sheet_timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait()
             notes.append(f"stopped after {sheet_timeout:.0f} s")
-        _kill_group(Path(f"{result}.pid"))  # whatever the kernel left running
+        finally:  # also on Ctrl-C: the worker and its kernel run in sessions of their own, which it does not reach
+            with contextlib.suppress(ProcessLookupError):  # the worker had ended
+                os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+            _kill_group(Path(f"{result}.pid"))  # whatever the kernel left running
         seconds = time.monotonic() - started
         if not result.is_file():
-            why = notes[0] if notes else f"the grading process ended with status {worker.returncode}"
+            last = next((line for line in reversed(_tail(log).splitlines()) if line.strip()), "")
+            why = notes[0] if notes else f"the grading process ended with status {worker.returncode}: {last[:160]}"
             return Graded(name, not_graded(checks, why), seconds, notes)
         outcome = json.loads(result.read_text())
     executed = nbformat.from_dict(outcome["notebook"])
     stopped = (outcome["stopped_at"], outcome["why"]) if outcome["stopped_at"] is not None else None
     return Graded(name, verdicts(executed, checks, stopped), seconds, notes)
+
+
+def _tail(path: Path, size: int = 4096) -> str:
+    with open(path, "rb") as file:
+        file.seek(max(0, path.stat().st_size - size))
+        return file.read().decode("utf-8", errors="replace")
 
 
 def _changed(before: dict, after: dict) -> list[str]:
@@ -227,7 +246,7 @@ def grade_submission(
     return graded
 
 
-def collect(folder: Path, course: Course, *, shared: bool = True, progress=print, **options) -> list[dict]:
+def collect(folder: Path, course: Course, *, shared: bool = False, progress=print, **options) -> list[dict]:
     """Grade every learner under ``folder``; one row (a dict) per learner, as :func:`write_csv` writes them."""
     submissions = read_submissions(folder, set(course.sheets))
     rows = []

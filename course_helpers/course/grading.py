@@ -53,26 +53,28 @@ _GUARD = """\
 def __course_grading_guard(imports):
     import builtins, importlib, re, sys
 
-    kept_builtins, kept_streams, user_ns = dict(vars(builtins)), (sys.stdout, sys.stderr), get_ipython().user_ns
+    shell = get_ipython()
+    kept_builtins, kept_streams, user_ns = dict(vars(builtins)), (sys.stdout, sys.stderr), shell.user_ns
+    b = kept_builtins  # every built-in below is the kept one: a learner's global `exec = ...` must not replace it
 
     def restore():
         for name, value in kept_builtins.items():
-            setattr(builtins, name, value)
+            b["setattr"](builtins, name, value)
         sys.stdout, sys.stderr = kept_streams
+        shell.set_parent(shell.get_parent())  # the kept streams missed this cell's header while replaced: give it
         # what the learner's earlier cells sent or set up, which some checks read
         old = {name: sys.modules.get(name) for name in ("course_helpers.checks", "course_helpers.checks.audio",
                                                         "course_helpers.checks.hints")}
-        sent = dict(getattr(old["course_helpers.checks"], "SENT", {}))
-        realtime_sent = list(getattr(old["course_helpers.checks.audio"], "REALTIME_SENT", []))
-        info = getattr(old["course_helpers.checks.hints"], "_info", None)
+        sent = b["dict"](b["getattr"](old["course_helpers.checks"], "SENT", {}))
+        realtime_sent = b["list"](b["getattr"](old["course_helpers.checks.audio"], "REALTIME_SENT", []))
+        info = b["getattr"](old["course_helpers.checks.hints"], "_info", None)
         for name in [name for name in sys.modules if re.match(FRESH_MODULES, name)]:
             del sys.modules[name]
-        exec(imports, user_ns)
-        checks = importlib.import_module("course_helpers.checks")
-        checks.SENT.update(sent)
+        b["exec"](imports, user_ns)
+        importlib.import_module("course_helpers.checks").SENT.update(sent)
         importlib.import_module("course_helpers.checks.audio").REALTIME_SENT.extend(realtime_sent)
         backends = importlib.import_module("course_helpers.course.backends")
-        if isinstance(info, backends.BackendInfo):
+        if b["isinstance"](info, backends.BackendInfo):
             importlib.import_module("course_helpers.checks.hints")._info = info
 
     return restore

@@ -74,6 +74,16 @@ course_helpers.checks.check_equal = always
 check_equal = always
 real_print = builtins.print
 builtins.print = lambda *args, **kwargs: real_print("✅ Correct!")
+import sys
+class Forge:
+    def __init__(self, stream):
+        self.stream = stream
+    def write(self, text):
+        return self.stream.write(text.replace("❌", "✅"))
+    def flush(self):
+        self.stream.flush()
+sys.stdout = Forge(sys.stdout)
+exec = lambda *args, **kwargs: None  # the grading's restore must not use this one
 """
 IGNORES_INTERRUPTS = """
 import time
@@ -123,7 +133,7 @@ def room(tmp_path_factory):
     zipped(room / "hank.zip", {"90_arith.ipynb": b"{" + b" " * (30 * 2**20) + b"}"})
     write(victim, *SOLVED)
     course = Course.load(root)
-    rows = collect(room, course, shared=False, cell_timeout=15, progress=lambda line: None)
+    rows = collect(room, course, cell_timeout=15, progress=lambda line: None)
     write_csv(rows, course, room.parent / "grades.csv")
     with open(room.parent / "grades.csv", newline="", encoding="utf-8") as file:
         table = {row["learner"]: row for row in csv.DictReader(file)}
@@ -138,7 +148,7 @@ EXERCISES = ["90.1", "90.2", "90.3", "91.1", "91.2"]
     [
         ("alice", ["1", "1", "1", "1", "1"]),  # solved
         ("bob", ["1", "0", "0", "0", "0"]),  # half done, from a zip; no 91 sheet
-        ("carol", ["0", "0", "0", "0", "0"]),  # forged check cells, a monkey-patched check and print
+        ("carol", ["0", "0", "0", "0", "0"]),  # forged check cells; a patched check, print, stdout, exec
         ("dave", ["1", "0", "1", "0", "0"]),  # an endless loop in exercise 2: interrupted, the rest runs
         ("dora", ["1", "", "", "0", "0"]),  # a loop that ignores interrupts: the sheet is stopped there
         ("erin", ["1", "", "", "", ""]),  # sys.exit (harmless), then os._exit; a segfault in 91
