@@ -21,6 +21,8 @@ What lives where:
 - ``course/``: the course's machinery: settings and models, ``setup()``'s backends, doctor,
   start, paths, the exercise-sheet pipeline, notebooks, model aging; ``__main__.py`` is its
   command line (``python -m course_helpers``);
+- ``progress``: a learner's own progress (``course_helpers.progress.show()`` in a notebook),
+  imported when first used;
 - ``local/``: the built-in OpenAI-compatible server and its numpy engine.
 
 The module names from before this layout still import, as the same modules
@@ -44,10 +46,21 @@ __all__ = [
     "mask_key",
     "needs",
     "lesson_quiz",
+    "progress",
     "quiz",
     "setup",
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """``course_helpers.progress``, imported on first use (it brings nbformat and the grading machinery)."""
+    if name == "progress":
+        import importlib
+
+        return importlib.import_module(".progress", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _old_names.install()

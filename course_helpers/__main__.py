@@ -5,7 +5,8 @@ into ``my_work/``), ``exercises build`` / ``exercises check`` (generate the
 sheets from the solutions / fail when they drift), ``clean`` (strip editor
 metadata and embedded audio from notebooks), ``serve`` (a shared local
 OpenAI-compatible server), ``learners new`` / ``usage`` (a room's keys and
-usage, see ``local/room_commands.py``), ``pull`` (download the local models) and ``aging``
+usage, see ``local/room_commands.py``), ``progress`` (which exercises
+pass; ``--collect`` grades a room's submissions into a CSV), ``pull`` (download the local models) and ``aging``
 (list the files that name a model shutting down soon).
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -130,6 +132,36 @@ def _pull(args) -> int:
     return 0
 
 
+def _progress(args) -> int:
+    from .course.gradebook import CourseChanged
+
+    if args.collect is None:
+        if args.csv:
+            raise SystemExit("--csv goes with --collect DIR")
+        from .progress import grade, table
+
+        graded = grade(args.dest, cell_timeout=args.timeout, again=args.again)
+        if graded:
+            print(table(graded))
+        return 0
+    from .course.gradebook import Course, collect, write_csv
+
+    if not args.collect.is_dir():
+        raise SystemExit(f"--collect: {args.collect} is not a folder")
+    course = Course.load(lessons=args.lessons)
+    if not course.sheets:
+        raise SystemExit(f"no exercise sheet starts with {', '.join(args.lessons)}")
+    csv_path = args.csv or Path("grades.csv")
+    try:
+        rows = collect(args.collect, course, cell_timeout=args.timeout)
+    except CourseChanged as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    write_csv(rows, course, csv_path)
+    print(f"{len(rows)} learner(s) graded: {csv_path}")
+    return 0
+
+
 def _prepare_local_models() -> None:
     """Do ahead of time what the first request would otherwise wait for.
 
@@ -240,6 +272,17 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
     add_commands(commands)
 
+    progress = commands.add_parser(
+        "progress", help="which exercises of my_work/ pass; with --collect, a gradebook CSV for a room"
+    )
+    progress.add_argument("--dest", type=Path, default=None, help="another folder than my_work/")
+    progress.add_argument("--again", action="store_true", help="run every sheet, even unchanged ones")
+    progress.add_argument("--collect", type=Path, default=None, metavar="DIR", help="one folder or zip per learner")
+    progress.add_argument("--csv", type=Path, default=None, help="with --collect: where to write the gradebook")
+    progress.add_argument("--lessons", nargs="+", default=None, metavar="NN", help="with --collect: only these")
+    progress.add_argument("--timeout", type=int, default=60, help="seconds a cell may run (default 60)")
+    progress.set_defaults(run=_progress)
+
     pull = commands.add_parser("pull", help="download every local model ahead of time")
     pull.set_defaults(run=_pull)
 
@@ -261,7 +304,15 @@ def main(argv: list[str] | None = None) -> int:
         args.names += rest
     elif rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    return args.run(args)
+    try:
+        status = args.run(args)
+        sys.stdout.flush()  # inside the try: a closed pipe shows up here for buffered output
+    except BrokenPipeError:
+        # The reader left (`... | head -3`): stop quietly as CLI tools do, with the status of a process that
+        # SIGPIPE ended. stdout goes to devnull so Python's own flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE (13), what a shell reports for `seq 1000000 | head -3`'s seq
+    return status
 
 
 if __name__ == "__main__":

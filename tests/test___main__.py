@@ -17,8 +17,18 @@ def test_help_lists_every_command():
         [sys.executable, "-m", "course_helpers", "--help"], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0
-    for command in ["doctor", "start", "exercises", "clean", "serve", "pull", "aging"]:
+    for command in ["doctor", "start", "exercises", "clean", "serve", "pull", "aging", "progress"]:
         assert command in result.stdout
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly():
+    """`learners new 30 | head -3`: head closes the pipe; the command stops without a traceback, as `seq` does."""
+    command = [sys.executable, "-m", "course_helpers", "learners", "new", "30"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        process.stdout.close()  # the reader is gone before anything is written: every write meets a closed pipe
+        error = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 141
+    assert error == ""
 
 
 def test_no_command_is_a_usage_error(capsys):

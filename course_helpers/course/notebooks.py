@@ -28,6 +28,7 @@ __all__ = [
     "KERNELSPEC",
     "clean",
     "execute",
+    "this_python_kernel",
     "is_check_cell",
     "problems",
     "read",
@@ -104,20 +105,11 @@ def clean(nb: nbformat.NotebookNode, *, drop_stderr: bool = False) -> nbformat.N
     return nb
 
 
-def execute(
-    nb: nbformat.NotebookNode, folder: str | Path, timeout: int = 600, allow_errors: bool = False
-) -> nbformat.NotebookNode:
-    """Run every cell of ``nb`` in a fresh kernel of this Python, in ``folder``; return it.
-
-    The kernel is this environment's own Python (as nbval's
-    ``--nbval-current-env``), whatever Jupyter kernels the machine has.
-    Raises ``nbclient.exceptions.CellExecutionError`` if a cell fails, unless
-    ``allow_errors`` (then the error is the cell's last output).
-    """
+def this_python_kernel():
+    """A kernel manager class whose kernel is this environment's own Python (as nbval's ``--nbval-current-env``)."""
     import ipykernel.kernelspec
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
-    from nbclient import NotebookClient
 
     class ThisPython(KernelSpecManager):
         def get_kernel_spec(self, kernel_name):
@@ -129,10 +121,25 @@ def execute(
         def __init__(self, **kwargs):
             super().__init__(kernel_spec_manager=ThisPython(), **kwargs)
 
+    return ThisPythonKernel
+
+
+def execute(
+    nb: nbformat.NotebookNode, folder: str | Path, timeout: int = 600, allow_errors: bool = False
+) -> nbformat.NotebookNode:
+    """Run every cell of ``nb`` in a fresh kernel of this Python, in ``folder``; return it.
+
+    The kernel is this environment's own Python (as nbval's
+    ``--nbval-current-env``), whatever Jupyter kernels the machine has.
+    Raises ``nbclient.exceptions.CellExecutionError`` if a cell fails, unless
+    ``allow_errors`` (then the error is the cell's last output).
+    """
+    from nbclient import NotebookClient
+
     # nbclient creates (and so shuts down and closes) the kernel itself.
     client = NotebookClient(
         nb,
-        kernel_manager_class=ThisPythonKernel,
+        kernel_manager_class=this_python_kernel(),
         kernel_name="python3",
         timeout=timeout,
         allow_errors=allow_errors,

@@ -14,6 +14,10 @@
   ``x-ratelimit-*`` headers. The instructor's key has no limit;
 - **fair share** (:mod:`.fair_share`): chat and Responses requests take turns
   for the engine, local or ``--upstream``;
+- **Realtime** (``/v1/realtime``, a WebSocket): the learner's key is checked
+  at the upgrade like any other; each response the session finishes
+  (``response.done``) counts as one request, with the tokens its ``usage``
+  reports (zero for the local voice), failed ones as errors;
 - ``GET /course/usage``: the counts as JSON, for the instructor's key (or,
   when the server has no ``--api-key``, for requests from this machine).
 
@@ -23,6 +27,7 @@ Used in: course_helpers/local/server/app.py, course_helpers/local/server/serving
 from __future__ import annotations
 
 import hmac
+import json
 from dataclasses import dataclass, field
 
 from starlette.datastructures import Headers
@@ -82,9 +87,12 @@ class RoomMiddleware:
         self.room = room
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        name = learner_of(scope) if scope["type"] == "http" else None
-        if name is None:
+        name = learner_of(scope)
+        if name is None or scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await self.app(scope, receive, self._realtime_meter(name, send))
             return
         room, limited = self.room, name != INSTRUCTOR and self.room.limits.active
         if limited and scope["method"] == "POST" and (refusal := room.limits.check(name)) is not None:
@@ -125,6 +133,31 @@ class RoomMiddleware:
             failed = status >= 400 or status == 0 or meter.failed
             room.usage.record(name, prompt_tokens=prompt, completion_tokens=completion, error=failed)
             room.limits.spend(name, prompt + completion)
+
+    def _realtime_meter(self, name: str, send: Send) -> Send:
+        """A Realtime session's ``send``, counting each ``response.done`` as one request with its usage's tokens."""
+        room = self.room
+
+        async def metering_send(message: Message) -> None:
+            text = message.get("text") if message["type"] == "websocket.send" else None
+            if text and '"response.done"' in text:
+                try:
+                    response = json.loads(text)["response"]
+                    usage = response.get("usage") or {}
+                    prompt, completion = int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0))
+                except (ValueError, KeyError, TypeError, AttributeError):  # not the event we count after all
+                    response = None
+                if response is not None:
+                    room.usage.record(
+                        name,
+                        prompt_tokens=prompt,
+                        completion_tokens=completion,
+                        error=response.get("status") == "failed",
+                    )
+                    room.limits.spend(name, prompt + completion)
+            await send(message)
+
+        return metering_send
 
 
 async def course_usage(request: Request) -> Response:

@@ -400,3 +400,38 @@ def test_joined_audio_is_24khz_pcm16_of_the_expected_length(sdk, voice):
         pcm = pcm_of(events_until_done(connection))
     samples = np.frombuffer(pcm, dtype="<i2")
     assert len(samples) == voice.samples and 0.5 < len(samples) / 24_000 < 4 and np.abs(samples).max() > 10_000
+
+
+# ---------------------------------------------------------------- a room (serve --learners)
+
+
+def test_in_a_room_a_learner_key_is_required_and_each_response_counts_in_their_usage(tmp_path, voice):
+    import httpx
+
+    from course_helpers.local.server.learners import Roster
+    from course_helpers.local.server.room import Room
+
+    ada_key = "sk-room-adaadaadaadaadaadaadaada"
+    learners = tmp_path / "learners.csv"
+    learners.write_text(f"name,key\nada,{ada_key}\n")
+    room = Room(Roster(learners))
+    options = {"engine": FakeEngine(), "today": lambda: TEST_DAY, "synthesize": voice, "room": room}
+    with start_in_thread(api_key=API_KEY, **options) as handle:
+        with openai.OpenAI(base_url=handle.base_url, api_key="sk-not-in-the-room", max_retries=0) as stranger:
+            with stranger.realtime.connect(model=MODEL) as connection:
+                assert connection.recv().error.code == "invalid_api_key"
+        with openai.OpenAI(base_url=handle.base_url, api_key=ada_key, max_retries=0) as ada:
+            with ada.realtime.connect(model=MODEL) as connection:
+                connection.response.create(response=request("First."))
+                assert events_until_done(connection)[-1].response.status == "completed"
+                voice.fail = True
+                connection.response.create(response=request("Broken."))
+                for event in connection:
+                    if event.type == "response.done":
+                        assert event.response.status == "failed"
+                        break
+        root = handle.base_url.removesuffix("/v1")
+        usage = httpx.get(root + "/course/usage", headers={"authorization": f"Bearer {API_KEY}"}).json()["data"]
+    ada_usage = next(row for row in usage if row["name"] == "ada")
+    assert (ada_usage["requests"], ada_usage["errors"]) == (2, 1)
+    assert (ada_usage["prompt_tokens"], ada_usage["completion_tokens"]) == (0, 0)  # the local voice reports zeros

@@ -1,0 +1,120 @@
+"""Run one prepared sheet in a fresh kernel: ``python -m course_helpers.course.grade_worker IN OUT --timeout S``.
+
+The gradebook (:mod:`.gradebook`) starts this as a process of its own, in the
+learner's temporary folder, with its own ``HOME`` and environment, so a sheet
+that exits, crashes its kernel or loops costs this process only. It:
+
+- caps the size of any file the kernel writes and turns core dumps off;
+- writes the kernel's process id to ``OUT.pid`` as soon as the kernel runs
+  (the gradebook kills that process group when this one runs past its time);
+- runs the cells one by one with a time limit per cell: a cell past its time
+  is interrupted and marked, and the next cells still run;
+- stops at a dead kernel (``os._exit``, a segfault), or when the cell after an
+  interrupted one runs past its time too (the interrupt did not stop it), and
+  records the cell and why;
+- writes ``{"notebook": ..., "stopped_at": ..., "why": ...}`` to ``OUT``.
+
+Used in: course_helpers/course/gradebook.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+
+from .grading import TIMED_OUT
+from .notebooks import this_python_kernel
+
+__all__ = ["main"]
+
+MAX_FILE_BYTES = 256 * 1024 * 1024  # a kernel writing more than this to one file gets SIGXFSZ
+
+
+def _limit_resources() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    limit = MAX_FILE_BYTES if hard == resource.RLIM_INFINITY else min(MAX_FILE_BYTES, hard)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+
+
+def _client(nb: nbformat.NotebookNode, timeout: int):
+    from nbclient import NotebookClient
+
+    class MarkingTimeouts(NotebookClient):
+        """Marks a cell that ran past its time (the kernel is interrupted and the next cell runs)."""
+
+        async def _async_handle_timeout(self, timeout, cell=None):
+            if cell is not None:
+                cell.metadata[TIMED_OUT] = True
+            return await super()._async_handle_timeout(timeout, cell)
+
+    return MarkingTimeouts(
+        nb,
+        kernel_manager_class=this_python_kernel(),
+        kernel_name="python3",
+        timeout=timeout,
+        allow_errors=True,
+        interrupt_on_timeout=True,
+        error_on_timeout={"ename": "TimeoutError", "evalue": f"the cell ran past {timeout} s", "traceback": []},
+        shutdown_kernel="immediate",  # the gradebook kills what is left anyway
+        record_timing=False,
+        store_widget_state=False,
+        resources={"metadata": {"path": os.getcwd()}},
+    )
+
+
+def _first_line(cell) -> str:
+    line = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
+    return line if len(line) <= 60 else line[:59] + "…"
+
+
+def run(notebook: Path, result: Path, timeout: int) -> None:
+    """Execute ``notebook`` cell by cell (see the module docstring); write the outcome to ``result``."""
+    from nbclient.exceptions import DeadKernelError
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    client = _client(nb, timeout)
+    stopped_at, why, previous, previous_timed_out = None, None, None, False
+    with client.setup_kernel():
+        Path(f"{result}.pid").write_text(str(client.km.provisioner.pid))
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            try:
+                client.execute_cell(cell, index)
+            except DeadKernelError:
+                stopped_at, why = index, f"the kernel died in the cell starting `{_first_line(cell)}`"
+                break
+            timed_out = bool(cell.metadata.get(TIMED_OUT))
+            if timed_out and previous_timed_out:  # the interrupt did not stop the cell before
+                stopped_at, why = (
+                    index - 1,
+                    f"the cell starting `{_first_line(previous)}` kept running after an interrupt",
+                )
+                break
+            previous, previous_timed_out = cell, timed_out
+    temporary = result.with_suffix(".part")
+    temporary.write_text(json.dumps({"notebook": nb, "stopped_at": stopped_at, "why": why}))
+    temporary.replace(result)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course_helpers.course.grade_worker")
+    parser.add_argument("notebook", type=Path)
+    parser.add_argument("result", type=Path)
+    parser.add_argument("--timeout", type=int, default=60, help="seconds per cell")
+    args = parser.parse_args(argv)
+    _limit_resources()
+    run(args.notebook, args.result, args.timeout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
