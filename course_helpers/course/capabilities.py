@@ -60,6 +60,8 @@ FEATURES = (
     "json_schema",
     "tools",
     "responses",
+    "stored_responses",
+    "conversations",
     "moderations",
     "speech",
     "transcription",
@@ -76,6 +78,8 @@ TITLES = {
     "json_schema": "structured outputs (json_schema)",
     "tools": "tools (function calling)",
     "responses": "the Responses API (/v1/responses)",
+    "stored_responses": "stored responses (previous_response_id)",
+    "conversations": "conversations (/v1/conversations)",
     "moderations": "/v1/moderations",
     "speech": "speech (/v1/audio/speech)",
     "transcription": "transcription (/v1/audio/transcriptions)",
@@ -89,6 +93,8 @@ _PASSED_ON = (  # parameters the course's server passes to the engine: only anot
 )
 WHERE = {
     "responses": _SERVED,
+    "stored_responses": _SERVED,
+    "conversations": _SERVED,
     "moderations": _SERVED,
     "speech": _SERVED,
     "transcription": _SERVED,
@@ -228,11 +234,25 @@ def _probes(client, chat: dict, moderation_model: str) -> dict[str, Callable[[],
         create(tools=[tool])
         return ""
 
-    def responses() -> str:
-        kwargs = {"model": chat["model"], "input": "Hi", "max_output_tokens": 16}
+    def respond(**extra):
+        kwargs = {"model": chat["model"], "input": "Hi", "max_output_tokens": 16}  # 16: the API's minimum
         if "reasoning_effort" in chat:
             kwargs["reasoning"] = {"effort": chat["reasoning_effort"]}
-        client.responses.create(**kwargs)
+        return client.responses.create(**kwargs, **extra)
+
+    def stored_responses() -> str:
+        # A stateless Responses API refuses the continuation (vLLM without its store: 404, the id not found)
+        # or answers as if it had not been asked (Ollama: previous_response_id null, store false).
+        first = respond()
+        second = respond(previous_response_id=first.id)
+        if second.previous_response_id == first.id:
+            return ""
+        kept = " and keeps no responses (store=false)" if first.store is False else ""
+        return f"answered without continuing the earlier response: the server ignores previous_response_id{kept}"
+
+    def conversations() -> str:
+        made = client.conversations.create(metadata={"probe": "course_helpers"})
+        client.conversations.delete(made.id)
         return ""
 
     def moderations() -> str:
@@ -260,7 +280,9 @@ def _probes(client, chat: dict, moderation_model: str) -> dict[str, Callable[[],
         "json_mode": json_mode,
         "json_schema": json_schema,
         "tools": tools,
-        "responses": responses,
+        "responses": lambda: (respond(), "")[1],
+        "stored_responses": stored_responses,
+        "conversations": conversations,
         "moderations": moderations,
         "speech": speech,
         "transcription": transcription,
