@@ -2,11 +2,13 @@
 
 Engines such as vLLM, Ollama and llama.cpp's server answer chat, but several
 lack ``/v1/moderations``, audio, ``n > 1``, ``seed``, logprobs, the
-``developer`` role or the Responses API. :func:`probe` sends one tiny request
-per feature (in parallel, ``max_completion_tokens=1``, a timeout each) and
+``developer`` role or the Responses API, and a Responses API may keep nothing
+(Ollama's; vLLM's unless its store is switched on). :func:`probe` sends one tiny request
+per feature (in parallel, ``max_completion_tokens=1``, a timeout each; stored responses
+take two: one, then one continuing it) and
 reports each of :data:`FEATURES` as yes / no / not checked; a "no" carries the
 server's HTTP status and error message, or what was missing from a 200 answer
-(an engine that ignores ``n`` or ``logprobs`` instead of refusing it).
+(an engine that ignores ``n``, ``logprobs`` or ``previous_response_id`` instead of refusing it).
 
 Which backends are probed:
 
@@ -73,11 +75,11 @@ TITLES = {
     "n": "n > 1",
     "seed": "seed",
     "logprobs": "logprobs / top_logprobs",
-    "developer": "the developer role",
+    "developer": "developer role",
     "json_mode": "JSON mode (response_format json_object)",
     "json_schema": "structured outputs (json_schema)",
     "tools": "tools (function calling)",
-    "responses": "the Responses API (/v1/responses)",
+    "responses": "Responses API (/v1/responses)",
     "stored_responses": "stored responses (previous_response_id)",
     "conversations": "conversations (/v1/conversations)",
     "moderations": "/v1/moderations",
