@@ -1,7 +1,7 @@
 """Checks for the exercises of lesson 06 (streaming, the Responses API and its stored state, LangChain, base URLs).
 
-Each prints one line, ✅ / ❌ with a hint / ⏳ not done, and never raises (see
-:mod:`course_helpers.checks`). Answers are checked on their structure and on
+Each prints one line, ✅ / ❌ with a hint / ⏳ not done / ⏭️ skipped on a backend that
+lacks what the exercise sends, and never raises (see :mod:`course_helpers.checks`). Answers are checked on their structure and on
 the requests they make, never on the model's wording.
 
 >>> check_base_url_for(lambda backend, host="localhost": "http://localhost:11434")
@@ -136,7 +136,7 @@ def _call_on_stream(join_deltas, chunks, where: str):
     return result
 
 
-@checker
+@checker(needs=("streaming",))
 def check_join_deltas(join_deltas, client=None, model=None, effort: str | NotGiven = NOT_GIVEN):
     """Check ``join_deltas(chunks)``: returns (the joined text, the number of chunks that carried text).
 
@@ -260,7 +260,7 @@ def _check_request_dict(
     )
 
 
-@checker
+@checker(needs=("responses",))
 def check_responses_request(responses_request, client, model, effort: str | NotGiven = NOT_GIVEN):
     """Check ``responses_request(model, effort, question, instructions)``: the dict for an effort and for
     none, then a real request with ``model`` and ``effort`` (``info.model``, ``info.effort``)."""
@@ -314,7 +314,7 @@ def _chain_error_hint(error: BaseException) -> None:
         )
 
 
-@checker
+@checker(needs=("stored_responses",))
 def check_ask_in_a_chain(ask_in_a_chain, client, model, effort: str | NotGiven = NOT_GIVEN):
     """Check ``ask_in_a_chain(client, request, questions)``: each question continues the response before it.
 
@@ -511,7 +511,7 @@ def _tool_error_hint(error: BaseException, where: str) -> str:
     return f"{where} raised {type(error).__name__}: {message[:300]}"
 
 
-@checker
+@checker(needs=("tools", "responses"))
 def check_ask_with_tool(ask_with_tool, model, effort: str | NotGiven = NOT_GIVEN, **connection: Any):
     """Check ``ask_with_tool(llm, tool, question)``: a forced call, the tool run, its result sent, the answer.
 

@@ -1,7 +1,7 @@
 """Checks for the exercises of lesson 07 (a strict JSON schema, tool arguments, dispatch, the tool loop, logit_bias).
 
-Each prints one line, ✅ / ❌ with a hint / ⏳ not done, and never raises (see
-:mod:`course_helpers.checks`). Answers are checked on their structure and on
+Each prints one line, ✅ / ❌ with a hint / ⏳ not done / ⏭️ skipped on a backend that
+lacks what the exercise sends, and never raises (see :mod:`course_helpers.checks`). Answers are checked on their structure and on
 the requests they make, never on the model's wording:
 
 >>> check_book_schema({"type": "object", "properties": {"title": {"type": "str"}, "author": {"type": "string"},
@@ -68,7 +68,7 @@ def _type_of(schema: Any, where: str) -> str:
     return kind
 
 
-@checker
+@checker(needs=("json_schema",))
 def check_book_schema(schema, client=None, request: dict | None = None):
     """Check a strict JSON schema for a book (title, author, year, genres); then, with a client, use it.
 
@@ -311,7 +311,7 @@ def _as_dict(message: Any) -> dict:
     return message if isinstance(message, dict) else message.model_dump(exclude_none=True)
 
 
-@checker
+@checker(needs=("tools",))
 def check_ask_with_tools(ask_with_tools, client, request: dict):
     """Check ``ask_with_tools(client, request, question)``: a call forced, the results sent back, an answer in text."""
     import openai

@@ -3,13 +3,16 @@
 Engines such as vLLM, Ollama and llama.cpp's server answer chat, but several
 lack ``/v1/moderations``, the ``moderation=`` request parameter, audio (the
 Speech API, the Realtime WebSocket, transcription), ``n > 1``, ``seed``,
-logprobs, the ``developer`` role or the Responses API. :func:`probe` sends one
-tiny request per feature (in parallel, ``max_completion_tokens=1``, a timeout
-each; for ``realtime``: connect, ``session.update``, close) and reports each of
+logprobs, the ``developer`` role or the Responses API, and a Responses API may
+keep nothing (Ollama's; vLLM's unless its store is switched on). :func:`probe`
+sends one tiny request per feature (in parallel, ``max_completion_tokens=1``, a
+timeout each; for ``realtime``: connect, ``session.update``, close; stored
+responses take two: one, then one continuing it) and reports each of
 :data:`FEATURES` as yes / no / not checked; a "no" carries the server's HTTP
 status and error message (for ``realtime``, the status of the refused
 WebSocket upgrade), or what was missing from a 200 answer (an engine that
-ignores ``n``, ``logprobs`` or ``moderation=`` instead of refusing it).
+ignores ``n``, ``logprobs``, ``moderation=`` or ``previous_response_id``
+instead of refusing it).
 
 Which backends are probed:
 
@@ -64,6 +67,8 @@ FEATURES = (
     "json_schema",
     "tools",
     "responses",
+    "stored_responses",
+    "conversations",
     "moderations",
     "request_moderation",
     "speech",
@@ -77,11 +82,13 @@ TITLES = {
     "n": "n > 1",
     "seed": "seed",
     "logprobs": "logprobs / top_logprobs",
-    "developer": "the developer role",
+    "developer": "developer role",
     "json_mode": "JSON mode (response_format json_object)",
     "json_schema": "structured outputs (json_schema)",
     "tools": "tools (function calling)",
-    "responses": "the Responses API (/v1/responses)",
+    "responses": "Responses API (/v1/responses)",
+    "stored_responses": "stored responses (previous_response_id)",
+    "conversations": "conversations (/v1/conversations)",
     "moderations": "/v1/moderations",
     "request_moderation": "request moderation (the moderation= parameter of chat completions)",
     "speech": "speech (/v1/audio/speech)",
@@ -97,6 +104,8 @@ _PASSED_ON = (  # parameters the course's server passes to the engine: only anot
 )
 WHERE = {
     "responses": _SERVED,
+    "stored_responses": _SERVED,
+    "conversations": _SERVED,
     "moderations": _SERVED,
     "request_moderation": _SERVED,
     "speech": _SERVED,
@@ -276,11 +285,25 @@ def _probes(client, chat: dict, moderation_model: str, timeout: float) -> dict[s
         create(tools=[tool])
         return ""
 
-    def responses() -> str:
-        kwargs = {"model": chat["model"], "input": "Hi", "max_output_tokens": 16}
+    def respond(**extra):
+        kwargs = {"model": chat["model"], "input": "Hi", "max_output_tokens": 16}  # 16: the API's minimum
         if "reasoning_effort" in chat:
             kwargs["reasoning"] = {"effort": chat["reasoning_effort"]}
-        client.responses.create(**kwargs)
+        return client.responses.create(**kwargs, **extra)
+
+    def stored_responses() -> str:
+        # A stateless Responses API refuses the continuation (vLLM without its store: 404, the id not found)
+        # or answers as if it had not been asked (Ollama: previous_response_id null, store false).
+        first = respond()
+        second = respond(previous_response_id=first.id)
+        if second.previous_response_id == first.id:
+            return ""
+        kept = " and keeps no responses (store=false)" if first.store is False else ""
+        return f"answered without continuing the earlier response: the server ignores previous_response_id{kept}"
+
+    def conversations() -> str:
+        made = client.conversations.create(metadata={"probe": "course_helpers"})
+        client.conversations.delete(made.id)
         return ""
 
     def moderations() -> str:
@@ -314,7 +337,9 @@ def _probes(client, chat: dict, moderation_model: str, timeout: float) -> dict[s
         "json_mode": json_mode,
         "json_schema": json_schema,
         "tools": tools,
-        "responses": responses,
+        "responses": lambda: (respond(), "")[1],
+        "stored_responses": stored_responses,
+        "conversations": conversations,
         "moderations": moderations,
         "request_moderation": request_moderation,
         "speech": speech,

@@ -523,3 +523,37 @@ def test_ask_with_tool_wrong_answers(capsys, connection, wrong, hint):
     """Each mistake is in the requests or the history, whatever the model says: the hint names it."""
     line = _line(capsys, checks.check_ask_with_tool, wrong, "gpt-6-luna", effort="none", **connection)
     assert line.startswith("❌") and hint in line, line
+
+
+@pytest.fixture
+def stateless_backend(monkeypatch):
+    """A server backend (as setup() describes one) lacking streaming, stored responses and tools."""
+    from course_helpers.course import capabilities
+    from course_helpers.course.backends import BackendInfo
+    from course_helpers.local.server.without import parse_without
+
+    monkeypatch.setattr(capabilities, "_cache", {})
+    without = parse_without("streaming,stored_responses,tools")
+    engine = _stand_in_engine()
+    with start_in_thread(
+        api_key="sk-test-beyond", engine=engine, today=lambda: datetime.date(2026, 12, 4), without=without
+    ) as handle:
+        monkeypatch.setenv("OPENAI_API_KEY", handle.api_key)
+        monkeypatch.setattr(
+            "course_helpers.checks.hints._info", BackendInfo("server", "gpt-4o-mini", handle.base_url, "…", None)
+        )
+        with OpenAI(base_url=handle.base_url, api_key=handle.api_key, max_retries=0) as sdk:
+            yield sdk
+
+
+def test_checks_skip_on_a_backend_without_what_they_send(capsys, stateless_backend):
+    checks.check_join_deltas(join_deltas, stateless_backend, "gpt-4o-mini")
+    checks.check_ask_in_a_chain(..., stateless_backend, "gpt-4o-mini")
+    checks.check_ask_with_tool(..., "gpt-4o-mini")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("⏭️ Skipped on this backend: it has no streaming (stream=True) (HTTP 400")
+    assert lines[1].startswith("⏭️ Skipped on this backend: it has no stored responses (previous_response_id) (HTTP 404")
+    assert lines[2].startswith("⏭️ Skipped on this backend: it has no tools (function calling) (HTTP 400")
+    assert len(lines) == 3
+    checks.check_base_url_for(base_url_for)  # needs nothing from the backend: checked as anywhere
+    assert capsys.readouterr().out.startswith("✅")

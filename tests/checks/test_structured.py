@@ -398,3 +398,25 @@ def test_ban_word_is_sent_to_the_real_model(capsys, client):
 
     line = _line(capsys, check_ban_word, ban_word, token_ids, client=client, request=GREEDY)
     assert line.startswith("✅") and "never uses them" in line, line
+
+
+def test_checks_skip_on_a_backend_without_json_schema_or_tools(capsys, monkeypatch):
+    from course_helpers.course import capabilities
+    from course_helpers.course.backends import BackendInfo
+    from course_helpers.local.server.without import parse_without
+
+    monkeypatch.setattr(capabilities, "_cache", {})
+    without = parse_without("json_schema,tools")
+    with start_in_thread(
+        api_key="sk-test-structured", today=lambda: datetime.date(2026, 12, 4), without=without
+    ) as handle:
+        monkeypatch.setenv("OPENAI_API_KEY", handle.api_key)
+        info = BackendInfo("server", "gpt-6-luna", handle.base_url, "…", None)
+        monkeypatch.setattr("course_helpers.checks.hints._info", info)
+        with OpenAI(base_url=handle.base_url, api_key=handle.api_key, max_retries=0) as sdk:
+            schema = {"type": "object", "properties": {}, "required": [], "additionalProperties": False}
+            book = _line(capsys, check_book_schema, schema, client=sdk, request=GREEDY)
+            tools = _line(capsys, check_ask_with_tools, ..., sdk, TOOL_REQUEST)
+    assert book.startswith("⏭️ Skipped on this backend: it has no structured outputs (json_schema) (HTTP 400")
+    assert tools.startswith("⏭️ Skipped on this backend: it has no tools (function calling) (HTTP 400")
+    assert _line(capsys, check_parse_weather_arguments, ...).startswith("⏳")  # offline checks do not ask

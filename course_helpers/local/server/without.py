@@ -25,6 +25,14 @@ realtime and transcription):
   message names the parameter, on ``/v1/chat/completions`` and, where it has
   the same parameter, ``/v1/responses``.
 
+``stored_responses`` answers as vLLM does with its response store off (its
+default): ``store`` is quietly turned off (the Response says ``store: false``)
+and ``previous_response_id`` is a 404, ``Response with id '...' not found.``
+(``type`` ``invalid_request_error``). Ollama's Responses API, stateless too,
+instead ignores ``previous_response_id`` (a 200 with ``previous_response_id``
+null, ``store`` false); the probe reports both as a no.
+``conversations`` is a missing endpoint (``/v1/conversations``), as on both.
+
 It works the same in local mode and behind ``--upstream`` (it runs before the
 request reaches either).
 
@@ -50,6 +58,7 @@ ALIASES = {"audio": ("speech", "realtime", "transcription")}
 ENDPOINTS = {
     "chat": "/v1/chat/completions",
     "responses": "/v1/responses",
+    "conversations": "/v1/conversations",
     "moderations": "/v1/moderations",
     "speech": "/v1/audio/speech",
     "transcription": "/v1/audio/transcriptions",
@@ -109,6 +118,21 @@ def _refused(body: dict, responses: bool, without: frozenset[str]) -> str | None
     return None
 
 
+def _stateless(body: dict) -> tuple[JSONResponse | None, dict]:
+    """A Responses request on an engine that stores nothing: vLLM's 404 for a continuation, else the body
+    with ``store`` turned off."""
+    previous = body.get("previous_response_id")
+    if previous is not None:
+        error = {
+            "message": f"Response with id '{previous}' not found.",
+            "type": "invalid_request_error",
+            "param": "response_id",
+            "code": 404,
+        }
+        return JSONResponse({"error": error}, status_code=404), body
+    return None, {**body, "store": False}
+
+
 class Without:
     """ASGI middleware: the features in ``without`` answer as an engine that lacks them."""
 
@@ -146,8 +170,17 @@ class Without:
             error = {"message": problem, "type": "BadRequestError", "param": None, "code": 400}
             await JSONResponse({"error": error}, status_code=400)(scope, receive, send)
             return
+        rewritten = False
         if "request_moderation" in self.without and isinstance(body, dict) and "moderation" in body:
             del body["moderation"]  # ignored, as an engine that does not know the field ignores it
+            rewritten = True
+        if isinstance(body, dict) and path == "/v1/responses" and "stored_responses" in self.without:
+            refusal, body = _stateless(body)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+            rewritten = True
+        if rewritten:
             raw = json.dumps(body).encode()
             headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
             scope = {**scope, "headers": [*headers, (b"content-length", str(len(raw)).encode())]}

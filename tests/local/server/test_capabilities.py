@@ -9,7 +9,13 @@ tests light on 2 cores.
 
 from __future__ import annotations
 
+import itertools
+import re
+
+import httpx
+import openai
 import pytest
+from openai import OpenAI
 
 from course_helpers import checks
 from course_helpers.course import capabilities
@@ -22,7 +28,19 @@ from course_helpers.local.server.without import parse_without
 from .conftest import API_KEY, TEST_DAY
 from .fake_engine import FakeEngine
 
-LIGHT = ("chat", "streaming", "n", "seed", "logprobs", "developer", "json_mode", "json_schema", "responses")
+LIGHT = (
+    "chat",
+    "streaming",
+    "n",
+    "seed",
+    "logprobs",
+    "developer",
+    "json_mode",
+    "json_schema",
+    "responses",
+    "stored_responses",
+    "conversations",
+)
 MODEL = "gpt-4o-mini"  # as the other server tests, on their TEST_DAY (aging: allow)
 
 
@@ -58,6 +76,61 @@ def test_refused_parameters_are_no_with_the_servers_message():
     assert found.findings["n"].reason == "HTTP 400: n > 1 is not supported (this server runs with --without n)."
     assert found.findings["developer"].reason.startswith("HTTP 400: Unknown role: developer")
     assert found.status("chat") == YES and found.status("responses") == YES
+
+
+def test_a_stateless_responses_api_is_no_stored_responses_with_vllms_404():
+    with _server("stored_responses,conversations") as handle:
+        found = probe(
+            handle.base_url, API_KEY, MODEL, features=("chat", "responses", "stored_responses", "conversations")
+        )
+    assert found.status("responses") == YES  # plain Responses requests still work
+    assert found.lacks() == ["stored_responses", "conversations"]
+    assert re.fullmatch(r"HTTP 404: Response with id 'resp_\w+' not found\.", found.findings["stored_responses"].reason)
+    assert found.findings["conversations"].reason == "HTTP 404: Not Found"
+
+
+def test_without_stored_responses_nothing_is_kept():
+    with _server("stored_responses") as handle:
+        client = OpenAI(base_url=handle.base_url, api_key=API_KEY, max_retries=0)
+        response = client.responses.create(model=MODEL, input="Hi", max_output_tokens=16)
+        assert response.store is False  # asked for the default, store=true: turned off, as vLLM does
+        with pytest.raises(openai.NotFoundError):
+            client.responses.retrieve(response.id)
+
+
+_RESPONSE_NUMBERS = itertools.count(1)
+
+
+def _ollama_like(request: httpx.Request) -> httpx.Response:
+    """/v1/responses as Ollama answers it (openai/responses.go, ToResponse): a 200 that ignores
+    previous_response_id (null in the answer) and says store false."""
+    number = next(_RESPONSE_NUMBERS)
+    text = {"type": "output_text", "text": "Hello", "annotations": [], "logprobs": []}
+    message = {"id": "msg_1", "type": "message", "status": "completed", "role": "assistant", "content": [text]}
+    body = {
+        "id": f"resp_{number}",
+        "object": "response",
+        "created_at": 0,
+        "status": "completed",
+        "model": MODEL,
+        "previous_response_id": None,
+        "output": [message],
+        "tools": [],
+        "tool_choice": "auto",
+        "parallel_tool_calls": True,
+        "store": False,
+    }
+    return httpx.Response(200, json=body)
+
+
+def test_a_server_that_ignores_previous_response_id_is_no_stored_responses():
+    transport = httpx.MockTransport(_ollama_like)
+    client = OpenAI(base_url="http://ollama.test/v1", api_key="ollama", http_client=httpx.Client(transport=transport))
+    missing = capabilities._probes(client, {"model": MODEL}, "omni-moderation-latest")["stored_responses"]()
+    assert missing == (
+        "answered without continuing the earlier response: the server ignores previous_response_id "
+        "and keeps no responses (store=false)"
+    )
 
 
 def test_behind_upstream_the_switch_works_the_same():
