@@ -126,7 +126,7 @@ def _ollama_like(request: httpx.Request) -> httpx.Response:
 def test_a_server_that_ignores_previous_response_id_is_no_stored_responses():
     transport = httpx.MockTransport(_ollama_like)
     client = OpenAI(base_url="http://ollama.test/v1", api_key="ollama", http_client=httpx.Client(transport=transport))
-    missing = capabilities._probes(client, {"model": MODEL}, "omni-moderation-latest")["stored_responses"]()
+    missing = capabilities._probes(client, {"model": MODEL}, "omni-moderation-latest", 5.0)["stored_responses"]()
     assert missing == (
         "answered without continuing the earlier response: the server ignores previous_response_id "
         "and keeps no responses (store=false)"
