@@ -130,7 +130,7 @@ def check_perplexity(function):
     return "perplexity 1 means certain; 4 means as unsure as a choice between 4 equally likely tokens."
 
 
-@checker
+@checker(needs=("logprobs",))
 def check_logprobs_request(request, response, top_logprobs: int = 5, max_completion_tokens: int = 20):
     """Check a request asking for logprobs with ``top_logprobs`` alternatives, and the response's logprobs."""
     _check_request(request, "request", top_logprobs=top_logprobs, temperature=None, tokens=None)
@@ -252,7 +252,7 @@ def _fake_alternatives(pairs):
     return [TopLogprob(token=token, bytes=list(token.encode()), logprob=math.log(p)) for token, p in pairs]
 
 
-@checker
+@checker(needs=("logprobs",))
 def check_label_probabilities(function, request, response, labels=("positive", "negative", "neutral")):
     """Check the classifier's ``request`` and ``label_probabilities(top_logprobs, labels)`` (spellings add up)."""
     labels = list(labels)
@@ -400,7 +400,7 @@ def check_route(function):
     return "confident answers go through, doubtful ones go to a person."
 
 
-@checker
+@checker(needs=("logprobs",))
 def check_text_from_bytes(function, request, response):
     """Check ``text_from_bytes(content)`` on a real reply: joining every token's bytes gives the reply's text."""
     _check_request(request, "emoji_request", top_logprobs=None, temperature=0, tokens=8)

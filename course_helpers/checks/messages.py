@@ -509,7 +509,7 @@ def _check_classifier_request(request: dict[str, Any], model: str, effort: Any, 
     )
 
 
-@checker
+@checker(needs=("developer",))
 def check_classifier(classify, client, model, effort=NOT_GIVEN):
     """Check ``classify(client, model, effort, review)``: the request it sends and that it returns a label."""
     if is_stub(classify):

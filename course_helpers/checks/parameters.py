@@ -293,7 +293,7 @@ def _sampling_effort(request: dict) -> None:
     )
 
 
-@checker
+@checker(needs=("seed",))
 def check_several_replies(request, responses, count: int = 4, max_tokens: int = 12):
     """Check ``count`` varied short replies from ``count`` requests: no n, a temperature above 0, a token limit."""
     request = _request(request)
@@ -518,7 +518,7 @@ def _exact_fingerprints() -> set[str]:
     return {fingerprint_of(store.MODELS[store.CHAT_MODEL])}
 
 
-@checker
+@checker(needs=("seed",))
 def check_reproducible(request, first, second):
     """Check two responses to the same seeded request: same seed, same system_fingerprint, same text (offline)."""
     request = _request(request)

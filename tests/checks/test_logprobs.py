@@ -483,3 +483,24 @@ def test_text_from_bytes_with_the_alternatives_bytes(capsys):
     )
     line = _line(capsys)
     assert line.startswith("❌") and "entry.bytes" in line
+
+
+@pytest.mark.parametrize(
+    ("check", "args"),
+    [
+        (check_logprobs_request, ({"model": "llama3.2", "logprobs": True}, ValueError("refused"))),
+        (check_logprobs_request, (..., ...)),
+        (check_label_probabilities, (reference_label_probabilities, {"logprobs": True}, ValueError("refused"))),
+        (check_text_from_bytes, (lambda content: "", {"logprobs": True}, ValueError("refused"))),
+    ],
+)
+def test_logprob_exercises_are_skipped_on_a_backend_without_logprobs(capsys, backend_lacking, check, args):
+    backend_lacking("logprobs")
+    check(*args)
+    assert _line(capsys).startswith("⏭️ Skipped on this backend: it has no logprobs / top_logprobs (HTTP 400")
+
+
+def test_exercises_without_logprobs_still_check_on_that_backend(capsys, backend_lacking):
+    backend_lacking("logprobs")
+    check_perplexity(perplexity)
+    assert _line(capsys).startswith("✅")

@@ -610,3 +610,25 @@ def test_hints_count_one_message_in_the_singular(capsys):
 
 def test_docstring_examples():
     assert doctest.testmod(checks).failed == 0
+
+
+def test_check_classifier_is_skipped_on_a_backend_without_the_developer_role(capsys, backend_lacking):
+    backend_lacking("developer")
+
+    def classify(client, model, effort, review):
+        raise AssertionError("a skipped check must not call the learner's function")
+
+    checks.check_classifier(classify, EchoClient(), "llama3.2")
+    checks.check_classifier(..., EchoClient(), "llama3.2")  # not "not done yet" either: the exercise cannot run here
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    for line in lines:
+        assert line.startswith("⏭️ Skipped on this backend: it has no ")
+        assert "developer role (HTTP 400: developer is not supported)" in line
+        assert line.endswith("the built-in backend and the OpenAI API have it.")
+
+
+def test_checks_that_send_nothing_still_check_on_that_backend(capsys, backend_lacking):
+    backend_lacking("developer")
+    checks.check_translation_messages(translation)
+    assert one_line(capsys).startswith("✅ Correct")

@@ -640,3 +640,24 @@ def test_effort_request_with_another_message(capsys):
 def test_top_p_hint_counts_one_word(capsys):
     check_top_p(lambda p, top_p: np.array([1.0, 0, 0, 0]) if top_p == 0.8 else top_p_filter(p, top_p))
     assert "keeps 1 word;" in _line(capsys)
+
+
+@pytest.mark.parametrize(
+    ("check", "args"),
+    [
+        (check_several_replies, ({"model": "llama3.2", "seed": 0}, [])),
+        (check_several_replies, (..., ...)),
+        (check_reproducible, ({"model": "llama3.2", "seed": 123}, ValueError("refused"), ...)),
+        (check_reproducible, (..., ..., ...)),
+    ],
+)
+def test_seeded_exercises_are_skipped_on_a_backend_without_seed(capsys, backend_lacking, check, args):
+    backend_lacking("seed")
+    check(*args)
+    assert _line(capsys).startswith("⏭️ Skipped on this backend: it has no seed (HTTP 400: seed is not supported)")
+
+
+def test_exercises_without_seed_still_check_on_that_backend(capsys, backend_lacking):
+    backend_lacking("seed")
+    check_stop_request(..., ...)
+    assert _line(capsys).startswith("⏳")
