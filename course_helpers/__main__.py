@@ -266,7 +266,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="for testing: answer as an engine lacking these (comma-separated: moderations,audio,logprobs,n,"
         "seed,developer,json_mode,json_schema,tools,responses,stored_responses,conversations,streaming,speech,"
-        "realtime,transcription,request_moderation,chat)",
+        "realtime,transcription,request_moderation,tokenize,chat)",
     )
     add_serve_options(serve)
     serve.set_defaults(run=_serve)

@@ -399,7 +399,7 @@ def expected_ban(word: str, token_ids) -> dict[int, int]:
     return bias
 
 
-@checker
+@checker(needs=("tokenize",))
 def check_ban_word(ban_word, token_ids, client=None, request: dict | None = None):
     """Check ``ban_word(word, token_ids)``: a ``logit_bias`` with -100 on each one-token spelling of ``word``.
 

@@ -74,6 +74,7 @@ FEATURES = (
     "speech",
     "realtime",
     "transcription",
+    "tokenize",
 )
 YES, NO, NOT_CHECKED = "yes", "no", "not checked"
 TITLES = {
@@ -94,6 +95,7 @@ TITLES = {
     "speech": "speech (/v1/audio/speech)",
     "realtime": "Realtime API (/v1/realtime)",
     "transcription": "transcription (/v1/audio/transcriptions)",
+    "tokenize": "token ids (/tokenize)",
 }
 _SERVED = (  # what the course's server adds in front of an engine
     "run `python -m course_helpers serve --upstream URL` in front of it "
@@ -111,6 +113,7 @@ WHERE = {
     "speech": _SERVED,
     "realtime": _SERVED,
     "transcription": _SERVED,
+    "tokenize": "the built-in backend and vLLM's server have it (the OpenAI API has none: lessons use tiktoken there)",
 }
 PROBE_TIMEOUT = 30.0  # seconds per probe: a room server may be loading a model
 
@@ -327,6 +330,33 @@ def _probes(client, chat: dict, moderation_model: str, timeout: float) -> dict[s
         client.audio.transcriptions.create(model="gpt-transcribe", file=("probe.wav", _silence_wav(), "audio/wav"))
         return ""
 
+    def tokenize() -> str:
+        # vLLM's and the course server's /tokenize, at the server's root (not under /v1): token ids of a prompt.
+        import httpx
+
+        root = str(client.base_url).removesuffix("/").removesuffix("/v1")
+        answer = httpx.post(
+            f"{root}/tokenize",
+            headers={"Authorization": f"Bearer {client.api_key}"},
+            json={"model": chat["model"], "prompt": "Hi"},
+            timeout=timeout,
+        )
+        if answer.status_code != 200:
+            try:
+                body = answer.json()
+            except ValueError:
+                body = answer.text
+            if isinstance(body, dict):  # {"detail": ...} (FastAPI's 404) or OpenAI's {"error": {"message": ...}}
+                error = body.get("error")
+                body = body.get("detail") or (error.get("message") if isinstance(error, dict) else error) or body
+            return f"HTTP {answer.status_code}: {' '.join(str(body).split())[:200]}"
+        tokens = (
+            answer.json().get("tokens")
+            if answer.headers.get("content-type", "").startswith("application/json")
+            else None
+        )
+        return "" if isinstance(tokens, list) and tokens else "answered without token ids"
+
     return {
         "chat": lambda: (create(), "")[1],
         "streaming": streaming,
@@ -345,6 +375,7 @@ def _probes(client, chat: dict, moderation_model: str, timeout: float) -> dict[s
         "speech": speech,
         "realtime": lambda: _realtime(client, timeout),
         "transcription": transcription,
+        "tokenize": tokenize,
     }
 
 

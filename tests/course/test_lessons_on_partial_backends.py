@@ -16,7 +16,8 @@ For each notebook and each set of missing features, the test asserts what a lear
 
 The sets are what real engines look like (docs/instructors.md, "Which lessons run on which
 backend"): none has ``/v1/moderations``, the ``moderation=`` parameter or audio; on top of that,
-Ollama ignores ``n``; llama.cpp's server has no Responses API and no ``n > 1``; and the harshest, a
+Ollama ignores ``n``, keeps no responses (no ``previous_response_id``, no conversations) and has no
+``/tokenize``; llama.cpp's server has no Responses API and no ``n > 1``; and the harshest, a
 server with chat and nothing else. Every notebook runs on the chat-only server; a notebook runs on another
 set only where that set takes away something the lesson uses and no other run took away the same (lesson
 04 on an Ollama-like and on a llama.cpp-like server is the same run). With most features off most cells
@@ -45,23 +46,36 @@ CELL_TIMEOUT = 900  # seconds per cell: lesson 07 timed out at 300 on a loaded 2
 
 BARE_ENGINE = ("moderations", "request_moderation", "speech", "realtime", "transcription")
 BACKENDS = {
-    "ollama-like": (*BARE_ENGINE, "n"),
+    "ollama-like": (*BARE_ENGINE, "n", "stored_responses", "conversations", "tokenize"),
     "llama.cpp-like": (*BARE_ENGINE, "n", "responses"),
     "chat-only": tuple(name for name in FEATURES if name != "chat"),
 }
 
-# The features each lesson uses that some backend lacks (docs/capabilities-by-lesson.md).
-USES = {
-    "00": (),
-    "01": ("developer",),
-    "02": ("logprobs", "n", "seed"),
-    "03": ("logprobs", "seed"),
-    "04": ("moderations", "request_moderation"),
-    "05": ("speech", "realtime", "transcription"),
-    "06": ("streaming", "responses", "developer"),
-    "07": ("json_mode", "json_schema", "tools", "responses"),
-}
-SOLUTIONS_USE = {**USES, "04": ("moderations", "request_moderation"), "05": ("realtime", "transcription")}
+NEEDS_CALL = re.compile(r"\bneeds\(([^)]*)\)")
+
+
+def _needs_calls(source: str) -> list[tuple[str, ...]]:
+    """The features of each ``needs(...)`` call in a cell's source, in the order it asks for them."""
+    return [tuple(re.findall(r"[\"']([a-z_]+)[\"']", args)) for args in NEEDS_CALL.findall(source)]
+
+
+def _uses(folder: str) -> dict[str, tuple[str, ...]]:
+    """What each notebook asks ``needs()`` for, read from its cells (so a newly guarded cell is tested too)."""
+    uses = {}
+    for path in sorted((ROOT / folder).glob("0*.ipynb")):
+        names = {
+            name
+            for cell in read(path).cells
+            if cell.cell_type == "code"
+            for call in _needs_calls(cell.source)
+            for name in call
+        }
+        uses[path.name[:2]] = tuple(sorted(names))
+    return uses
+
+
+USES = _uses("notebooks")
+SOLUTIONS_USE = _uses("solutions")
 
 
 def _runs(folder: str, uses: dict[str, tuple[str, ...]]) -> list[tuple[str, Path]]:
@@ -142,12 +156,19 @@ def _notes_in(cells) -> list[str]:
     return [line for cell in cells for line in _text(cell).splitlines() if line.startswith("⚠️ Skipped:")]
 
 
-def _assert_notes(cells, base_url: str, missing: tuple[str, ...]) -> None:
-    """The note of each missing feature appears, and no other note."""
-    expected = _expected_notes(base_url, missing)
-    notes = set(_notes_in(cells))
-    assert [name for name, note in expected.items() if note not in notes] == []
-    assert notes <= set(expected.values()), f"notes for features the server has: {notes - set(expected.values())}"
+def _assert_notes(cells, base_url: str, off: tuple[str, ...]) -> None:
+    """Each cell that asks ``needs()`` for a missing feature prints that feature's note (the first missing
+    one of each call, as ``needs()`` does), and no cell prints a note it should not."""
+    asked = tuple(
+        sorted({name for cell in cells for call in _needs_calls(cell.source) for name in call if name in off})
+    )
+    notes = _expected_notes(base_url, asked)
+    for cell in cells:
+        expected = {
+            notes[next(n for n in call if n in off)] for call in _needs_calls(cell.source) if set(call) & set(off)
+        }
+        printed = {line for line in _text(cell).splitlines() if line.startswith("⚠️ Skipped:")}
+        assert printed == expected, f"cell {cell.id}: printed {printed}, expected {expected}"
 
 
 @pytest.mark.parametrize(("backend", "path"), _runs("notebooks", USES), ids=lambda v: getattr(v, "stem", v))
@@ -155,7 +176,7 @@ def test_a_lesson_runs_to_its_end_with_a_note_for_each_missing_feature(backend, 
     base_url, off = learner_env(backend), BACKENDS[backend]
     cells = _run(path)
     assert _errors(cells) == []
-    _assert_notes(cells, base_url, tuple(name for name in USES[_lesson(path)] if name in off))
+    _assert_notes(cells, base_url, off)
 
 
 def _check_needs() -> dict[str, tuple[str, ...]]:
@@ -179,4 +200,4 @@ def test_a_solution_skips_the_checks_of_missing_features_and_passes_the_others(b
         expected = "⏭️ Skipped on this backend: " if any(f in off for f in needs[name]) else "✅ Correct"
         printed = _text(cell)
         assert printed.startswith(expected) and printed.count("\n") == 1, f"cell {cell.id}, {name}: {printed!r}"
-    _assert_notes(cells, base_url, tuple(name for name in SOLUTIONS_USE[_lesson(path)] if name in off))
+    _assert_notes(cells, base_url, off)

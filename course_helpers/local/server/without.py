@@ -62,6 +62,7 @@ ENDPOINTS = {
     "moderations": "/v1/moderations",
     "speech": "/v1/audio/speech",
     "transcription": "/v1/audio/transcriptions",
+    "tokenize": "/tokenize",  # and /detokenize: Ollama has neither
 }
 
 
@@ -148,7 +149,8 @@ class Without:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        if any(path.startswith(ENDPOINTS[name]) for name in self.without if name in ENDPOINTS):
+        missing = any(path.startswith(ENDPOINTS[name]) for name in self.without if name in ENDPOINTS)
+        if missing or ("tokenize" in self.without and path.startswith("/detokenize")):
             await JSONResponse({"detail": "Not Found"}, status_code=404)(scope, receive, send)
             return
         if scope["method"] != "POST" or path not in ("/v1/chat/completions", "/v1/responses"):

@@ -318,3 +318,18 @@ def test_the_notes_of_the_new_features_say_where_to_get_them(monkeypatch, capsys
         "chat completions) (answered without moderation results: the server ignores moderation=); "
         f"{capabilities._SERVED}.",
     ]
+
+
+def test_tokenize_is_yes_with_token_ids_and_no_with_ollamas_404():
+    with _server("") as full, _server("tokenize") as bare:
+        found = probe(full.base_url, API_KEY, MODEL, features=("tokenize",))
+        missing = probe(bare.base_url, API_KEY, MODEL, features=("tokenize",))
+        detokenize = httpx.post(
+            bare.base_url.removesuffix("/v1") + "/detokenize",
+            headers={"Authorization": f"Bearer {API_KEY}"},
+            json={"model": MODEL, "tokens": [1]},
+        )
+    assert found.status("tokenize") == YES
+    assert missing.findings["tokenize"].reason == "HTTP 404: Not Found"
+    assert detokenize.status_code == 404  # its pair goes with it
+    assert "vLLM" in missing.note("tokenize")
