@@ -72,6 +72,55 @@ def test_batch_equals_separate_sequences(engine):
     assert np.allclose(together[0], alone_a, atol=2e-3) and np.allclose(together[1], alone_b, atol=2e-3)
 
 
+def textbook_logits(model, ids):
+    """Next-token logits after ``ids``, written the plain way: whole sequence, no cache, nothing in place."""
+    config, weights = model.config, model.weights
+    T, hd, kv = len(ids), config.head_dim, config.n_kv_heads
+    n_q, n_kv = config.n_heads * hd, kv * hd
+
+    def norm(x, weight):
+        return x / np.sqrt((x * x).mean(axis=-1, keepdims=True) + config.rms_eps) * weight
+
+    def rotate(v):  # (T, heads, hd): each adjacent pair turned by its position's angle
+        angles = np.arange(T)[:, None] * config.rope_base ** (-np.arange(0, hd, 2) / hd)  # (T, hd/2)
+        even, odd = v[..., 0::2], v[..., 1::2]
+        cos, sin = np.cos(angles)[:, None, :], np.sin(angles)[:, None, :]
+        return np.stack([even * cos - odd * sin, even * sin + odd * cos], axis=-1).reshape(v.shape)
+
+    x = weights.token_embeddings[ids].astype(np.float64)
+    for layer in weights.layers:
+        qkv = norm(x, layer.attn_norm) @ layer.attn_qkv.T
+        q = rotate(qkv[:, :n_q].reshape(T, config.n_heads, hd))
+        k = rotate(qkv[:, n_q : n_q + n_kv].reshape(T, kv, hd))
+        v = qkv[:, n_q + n_kv :].reshape(T, kv, hd)
+        heads = []
+        for head in range(config.n_heads):
+            shared = head * kv // config.n_heads  # the key/value head of this query head's group
+            scores = q[:, head] @ k[:, shared].T / np.sqrt(hd) + np.triu(np.full((T, T), -np.inf), 1)
+            weights_ = np.exp(scores - scores.max(axis=-1, keepdims=True))
+            heads.append(weights_ / weights_.sum(axis=-1, keepdims=True) @ v[:, shared])
+        x = x + np.concatenate(heads, axis=-1) @ layer.attn_output.T
+        gate, up = np.split(norm(x, layer.ffn_norm) @ layer.ffn_gate_up.T, 2, axis=-1)
+        x = x + (gate / (1 + np.exp(-gate)) * up) @ layer.ffn_down.T
+    return norm(x[-1], weights.output_norm) @ weights.token_embeddings.T
+
+
+def test_greedy_decoding_matches_the_textbook_forward_pass(engine):
+    # the engine's forward pass (KV cache, batches, results written in place) against the plain
+    # formulas in float64: the same logits within float32's rounding, so the same greedy tokens
+    model = engine.model
+    ids = engine.encode("The capital of France is")
+    caches = [model.new_cache(capacity=2), model.new_cache()]  # the first one also grows
+    logits = model.forward([ids, engine.encode("One, two, three,")], caches)[0]  # with a second sequence
+    for _ in range(8):
+        expected = textbook_logits(model, ids)
+        assert np.abs(logits - expected).max() < 5e-4  # measured: 3e-5 to 4e-5 on logits up to about 20
+        assert int(np.argmax(logits)) == int(np.argmax(expected))
+        ids = ids + [int(np.argmax(logits))]
+        logits = model.forward([[ids[-1]], [ids[-1]]], caches)[0]
+    assert engine.decode(ids[-8:]).strip()  # a real continuation
+
+
 def test_every_tensor_stays_float32(engine):
     logits = engine.model.forward([engine.encode("Hi")], [engine.model.new_cache()])
     assert logits[0].dtype == np.float32
