@@ -113,6 +113,7 @@ WHERE = {
     "speech": _SERVED,
     "realtime": _SERVED,
     "transcription": _SERVED,
+    "n": "one request per reply, each with its own seed, works everywhere (lesson 02; gpt-6-luna refuses n too)",
     "tokenize": "the built-in backend and vLLM's server have it (the OpenAI API has none: lessons use tiktoken there)",
 }
 PROBE_TIMEOUT = 30.0  # seconds per probe: a room server may be loading a model
@@ -197,6 +198,15 @@ def _reason(error: Exception) -> tuple[str, str]:
     if isinstance(error, openai.APIConnectionError):
         return NOT_CHECKED, f"could not connect ({type(error.__cause__).__name__ if error.__cause__ else 'no answer'})"
     return NOT_CHECKED, f"{type(error).__name__}: {error}"
+
+
+def _says_nothing_of_the_feature(error: Exception) -> bool:
+    """A 401/403 (a wrong key, another server on the port) or a 5xx (a server in trouble) is no answer about
+    a feature: reported as not checked rather than as the feature missing."""
+    import openai
+
+    status = error.status_code if isinstance(error, openai.APIStatusError) else None
+    return status is not None and (status in (401, 403) or status >= 500)
 
 
 def _silence_wav(seconds: float = 0.3, rate: int = 16000) -> bytes:
@@ -406,7 +416,10 @@ def probe(
             try:
                 missing = probes[feature]()
             except Exception as error:  # the finding itself: a refusal, a timeout, a bad answer
-                return Finding(feature, *_reason(error))
+                status, reason = _reason(error)
+                if feature != "chat" and _says_nothing_of_the_feature(error):
+                    status = NOT_CHECKED  # a wrong key or a server in trouble: chat's finding says so
+                return Finding(feature, status, reason)
             return Finding(feature, NO, missing) if missing else Finding(feature, YES)
 
         if "chat" in features:

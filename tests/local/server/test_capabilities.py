@@ -333,3 +333,12 @@ def test_tokenize_is_yes_with_token_ids_and_no_with_ollamas_404():
     assert missing.findings["tokenize"].reason == "HTTP 404: Not Found"
     assert detokenize.status_code == 404  # its pair goes with it
     assert "vLLM" in missing.note("tokenize")
+
+
+def test_a_wrong_key_says_nothing_of_a_feature_asked_alone():
+    # needs("seed") probes seed alone: a 401 there is a key problem, not "this backend has no seed"
+    with _server("") as handle:
+        found = probe(handle.base_url, "sk-wrong-secret-0123456789", MODEL, features=("seed",))
+    assert found.status("seed") == NOT_CHECKED
+    assert found.findings["seed"].reason.startswith("HTTP 401")
+    assert found.lacks() == []
