@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 
 from course_helpers import checks
-from course_helpers.course.capabilities import FEATURES, probe
+from course_helpers.course.capabilities import FEATURES, NO, probe
 from course_helpers.course.models import DEFAULTS
 from course_helpers.course.notebooks import execute, is_check_cell, read
 from course_helpers.local.server import start_in_thread
@@ -142,10 +142,18 @@ def _errors(cells) -> list[str]:
     ]
 
 
-def _expected_notes(base_url: str, features: tuple[str, ...]) -> dict[str, str]:
-    """The note needs() prints for each of ``features``, as the probe finds them on this server."""
-    found = probe(base_url, API_KEY, DEFAULTS.chat.model, features=("chat", *features))
-    return {name: found.note(name) for name in features}
+def _same_ids(note: str) -> str:
+    """A note with the ids a server makes up (a response's, a conversation's) blanked: each probe makes its own."""
+    return re.sub(r"\b(resp|conv|msg)_[0-9a-f]+", r"\1_…", note)
+
+
+def _missing(base_url: str, features) -> dict[str, str]:
+    """The note needs() prints for each of ``features`` this server lacks, as the probe finds it (with made-up
+    ids blanked). A feature can be missing without being switched off: no Responses API, no stored responses."""
+    names = tuple(sorted(set(features)))
+    effort = DEFAULTS.chat.request_kwargs().get("reasoning_effort")  # as the kernel's probe sends it
+    found = probe(base_url, API_KEY, DEFAULTS.chat.model, effort=effort, features=("chat", *names))
+    return {name: _same_ids(found.note(name)) for name in names if found.status(name) == NO}
 
 
 def _lesson(path: Path) -> str:
@@ -156,21 +164,15 @@ def _notes_in(cells) -> list[str]:
     return [line for cell in cells for line in _text(cell).splitlines() if line.startswith("⚠️ Skipped:")]
 
 
-def _same_ids(note: str) -> str:
-    """A note with the ids a server makes up (a response's, a conversation's) blanked: each probe makes its own."""
-    return re.sub(r"\b(resp|conv|msg)_[0-9a-f]+", r"\1_…", note)
-
-
 def _assert_notes(cells, base_url: str, off: tuple[str, ...]) -> None:
     """Each cell that asks ``needs()`` for a missing feature prints that feature's note (the first missing
     one of each call, as ``needs()`` does), and no cell prints a note it should not."""
-    asked = tuple(
-        sorted({name for cell in cells for call in _needs_calls(cell.source) for name in call if name in off})
-    )
-    notes = {name: _same_ids(note) for name, note in _expected_notes(base_url, asked).items()}
+    asked = {name for cell in cells for call in _needs_calls(cell.source) for name in call}
+    notes = _missing(base_url, asked)
+    assert asked & set(off) <= set(notes), "a feature switched off was not found missing by the probe"
     for cell in cells:
         expected = {
-            notes[next(n for n in call if n in off)] for call in _needs_calls(cell.source) if set(call) & set(off)
+            notes[next(n for n in call if n in notes)] for call in _needs_calls(cell.source) if set(call) & set(notes)
         }
         printed = {_same_ids(line) for line in _text(cell).splitlines() if line.startswith("⚠️ Skipped:")}
         assert printed == expected, f"cell {cell.id}: printed {printed}, expected {expected}"
@@ -200,9 +202,10 @@ def test_a_solution_skips_the_checks_of_missing_features_and_passes_the_others(b
     cells = _run(path)
     assert _errors(cells) == []
     needs = _check_needs()
+    lacking = set(_missing(base_url, {f for features in needs.values() for f in features}))
     for cell in filter(is_check_cell, cells):
         name = re.search(r"^(check_\w+)\(", cell.source, re.MULTILINE).group(1)
-        expected = "⏭️ Skipped on this backend: " if any(f in off for f in needs[name]) else "✅ Correct"
+        expected = "⏭️ Skipped on this backend: " if set(needs[name]) & lacking else "✅ Correct"
         printed = _text(cell)
         assert printed.startswith(expected) and printed.count("\n") == 1, f"cell {cell.id}, {name}: {printed!r}"
     _assert_notes(cells, base_url, off)
