@@ -152,7 +152,9 @@ def _missing(base_url: str, features) -> dict[str, str]:
     ids blanked). A feature can be missing without being switched off: no Responses API, no stored responses."""
     names = tuple(sorted(set(features)))
     effort = DEFAULTS.chat.request_kwargs().get("reasoning_effort")  # as the kernel's probe sends it
-    found = probe(base_url, API_KEY, DEFAULTS.chat.model, effort=effort, features=("chat", *names))
+    found = probe(  # a long timeout: on a loaded machine a probe that generates can pass 30 s ("not checked")
+        base_url, API_KEY, DEFAULTS.chat.model, effort=effort, features=("chat", *names), timeout=300
+    )
     return {name: _same_ids(found.note(name)) for name in names if found.status(name) == NO}
 
 
