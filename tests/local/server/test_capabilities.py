@@ -20,7 +20,7 @@ from openai import OpenAI
 from course_helpers import checks
 from course_helpers.course import capabilities
 from course_helpers.course.backends import BackendInfo
-from course_helpers.course.capabilities import NO, NOT_CHECKED, YES, needs, probe
+from course_helpers.course.capabilities import FEATURES, NO, NOT_CHECKED, YES, needs, probe
 from course_helpers.local.server import start_in_thread
 from course_helpers.local.server.upstream import Upstream
 from course_helpers.local.server.without import parse_without
@@ -28,19 +28,10 @@ from course_helpers.local.server.without import parse_without
 from .conftest import API_KEY, TEST_DAY
 from .fake_engine import FakeEngine
 
-LIGHT = (
-    "chat",
-    "streaming",
-    "n",
-    "seed",
-    "logprobs",
-    "developer",
-    "json_mode",
-    "json_schema",
-    "responses",
-    "stored_responses",
-    "conversations",
-)
+# What the fake engine answers at once; the others load a model (moderation, audio), open a WebSocket or
+# build a tool grammar, and have tests of their own below.
+HEAVY = ("tools", "moderations", "request_moderation", "speech", "realtime", "transcription", "tokenize")
+LIGHT = tuple(name for name in FEATURES if name not in HEAVY)
 MODEL = "gpt-4o-mini"  # as the other server tests, on their TEST_DAY (aging: allow)
 
 
