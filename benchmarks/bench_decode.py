@@ -154,7 +154,8 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     engine = Engine(threads=2)
     NO_END.update({str(token): -100 for token in engine.end_tokens})
-    print(f"the engine's weights are stored as: {getattr(engine.weights, 'layout', 'out_in')}")
+    layouts = "both layouts" if engine.weights.in_out else "out_in only"
+    print(f"the engine's weights: {layouts}; its tuner measures which mode (linear.MODES) decodes fastest")
     limits = limit_seconds(engine)
     for (layout, threads), seconds in limits.items():
         print(f"  all matrix-vector products, {layout}, {threads} BLAS thread(s): {1e3 * seconds:.1f} ms")
@@ -171,6 +172,7 @@ def main() -> None:
             engine_rates.append(engine_decode(engine, args.tokens))
             streamed_rates.append(streamed_decode(client, args.tokens)[0])
         best_engine, best_streamed = max(engine_rates), max(streamed_rates)
+        print(f"modes the engine kept, per batch size: {engine._scheduler.tuner.choices()}")
         print(
             f"engine decode, {args.tokens} tokens, best of {args.rounds}: {best_engine:.1f} tokens/s = "
             f"{best_engine / limit:.2f} of the limit (median {statistics.median(engine_rates):.1f})"

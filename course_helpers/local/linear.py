@@ -14,10 +14,20 @@ and there are two ways to put both to work:
   products, so both run at once). Its threads sleep between products, which
   is polite to other programs but costs a wake-up per product.
 
-Or ``"one"``: a single core, BLAS at one thread. Which is fastest depends on
-the machine, on how many rows are multiplied at once and on what else is
-running, so the scheduler's ``ThreadTuner`` (thread_tuner.py) measures it
-while decoding.
+Or ``"one"``: a single core, BLAS at one thread.
+
+And the same weights can be read in two layouts: GGUF's ``(out, in)``, where
+a product is ``x @ weight.T``, or transposed, ``(in, out)``, where it is
+``x @ weight`` (gguf_weights.py keeps both, the second in a file that is read
+only if used). OpenBLAS reads them with different kernels. Measured on our
+2-core AMD EPYC over all the model's matrices in a real decoding step: one
+row with BLAS's threads, 41.5 ms (out, in) against 48.9 ms (in, out); 8 rows
+126 against 102 ms, 16 rows 180 against 154; one row on one core 63 against
+50 ms. So ``"one_in_out"`` and ``"blas_in_out"`` are modes too.
+
+Which mode is fastest depends on the machine, on how many rows are
+multiplied at once and on what else is running, so the scheduler's
+``ThreadTuner`` (thread_tuner.py) measures it while decoding.
 
 >>> linear = Linear(workers=1)
 >>> linear(np.ones((1, 2), np.float32), np.array([[1, 2], [3, 4]], np.float32))
@@ -37,7 +47,7 @@ import numpy as np
 
 __all__ = ["Linear", "MODES", "matmul_transposed", "blocked_matmul"]
 
-MODES = ("one", "split", "blas")  # how the cores share the products (see the module's docstring)
+MODES = ("one", "split", "blas", "one_in_out", "blas_in_out")  # how the cores share the products, in which layout
 _MIN_SPLIT_ROWS = 512  # smaller matrices are not worth a hand-off to another thread
 _MAX_STREAMED_ROWS = 96  # up to this many input rows, weight @ x.T is the faster form
 _MAX_BLOCKED_ROWS = 16  # up to this many input rows, weight blocks are faster still (see blocked_matmul)
@@ -153,25 +163,36 @@ class Linear:
 
     ``mode`` (one of MODES) says how the cores share a product; set it for a
     stretch of work with ``using(mode)``, which also sets BLAS's threads.
+    ``in_out``: the transposed weights, by ``id()`` of each ``(out, in)``
+    weight (``ModelWeights.in_out``), for the "_in_out" modes; a weight
+    without one is multiplied in its own layout.
     Only one thread at a time may call a given ``Linear`` (the engine's
     decoding thread does); a second one gets a RuntimeError, never a silently
     mixed-up product.
     """
 
-    def __init__(self, workers: int = 1):
+    def __init__(self, workers: int = 1, in_out: dict[int, np.ndarray] | None = None):
         self.workers = max(1, int(workers))
+        self.in_out = in_out or {}
         self._helpers = [_Helper() for _ in range(self.workers - 1)]
         self._bounds: dict[int, list[int]] = {}  # rows of each block, per matrix height
         self._in_use = threading.Lock()  # held during a product: a second caller is an error
         self.mode = "split" if self.workers > 1 else "one"
+
+    def modes(self) -> tuple[str, ...]:
+        """The modes worth measuring here: those with several cores only if there are, "_in_out" only with its weights."""
+        several = ("blas", "split", "one", "blas_in_out", "one_in_out") if self.workers > 1 else ("one", "one_in_out")
+        return tuple(mode for mode in several if self.in_out or not mode.endswith("_in_out"))
 
     @contextlib.contextmanager
     def using(self, mode: str):
         """Run the products in ``mode`` inside the ``with`` block (BLAS's threads restored after)."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-        previous, self.mode = self.mode, mode if self.workers > 1 else "one"
-        blas_threads = self.workers if self.mode == "blas" else 1
+        if self.workers == 1:  # one core: BLAS's threads and our split are one core too
+            mode = "one_in_out" if mode.endswith("_in_out") else "one"
+        previous, self.mode = self.mode, mode
+        blas_threads = self.workers if self.mode.startswith("blas") else 1
         try:
             with _blas_controller().limit(limits=blas_threads, user_api="blas"):
                 yield self
@@ -190,9 +211,11 @@ class Linear:
             self._in_use.release()
 
     def _product(self, x: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        if self.mode.endswith("_in_out") and id(weight) in self.in_out:
+            return x @ self.in_out[id(weight)]  # (rows, in) @ (in, out)
         rows_out = weight.shape[0]
         if self.mode != "split" or rows_out < _MIN_SPLIT_ROWS:
-            return matmul_transposed(x, weight, blocked=self.mode != "blas")
+            return matmul_transposed(x, weight, blocked=not self.mode.startswith("blas"))
         bounds = self._bounds.get(rows_out)
         if bounds is None:
             tiles = -(-rows_out // 64)  # blocks of whole 64-row tiles (cache-line and kernel friendly)

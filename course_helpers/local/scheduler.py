@@ -181,7 +181,7 @@ class BatchScheduler:
         self._jobs: list[tuple[Future, object]] = []  # other work on the model (hidden states)
         self._active: list[_Choice] = []
         self._prefilling: list[_Prefill] = []  # admitted requests whose prompt is being fed
-        self.tuner = ThreadTuner(model.linear.workers)  # how the cores share the products, per batch size
+        self.tuner = ThreadTuner(model.linear.modes())  # how the cores share the products, per batch size
         self._wake = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="course-engine-decoder", daemon=True)
         self._thread.start()

@@ -50,12 +50,13 @@ class ThreadTuner:
 
     Which mode wins differs between machines: on one of ours a one-row
     decoding step took 60 ms in "blas" mode and 91-96 ms in the others; on
-    another, "split" was the faster. For one input row every mode gives
-    exactly the same numbers; for several rows BLAS rounds a little
-    differently, by about 1e-5 in the logits, as it does for different batch
-    sizes.
+    another, "split" was the faster; with 8 or 16 rows, "blas_in_out" beat
+    every (out, in) mode by 13-15%. For one input row the modes of one
+    layout give exactly the same numbers; the other layout, or several rows,
+    round a little differently, by about 1e-5 in the logits, as different
+    batch sizes do (the sampler's draw is made to shrug that off, sampler.py).
 
-    >>> tuner = ThreadTuner(workers=2, period=8, trial=2)
+    >>> tuner = ThreadTuner(("blas", "split", "one"), period=8, trial=2)
     >>> tuner.mode(batch=1)
     'blas'
     >>> for seconds in [1.0, 1.0, 0.5, 0.5]:  # two steps in "blas", then two steps of a trial: faster
@@ -64,8 +65,8 @@ class ThreadTuner:
     'split'
     """
 
-    def __init__(self, workers: int, period: int = 64, trial: int = 5):
-        self.modes = ("blas", "split", "one") if workers > 1 else ("one",)
+    def __init__(self, modes: tuple[str, ...], period: int = 64, trial: int = 5):
+        self.modes = modes  # the first is where every batch size starts (Linear.modes(): BLAS's threads)
         self.period, self.trial = period, trial
         self._sizes: dict[int, _BatchSize] = {}
 

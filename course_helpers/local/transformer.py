@@ -225,7 +225,7 @@ class Transformer:
 
     def __init__(self, weights: ModelWeights, workers: int = 1):
         self.weights = weights
-        self.linear = Linear(workers)  # matrix products, split over ``workers`` threads
+        self.linear = Linear(workers, weights.in_out)  # matrix products, split over ``workers`` threads
         self.config = weights.config
         self.rope = rope_rotations(self.config.head_dim, self.config.context_length, self.config.rope_base)
 

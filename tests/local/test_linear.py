@@ -1,4 +1,4 @@
-"""Matrix products in every mode (one core, our split, BLAS threads) give the numbers of one plain product."""
+"""Matrix products in every mode (one core, our split, BLAS threads; either layout) give the numbers of one plain product."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ from course_helpers.local.linear import MODES, Linear, matmul_transposed
 @pytest.fixture(scope="module")
 def weight():
     return np.random.default_rng(0).standard_normal((1000, 64)).astype(np.float32)
+
+
+def with_transposed(workers: int, *weights: np.ndarray) -> Linear:
+    """A Linear that also has these weights transposed, (in, out), as the engine's has all of them."""
+    return Linear(workers, {id(w): np.ascontiguousarray(w.T) for w in weights})
 
 
 @pytest.mark.parametrize("rows", [1, 3, 8, 200])
@@ -46,7 +51,7 @@ def test_batched_form_is_contiguous_float32():
 @pytest.mark.parametrize("mode", MODES)
 def test_every_mode_gives_the_plain_product(weight, rows, mode):
     x = np.random.default_rng(rows).standard_normal((rows, 64)).astype(np.float32)
-    linear = Linear(2)
+    linear = with_transposed(2, weight)
     with linear.using(mode):
         out = linear(x, weight)
     assert out.shape == (rows, 1000) and out.dtype == np.float32 and out.flags.c_contiguous
@@ -77,23 +82,36 @@ def test_one_core_never_splits_nor_starts_blas_threads():
             pass
 
 
-def test_one_row_gives_exactly_the_same_numbers_in_every_mode():
+def test_one_row_gives_exactly_the_same_numbers_in_every_mode_of_one_layout():
     rng = np.random.default_rng(3)
     weight = rng.standard_normal((960, 576)).astype(np.float32)
     x = rng.standard_normal((1, 576)).astype(np.float32)
-    linear = Linear(2)
-    outputs = []
+    linear = with_transposed(2, weight)
+    outputs = {}
     for mode in MODES:
         with linear.using(mode):
-            outputs.append(linear(x, weight))
-    assert all(np.array_equal(outputs[0], out) for out in outputs[1:])
+            outputs[mode] = linear(x, weight)
+    assert np.array_equal(outputs["one"], outputs["split"]) and np.array_equal(outputs["one"], outputs["blas"])
+    assert np.array_equal(outputs["one_in_out"], outputs["blas_in_out"])
+    assert np.allclose(outputs["one"], outputs["one_in_out"], rtol=0, atol=1e-4)  # the other layout: rounding only
+
+
+def test_the_in_out_modes_read_the_transposed_weights():
+    weight = np.ones((128, 4), np.float32)
+    linear = Linear(1, {id(weight): np.full((4, 128), 2.0, np.float32)})  # a stand-in that shows which was read
+    with linear.using("one_in_out"):
+        assert linear(np.ones((1, 4), np.float32), weight)[0, 0] == 8.0
+        other = np.ones((128, 4), np.float32)  # no transposed copy: multiplied as it is
+        assert linear(np.ones((1, 4), np.float32), other)[0, 0] == 4.0
+    with linear.using("one"):
+        assert linear(np.ones((1, 4), np.float32), weight)[0, 0] == 4.0
 
 
 def test_modes_change_several_row_products_only_by_rounding():
     rng = np.random.default_rng(4)
     weight = rng.standard_normal((576, 576)).astype(np.float32)
     x = rng.standard_normal((6, 576)).astype(np.float32)
-    linear = Linear(2)
+    linear = with_transposed(2, weight)
     outputs = []
     for mode in MODES:
         with linear.using(mode):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from course_helpers.local.linear import MODES
+from course_helpers.local.linear import MODES, Linear
 from course_helpers.local.thread_tuner import ThreadTuner
+
+THREE = ("blas", "split", "one")  # the modes of two cores without transposed weights
 
 
 def _run(tuner, batch, times):
@@ -16,14 +18,14 @@ def _run(tuner, batch, times):
 
 
 def test_tuner_tries_every_mode_and_keeps_the_fastest():
-    tuner = ThreadTuner(workers=2, period=100, trial=2)
+    tuner = ThreadTuner(THREE, period=100, trial=2)
     speed = {"split": 1.0, "blas": 0.6, "one": 0.9}
     modes = []
     for _ in range(12):
         mode = tuner.mode(batch=1)
         modes.append(mode)
         tuner.record(1, speed[mode])
-    assert set(modes) == set(MODES)  # each was measured
+    assert set(modes) == set(THREE)  # each was measured
     assert tuner.mode(batch=1) == "blas" and modes[-4:] == ["blas"] * 4
     speed = {"split": 0.5, "blas": 1.0, "one": 0.9}  # the machine changes: splitting now wins
     for _ in range(200):
@@ -32,13 +34,13 @@ def test_tuner_tries_every_mode_and_keeps_the_fastest():
 
 
 def test_tuner_keeps_the_current_mode_unless_another_is_clearly_faster():
-    tuner = ThreadTuner(workers=2, period=100, trial=2)
+    tuner = ThreadTuner(THREE, period=100, trial=2)
     assert _run(tuner, 1, [1.0, 1.0, 0.97, 0.97]) == ["blas", "blas", "split", "split"]
     assert tuner.mode(batch=1) == "blas"  # 3% faster is within noise
 
 
 def test_tuner_chooses_per_batch_size():
-    tuner = ThreadTuner(workers=2, period=100, trial=2)
+    tuner = ThreadTuner(THREE, period=100, trial=2)
     speed = {1: {"split": 1.0, "blas": 0.5, "one": 0.9}, 8: {"split": 0.7, "blas": 1.5, "one": 1.4}}
     for _ in range(12):
         for batch in (1, 8):
@@ -52,7 +54,7 @@ def _trial_starts(modes):
 
 
 def test_tuner_tries_again_ever_less_often_while_nothing_changes():
-    tuner = ThreadTuner(workers=2, period=10, trial=2)
+    tuner = ThreadTuner(THREE, period=10, trial=2)
     modes = _run(tuner, 1, [1.0] * 400)  # nothing is faster: it stays, trying now and then
     starts = _trial_starts(modes)
     gaps = [b - a for a, b in zip(starts, starts[1:])]
@@ -63,12 +65,20 @@ def test_tuner_tries_again_ever_less_often_while_nothing_changes():
 
 
 def test_tuner_tries_at_once_when_the_steps_slow_down():
-    tuner = ThreadTuner(workers=2, period=10, trial=2)
+    tuner = ThreadTuner(THREE, period=10, trial=2)
     _run(tuner, 1, [1.0] * 60)  # settled, next trial far away
     modes = _run(tuner, 1, [2.0] * 4)  # another program started: steps twice as slow
     assert "split" in modes or "one" in modes
 
 
 def test_tuner_does_nothing_with_one_worker():
-    tuner = ThreadTuner(workers=1, trial=1)
+    tuner = ThreadTuner(("one",), trial=1)
     assert set(_run(tuner, 1, [1.0] * 5)) == {"one"}
+
+
+def test_the_modes_to_measure_follow_the_cores_and_the_weights():
+    transposed = {1: None}  # stands for ModelWeights.in_out
+    assert Linear(2).modes() == THREE
+    assert Linear(2, transposed).modes() == THREE + ("blas_in_out", "one_in_out")
+    assert Linear(1, transposed).modes() == ("one", "one_in_out")
+    assert set(Linear(2, transposed).modes()) == set(MODES)  # every mode is measured on a machine that has it
