@@ -26,6 +26,8 @@ Used in: course_helpers/local/engine.py
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .gguf_weights import LayerWeights, ModelConfig, ModelWeights
@@ -52,8 +54,13 @@ def rms_norm(x: np.ndarray, weight: np.ndarray, eps: float) -> np.ndarray:
 
     x: (rows, d_model) -> (rows, d_model)
     """
-    mean_square = (x * x).sum(axis=-1, keepdims=True) * f32(1.0 / x.shape[-1])  # (rows, 1)
-    return x * (1.0 / np.sqrt(mean_square + f32(eps))) * weight
+    if x.shape[0] == 1:  # one row (decoding one sequence): a dot product and a Python number, fewer numpy steps
+        out = x * (1.0 / math.sqrt(float(x[0] @ x[0]) / x.shape[1] + eps))  # a Python float keeps float32
+    else:
+        mean_square = (x * x).sum(axis=-1, keepdims=True) * f32(1.0 / x.shape[-1])  # (rows, 1)
+        out = x * (1.0 / np.sqrt(mean_square + f32(eps)))
+    out *= weight
+    return out
 
 
 def softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
