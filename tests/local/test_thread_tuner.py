@@ -79,7 +79,7 @@ def test_tuner_does_nothing_with_one_worker():
 def test_the_modes_to_measure_follow_the_cores_and_the_weights():
     transposed = {1: None}  # stands for ModelWeights.in_out
     assert Linear(2).modes() == THREE
-    assert Linear(2, transposed).modes() == THREE + ("blas_in_out", "one_in_out")
+    assert Linear(2, transposed).modes() == ("blas", "blas_in_out", "split", "one_in_out", "one")
     assert Linear(1, transposed).modes() == ("one", "one_in_out")
     assert set(Linear(2, transposed).modes()) == set(MODES)  # every mode is measured on a machine that has it
 
