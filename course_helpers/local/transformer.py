@@ -150,7 +150,7 @@ def grouped_query_attention(
     grouped = queries.reshape(T, n_kv_heads, group, head_dim).transpose(1, 2, 0, 3)
     # grouped: (n_kv_heads, group, T, head_dim); each group of query heads meets its key head
     scores = grouped @ keys[:, None].swapaxes(-1, -2)  # (n_kv_heads, group, T, n_keys)
-    scores *= f32(1.0 / np.sqrt(head_dim))  # a float32 scalar: a float64 one would promote everything
+    scores *= 1.0 / math.sqrt(head_dim)  # a Python float keeps float32 (a numpy float64 would promote everything)
     if T > 1:  # a position may not look at later positions
         query_positions = first_position + np.arange(T)
         future = np.arange(n_keys)[None, :] > query_positions[:, None]  # (T, n_keys)
@@ -186,11 +186,11 @@ def attention_block(
     n_q, n_kv = config.n_heads * hd, config.n_kv_heads * hd
     h = rms_norm(x, layer.attn_norm, config.rms_eps)
     qkv = linear(h, layer.attn_qkv)  # (rows, n_q + 2 * n_kv): queries, keys, values side by side
+    # positions enter through queries and keys only: rotated in one call, their heads being side by side
+    apply_rope(qkv[:, : n_q + n_kv].reshape(rows, config.n_heads + config.n_kv_heads, hd), rotations)
     queries = qkv[:, :n_q].reshape(rows, config.n_heads, hd)
     keys = qkv[:, n_q : n_q + n_kv].reshape(rows, config.n_kv_heads, hd)
     values = qkv[:, n_q + n_kv :].reshape(rows, config.n_kv_heads, hd)
-    apply_rope(queries, rotations)  # positions enter through queries and keys only
-    apply_rope(keys, rotations)
     mixed = np.empty((rows, config.n_heads, hd), np.float32)
     for (start, stop), cache in zip(segments, caches, strict=True):
         past = cache.length
@@ -209,7 +209,9 @@ def silu(x: np.ndarray) -> np.ndarray:
     >>> silu(np.array([0.0, 10.0], np.float32)).round(3).tolist()
     [0.0, 10.0]
     """
-    return x / (f32(1.0) + np.exp(-x))
+    denominator = np.exp(-x)
+    denominator += 1.0
+    return np.divide(x, denominator, out=denominator)
 
 
 def feed_forward_block(
@@ -224,7 +226,9 @@ def feed_forward_block(
     h = rms_norm(x, layer.ffn_norm, config.rms_eps)
     gate_up = linear(h, layer.ffn_gate_up)  # (rows, 2 * d_ff)
     gate, up = gate_up[:, : config.d_ff], gate_up[:, config.d_ff :]
-    return linear(silu(gate) * up, layer.ffn_down)  # (rows, d_model)
+    gated = silu(gate)
+    gated *= up
+    return linear(gated, layer.ffn_down)  # (rows, d_model)
 
 
 class Transformer:
@@ -321,9 +325,9 @@ class Transformer:
         x = weights.token_embeddings[token_ids]  # (rows, d_model)
         for index, layer in enumerate(weights.layers[:n_blocks]):
             if states is not None:
-                states.append(x)
-            x = x + attention_block(x, layer, index, config, rotations, segments, caches, self.linear)
-            x = x + feed_forward_block(x, layer, config, self.linear)
+                states.append(x.copy())  # x itself is added to in place below
+            x += attention_block(x, layer, index, config, rotations, segments, caches, self.linear)
+            x += feed_forward_block(x, layer, config, self.linear)
         for cache, n in zip(caches, lengths, strict=True):
             cache.length += n
         if n_blocks < len(weights.layers):  # stopped early: x is the input of block up_to_layer
