@@ -105,32 +105,41 @@ class KVCache:
 
     Attention at a new position needs the keys and values of all earlier
     positions; keeping them means each new token costs one pass, not a pass
-    over the whole text again. Storage grows by doubling as the text grows.
+    over the whole text again. Keys and values live side by side in one array
+    (the model computes them side by side: one copy per layer writes both).
+    Storage grows by doubling as the text grows.
     """
 
     def __init__(self, config: ModelConfig, capacity: int = 256):
-        shape = (config.n_layers, config.n_kv_heads, capacity, config.head_dim)
-        self.keys = np.zeros(shape, f32)  # (layers, kv_heads, capacity, head_dim)
-        self.values = np.zeros(shape, f32)
+        # (layers, 2: keys then values, kv_heads, capacity, head_dim)
+        self.kv = np.zeros((config.n_layers, 2, config.n_kv_heads, capacity, config.head_dim), f32)
         self.length = 0  # positions filled
         self.max_length = config.context_length
 
+    @property
+    def keys(self) -> np.ndarray:
+        """(layers, kv_heads, capacity, head_dim), a view."""
+        return self.kv[:, 0]
+
+    @property
+    def values(self) -> np.ndarray:
+        """(layers, kv_heads, capacity, head_dim), a view."""
+        return self.kv[:, 1]
+
     def reserve(self, total: int) -> None:
         """Make room for ``total`` positions (doubling, up to the context length)."""
-        capacity = self.keys.shape[2]
+        capacity = self.kv.shape[3]
         if total <= capacity:
             return
         new_capacity = min(max(total, 2 * capacity), max(total, self.max_length))
-        for name in ("keys", "values"):
-            old = getattr(self, name)
-            new = np.zeros(old.shape[:2] + (new_capacity, old.shape[3]), f32)
-            new[:, :, : self.length] = old[:, :, : self.length]
-            setattr(self, name, new)
+        new = np.zeros(self.kv.shape[:3] + (new_capacity, self.kv.shape[4]), f32)
+        new[:, :, :, : self.length] = self.kv[:, :, :, : self.length]
+        self.kv = new
 
     def copy(self) -> KVCache:
         """An independent copy (for the n choices of one prompt)."""
         clone = object.__new__(KVCache)
-        clone.keys, clone.values = self.keys.copy(), self.values.copy()
+        clone.kv = self.kv.copy()
         clone.length, clone.max_length = self.length, self.max_length
         return clone
 
@@ -189,17 +198,14 @@ def attention_block(
     # positions enter through queries and keys only: rotated in one call, their heads being side by side
     apply_rope(qkv[:, : n_q + n_kv].reshape(rows, config.n_heads + config.n_kv_heads, hd), rotations)
     queries = qkv[:, :n_q].reshape(rows, config.n_heads, hd)
-    keys = qkv[:, n_q : n_q + n_kv].reshape(rows, config.n_kv_heads, hd)
-    values = qkv[:, n_q + n_kv :].reshape(rows, config.n_kv_heads, hd)
+    keys_values = qkv[:, n_q:].reshape(rows, 2, config.n_kv_heads, hd)  # as the cache keeps them
     mixed = np.empty((rows, config.n_heads, hd), np.float32)
     for (start, stop), cache in zip(segments, caches, strict=True):
         past = cache.length
         end = past + (stop - start)
-        cache.keys[layer_index, :, past:end] = keys[start:stop].transpose(1, 0, 2)
-        cache.values[layer_index, :, past:end] = values[start:stop].transpose(1, 0, 2)
-        mixed[start:stop] = grouped_query_attention(
-            queries[start:stop], cache.keys[layer_index, :, :end], cache.values[layer_index, :, :end], past
-        )
+        kv = cache.kv[layer_index]  # (2, n_kv_heads, capacity, head_dim)
+        kv[:, :, past:end] = keys_values[start:stop].transpose(1, 2, 0, 3)  # keys and values in one copy
+        mixed[start:stop] = grouped_query_attention(queries[start:stop], kv[0, :, :end], kv[1, :, :end], past)
     return linear(mixed.reshape(rows, n_q), layer.attn_output)
 
 
