@@ -15,6 +15,12 @@ retrying by itself. Tokens are counted from each reply's usage once it is
 answered (OpenAI estimates them beforehand), so a request admitted under
 the token limit may end above it; the next one then waits.
 
+The same budget covers a learner's Realtime sessions (``/v1/realtime``, see
+room.py): each ``response.create`` counts as a request, its tokens count
+when it is done, and past a limit the event is refused with an ``error``
+event instead of a 429 (the session stays open); ``rate_limits.updated``
+(:meth:`RateLimits.snapshot`) reports the budget at the start of each response.
+
 >>> limits = RateLimits(requests_per_minute=2, tokens_per_minute=None)
 >>> limits.check("ada", now=0.0), limits.check("ada", now=1.0)
 (None, None)
@@ -85,6 +91,34 @@ class RateLimits:
             if used < self.tpm:
                 return max(stamp + self.window - now, 0.0)
         return 0.0
+
+    def snapshot(self, name: str, now: float | None = None) -> list[dict]:
+        """The learner's limits as a Realtime ``rate_limits.updated`` event lists them (SDK RateLimit).
+
+        >>> limits = RateLimits(requests_per_minute=3, tokens_per_minute=100)
+        >>> limits.check("ada", now=0.0)
+        >>> limits.snapshot("ada", now=15.0)[0]
+        {'name': 'requests', 'limit': 3, 'remaining': 2, 'reset_seconds': 45.0}
+        """
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._forget(name, now)
+            found: list[dict] = []
+            if self.rpm is not None:
+                requests = self._requests[name]
+                reset = requests[0] + self.window - now if requests else 0.0
+                remaining = max(self.rpm - len(requests), 0)
+                found.append(
+                    {"name": "requests", "limit": self.rpm, "remaining": remaining, "reset_seconds": round(reset, 3)}
+                )
+            if self.tpm is not None:
+                tokens = self._tokens[name]
+                reset = tokens[0][0] + self.window - now if tokens else 0.0
+                remaining = max(self.tpm - self._tokens_used(name), 0)
+                found.append(
+                    {"name": "tokens", "limit": self.tpm, "remaining": remaining, "reset_seconds": round(reset, 3)}
+                )
+            return found
 
     def headers(self, name: str, now: float | None = None) -> dict[str, str]:
         """The ``x-ratelimit-*`` headers for this learner right now."""

@@ -17,7 +17,14 @@
 - **Realtime** (``/v1/realtime``, a WebSocket): the learner's key is checked
   at the upgrade like any other; each response the session finishes
   (``response.done``) counts as one request, with the tokens its ``usage``
-  reports (zero for the local voice), failed ones as errors;
+  reports (zero for the local voice), failed ones as errors. The rate limits
+  are the same budget as over HTTP: each ``response.create`` is checked as a
+  request, and past a limit it is refused with an ``error`` event (type
+  ``requests`` or ``tokens``, code ``rate_limit_exceeded``, OpenAI's 429
+  message) without closing the session, so the learner can try again later;
+  each response starts with ``rate_limits.updated``, as on OpenAI. (OpenAI
+  documents ``rate_limits.updated``; how it refuses a Realtime response over
+  a limit is NOT CONFIRMED: this answers as our other Realtime errors do.);
 - ``GET /course/usage``: the counts as JSON, for the instructor's key (or,
   when the server has no ``--api-key``, for requests from this machine).
 
@@ -26,6 +33,7 @@ Used in: course_helpers/local/server/app.py, course_helpers/local/server/serving
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 from dataclasses import dataclass, field
@@ -39,7 +47,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .errors import APIError
 from .fair_share import DEFAULT_PER_LEARNER, FairGate
 from .learners import Roster
+from .protocol.realtime import error_event
 from .rate_limits import RateLimits
+from .realtime_session import new_id
 from .usage import Meter, Usage
 
 __all__ = ["INSTRUCTOR", "METERED_PATHS", "Room", "RoomMiddleware", "learner_of", "meter_of", "routes"]
@@ -92,7 +102,15 @@ class RoomMiddleware:
             await self.app(scope, receive, send)
             return
         if scope["type"] == "websocket":
-            await self.app(scope, receive, self._realtime_meter(name, send))
+            lock = asyncio.Lock()  # our events and the session's own never interleave
+
+            async def one_at_a_time(message: Message) -> None:
+                async with lock:
+                    await send(message)
+
+            limited = name != INSTRUCTOR and self.room.limits.active
+            checked = self._realtime_limits(name, receive, one_at_a_time) if limited else receive
+            await self.app(scope, checked, self._realtime_meter(name, one_at_a_time, limited))
             return
         room, limited = self.room, name != INSTRUCTOR and self.room.limits.active
         if limited and scope["method"] == "POST" and (refusal := room.limits.check(name)) is not None:
@@ -134,12 +152,40 @@ class RoomMiddleware:
             room.usage.record(name, prompt_tokens=prompt, completion_tokens=completion, error=failed)
             room.limits.spend(name, prompt + completion)
 
-    def _realtime_meter(self, name: str, send: Send) -> Send:
-        """A Realtime session's ``send``, counting each ``response.done`` as one request with its usage's tokens."""
+    def _realtime_limits(self, name: str, receive: Receive, send: Send) -> Receive:
+        """A Realtime session's ``receive``: a ``response.create`` over the learner's limit is answered, not passed on."""
+        room = self.room
+
+        async def checked_receive() -> Message:
+            while True:
+                message = await receive()
+                create = _response_create(message)
+                if create is None or (refusal := room.limits.check(name)) is None:
+                    return message
+                room.usage.record_rate_limited(name)
+                event = error_event(refusal, new_id("event"), create.get("event_id"))
+                await send({"type": "websocket.send", "text": json.dumps(event)})
+
+        return checked_receive
+
+    def _realtime_meter(self, name: str, send: Send, limited: bool = False) -> Send:
+        """A Realtime session's ``send``, counting each ``response.done`` as one request with its usage's tokens.
+
+        ``limited``: also tell the learner's rate limits (``rate_limits.updated``) as each response starts.
+        """
         room = self.room
 
         async def metering_send(message: Message) -> None:
             text = message.get("text") if message["type"] == "websocket.send" else None
+            if limited and text and '"response.created"' in text:
+                await send(message)
+                event = {
+                    "type": "rate_limits.updated",
+                    "event_id": new_id("event"),
+                    "rate_limits": room.limits.snapshot(name),
+                }
+                await send({"type": "websocket.send", "text": json.dumps(event)})
+                return
             if text and '"response.done"' in text:
                 try:
                     response = json.loads(text)["response"]
@@ -158,6 +204,22 @@ class RoomMiddleware:
             await send(message)
 
         return metering_send
+
+
+def _response_create(message: Message) -> dict | None:
+    """The client's ``response.create`` event in a WebSocket message, or None for anything else."""
+    if message["type"] != "websocket.receive":
+        return None
+    text = message.get("text")
+    if text is None:
+        text = (message.get("bytes") or b"").decode("utf-8", "replace")
+    if '"response.create"' not in text:  # most messages (audio appended in base64) are not parsed twice
+        return None
+    try:
+        event = json.loads(text)
+    except ValueError:  # the session answers a malformed event itself
+        return None
+    return event if isinstance(event, dict) and event.get("type") == "response.create" else None
 
 
 async def course_usage(request: Request) -> Response:

@@ -435,3 +435,58 @@ def test_in_a_room_a_learner_key_is_required_and_each_response_counts_in_their_u
     ada_usage = next(row for row in usage if row["name"] == "ada")
     assert (ada_usage["requests"], ada_usage["errors"]) == (2, 1)
     assert (ada_usage["prompt_tokens"], ada_usage["completion_tokens"]) == (0, 0)  # the local voice reports zeros
+
+
+def test_in_a_room_realtime_shares_the_learners_rate_limit_and_a_refusal_keeps_the_session(tmp_path, voice):
+    import time
+
+    import httpx
+
+    from course_helpers.local.server.learners import Roster
+    from course_helpers.local.server.rate_limits import RateLimits
+    from course_helpers.local.server.room import Room
+
+    ada_key, bob_key = "sk-room-adaadaadaadaadaadaadaada", "sk-room-bobbobbobbobbobbobbobbob"
+    learners = tmp_path / "learners.csv"
+    learners.write_text(f"name,key\nada,{ada_key}\nbob,{bob_key}\n")
+    window = 4.0  # seconds: the limit's minute, shortened
+    room = Room(Roster(learners), limits=RateLimits(requests_per_minute=2, tokens_per_minute=None, window=window))
+    options = {"engine": FakeEngine(), "today": lambda: TEST_DAY, "synthesize": voice, "room": room}
+    with start_in_thread(api_key=API_KEY, **options) as handle:
+        with openai.OpenAI(base_url=handle.base_url, api_key=ada_key, max_retries=0) as ada:
+            chat = [{"role": "user", "content": "hi"}]
+            ada.chat.completions.create(model="gpt-6-luna", messages=chat, max_completion_tokens=5)  # 1 of 2
+            started = time.monotonic()
+            with ada.realtime.connect(model=MODEL) as connection:
+                connection.response.create(response=request("First."))  # 2 of 2
+                events = events_until_done(connection)
+                assert events[-1].response.status == "completed"
+                updated = next(e for e in events if e.type == "rate_limits.updated")
+                [requests] = updated.rate_limits
+                assert (requests.name, requests.limit, requests.remaining) == ("requests", 2, 0)
+                assert 0 < requests.reset_seconds <= window
+
+                connection.send({"type": "response.create", "event_id": "evt_again", "response": request("Again.")})
+                refusal = connection.recv()  # over the limit shared with HTTP: refused, not spoken
+                assert refusal.type == "error"
+                assert (refusal.error.type, refusal.error.code) == ("requests", "rate_limit_exceeded")
+                assert refusal.error.event_id == "evt_again" and "Rate limit reached for ada" in refusal.error.message
+                assert voice.sentences == ["First."]
+
+                connection.session.update(session={"type": "realtime", "audio": {"output": {"speed": 1.2}}})
+                assert connection.recv().type == "session.updated"  # the session is still open
+                with openai.OpenAI(base_url=handle.base_url, api_key=bob_key, max_retries=0) as bob:
+                    with bob.realtime.connect(model=MODEL) as other:  # another learner is not limited by ada
+                        other.response.create(response=request("Bob speaks."))
+                        assert events_until_done(other)[-1].response.status == "completed"
+                with pytest.raises(openai.RateLimitError):  # and HTTP sees the Realtime use too
+                    ada.chat.completions.create(model="gpt-6-luna", messages=chat, max_completion_tokens=5)
+
+                time.sleep(max(window - (time.monotonic() - started), 0) + 0.2)  # the window has passed
+                connection.response.create(response=request("Later."))
+                assert events_until_done(connection)[-1].response.status == "completed"
+        root = handle.base_url.removesuffix("/v1")
+        usage = httpx.get(root + "/course/usage", headers={"authorization": f"Bearer {API_KEY}"}).json()["data"]
+    ada_usage = next(row for row in usage if row["name"] == "ada")
+    assert ada_usage["rate_limited"] == 2  # the refused response.create and the refused chat request
+    assert ada_usage["requests"] - ada_usage["rate_limited"] == 3  # chat, First., Later.
