@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -144,7 +145,7 @@ def _progress(args) -> int:
         if graded:
             print(table(graded))
         return 0
-    from .course.gradebook import Course, collect, write_csv
+    from .course.gradebook import Course, Terminated, collect, terminating_as_interrupt, write_csv
 
     if not args.collect.is_dir():
         raise SystemExit(f"--collect: {args.collect} is not a folder")
@@ -153,10 +154,15 @@ def _progress(args) -> int:
         raise SystemExit(f"no exercise sheet starts with {', '.join(args.lessons)}")
     csv_path = args.csv or Path("grades.csv")
     try:
-        rows = collect(args.collect, course, cell_timeout=args.timeout)
+        with terminating_as_interrupt():  # SIGTERM stops the run as Ctrl-C does: worker and kernel killed
+            rows = collect(args.collect, course, cell_timeout=args.timeout)
     except CourseChanged as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM (Terminated): every worker and kernel is gone by now
+        how, status = ("SIGTERM", 128 + signal.SIGTERM) if isinstance(stop, Terminated) else ("Ctrl-C", 130)
+        print(f"stopped by {how}: the sheet being graded was stopped; no CSV written", file=sys.stderr)
+        return status
     write_csv(rows, course, csv_path)
     print(f"{len(rows)} learner(s) graded: {csv_path}")
     return 0

@@ -12,7 +12,12 @@ that exits, crashes its kernel or loops costs this process only. It:
 - stops at a dead kernel (``os._exit``, a segfault), or when the cell after an
   interrupted one runs past its time too (the interrupt did not stop it), and
   records the cell and why;
-- writes ``{"notebook": ..., "stopped_at": ..., "why": ...}`` to ``OUT``.
+- writes ``{"notebook": ..., "stopped_at": ..., "why": ...}`` to ``OUT``;
+- with ``--lifeline FD`` (a pipe's read end whose write end only the
+  gradebook holds), kills its kernel's process group and exits as soon as
+  that pipe ends: the gradebook is gone, even killed with SIGKILL, which no
+  cleanup of its own survives. (A watch of the parent's pid would work on
+  POSIX too; a pipe needs no polling and no Linux-only ``prctl``.)
 
 Used in: course_helpers/course/gradebook.py
 """
@@ -20,9 +25,12 @@ Used in: course_helpers/course/gradebook.py
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import nbformat
@@ -33,6 +41,19 @@ from .notebooks import this_python_kernel
 __all__ = ["main"]
 
 MAX_FILE_BYTES = 256 * 1024 * 1024  # a kernel writing more than this to one file gets SIGXFSZ
+ORPHANED = 70  # exit status when the gradebook went away mid-sheet
+_kernel_pid: int | None = None  # the running kernel's process id (its own process group)
+
+
+def _die_with_the_gradebook(lifeline: int) -> None:
+    """Wait until the gradebook's end of ``lifeline`` closes, then kill the kernel's group and exit."""
+    with contextlib.suppress(OSError):
+        while os.read(lifeline, 1):  # the gradebook never writes: only its end closing ends the wait
+            pass
+    if _kernel_pid is not None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(_kernel_pid, signal.SIGKILL)
+    os._exit(ORPHANED)
 
 
 def _limit_resources() -> None:
@@ -82,8 +103,10 @@ def run(notebook: Path, result: Path, timeout: int) -> None:
     nb = nbformat.read(str(notebook), as_version=4)
     client = _client(nb, timeout)
     stopped_at, why, previous, previous_timed_out = None, None, None, False
+    global _kernel_pid
     with client.setup_kernel():
-        Path(f"{result}.pid").write_text(str(client.km.provisioner.pid))
+        _kernel_pid = client.km.provisioner.pid
+        Path(f"{result}.pid").write_text(str(_kernel_pid))
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
@@ -110,7 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebook", type=Path)
     parser.add_argument("result", type=Path)
     parser.add_argument("--timeout", type=int, default=60, help="seconds per cell")
+    parser.add_argument("--lifeline", type=int, default=None, help="a pipe's read end: exit when it ends")
     args = parser.parse_args(argv)
+    if args.lifeline is not None:
+        threading.Thread(target=_die_with_the_gradebook, args=(args.lifeline,), daemon=True).start()
     _limit_resources()
     run(args.notebook, args.result, args.timeout)
     return 0

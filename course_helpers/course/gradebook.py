@@ -25,6 +25,11 @@ notes (the other learners' sheets were read into memory before anything ran, so
 their grades do not depend on it); a change to the course's own files stops
 the run, because every later sheet would run against broken checks.
 
+Stopping a run: Ctrl-C and ``SIGTERM`` (:func:`terminating_as_interrupt`) stop
+the sheet being graded, its worker and kernel, remove its temporary folder and
+write no CSV; a ``SIGKILL``ed gradebook cannot clean up, so each worker watches
+a pipe from it and, when the gradebook is gone, kills its kernel and exits.
+
 Used in: course_helpers/__main__.py (``progress``), course_helpers/progress.py
 """
 
@@ -51,10 +56,37 @@ import nbformat
 from .grading import NOT_GRADED, PASS, Result, course_checks, graded_notebook, not_graded, verdicts
 from .submissions import Submission, fingerprint, read_submissions
 
-__all__ = ["Course", "Graded", "collect", "grade_sheet", "grading_backend", "write_csv"]
+__all__ = [
+    "Course",
+    "Graded",
+    "Terminated",
+    "collect",
+    "grade_sheet",
+    "grading_backend",
+    "terminating_as_interrupt",
+    "write_csv",
+]
 
 CELL_TIMEOUT = 60  # seconds a cell may run (a check that asks the local model several times takes ~10 s)
 _SECRET = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", re.IGNORECASE)
+
+
+class Terminated(KeyboardInterrupt):
+    """The gradebook got SIGTERM: it stops as on Ctrl-C (a KeyboardInterrupt, so every cleanup runs)."""
+
+
+@contextlib.contextmanager
+def terminating_as_interrupt() -> Iterator[None]:
+    """Inside the block, SIGTERM raises :class:`Terminated` (in the main thread), as Ctrl-C raises KeyboardInterrupt."""
+
+    def interrupt(signum, frame):
+        raise Terminated("stopped by SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class CourseChanged(RuntimeError):
@@ -176,16 +208,25 @@ def grade_sheet(
         result = Path(scratch) / "result.json"
         command = [sys.executable, "-m", "course_helpers.course.grade_worker", name, str(result)]
         log = Path(scratch) / "worker.log"  # the worker's and the kernel's stderr: its last line says why it failed
-        with open(log, "wb") as stderr:
-            worker = subprocess.Popen(
-                [*command, "--timeout", str(cell_timeout)],
-                cwd=folder,
-                env=_kernel_environment(backend, home),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=stderr,
-                start_new_session=True,
-            )
+        # a pipe only this process writes to: when it ends, killed even, the worker reads its end of file (see there)
+        lifeline, lifeline_end = os.pipe()
+        try:
+            with open(log, "wb") as stderr:
+                worker = subprocess.Popen(
+                    [*command, "--timeout", str(cell_timeout), "--lifeline", str(lifeline)],
+                    cwd=folder,
+                    env=_kernel_environment(backend, home),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=stderr,
+                    start_new_session=True,
+                    pass_fds=(lifeline,),
+                )
+        except BaseException:
+            os.close(lifeline_end)
+            raise
+        finally:
+            os.close(lifeline)
         notes = []
         try:
             worker.wait(timeout=sheet_timeout)
@@ -196,6 +237,7 @@ def grade_sheet(
                 os.killpg(worker.pid, signal.SIGKILL)
             worker.wait()
             _kill_group(Path(f"{result}.pid"))  # whatever the kernel left running
+            os.close(lifeline_end)
         seconds = time.monotonic() - started
         if not result.is_file():
             last = next((line for line in reversed(_tail(log).splitlines()) if line.strip()), "")
