@@ -449,7 +449,7 @@ def test_in_a_room_realtime_shares_the_learners_rate_limit_and_a_refusal_keeps_t
     ada_key, bob_key = "sk-room-adaadaadaadaadaadaadaada", "sk-room-bobbobbobbobbobbobbobbob"
     learners = tmp_path / "learners.csv"
     learners.write_text(f"name,key\nada,{ada_key}\nbob,{bob_key}\n")
-    window = 4.0  # seconds: the limit's minute, shortened
+    window = 8.0  # seconds: the limit's minute, shortened (room for a loaded machine before it passes)
     room = Room(Roster(learners), limits=RateLimits(requests_per_minute=2, tokens_per_minute=None, window=window))
     options = {"engine": FakeEngine(), "today": lambda: TEST_DAY, "synthesize": voice, "room": room}
     with start_in_thread(api_key=API_KEY, **options) as handle:
@@ -472,6 +472,8 @@ def test_in_a_room_realtime_shares_the_learners_rate_limit_and_a_refusal_keeps_t
                 assert (refusal.error.type, refusal.error.code) == ("requests", "rate_limit_exceeded")
                 assert refusal.error.event_id == "evt_again" and "Rate limit reached for ada" in refusal.error.message
                 assert voice.sentences == ["First."]
+                with pytest.raises(openai.RateLimitError):  # and HTTP sees the Realtime use too
+                    ada.chat.completions.create(model="gpt-6-luna", messages=chat, max_completion_tokens=5)
 
                 connection.session.update(session={"type": "realtime", "audio": {"output": {"speed": 1.2}}})
                 assert connection.recv().type == "session.updated"  # the session is still open
@@ -479,8 +481,6 @@ def test_in_a_room_realtime_shares_the_learners_rate_limit_and_a_refusal_keeps_t
                     with bob.realtime.connect(model=MODEL) as other:  # another learner is not limited by ada
                         other.response.create(response=request("Bob speaks."))
                         assert events_until_done(other)[-1].response.status == "completed"
-                with pytest.raises(openai.RateLimitError):  # and HTTP sees the Realtime use too
-                    ada.chat.completions.create(model="gpt-6-luna", messages=chat, max_completion_tokens=5)
 
                 time.sleep(max(window - (time.monotonic() - started), 0) + 0.2)  # the window has passed
                 connection.response.create(response=request("Later."))
@@ -490,3 +490,40 @@ def test_in_a_room_realtime_shares_the_learners_rate_limit_and_a_refusal_keeps_t
     ada_usage = next(row for row in usage if row["name"] == "ada")
     assert ada_usage["rate_limited"] == 2  # the refused response.create and the refused chat request
     assert ada_usage["requests"] - ada_usage["rate_limited"] == 3  # chat, First., Later.
+
+
+def test_behind_upstream_realtime_shares_the_learners_token_limit(tmp_path, voice):
+    """``serve --upstream``: chat goes to the engine, Realtime stays local, and both draw on one budget."""
+    from course_helpers.local.server.learners import Roster
+    from course_helpers.local.server.rate_limits import RateLimits
+    from course_helpers.local.server.room import Room
+    from course_helpers.local.server.upstream import Upstream
+
+    ada_key, engine_key = "sk-room-adaadaadaadaadaadaadaada", "sk-engine-behind-the-room-0000000"
+    learners = tmp_path / "learners.csv"
+    learners.write_text(f"name,key\nada,{ada_key}\n")
+    room = Room(Roster(learners), limits=RateLimits(requests_per_minute=10, tokens_per_minute=3))
+    with start_in_thread(api_key=engine_key, engine=FakeEngine(), today=lambda: TEST_DAY) as engine:
+        upstream = Upstream(engine.base_url, api_key=engine_key)
+        options = {"today": lambda: TEST_DAY, "synthesize": voice, "upstream": upstream, "room": room}
+        with start_in_thread(api_key=API_KEY, engine=FakeEngine(), **options) as front:
+            with openai.OpenAI(base_url=front.base_url, api_key=ada_key, max_retries=0) as ada:
+                with ada.realtime.connect(model=MODEL) as connection:
+                    connection.response.create(response=request("Before the chat."))
+                    events = events_until_done(connection)
+                    assert events[-1].response.status == "completed"
+                    updated = next(e for e in events if e.type == "rate_limits.updated")
+                    limits = {limit.name: (limit.limit, limit.remaining) for limit in updated.rate_limits}
+                    assert limits == {"requests": (10, 9), "tokens": (3, 3)}  # the local voice used no tokens
+
+                    chat = [{"role": "user", "content": "hello there, engine behind the room"}]
+                    reply = ada.chat.completions.create(model="gpt-6-luna", messages=chat, max_completion_tokens=5)
+                    assert reply.usage is not None and reply.usage.total_tokens > 3  # the engine's tokens spend it
+
+                    connection.send({"type": "response.create", "event_id": "evt_tokens", "response": request("No.")})
+                    refusal = connection.recv()
+                    assert refusal.type == "error"
+                    assert (refusal.error.type, refusal.error.code) == ("tokens", "rate_limit_exceeded")
+                    assert refusal.error.event_id == "evt_tokens"
+                    connection.session.update(session={"type": "realtime", "audio": {"output": {"speed": 1.1}}})
+                    assert connection.recv().type == "session.updated"  # refused, and the session is still open
