@@ -14,9 +14,9 @@ that exits, crashes its kernel or loops costs this process only. It:
   records the cell and why;
 - writes ``{"notebook": ..., "stopped_at": ..., "why": ...}`` to ``OUT``;
 - with ``--lifeline FD`` (a pipe's read end whose write end only the
-  gradebook holds), kills its kernel's process group and exits as soon as
-  that pipe ends: the gradebook is gone, even killed with SIGKILL, which no
-  cleanup of its own survives. (A watch of the parent's pid would work on
+  gradebook holds), kills its kernel's process group, removes the sheet's
+  temporary folder and exits as soon as that pipe ends: the gradebook is
+  gone, even killed with SIGKILL, which no cleanup of its own survives. (A watch of the parent's pid would work on
   POSIX too; a pipe needs no polling and no Linux-only ``prctl``.)
 
 Used in: course_helpers/course/gradebook.py
@@ -28,6 +28,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -45,14 +46,16 @@ ORPHANED = 70  # exit status when the gradebook went away mid-sheet
 _kernel_pid: int | None = None  # the running kernel's process id (its own process group)
 
 
-def _die_with_the_gradebook(lifeline: int) -> None:
-    """Wait until the gradebook's end of ``lifeline`` closes, then kill the kernel's group and exit."""
+def _die_with_the_gradebook(lifeline: int, scratch: Path) -> None:
+    """Wait until the gradebook's end of ``lifeline`` closes, then kill the kernel's group, remove ``scratch``, exit."""
     with contextlib.suppress(OSError):
         while os.read(lifeline, 1):  # the gradebook never writes: only its end closing ends the wait
             pass
     if _kernel_pid is not None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(_kernel_pid, signal.SIGKILL)
+    # the gradebook's temporary folder for this sheet (the learner's copy, the result): nobody else will remove it
+    shutil.rmtree(scratch, ignore_errors=True)  # best effort: whatever cannot go, the OS's temp cleaning takes
     os._exit(ORPHANED)
 
 
@@ -136,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lifeline", type=int, default=None, help="a pipe's read end: exit when it ends")
     args = parser.parse_args(argv)
     if args.lifeline is not None:
-        threading.Thread(target=_die_with_the_gradebook, args=(args.lifeline,), daemon=True).start()
+        scratch = args.result.resolve().parent  # the gradebook's temporary folder for this sheet
+        threading.Thread(target=_die_with_the_gradebook, args=(args.lifeline, scratch), daemon=True).start()
     _limit_resources()
     run(args.notebook, args.result, args.timeout)
     return 0

@@ -122,6 +122,10 @@ def test_sigterm_stops_the_sheet_its_worker_and_kernel_as_ctrl_c_does(grading, t
 
 def test_a_killed_gradebooks_worker_and_kernel_go_away_by_themselves(grading):
     process, started = grading
+    [worker] = [pid for pid, parent in parents().items() if parent == process.pid]  # the gradebook's one child
+    scratch = Path(os.readlink(f"/proc/{worker}/cwd")).parent  # the sheet's temporary folder
+    assert (scratch / "sheet" / "90_a.ipynb").is_file()
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     assert gone_within(started, 30) == set()
+    assert not scratch.exists()  # the learner's copy does not stay behind in the temp folder
