@@ -92,6 +92,21 @@ class RateLimits:
                 return max(stamp + self.window - now, 0.0)
         return 0.0
 
+    def _budgets(self, name: str, now: float) -> list[tuple[str, int, int, float]]:
+        """(kind, limit, remaining, seconds until the oldest use leaves the window) of each limit set."""
+        with self._lock:
+            self._forget(name, now)
+            found = []
+            if self.rpm is not None:
+                requests = self._requests[name]
+                reset = requests[0] + self.window - now if requests else 0.0
+                found.append(("requests", self.rpm, max(self.rpm - len(requests), 0), reset))
+            if self.tpm is not None:
+                tokens = self._tokens[name]
+                reset = tokens[0][0] + self.window - now if tokens else 0.0
+                found.append(("tokens", self.tpm, max(self.tpm - self._tokens_used(name), 0), reset))
+            return found
+
     def snapshot(self, name: str, now: float | None = None) -> list[dict]:
         """The learner's limits as a Realtime ``rate_limits.updated`` event lists them (SDK RateLimit).
 
@@ -101,43 +116,20 @@ class RateLimits:
         {'name': 'requests', 'limit': 3, 'remaining': 2, 'reset_seconds': 45.0}
         """
         now = time.monotonic() if now is None else now
-        with self._lock:
-            self._forget(name, now)
-            found: list[dict] = []
-            if self.rpm is not None:
-                requests = self._requests[name]
-                reset = requests[0] + self.window - now if requests else 0.0
-                remaining = max(self.rpm - len(requests), 0)
-                found.append(
-                    {"name": "requests", "limit": self.rpm, "remaining": remaining, "reset_seconds": round(reset, 3)}
-                )
-            if self.tpm is not None:
-                tokens = self._tokens[name]
-                reset = tokens[0][0] + self.window - now if tokens else 0.0
-                remaining = max(self.tpm - self._tokens_used(name), 0)
-                found.append(
-                    {"name": "tokens", "limit": self.tpm, "remaining": remaining, "reset_seconds": round(reset, 3)}
-                )
-            return found
+        return [
+            {"name": kind, "limit": limit, "remaining": remaining, "reset_seconds": round(reset, 3)}
+            for kind, limit, remaining, reset in self._budgets(name, now)
+        ]
 
     def headers(self, name: str, now: float | None = None) -> dict[str, str]:
         """The ``x-ratelimit-*`` headers for this learner right now."""
         now = time.monotonic() if now is None else now
-        with self._lock:
-            self._forget(name, now)
-            found: dict[str, str] = {}
-            if self.rpm is not None:
-                requests = self._requests[name]
-                found["x-ratelimit-limit-requests"] = str(self.rpm)
-                found["x-ratelimit-remaining-requests"] = str(max(self.rpm - len(requests), 0))
-                found["x-ratelimit-reset-requests"] = reset_text(requests[0] + self.window - now if requests else 0)
-            if self.tpm is not None:
-                used = self._tokens_used(name)
-                found["x-ratelimit-limit-tokens"] = str(self.tpm)
-                found["x-ratelimit-remaining-tokens"] = str(max(self.tpm - used, 0))
-                tokens = self._tokens[name]
-                found["x-ratelimit-reset-tokens"] = reset_text(tokens[0][0] + self.window - now if tokens else 0)
-            return found
+        found: dict[str, str] = {}
+        for kind, limit, remaining, reset in self._budgets(name, now):
+            found[f"x-ratelimit-limit-{kind}"] = str(limit)
+            found[f"x-ratelimit-remaining-{kind}"] = str(remaining)
+            found[f"x-ratelimit-reset-{kind}"] = reset_text(reset)
+        return found
 
     def check(self, name: str, now: float | None = None) -> APIError | None:
         """Count this request, or return the 429 if the learner is over a limit (then it is not counted)."""
