@@ -91,6 +91,16 @@ def step_seconds(model, caches, batch: int) -> tuple[float, float]:
     return seconds
 
 
+def interleaved_best(models: dict, caches: dict, batch: int, rounds: int, steps: int) -> dict[str, list[float]]:
+    """Best (elapsed, CPU) step of each side ("base", "new"), taken in turns, who goes first alternating."""
+    best = {side: [float("inf")] * 2 for side in models}
+    for round_ in range(rounds):
+        for side in list(models)[:: 1 if round_ % 2 else -1]:
+            for _ in range(steps):
+                best[side] = list(map(min, best[side], step_seconds(models[side], caches[side], batch)))
+    return best
+
+
 def greedy_tokens(model, prompt: list[int], count: int) -> list[int]:
     """The ``count`` tokens that always taking the most likely one gives after ``prompt``."""
     cache, tokens = model.new_cache(), []
@@ -127,13 +137,8 @@ def main() -> None:
                 same = greedy_tokens(old, prompt, 32) == greedy_tokens(new, prompt, 32)
             print(f"  32 greedy tokens, base and working tree: {'the same' if same else 'DIFFERENT'}")
         for mode in MODES:
-            best = {side: [float("inf")] * 2 for side in ("base", "new")}  # elapsed, CPU
             with new.linear.using(mode), old.linear.using(mode):
-                for round_ in range(args.rounds):
-                    sides = [("base", old), ("new", new)][:: 1 if round_ % 2 else -1]
-                    for side, model in sides:
-                        for _ in range(args.steps):
-                            best[side] = list(map(min, best[side], step_seconds(model, caches[side], batch)))
+                best = interleaved_best({"base": old, "new": new}, caches, batch, args.rounds, args.steps)
             (base, base_cpu), (ours, ours_cpu) = best["base"], best["new"]
             print(
                 f"  {mode:5s}: base {1e3 * base:6.2f} ms, working tree {1e3 * ours:6.2f} ms per step: "
@@ -146,12 +151,8 @@ def main() -> None:
         caches = {side: [model.new_cache() for _ in range(batch)] for side, model in (("base", old), ("new", new))}
         for side, model in (("base", old), ("new", new)):
             model.forward([prompt + [1000 + s] for s in range(batch)], caches[side])
-        best = {side: [float("inf")] * 2 for side in ("base", "new")}
         with new.linear.using("one"):
-            for round_ in range(4 * args.rounds):
-                for side, model in [("base", old), ("new", new)][:: 1 if round_ % 2 else -1]:
-                    for _ in range(args.steps):
-                        best[side] = list(map(min, best[side], step_seconds(model, caches[side], batch)))
+            best = interleaved_best({"base": old, "new": new}, caches, batch, 4 * args.rounds, args.steps)
         (base, base_cpu), (ours, ours_cpu) = best["base"], best["new"]
         print(
             f"  batch {batch}: base {1e3 * base:6.2f} ms, working tree {1e3 * ours:6.2f} ms per step: "
