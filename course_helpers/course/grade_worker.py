@@ -16,8 +16,9 @@ that exits, crashes its kernel or loops costs this process only. It:
 - with ``--lifeline FD`` (a pipe's read end whose write end only the
   gradebook holds), kills its kernel's process group, removes the sheet's
   temporary folder and exits as soon as that pipe ends: the gradebook is
-  gone, even killed with SIGKILL, which no cleanup of its own survives. (A watch of the parent's pid would work on
-  POSIX too; a pipe needs no polling and no Linux-only ``prctl``.)
+  gone, even killed with SIGKILL, which no cleanup of its own survives. (A
+  watch of the parent's pid would work on POSIX too; a pipe needs no polling
+  and no Linux-only ``prctl``.)
 
 Used in: course_helpers/course/gradebook.py
 """
