@@ -38,7 +38,7 @@ from pathlib import Path
 import nbformat
 
 from .grading import TIMED_OUT
-from .notebooks import this_python_kernel
+from .notebooks import client_options
 
 __all__ = ["main"]
 
@@ -82,16 +82,11 @@ def _client(nb: nbformat.NotebookNode, timeout: int):
 
     return MarkingTimeouts(
         nb,
-        kernel_manager_class=this_python_kernel(),
-        kernel_name="python3",
-        timeout=timeout,
         allow_errors=True,
         interrupt_on_timeout=True,
         error_on_timeout={"ename": "TimeoutError", "evalue": f"the cell ran past {timeout} s", "traceback": []},
         shutdown_kernel="immediate",  # the gradebook kills what is left anyway
-        record_timing=False,
-        store_widget_state=False,
-        resources={"metadata": {"path": os.getcwd()}},
+        **client_options(os.getcwd(), timeout),
     )
 
 

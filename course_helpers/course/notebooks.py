@@ -29,6 +29,7 @@ __all__ = [
     "clean",
     "execute",
     "this_python_kernel",
+    "client_options",
     "is_check_cell",
     "problems",
     "read",
@@ -137,15 +138,20 @@ def execute(
     from nbclient import NotebookClient
 
     # nbclient creates (and so shuts down and closes) the kernel itself.
-    client = NotebookClient(
-        nb,
-        kernel_manager_class=this_python_kernel(),
-        kernel_name="python3",
-        timeout=timeout,
-        allow_errors=allow_errors,
-        record_timing=False,
-        store_widget_state=False,
-        resources={"metadata": {"path": str(folder)}},
-    )
-    client.execute()
+    NotebookClient(nb, allow_errors=allow_errors, **client_options(folder, timeout)).execute()
     return nb
+
+
+def client_options(folder: str | Path, timeout: int) -> dict:
+    """What every nbclient ``NotebookClient`` of the course is given: this Python's kernel, run in ``folder``.
+
+    No timing nor widget state is written into the notebook (a learner's sheet stays as they saved it).
+    """
+    return {
+        "kernel_manager_class": this_python_kernel(),
+        "kernel_name": "python3",
+        "timeout": timeout,
+        "record_timing": False,
+        "store_widget_state": False,
+        "resources": {"metadata": {"path": str(folder)}},
+    }
