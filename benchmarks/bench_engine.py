@@ -68,15 +68,21 @@ def decode_speed(engine: Engine, tokens: int) -> tuple[float, int]:
 
 
 def concurrent_speed(engine: Engine, streams: int, tokens: int) -> float:
-    """Total tokens/s of ``streams`` requests submitted together from separate threads.
-
-    Timed from submitting to the last token of the last request, so the prompts' prefill is included.
-    """
+    """Total tokens/s of ``streams`` requests of the long prompt submitted together (prefill included)."""
     prompt = engine.encode(engine.render_chat(LONG_PROMPT))
+    return together(engine, prompt, streams, lambda seed: SamplingParams(temperature=0.7, seed=seed, max_tokens=tokens))
+
+
+def together(engine: Engine, prompt: list[int], streams: int, params_for_seed) -> float:
+    """Total tokens/s of ``streams`` requests of ``prompt`` submitted together from separate threads.
+
+    Request ``i`` samples with ``params_for_seed(i)``. Timed from submitting to the last token of the
+    last request, so the prompts' prefill is included.
+    """
     counts = []
 
     def one(seed):
-        generation = engine.generate(prompt, SamplingParams(temperature=0.7, seed=seed, max_tokens=tokens))
+        generation = engine.generate(prompt, params_for_seed(seed))
         for _ in generation:
             pass
         counts.append(generation.completion_tokens)

@@ -30,19 +30,12 @@ import time
 import warnings
 
 import openai
+from bench_audio import PARAGRAPH  # no numbers; five sentences, about 25 seconds spoken
 
 from course_helpers.local.audio import speech
 from course_helpers.local.server import start_in_thread
 
 SHORT = "Hello! How are you today?"
-# No numbers, as in bench_audio.py; five sentences, about 25 seconds spoken.
-PARAGRAPH = (
-    "The museum opens early in the morning and closes late in the evening. "
-    "Visitors can buy tickets at the entrance or online, and young children enter for free. "
-    "On the first floor you will find old paintings from many countries, "
-    "while the second floor is dedicated to modern sculpture. "
-    "Guided tours start every hour and last about half an hour."
-)
 SESSION = {
     "type": "realtime",
     "output_modalities": ["audio"],

@@ -27,10 +27,10 @@ import argparse
 import datetime
 import os
 import statistics
-import threading
 import time
 
 import numpy as np
+from bench_engine import together
 from openai.lib._pydantic import to_strict_json_schema
 from pydantic import BaseModel
 
@@ -182,22 +182,7 @@ def constrained_params(tokens: int, seed: int) -> SamplingParams:
 
 def concurrent_rate(engine: Engine, streams: int, make_params, tokens: int) -> float:
     """Total tokens/s of ``streams`` requests submitted together, from submitting to the last token."""
-    prompt = engine.encode_chat(PROMPT)
-    counts: list[int] = []
-
-    def one(seed: int) -> None:
-        generation = engine.generate(prompt, make_params(tokens, seed))
-        for _ in generation:
-            pass
-        counts.append(generation.completion_tokens)
-
-    threads = [threading.Thread(target=one, args=(seed,)) for seed in range(streams)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(counts) / (time.perf_counter() - started)
+    return together(engine, engine.encode_chat(PROMPT), streams, lambda seed: make_params(tokens, seed))
 
 
 def main() -> None:
