@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from course_helpers.local.linear import MODES, Linear, matmul_transposed
+from course_helpers.local.linear import MODES, Linear, blocked_matmul, matmul_transposed
 
 
 @pytest.fixture(scope="module")
@@ -119,21 +119,26 @@ def test_modes_change_several_row_products_only_by_rounding():
     assert all(np.allclose(outputs[0], out, rtol=0, atol=1e-4) for out in outputs[1:])
 
 
-def test_a_second_thread_gets_an_error_not_a_mixed_up_product(weight, monkeypatch):
+# a few rows (decoding) are split with blocks_into, more (prompts) with matmul_transposed
+SPLIT_PARTS = [("blocks_into", 2), ("matmul_transposed", 20)]
+
+
+@pytest.mark.parametrize("part, rows", SPLIT_PARTS)
+def test_a_second_thread_gets_an_error_not_a_mixed_up_product(weight, monkeypatch, part, rows):
     import course_helpers.local.linear as linear_module
 
     inside, release = threading.Event(), threading.Event()
-    plain = linear_module.matmul_transposed
+    plain = getattr(linear_module, part)
 
-    def slow_first_block(x, w, blocked=True):
+    def slow_first_block(*args):
         if threading.current_thread() is first:
             inside.set()
             release.wait(10)
-        return plain(x, w, blocked)
+        return plain(*args)
 
-    monkeypatch.setattr(linear_module, "matmul_transposed", slow_first_block)
+    monkeypatch.setattr(linear_module, part, slow_first_block)
     linear = Linear(2)
-    x = np.ones((2, 64), np.float32)
+    x = np.ones((rows, 64), np.float32)
     results = []
     first = threading.Thread(target=lambda: results.append(linear(x, weight)))
     first.start()
@@ -146,26 +151,40 @@ def test_a_second_thread_gets_an_error_not_a_mixed_up_product(weight, monkeypatc
     assert np.allclose(linear(x, weight), x @ weight.T, atol=1e-4)  # usable afterwards
 
 
-def test_a_failing_own_block_still_waits_for_the_helper(weight, monkeypatch):
+@pytest.mark.parametrize("part, rows", SPLIT_PARTS)
+def test_a_failing_own_block_still_waits_for_the_helper(weight, monkeypatch, part, rows):
     import course_helpers.local.linear as linear_module
 
-    plain = linear_module.matmul_transposed
+    plain = getattr(linear_module, part)
     caller = threading.current_thread()
     calls = []
 
-    def own_block_fails_once(x, w, blocked=True):
+    def own_block_fails_once(*args):
         if threading.current_thread() is caller and not calls:
             calls.append(1)
             raise MemoryError("pretend")
-        return plain(x, w, blocked)
+        return plain(*args)
 
-    monkeypatch.setattr(linear_module, "matmul_transposed", own_block_fails_once)
+    monkeypatch.setattr(linear_module, part, own_block_fails_once)
     linear = Linear(2)
-    x = np.random.default_rng(5).standard_normal((3, 64)).astype(np.float32)
+    x = np.random.default_rng(5).standard_normal((rows, 64)).astype(np.float32)
     with pytest.raises(MemoryError):
         linear(x, weight)
+    assert calls  # the part under test was the one that failed
     for _ in range(20):  # the helper was idle again before its next block: every product is right
         assert np.allclose(linear(x, weight), x @ weight.T, atol=1e-4)
+
+
+@pytest.mark.parametrize("rows", [1, 2, 8, 16])
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_a_wide_matrix_in_cache_sized_blocks_gives_the_plain_product(rows, layout):
+    # 2048 inputs: blocks of 64 weight rows, a stack of 15 of them and 40 rows left over; an
+    # F-ordered weight cannot be viewed as a stack and goes block by block
+    wide = np.asarray(np.random.default_rng(rows).standard_normal((1000, 2048)), np.float32, order=layout)
+    x = np.random.default_rng(rows + 1).standard_normal((rows, 2048)).astype(np.float32)
+    for out in (blocked_matmul(x, wide), Linear(2)(x, wide)):
+        assert out.shape == (rows, 1000) and out.flags.c_contiguous
+        assert np.allclose(out, x @ wide.T, atol=1e-3)
 
 
 def test_two_or_three_rows_with_blas_threads_give_each_row_its_own_product(weight):
