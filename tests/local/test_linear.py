@@ -194,3 +194,27 @@ def test_two_or_three_rows_with_blas_threads_give_each_row_its_own_product(weigh
         together = linear(x, weight)
         alone = [linear(x[i : i + 1], weight)[0] for i in range(3)]
     assert np.array_equal(together, np.stack(alone))  # the same numbers as decoding each row alone
+
+
+@pytest.mark.parametrize("slow", ["helper", "caller"])
+def test_the_split_moves_rows_away_from_the_slower_thread(weight, monkeypatch, slow):
+    import time
+
+    import course_helpers.local.linear as linear_module
+
+    plain = linear_module.blocks_into
+    caller = threading.current_thread()
+
+    def slowed(*args):
+        if (threading.current_thread() is caller) == (slow == "caller"):
+            time.sleep(0.005)  # another program on this core, say
+        return plain(*args)
+
+    monkeypatch.setattr(linear_module, "blocks_into", slowed)
+    linear = Linear(2)
+    x = np.random.default_rng(7).standard_normal((4, 64)).astype(np.float32)
+    for _ in range(12):
+        assert np.allclose(linear(x, weight), x @ weight.T, atol=1e-4)  # right whichever the share
+    own = linear._own_rows[(1000, 64, 4)]
+    first = 64 * (16 // 2)  # halves of whole 64-row tiles to start with: 512 of 1000 rows
+    assert own > first + 100 if slow == "helper" else own < first - 100
