@@ -32,6 +32,7 @@ class _BatchSize:
     trying: str | None = None  # the mode on trial, if any
     baseline: float = 0.0  # typical (median) step time in ``mode`` just before the trial
     trial_times: list[float] = field(default_factory=list)
+    tried: set[str] = field(default_factory=set)  # modes measured at this size (the first one included)
 
 
 class ThreadTuner:
@@ -85,7 +86,9 @@ class ThreadTuner:
             due = size.steps >= size.next_trial or (size.reference and typical > 1.25 * size.reference)
             if len(self.modes) > 1 and len(size.recent) >= self.trial and due:
                 others = [m for m in self.modes if m != size.mode]
-                size.trying = others[size.trials % len(others)]
+                untried = [m for m in others if m not in size.tried]  # every mode first, in the modes' order
+                size.trying = untried[0] if untried else others[size.trials % len(others)]
+                size.tried.update((size.mode, size.trying))
                 size.trials += 1
                 size.baseline, size.trial_times = typical, []
             return
@@ -98,7 +101,7 @@ class ThreadTuner:
                 size.reference = size.baseline
                 size.wait = min(2 * size.wait, 16 * self.period)
             size.trying, size.recent = None, []
-            exploring = size.trials < len(self.modes) - 1  # some mode not tried yet at this size
+            exploring = len(size.tried) < len(self.modes)  # some mode not tried yet at this size
             size.next_trial = size.steps + (self.trial if exploring else size.wait)
 
     def choices(self) -> dict[int, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from course_helpers.local.linear import MODES, Linear
 from course_helpers.local.thread_tuner import ThreadTuner
 
@@ -91,3 +93,24 @@ def test_a_machine_that_reads_the_other_layout_faster_gets_it():
     for _ in range(20):
         tuner.record(1, speed[tuner.mode(batch=1)])
     assert tuner.mode(batch=1) == "blas_in_out"
+
+
+def test_a_size_that_changes_mode_while_exploring_still_tries_every_mode():
+    # as measured on a 2-core Zen 4: 8 sequences are fastest split; a new size of 1 starts from that
+    # mode, its first trial ("blas") wins at once, and the best ("blas_in_out") must still be tried
+    # while exploring, not only at a periodic trial much later
+    five = Linear(2, {0: np.zeros(1)}).modes()
+    assert five == ("blas", "blas_in_out", "split", "one_in_out", "one")
+    tuner = ThreadTuner(five, period=1000, trial=2)
+    speed = {
+        8: {"blas": 1.2, "blas_in_out": 1.2, "split": 1.0, "one_in_out": 2.0, "one": 1.3},
+        1: {"blas": 0.25, "blas_in_out": 0.19, "split": 0.4, "one_in_out": 0.33, "one": 0.36},
+    }
+    for _ in range(24):
+        tuner.record(8, speed[8][tuner.mode(8)])
+    assert tuner.mode(batch=8) == "split" and tuner.mode(batch=1) == "split"
+    modes = []
+    for _ in range(20):
+        modes.append(tuner.mode(1))
+        tuner.record(1, speed[1][modes[-1]])
+    assert set(modes) == set(five) and tuner.mode(batch=1) == "blas_in_out"
