@@ -25,7 +25,9 @@ only if used). OpenBLAS reads them with different kernels. Measured on our
 2-core AMD EPYC over all the model's matrices in a real decoding step: one
 row with BLAS's threads, 41.5 ms (out, in) against 48.9 ms (in, out); 8 rows
 126 against 102 ms, 16 rows 180 against 154; one row on one core 63 against
-50 ms. So ``"one_in_out"`` and ``"blas_in_out"`` are modes too.
+50 ms. So ``"one_in_out"`` and ``"blas_in_out"`` are modes too. (On a later
+machine of the same kind, a Zen 4 EPYC: one row with BLAS's threads 20.7
+against 18.7 ms, on one core 35.2 against 24.4 ms; 8 rows, "split" first.)
 
 Which mode is fastest depends on the machine, on how many rows are
 multiplied at once and on what else is running, so the scheduler's
