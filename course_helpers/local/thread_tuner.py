@@ -32,7 +32,10 @@ class _BatchSize:
     trying: str | None = None  # the mode on trial, if any
     baseline: float = 0.0  # typical (median) step time in ``mode`` just before the trial
     trial_times: list[float] = field(default_factory=list)
+    settling: float = 0.0  # seconds of steps since the last switch, up to ``settle`` (not counted)
     tried: set[str] = field(default_factory=set)  # modes measured at this size (the first one included)
+    second_looks: list[str] = field(default_factory=list)  # faster, but not clearly: to be tried once more
+    looked_twice: set[str] = field(default_factory=set)
 
 
 class ThreadTuner:
@@ -42,7 +45,15 @@ class ThreadTuner:
     current mode, the tuner tries each other mode for ``trial`` steps and keeps
     one only if its median step was clearly (10%) faster than the median of
     the last ``2 * trial`` steps before (medians, as single steps vary by
-    10-20% here and the first step after a switch is slow).
+    10-20% here). The steps of the first ``settle`` seconds after a switch
+    (to a trial, back, or at a new batch size) are not counted: the threads
+    of the mode before still run for a while (OpenBLAS's spin for some 0.1 s
+    after their last product; measured with 8 sequences: the first two split
+    steps after BLAS's threads took 74-80 and 62-69 ms, the next ones 49-57).
+    A mode that was faster, but not clearly, is tried once more before the
+    tuner settles, as a trial of a few steps can fall on a burst of another
+    program (seen in the server, 8 sequences: split 63 ms against 66 in one
+    trial, 47-51 against 55-62 in others).
     Since other programs come and go, it tries one of the others again, in
     turn, after ``period`` steps; each trial that changes nothing doubles that
     wait (up to 16 periods), as trials of a slower mode cost time; and it
@@ -59,7 +70,7 @@ class ThreadTuner:
     round a little differently, by about 1e-5 in the logits, as different
     batch sizes do (the sampler's draw is made to shrug that off, sampler.py).
 
-    >>> tuner = ThreadTuner(("blas", "split", "one"), period=8, trial=2)
+    >>> tuner = ThreadTuner(("blas", "split", "one"), period=8, trial=2, settle=0.0)
     >>> tuner.mode(batch=1)
     'blas'
     >>> for seconds in [1.0, 1.0, 0.5, 0.5]:  # two steps in "blas", then two steps of a trial: faster
@@ -68,9 +79,9 @@ class ThreadTuner:
     'split'
     """
 
-    def __init__(self, modes: tuple[str, ...], period: int = 64, trial: int = 5):
+    def __init__(self, modes: tuple[str, ...], period: int = 64, trial: int = 5, settle: float = 0.15):
         self.modes = modes  # the first is where every batch size starts (Linear.modes(): BLAS's threads)
-        self.period, self.trial = period, trial
+        self.period, self.trial, self.settle = period, trial, settle
         self._sizes: dict[int, _BatchSize] = {}
 
     def mode(self, batch: int) -> str:
@@ -82,6 +93,9 @@ class ThreadTuner:
         """Account for one decoding step of ``batch`` sequences that took ``seconds``."""
         size = self._size(batch)
         size.steps += 1
+        if size.settling < self.settle:  # the first steps after a switch (to a trial or back): not counted
+            size.settling += seconds
+            return
         if size.trying is None:
             size.recent = (size.recent + [seconds])[-2 * self.trial :]
             typical = float(np.median(size.recent))
@@ -89,10 +103,13 @@ class ThreadTuner:
             if len(self.modes) > 1 and len(size.recent) >= self.trial and due:
                 others = [m for m in self.modes if m != size.mode]
                 untried = [m for m in others if m not in size.tried]  # every mode first, in the modes' order
-                size.trying = untried[0] if untried else others[size.trials % len(others)]
+                looks = [m for m in size.second_looks if m != size.mode]
+                size.trying = (untried or looks or [others[size.trials % len(others)]])[0]
+                if size.trying in size.second_looks:
+                    size.second_looks.remove(size.trying)
                 size.tried.update((size.mode, size.trying))
                 size.trials += 1
-                size.baseline, size.trial_times = typical, []
+                size.baseline, size.trial_times, size.settling = typical, [], 0.0
             return
         size.trial_times.append(seconds)
         if len(size.trial_times) == self.trial:
@@ -102,8 +119,12 @@ class ThreadTuner:
             else:
                 size.reference = size.baseline
                 size.wait = min(2 * size.wait, 16 * self.period)
-            size.trying, size.recent = None, []
-            exploring = len(size.tried) < len(self.modes)  # some mode not tried yet at this size
+                if trial_typical < size.baseline and size.trying not in size.looked_twice:  # a noisy sample?
+                    size.looked_twice.add(size.trying)
+                    size.second_looks.append(size.trying)
+            size.trying, size.recent, size.settling = None, [], 0.0
+            size.second_looks = [m for m in size.second_looks if m != size.mode]
+            exploring = len(size.tried) < len(self.modes) or bool(size.second_looks)
             size.next_trial = size.steps + (self.trial if exploring else size.wait)
 
     def choices(self) -> dict[int, str]:
