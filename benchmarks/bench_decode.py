@@ -25,7 +25,7 @@ too. Decode speeds count the tokens after the first one over the time after
 the first one. Also:
 time to first token of a short prompt through the server and the SDK (target
 < 0.5 s), and ``--streams`` concurrent streamed replies against one (target >= 2.5x),
-each timed from sending to the last token, after a warm-up round at that batch size
+each timed from sending to the last token, after warm-up rounds at that batch size
 (a server measures its ways of sharing the cores once per batch size, as for one reply).
 
 Both the engine and the server stay idle while the other one decodes. Other
@@ -45,6 +45,7 @@ import time
 
 import httpx
 import numpy as np
+from bench_engine import explore
 from openai import AsyncOpenAI, OpenAI
 from threadpoolctl import ThreadpoolController
 
@@ -177,8 +178,11 @@ def main() -> None:
     process, base_url = start_server()
     try:
         client = OpenAI(base_url=base_url, api_key=API_KEY)
-        streamed_decode(client, 32)  # warm-up: the server's engine tries every way of sharing the cores
-        engine_decode(engine, 32)  # the same for this one
+        # warm-up: each engine tries every way of sharing the cores (see ThreadTuner); this one says when it
+        # is done, the server's can't: 4 replies of 48 tokens, twice the steps this one needs here (~90)
+        for _ in range(4):
+            streamed_decode(client, 48)
+        explore(engine, 1)
         engine_rates, streamed_rates, engine_shares, streamed_shares = [], [], [], []
         fastest_pass = min(limits.values())
         for _ in range(args.rounds):  # the limit timed next to each decode: the memory's speed drifts
@@ -210,8 +214,10 @@ def main() -> None:
         print(
             f"time to first token, short prompt, via the SDK: median {statistics.median(ttfts):.3f} s   (target < 0.5 s)"
         )
-        # warm-up: the server's engine measures its ways of sharing the cores for a batch of this size too
-        asyncio.run(together(base_url, args.streams, 48))  # 48 steps: 5 in each of the 5 modes, and more
+        # warm-up: the server's engine measures its ways of sharing the cores for a batch of this size too:
+        # 3 rounds of 64 tokens, twice the steps an engine needs here (~90, bench_engine.explore)
+        for _ in range(3):
+            asyncio.run(together(base_url, args.streams, 64))
         ones, manys = [], []
         for _ in range(max(1, args.rounds // 2)):  # in turns, best of each, as above
             ones.append(asyncio.run(together(base_url, 1, args.tokens)))

@@ -30,7 +30,7 @@ import statistics
 import time
 
 import numpy as np
-from bench_engine import together
+from bench_engine import explore, together
 from openai.lib._pydantic import to_strict_json_schema
 from pydantic import BaseModel
 
@@ -200,7 +200,7 @@ def main() -> None:
     print(f"LLTokenizer for the model's 49,152 tokens, built once per engine: {time.perf_counter() - started:.2f} s")
     compile_times(engine)
 
-    decode_rate(engine, free_params(32, 0), 32)  # warm up: the thread tuner tries every mode here
+    explore(engine, 1)  # warm up: the thread tuner tries every mode
     free, constrained = [], []
     with MaskTimer(engine) as masks:
         for round_ in range(args.rounds):

@@ -127,6 +127,13 @@ class ThreadTuner:
             exploring = len(size.tried) < len(self.modes) or bool(size.second_looks)
             size.next_trial = size.steps + (self.trial if exploring else size.wait)
 
+    def explored(self, batch: int) -> bool:
+        """Whether every mode has been measured at this batch size (second looks included), none on trial now."""
+        size = self._sizes.get(batch)
+        if size is None or len(self.modes) == 1:
+            return size is not None
+        return len(size.tried) == len(self.modes) and not size.second_looks and size.trying is None
+
     def choices(self) -> dict[int, str]:
         """The mode currently kept for each batch size seen so far."""
         return {batch: size.mode for batch, size in sorted(self._sizes.items())}

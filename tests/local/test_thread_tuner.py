@@ -156,3 +156,15 @@ def test_the_first_steps_after_a_switch_are_not_counted():
         tuner.record(1, 0.09 if since_switch < 2 else steady)  # two slow steps after each switch
     assert tuner.mode(batch=1) == "split"
     assert ThreadTuner(THREE).settle == 0.15  # the default: about two decoding steps of 8 sequences
+
+
+def test_explored_once_every_mode_and_second_look_is_done():
+    tuner = ThreadTuner(THREE, period=1000, trial=2, settle=0.0)
+    assert not tuner.explored(1)  # nothing measured yet
+    speed = {"blas": 1.0, "split": 0.95, "one": 1.2}  # split: a second look is due
+    modes = []
+    while not tuner.explored(1):
+        modes.append(tuner.mode(1))
+        tuner.record(1, speed[modes[-1]])
+    assert modes.count("split") == 4 and modes.count("one") == 2 and tuner.mode(1) == "blas"
+    assert ThreadTuner(("one",)).explored(1) is False
