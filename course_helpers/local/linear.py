@@ -266,17 +266,27 @@ class Linear:
             self._bounds[rows_out] = bounds
         if x.shape[0] <= _MAX_BLOCKED_ROWS:  # decoding: every part written into one output, no concatenation
             return self._split_few_rows(x, weight, bounds)
-        for helper, start, stop in zip(self._helpers, bounds[1:-1], bounds[2:]):
-            helper.submit(matmul_transposed, x, weight[start:stop])
+        tasks = [(matmul_transposed, x, weight[start:stop]) for start, stop in zip(bounds[1:-1], bounds[2:])]
+        own, theirs = self._in_parts(lambda: matmul_transposed(x, weight[: bounds[1]]), tasks)
+        return np.concatenate([own, *theirs], axis=1)  # (rows, block) each
+
+    def _in_parts(self, own, tasks: list[tuple]) -> tuple:
+        """``own()`` on this thread while helper i runs ``tasks[i]`` (a function and its arguments).
+
+        Returns what own() returned and the list of what the helpers' functions returned. Every helper
+        has finished when this returns, even if a part failed (its error is raised then), so none is
+        still busy when it gets its next task.
+        """
+        for helper, task in zip(self._helpers, tasks):
+            helper.submit(*task)
         try:
-            parts = [matmul_transposed(x, weight[: bounds[1]])]  # (rows, block): our own block
-        finally:  # even if our block failed, every helper must finish before it gets its next task
+            result = own()
+        finally:
             outcomes = [helper.outcome() for helper in self._helpers]
-        for result, error in outcomes:
+        for _, error in outcomes:
             if error is not None:
                 raise error
-            parts.append(cast(np.ndarray, result))  # no error: the helper left its result
-        return np.concatenate(parts, axis=1)
+        return result, [theirs for theirs, _ in outcomes]
 
     def _split_few_rows(self, x: np.ndarray, weight: np.ndarray, bounds: list[int]) -> np.ndarray:
         """A split product of a few rows, each part written into one output.
@@ -296,20 +306,15 @@ class Linear:
         own = self._own_rows.get(key, bounds[1]) if balanced else bounds[1]
         x_t = np.ascontiguousarray(x.T)  # (in, rows)
         out = np.empty((rows_out, rows), np.result_type(x, weight))  # (out, rows)
-        if balanced:
-            self._helpers[0].submit(blocks_into, x_t, weight[own:], out[own:])
-        else:
-            for helper, start, stop in zip(self._helpers, bounds[1:-1], bounds[2:]):
-                helper.submit(blocks_into, x_t, weight[start:stop], out[start:stop])
-        try:
+        parts = [own, *bounds[2:]] if balanced else bounds[1:]  # where each helper's part starts and stops
+        tasks = [(blocks_into, x_t, weight[a:b], out[a:b]) for a, b in zip(parts, parts[1:])]
+
+        def own_part() -> tuple[float, float]:
             started = time.perf_counter()
-            blocks_into(x_t, weight[:own], out[:own])  # our own part
-            ended = time.perf_counter()
-        finally:  # even if our part failed, every helper must finish before it gets its next task
-            outcomes = [helper.outcome() for helper in self._helpers]
-        for _, error in outcomes:
-            if error is not None:
-                raise error
+            blocks_into(x_t, weight[:own], out[:own])
+            return started, time.perf_counter()
+
+        (started, ended), _ = self._in_parts(own_part, tasks)
         if balanced:
             idle = ended - self._helpers[0].finished  # < 0: we waited for the helper
             step = (ended - started) * _BALANCE_ROWS / max(own, 1)  # the time our 16 rows took

@@ -103,10 +103,12 @@ class ThreadTuner:
             if len(self.modes) > 1 and len(size.recent) >= self.trial and due:
                 others = [m for m in self.modes if m != size.mode]
                 untried = [m for m in others if m not in size.tried]  # every mode first, in the modes' order
-                looks = [m for m in size.second_looks if m != size.mode]
-                size.trying = (untried or looks or [others[size.trials % len(others)]])[0]
-                if size.trying in size.second_looks:
-                    size.second_looks.remove(size.trying)
+                if untried:
+                    size.trying = untried[0]
+                elif size.second_looks:  # never the kept mode: dropped from them when a trial ends
+                    size.trying = size.second_looks.pop(0)
+                else:
+                    size.trying = others[size.trials % len(others)]
                 size.tried.update((size.mode, size.trying))
                 size.trials += 1
                 size.baseline, size.trial_times, size.settling = typical, [], 0.0
@@ -130,9 +132,9 @@ class ThreadTuner:
     def explored(self, batch: int) -> bool:
         """Whether every mode has been measured at this batch size (second looks included), none on trial now."""
         size = self._sizes.get(batch)
-        if size is None or len(self.modes) == 1:
-            return size is not None
-        return len(size.tried) == len(self.modes) and not size.second_looks and size.trying is None
+        if size is None or size.trying is not None or size.second_looks:
+            return False
+        return set(self.modes) <= size.tried | {size.mode}
 
     def choices(self) -> dict[int, str]:
         """The mode currently kept for each batch size seen so far."""
